@@ -1,0 +1,20 @@
+//! The `bootstrap` binary: wiring only (tracing, environment, one SDK config).
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+use worktime_lambda::{env, handler, Clients};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    worktime_lambda::init_tracing();
+    let defaults = env::defaults_from(|name| std::env::var(name).ok())?;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let clients = Clients::new(&sdk);
+    let clients = &clients;
+    let defaults = &defaults;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let report = handler::handle(clients, defaults, event.payload).await?;
+        Ok::<_, Error>(serde_json::to_value(report)?)
+    }))
+    .await
+}

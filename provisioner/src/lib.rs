@@ -1,0 +1,4 @@
+//! worktime provisioner library: configuration, template generation and the AWS lifecycle.
+
+pub mod config;
+pub mod cron;

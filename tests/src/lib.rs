@@ -1,0 +1,1 @@
+//! Test harness: moto server on loopback and the built binaries.

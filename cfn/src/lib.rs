@@ -28,6 +28,7 @@ pub mod expr;
 pub mod iam;
 pub mod resources;
 pub mod template;
+pub mod yaml;
 
 pub use expr::{ConditionExpr, Expr, OneOrMany, Pseudo};
 pub use iam::{Effect, PolicyDocument, Principal, Statement};

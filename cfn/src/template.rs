@@ -14,9 +14,7 @@ pub const FORMAT_VERSION: &str = "2010-09-09";
 /// Why a template could not be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("could not render the template as YAML: {0}")]
-    Yaml(#[from] serde_yaml::Error),
-    #[error("could not render the template as JSON: {0}")]
+    #[error("could not render the template: {0}")]
     Json(#[from] serde_json::Error),
     #[error(
         "{location} refers to {target:?}, which is neither a parameter, a resource nor a pseudo parameter: \
@@ -124,10 +122,11 @@ impl Template {
         Ok(())
     }
 
-    /// The template as YAML (intrinsics in long form, no tags).
+    /// The template as YAML: intrinsics in long form, no tags, and every string a YAML 1.1
+    /// parser could misread (`OFF`, `2012-10-17`, ...) quoted.
     pub fn to_yaml(&self) -> Result<String, Error> {
         self.validate()?;
-        Ok(serde_yaml::to_string(self)?)
+        Ok(crate::yaml::to_string(&serde_json::to_value(self)?))
     }
 
     /// The template as pretty-printed JSON.

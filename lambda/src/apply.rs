@@ -91,7 +91,9 @@ pub struct Report {
 
 impl Report {
     pub fn failed(&self) -> impl Iterator<Item = &ServiceOutcome> {
-        self.services.iter().filter(|s| s.outcome == Outcome::Failed)
+        self.services
+            .iter()
+            .filter(|s| s.outcome == Outcome::Failed)
     }
 
     pub fn has_failures(&self) -> bool {
@@ -126,7 +128,9 @@ pub async fn observe(clients: &Clients, services: &[ServiceRequest]) -> HashMap<
             match result {
                 Ok(output) => {
                     for service in output.services() {
-                        let Some(name) = service.service_name() else { continue };
+                        let Some(name) = service.service_name() else {
+                            continue;
+                        };
                         let Some(request) = batch.iter().find(|r| r.service == name) else {
                             continue;
                         };
@@ -138,7 +142,11 @@ pub async fn observe(clients: &Clients, services: &[ServiceRequest]) -> HashMap<
                         entry.exists = true;
                         entry.service_arn = service.service_arn().map(str::to_string);
                         entry.desired_count = Some(service.desired_count());
-                        if let Some(tag) = service.tags().iter().find(|t| t.key() == Some(CAPACITY_TAG)) {
+                        if let Some(tag) = service
+                            .tags()
+                            .iter()
+                            .find(|t| t.key() == Some(CAPACITY_TAG))
+                        {
                             match tag.value().unwrap_or_default().parse::<Capacity>() {
                                 Ok(capacity) => entry.remembered = Some(capacity),
                                 Err(reason) => entry.remembered_unreadable = Some(reason),
@@ -192,7 +200,9 @@ pub async fn observe(clients: &Clients, services: &[ServiceRequest]) -> HashMap<
                     // Guard against an endpoint that repeats its token (moto 5.2.5 does):
                     // one batch of ≤ 50 ids fits one page anyway.
                     match output.next_token() {
-                        Some(token) if Some(token) != next_token.as_deref() && !token.is_empty() => {
+                        Some(token)
+                            if Some(token) != next_token.as_deref() && !token.is_empty() =>
+                        {
                             next_token = Some(token.to_string());
                         }
                         _ => break,
@@ -214,10 +224,17 @@ pub async fn observe(clients: &Clients, services: &[ServiceRequest]) -> HashMap<
 }
 
 /// Executes the planned registrations (or only reports them on a dry run).
-pub async fn execute(clients: &Clients, plan: Vec<PlannedService>, observed: &HashMap<String, Observed>, dry_run: bool) -> Vec<ServiceOutcome> {
+pub async fn execute(
+    clients: &Clients,
+    plan: Vec<PlannedService>,
+    observed: &HashMap<String, Observed>,
+    dry_run: bool,
+) -> Vec<ServiceOutcome> {
     let mut indexed: Vec<(usize, ServiceOutcome)> = stream::iter(plan.into_iter().enumerate())
         .map(|(index, planned)| async move {
-            let arn = observed.get(&planned.resource_id).and_then(|o| o.service_arn.clone());
+            let arn = observed
+                .get(&planned.resource_id)
+                .and_then(|o| o.service_arn.clone());
             (index, execute_one(clients, planned, arn, dry_run).await)
         })
         .buffer_unordered(WRITE_CONCURRENCY)
@@ -227,7 +244,12 @@ pub async fn execute(clients: &Clients, plan: Vec<PlannedService>, observed: &Ha
     indexed.into_iter().map(|(_, outcome)| outcome).collect()
 }
 
-async fn execute_one(clients: &Clients, planned: PlannedService, service_arn: Option<String>, dry_run: bool) -> ServiceOutcome {
+async fn execute_one(
+    clients: &Clients,
+    planned: PlannedService,
+    service_arn: Option<String>,
+    dry_run: bool,
+) -> ServiceOutcome {
     let outcome = |outcome, after, remembered, reason| ServiceOutcome {
         resource_id: planned.resource_id.clone(),
         action: planned.action,
@@ -238,22 +260,43 @@ async fn execute_one(clients: &Clients, planned: PlannedService, service_arn: Op
         reason,
     };
     match &planned.decision {
-        Decision::Unchanged { reason } => outcome(Outcome::Unchanged, planned.before, None, Some(reason.clone())),
-        Decision::Skipped { reason } => outcome(Outcome::Skipped, planned.before, None, Some(reason.clone())),
-        Decision::Fail { reason } => outcome(Outcome::Failed, planned.before, None, Some(reason.clone())),
-        Decision::Register { to, remember } if dry_run => outcome(Outcome::WouldChange, Some(*to), *remember, None),
+        Decision::Unchanged { reason } => outcome(
+            Outcome::Unchanged,
+            planned.before,
+            None,
+            Some(reason.clone()),
+        ),
+        Decision::Skipped { reason } => {
+            outcome(Outcome::Skipped, planned.before, None, Some(reason.clone()))
+        }
+        Decision::Fail { reason } => {
+            outcome(Outcome::Failed, planned.before, None, Some(reason.clone()))
+        }
+        Decision::Register { to, remember } if dry_run => {
+            outcome(Outcome::WouldChange, Some(*to), *remember, None)
+        }
         Decision::Register { to, remember } => {
             // Remember first: if tagging fails the service keeps running, rather than going
             // to zero with nothing to come back to.
             if let Some(capacity) = remember {
                 let Some(arn) = service_arn.as_deref() else {
-                    return outcome(Outcome::Failed, planned.before, None, Some("the service has no ARN to tag".into()));
+                    return outcome(
+                        Outcome::Failed,
+                        planned.before,
+                        None,
+                        Some("the service has no ARN to tag".into()),
+                    );
                 };
                 let tagged = clients
                     .ecs
                     .tag_resource()
                     .resource_arn(arn)
-                    .tags(Tag::builder().key(CAPACITY_TAG).value(capacity.to_string()).build())
+                    .tags(
+                        Tag::builder()
+                            .key(CAPACITY_TAG)
+                            .value(capacity.to_string())
+                            .build(),
+                    )
                     .send()
                     .await;
                 if let Err(error) = tagged {
@@ -261,7 +304,10 @@ async fn execute_one(clients: &Clients, planned: PlannedService, service_arn: Op
                         Outcome::Failed,
                         planned.before,
                         None,
-                        Some(format!("could not remember capacity {capacity} (tag {CAPACITY_TAG}): {}", describe_error(&error))),
+                        Some(format!(
+                            "could not remember capacity {capacity} (tag {CAPACITY_TAG}): {}",
+                            describe_error(&error)
+                        )),
                     );
                 }
             }
@@ -281,7 +327,10 @@ async fn execute_one(clients: &Clients, planned: PlannedService, service_arn: Op
                     Outcome::Failed,
                     planned.before,
                     *remember,
-                    Some(format!("RegisterScalableTarget {to} failed: {}", describe_error(&error))),
+                    Some(format!(
+                        "RegisterScalableTarget {to} failed: {}",
+                        describe_error(&error)
+                    )),
                 ),
             }
         }
@@ -347,28 +396,19 @@ fn log_outcome(service: &ServiceOutcome) {
     }
 }
 
-/// The service's own error code and message where there is one, not the SDK's generic
-/// "service error" wrapper.
+/// The service's own error code and message where there is one, else the whole chain of
+/// causes (a connection refused, an unparsable answer), not the SDK's bare "service error".
 pub fn describe_error<E, R>(error: &aws_sdk_ecs::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    match error.as_service_error() {
-        Some(service_error) => match (service_error.code(), service_error.message()) {
-            (Some(code), Some(message)) => format!("{code}: {message}"),
-            (Some(code), None) => code.to_string(),
-            _ => service_error.to_string(),
-        },
-        None => {
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(inner) = source {
-                text.push_str(": ");
-                text.push_str(&inner.to_string());
-                source = inner.source();
-            }
-            text
+    if let Some(service_error) = error.as_service_error() {
+        match (service_error.code(), service_error.message()) {
+            (Some(code), Some(message)) => return format!("{code}: {message}"),
+            (Some(code), None) => return code.to_string(),
+            _ => {}
         }
     }
+    aws_sdk_ecs::error::DisplayErrorContext(error).to_string()
 }

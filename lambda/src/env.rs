@@ -12,7 +12,9 @@ pub const TIMEZONE_VAR: &str = "WORKTIME_TIMEZONE";
 pub const SERVICES_VAR: &str = "WORKTIME_SERVICES";
 
 /// Reads the event defaults from an environment lookup (a function, so tests pass a map).
-pub fn defaults_from(lookup: impl Fn(&str) -> Option<String>) -> Result<EventDefaults, HandlerError> {
+pub fn defaults_from(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<EventDefaults, HandlerError> {
     let timezone = match lookup(TIMEZONE_VAR) {
         None => None,
         Some(name) => Some(name.parse::<Tz>().map_err(|_| HandlerError::Environment {
@@ -22,12 +24,14 @@ pub fn defaults_from(lookup: impl Fn(&str) -> Option<String>) -> Result<EventDef
     };
     let services = match lookup(SERVICES_VAR) {
         None => None,
-        Some(json) => Some(serde_json::from_str::<Vec<ServiceTarget>>(&json).map_err(|e| {
-            HandlerError::Environment {
-                name: SERVICES_VAR,
-                reason: format!("not a JSON array of services: {e}"),
-            }
-        })?),
+        Some(json) => Some(
+            serde_json::from_str::<Vec<ServiceTarget>>(&json).map_err(|e| {
+                HandlerError::Environment {
+                    name: SERVICES_VAR,
+                    reason: format!("not a JSON array of services: {e}"),
+                }
+            })?,
+        ),
     };
     Ok(EventDefaults { services, timezone })
 }

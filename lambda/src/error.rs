@@ -28,7 +28,13 @@ pub enum HandlerError {
 fn failed_list(report: &Report) -> String {
     report
         .failed()
-        .map(|s| format!("{} ({})", s.resource_id, s.reason.as_deref().unwrap_or("unknown")))
+        .map(|s| {
+            format!(
+                "{} ({})",
+                s.resource_id,
+                s.reason.as_deref().unwrap_or("unknown")
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -186,7 +186,10 @@ pub struct EventDefaults {
 
 impl ScalingEvent {
     /// Parses and validates an event from JSON, filling absent fields from `defaults`.
-    pub fn from_json(value: serde_json::Value, defaults: &EventDefaults) -> Result<Self, EventError> {
+    pub fn from_json(
+        value: serde_json::Value,
+        defaults: &EventDefaults,
+    ) -> Result<Self, EventError> {
         let raw: RawEvent = serde_json::from_value(value).map_err(|e| EventError::Malformed {
             reason: e.to_string(),
         })?;
@@ -240,7 +243,10 @@ impl ScalingEvent {
             if !seen.insert(request.resource_id.clone()) {
                 return Err(EventError::Field {
                     field: format!("{field}.resource_id"),
-                    reason: format!("{} is listed twice: list each service once", request.resource_id),
+                    reason: format!(
+                        "{} is listed twice: list each service once",
+                        request.resource_id
+                    ),
                 });
             }
             services.push(request);
@@ -257,10 +263,11 @@ impl ScalingEvent {
 
         let mut skip_dates = Vec::new();
         for (index, text) in raw.skip_dates.unwrap_or_default().iter().enumerate() {
-            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| EventError::Field {
-                field: format!("skip_dates[{index}]"),
-                reason: format!("{text:?} is not a date: write YYYY-MM-DD"),
-            })?;
+            let date =
+                NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| EventError::Field {
+                    field: format!("skip_dates[{index}]"),
+                    reason: format!("{text:?} is not a date: write YYYY-MM-DD"),
+                })?;
             skip_dates.push(date);
         }
 
@@ -303,17 +310,18 @@ fn parse_target(field: &str, target: ServiceTarget) -> Result<ServiceRequest, Ev
     }
     let declared = match (target.min, target.max) {
         (None, None) => None,
-        (Some(min), Some(max)) => Some(Capacity::new(min, max).map_err(|reason| EventError::Field {
-            field: field.to_string(),
-            reason,
-        })?),
-        _ => {
-            return Err(EventError::Field {
+        (Some(min), Some(max)) => {
+            Some(Capacity::new(min, max).map_err(|reason| EventError::Field {
                 field: field.to_string(),
-                reason: "only one of min/max is given: give both, or neither to restore remembered capacity"
-                    .into(),
-            })
+                reason,
+            })?)
         }
+        _ => return Err(EventError::Field {
+            field: field.to_string(),
+            reason:
+                "only one of min/max is given: give both, or neither to restore remembered capacity"
+                    .into(),
+        }),
     };
     Ok(ServiceRequest {
         resource_id: target.resource_id.clone(),

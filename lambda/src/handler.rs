@@ -9,7 +9,11 @@ use crate::error::HandlerError;
 use crate::event::{EventDefaults, ScalingEvent};
 
 /// Handles one invocation.
-pub async fn handle(clients: &Clients, defaults: &EventDefaults, payload: Value) -> Result<Report, HandlerError> {
+pub async fn handle(
+    clients: &Clients,
+    defaults: &EventDefaults,
+    payload: Value,
+) -> Result<Report, HandlerError> {
     let event = ScalingEvent::from_json(payload, defaults)?;
     let report = apply::run(clients, &event, Utc::now()).await;
     if report.has_failures() {

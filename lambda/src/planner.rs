@@ -36,8 +36,10 @@ impl Observed {
     /// count when no scalable target exists yet.
     pub fn effective(&self) -> Option<Capacity> {
         self.target.or_else(|| {
-            self.desired_count
-                .map(|d| Capacity { min: d.max(0), max: d.max(0) })
+            self.desired_count.map(|d| Capacity {
+                min: d.max(0),
+                max: d.max(0),
+            })
         })
     }
 
@@ -379,7 +381,12 @@ mod tests {
             },
         ];
         for case in cases {
-            let planned = plan_service(case.action, &request(case.declared), &case.seen, case.skip_today);
+            let planned = plan_service(
+                case.action,
+                &request(case.declared),
+                &case.seen,
+                case.skip_today,
+            );
             assert_eq!(planned.action, case.resolved, "{}", case.name);
             assert_eq!(planned.decision, case.expect, "{}", case.name);
         }
@@ -401,7 +408,12 @@ mod tests {
 
     #[test]
     fn missing_service_fails_alone() {
-        let planned = plan_service(Action::ScaleIn, &request(Some(cap(1, 3))), &Observed::default(), false);
+        let planned = plan_service(
+            Action::ScaleIn,
+            &request(Some(cap(1, 3))),
+            &Observed::default(),
+            false,
+        );
         let Decision::Fail { reason } = planned.decision else {
             panic!("expected a failure");
         };
@@ -427,11 +439,17 @@ mod tests {
             dry_run: false,
         };
         let mut seen = std::collections::HashMap::new();
-        seen.insert("service/prod/api".to_string(), observed(Some(Capacity::ZERO), None, 0));
+        seen.insert(
+            "service/prod/api".to_string(),
+            observed(Some(Capacity::ZERO), None, 0),
+        );
         let planned = plan(&event, &seen, now);
         assert!(matches!(planned[0].decision, Decision::Skipped { .. }));
         // The same instant in UTC is still the 24th: in a UTC zone it scales out.
-        let utc_event = ScalingEvent { timezone: chrono_tz::UTC, ..event };
+        let utc_event = ScalingEvent {
+            timezone: chrono_tz::UTC,
+            ..event
+        };
         let planned = plan(&utc_event, &seen, now);
         assert!(matches!(planned[0].decision, Decision::Register { .. }));
     }

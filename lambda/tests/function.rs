@@ -18,7 +18,9 @@ use worktime_lambda::event::{Action, Capacity, EventDefaults, ScalingEvent, Serv
 use worktime_lambda::{env, handler, Clients, EventError, HandlerError};
 
 fn fixture(name: &str) -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
@@ -36,7 +38,10 @@ fn scale_in_fixture_parses_with_declared_and_restore_services() {
     assert_eq!(event.services.len(), 2);
     assert_eq!(event.services[0].cluster, "prod");
     assert_eq!(event.services[0].service, "api");
-    assert_eq!(event.services[0].declared, Some(Capacity { min: 1, max: 3 }));
+    assert_eq!(
+        event.services[0].declared,
+        Some(Capacity { min: 1, max: 3 })
+    );
     assert_eq!(event.services[1].declared, None);
     assert_eq!(event.skip_dates.len(), 1);
     assert!(!event.dry_run);
@@ -53,11 +58,16 @@ fn scale_out_fixture_carries_dry_run() {
 fn bare_scheduled_event_is_a_toggle_over_the_default_services() {
     // Without defaults there is nothing to act on, and the error says how to fix it.
     let err = parse("bare-scheduled-event.json").unwrap_err();
-    assert!(matches!(&err, EventError::Field { field, .. } if field == "services"), "{err}");
+    assert!(
+        matches!(&err, EventError::Field { field, .. } if field == "services"),
+        "{err}"
+    );
     assert!(err.to_string().contains("WORKTIME_SERVICES"));
 
     let defaults = env::defaults_from(|name| match name {
-        "WORKTIME_SERVICES" => Some(r#"[{"resource_id":"service/prod/api","min":1,"max":3}]"#.into()),
+        "WORKTIME_SERVICES" => {
+            Some(r#"[{"resource_id":"service/prod/api","min":1,"max":3}]"#.into())
+        }
         "WORKTIME_TIMEZONE" => Some("Asia/Seoul".into()),
         _ => None,
     })
@@ -66,19 +76,30 @@ fn bare_scheduled_event_is_a_toggle_over_the_default_services() {
     assert_eq!(event.action, Action::Toggle);
     assert!(event.implicit_toggle);
     assert_eq!(event.timezone, chrono_tz::Asia::Seoul);
-    assert_eq!(event.services[0].declared, Some(Capacity { min: 1, max: 3 }));
+    assert_eq!(
+        event.services[0].declared,
+        Some(Capacity { min: 1, max: 3 })
+    );
 }
 
 #[test]
 fn malformed_events_name_the_field() {
     let cases = [
         ("bad-action.json", "action", "scale-in"),
-        ("bad-resource-id.json", "services[0].resource_id", "service/<cluster>/<service>"),
+        (
+            "bad-resource-id.json",
+            "services[0].resource_id",
+            "service/<cluster>/<service>",
+        ),
         ("only-min.json", "services[0]", "give both"),
         ("bad-capacity.json", "services[0]", "min ≤ max"),
         ("bad-timezone.json", "timezone", "IANA"),
         ("bad-skip-date.json", "skip_dates[0]", "YYYY-MM-DD"),
-        ("duplicate-service.json", "services[1].resource_id", "listed twice"),
+        (
+            "duplicate-service.json",
+            "services[1].resource_id",
+            "listed twice",
+        ),
     ];
     for (file, field, hint) in cases {
         let err = parse(file).unwrap_err();
@@ -98,7 +119,9 @@ fn malformed_events_name_the_field() {
 
 #[test]
 fn bad_environment_is_reported_by_name() {
-    let err = env::defaults_from(|name| (name == "WORKTIME_TIMEZONE").then(|| "Mars/Olympus".into())).unwrap_err();
+    let err =
+        env::defaults_from(|name| (name == "WORKTIME_TIMEZONE").then(|| "Mars/Olympus".into()))
+            .unwrap_err();
     assert!(err.to_string().contains("WORKTIME_TIMEZONE"), "{err}");
 }
 
@@ -107,7 +130,9 @@ fn bad_environment_is_reported_by_name() {
 fn ecs_service(name: &str, desired: i32, remembered: Option<&str>) -> Service {
     let mut service = Service::builder()
         .service_name(name)
-        .service_arn(format!("arn:aws:ecs:ap-northeast-2:123456789012:service/prod/{name}"))
+        .service_arn(format!(
+            "arn:aws:ecs:ap-northeast-2:123456789012:service/prod/{name}"
+        ))
         .status("ACTIVE")
         .desired_count(desired);
     if let Some(value) = remembered {
@@ -139,10 +164,17 @@ fn scale_out_event(names: &[&str]) -> serde_json::Value {
 
 #[tokio::test]
 async fn throttled_registration_is_retried_by_the_sdk() {
-    let describe_services = mock!(aws_sdk_ecs::Client::describe_services)
-        .then_output(|| DescribeServicesOutput::builder().services(ecs_service("api", 0, None)).build());
+    let describe_services = mock!(aws_sdk_ecs::Client::describe_services).then_output(|| {
+        DescribeServicesOutput::builder()
+            .services(ecs_service("api", 0, None))
+            .build()
+    });
     let describe_targets = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
-        .then_output(|| DescribeScalableTargetsOutput::builder().scalable_targets(target("api", 0, 0)).build());
+        .then_output(|| {
+            DescribeScalableTargetsOutput::builder()
+                .scalable_targets(target("api", 0, 0))
+                .build()
+        });
     let throttled = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
     let register = mock!(aws_sdk_applicationautoscaling::Client::register_scalable_target)
         .sequence()
@@ -158,10 +190,18 @@ async fn throttled_registration_is_retried_by_the_sdk() {
             [&describe_targets, &register]
         ),
     };
-    let report = handler::handle(&clients, &EventDefaults::default(), scale_out_event(&["api"]))
-        .await
-        .expect("throttling is retried, not reported");
-    assert_eq!(register.num_calls(), 3, "two throttled attempts and one success");
+    let report = handler::handle(
+        &clients,
+        &EventDefaults::default(),
+        scale_out_event(&["api"]),
+    )
+    .await
+    .expect("throttling is retried, not reported");
+    assert_eq!(
+        register.num_calls(),
+        3,
+        "two throttled attempts and one success"
+    );
     assert_eq!(report.summary.changed, 1);
     assert_eq!(report.services[0].outcome, Outcome::Changed);
     assert_eq!(report.services[0].before, Some(Capacity::ZERO));
@@ -183,20 +223,24 @@ async fn one_failing_service_does_not_stop_the_others() {
             )
             .build()
     });
-    let describe_targets = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets).then_output(|| {
-        DescribeScalableTargetsOutput::builder()
-            .scalable_targets(target("api", 0, 0))
-            .scalable_targets(target("web", 0, 0))
-            .scalable_targets(target("jobs", 0, 0))
-            .build()
-    });
-    let register_web_fails = mock!(aws_sdk_applicationautoscaling::Client::register_scalable_target)
-        .match_requests(|r| r.resource_id() == Some("service/prod/web"))
-        .then_error(|| {
-            RegisterScalableTargetError::ValidationException(
-                ValidationException::builder().message("web is being deleted").build(),
-            )
+    let describe_targets = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
+        .then_output(|| {
+            DescribeScalableTargetsOutput::builder()
+                .scalable_targets(target("api", 0, 0))
+                .scalable_targets(target("web", 0, 0))
+                .scalable_targets(target("jobs", 0, 0))
+                .build()
         });
+    let register_web_fails =
+        mock!(aws_sdk_applicationautoscaling::Client::register_scalable_target)
+            .match_requests(|r| r.resource_id() == Some("service/prod/web"))
+            .then_error(|| {
+                RegisterScalableTargetError::ValidationException(
+                    ValidationException::builder()
+                        .message("web is being deleted")
+                        .build(),
+                )
+            });
     let register_ok = mock!(aws_sdk_applicationautoscaling::Client::register_scalable_target)
         .then_output(|| RegisterScalableTargetOutput::builder().build());
     let clients = Clients {
@@ -221,7 +265,14 @@ async fn one_failing_service_does_not_stop_the_others() {
     assert_eq!(register_ok.num_calls(), 2);
     assert_eq!(report.summary.changed, 2);
     assert_eq!(report.summary.failed, 2);
-    let outcome = |id: &str| report.services.iter().find(|s| s.resource_id == id).unwrap().clone();
+    let outcome = |id: &str| {
+        report
+            .services
+            .iter()
+            .find(|s| s.resource_id == id)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(outcome("service/prod/api").outcome, Outcome::Changed);
     assert_eq!(outcome("service/prod/jobs").outcome, Outcome::Changed);
     let web = outcome("service/prod/web");
@@ -231,21 +282,42 @@ async fn one_failing_service_does_not_stop_the_others() {
     assert_eq!(gone.outcome, Outcome::Failed);
     assert!(gone.reason.unwrap().contains("not found"));
     // Report order follows the event, whatever order the concurrent writes finished in.
-    let order: Vec<_> = report.services.iter().map(|s| s.resource_id.as_str()).collect();
-    assert_eq!(order, ["service/prod/api", "service/prod/web", "service/prod/gone", "service/prod/jobs"]);
+    let order: Vec<_> = report
+        .services
+        .iter()
+        .map(|s| s.resource_id.as_str())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "service/prod/api",
+            "service/prod/web",
+            "service/prod/gone",
+            "service/prod/jobs"
+        ]
+    );
 }
 
 #[tokio::test]
 async fn restore_mode_scale_in_tags_before_registering_zero() {
-    let describe_services = mock!(aws_sdk_ecs::Client::describe_services)
-        .then_output(|| DescribeServicesOutput::builder().services(ecs_service("worker", 4, None)).build());
+    let describe_services = mock!(aws_sdk_ecs::Client::describe_services).then_output(|| {
+        DescribeServicesOutput::builder()
+            .services(ecs_service("worker", 4, None))
+            .build()
+    });
     let tag = mock!(aws_sdk_ecs::Client::tag_resource)
         .match_requests(|r| {
-            r.tags().iter().any(|t| t.key() == Some(CAPACITY_TAG) && t.value() == Some("2/6"))
+            r.tags()
+                .iter()
+                .any(|t| t.key() == Some(CAPACITY_TAG) && t.value() == Some("2/6"))
         })
         .then_output(|| aws_sdk_ecs::operation::tag_resource::TagResourceOutput::builder().build());
     let describe_targets = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
-        .then_output(|| DescribeScalableTargetsOutput::builder().scalable_targets(target("worker", 2, 6)).build());
+        .then_output(|| {
+            DescribeScalableTargetsOutput::builder()
+                .scalable_targets(target("worker", 2, 6))
+                .build()
+        });
     let register = mock!(aws_sdk_applicationautoscaling::Client::register_scalable_target)
         .match_requests(|r| r.min_capacity() == Some(0) && r.max_capacity() == Some(0))
         .then_output(|| RegisterScalableTargetOutput::builder().build());
@@ -258,9 +330,14 @@ async fn restore_mode_scale_in_tags_before_registering_zero() {
         ),
     };
     let event = serde_json::json!({"action": "scale-in", "services": [{"resource_id": "service/prod/worker"}]});
-    let report = handler::handle(&clients, &EventDefaults::default(), event).await.unwrap();
+    let report = handler::handle(&clients, &EventDefaults::default(), event)
+        .await
+        .unwrap();
     assert_eq!(tag.num_calls(), 1);
     assert_eq!(register.num_calls(), 1);
-    assert_eq!(report.services[0].remembered, Some(Capacity { min: 2, max: 6 }));
+    assert_eq!(
+        report.services[0].remembered,
+        Some(Capacity { min: 2, max: 6 })
+    );
     assert_eq!(report.services[0].after, Some(Capacity::ZERO));
 }

@@ -31,7 +31,11 @@ pub struct CronError {
 }
 
 impl CronError {
-    fn new(field: Option<&'static str>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+    fn new(
+        field: Option<&'static str>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         CronError {
             field,
             problem: problem.into(),
@@ -191,7 +195,10 @@ impl FieldDef {
             text.parse()
                 .map_err(|_| self.err(format!("{text:?} in {whole:?} is out of range")))?
         } else {
-            return Err(self.err(format!("{text:?} in {whole:?} is not a valid {} value", self.name)));
+            return Err(self.err(format!(
+                "{text:?} in {whole:?} is not a valid {} value",
+                self.name
+            )));
         };
         if n < self.min || n > self.max {
             return Err(self.err(format!(
@@ -210,7 +217,9 @@ impl FieldDef {
         }
         for item in text.split(',') {
             if item.is_empty() {
-                return Err(self.err(format!("{text:?} has an empty list item (check the commas)")));
+                return Err(self.err(format!(
+                    "{text:?} has an empty list item (check the commas)"
+                )));
             }
             let (range, step) = match item.split_once('/') {
                 Some((r, s)) => {
@@ -314,10 +323,10 @@ impl AwsCron {
                 return Err(CronError::new(
                     None,
                     format!(
-                        "you can't give both day-of-month ({}) and day-of-week ({})",
+                        "day-of-month is {} and day-of-week is {}, but you can't give both day-of-month and day-of-week: put ? in one of them",
                         fields[2], fields[4]
                     ),
-                    "put ? in one of them, for example \"cron(0 9 ? * MON-FRI *)\" or \"cron(0 9 1 * ? *)\"",
+                    "write for example \"cron(0 9 ? * MON-FRI *)\" (weekdays) or \"cron(0 9 1 * ? *)\" (the 1st of each month)",
                 ));
             }
             (true, true) => {
@@ -435,7 +444,12 @@ impl AwsCron {
             match &self.dom {
                 DomSpec::NoSpec => {}
                 DomSpec::Days(bits) if *bits == 0xFFFF_FFFE => {}
-                _ => return Err(refuse(format!("the day-of-month field {:?}", self.fields[2]))),
+                _ => {
+                    return Err(refuse(format!(
+                        "the day-of-month field {:?}",
+                        self.fields[2]
+                    )))
+                }
             }
             match &self.dow {
                 DowSpec::NoSpec => {}
@@ -449,7 +463,12 @@ impl AwsCron {
                         out.fields[4] = compact(&shifted, 1, 7, Some(&DOW_NAMES));
                     }
                 }
-                _ => return Err(refuse(format!("the day-of-week field {:?}", self.fields[4]))),
+                _ => {
+                    return Err(refuse(format!(
+                        "the day-of-week field {:?}",
+                        self.fields[4]
+                    )))
+                }
             }
         }
         Ok(out)
@@ -535,7 +554,11 @@ fn format_offset(minutes: i32) -> String {
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(ny, nm, 1)
         .and_then(|d| d.pred_opt())
         .map(|d| d.day())
@@ -557,10 +580,10 @@ fn nearest_weekday(year: i32, month: u32, n: u32, last: u32) -> Option<u32> {
         .weekday()
         .num_days_from_monday();
     Some(match wd {
-        5 if n == 1 => 3,         // Saturday the 1st → Monday the 3rd
-        5 => n - 1,               // Saturday → Friday
-        6 if n == last => n - 2,  // Sunday the last → Friday
-        6 => n + 1,               // Sunday → Monday
+        5 if n == 1 => 3,        // Saturday the 1st → Monday the 3rd
+        5 => n - 1,              // Saturday → Friday
+        6 if n == last => n - 2, // Sunday the last → Friday
+        6 => n + 1,              // Sunday → Monday
         _ => n,
     })
 }
@@ -596,7 +619,11 @@ fn parse_dow(text: &str) -> Result<DowSpec, CronError> {
     }
     if let Some((d, n)) = text.split_once('#') {
         let d = DAY_OF_WEEK.value(d, text)?;
-        let n: u32 = if n.len() == 1 { n.parse().unwrap_or(0) } else { 0 };
+        let n: u32 = if n.len() == 1 {
+            n.parse().unwrap_or(0)
+        } else {
+            0
+        };
         if !(1..=5).contains(&n) {
             return Err(DAY_OF_WEEK.err(format!(
                 "{text:?}: the number after # must be 1-5 (which occurrence in the month)"
@@ -652,7 +679,8 @@ pub fn observes_dst(tz: Tz) -> bool {
     for y in year..=year + 2 {
         for m in 1..=12 {
             for d in [1, 15] {
-                let Some(at) = NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(12, 0, 0))
+                let Some(at) =
+                    NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(12, 0, 0))
                 else {
                     continue;
                 };
@@ -681,17 +709,26 @@ mod tests {
     }
 
     fn utc(tz: Tz, s: &str) -> String {
-        cron(s).to_utc(tz).unwrap_or_else(|e| panic!("{s}: {e}")).to_string()
+        cron(s)
+            .to_utc(tz)
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .to_string()
     }
 
     #[test]
     fn parses_and_prints_canonically() {
-        assert_eq!(cron("cron(0 9 ? * MON-FRI *)").to_string(), "cron(0 9 ? * MON-FRI *)");
+        assert_eq!(
+            cron("cron(0 9 ? * MON-FRI *)").to_string(),
+            "cron(0 9 ? * MON-FRI *)"
+        );
         assert_eq!(
             cron("  cron(0   9 ? *  mon-fri *) ").to_string(),
             "cron(0 9 ? * MON-FRI *)"
         );
-        assert_eq!(cron("cron(0 9 ? * MON-FRI *)").fields(), "0 9 ? * MON-FRI *");
+        assert_eq!(
+            cron("cron(0 9 ? * MON-FRI *)").fields(),
+            "0 9 ? * MON-FRI *"
+        );
         for ok in [
             "cron(0/15 * * * ? *)",
             "cron(*/5 9-17 ? JAN-MAR 2-6 2026-2027)",
@@ -712,7 +749,10 @@ mod tests {
     #[test]
     fn rejects_with_field_and_fix() {
         let e = err("0 9 ? * MON-FRI *");
-        assert!(e.contains("not an AWS cron expression") && e.contains("Fix:"), "{e}");
+        assert!(
+            e.contains("not an AWS cron expression") && e.contains("Fix:"),
+            "{e}"
+        );
         let e = err("cron(0 9 ? * MON-FRI)");
         assert!(e.contains("5 fields") && e.contains("exactly 6"), "{e}");
         let e = err("cron(60 9 ? * MON-FRI *)");
@@ -724,18 +764,28 @@ mod tests {
         let e = err("cron(0 9 ? 13 MON *)");
         assert!(e.starts_with("month field:"), "{e}");
         let e = err("cron(0 9 ? * FRI-MON *)");
-        assert!(e.starts_with("day-of-week field:") && e.contains("backwards"), "{e}");
+        assert!(
+            e.starts_with("day-of-week field:") && e.contains("backwards"),
+            "{e}"
+        );
         let e = err("cron(0 9 ? * MOX *)");
-        assert!(e.starts_with("day-of-week field:") && e.contains("SUN-SAT"), "{e}");
+        assert!(
+            e.starts_with("day-of-week field:") && e.contains("SUN-SAT"),
+            "{e}"
+        );
         let e = err("cron(0 9 ? * MON#6 *)");
         assert!(e.contains("1-5"), "{e}");
         let e = err("cron(0 9 ? * 8 *)");
         assert!(e.starts_with("day-of-week field:"), "{e}");
         let e = err("cron(0 9 ? * MON 1969)");
-        assert!(e.starts_with("year field:") && e.contains("1970-2199"), "{e}");
+        assert!(
+            e.starts_with("year field:") && e.contains("1970-2199"),
+            "{e}"
+        );
         let e = err("cron(0 9 * * MON-FRI *)");
         assert!(
-            e.contains("you can't give both day-of-month and day-of-week") && e.contains("put ? in one of them"),
+            e.contains("you can't give both day-of-month and day-of-week")
+                && e.contains("put ? in one of them"),
             "{e}"
         );
         let e = err("cron(0 9 ? * ? *)");
@@ -756,11 +806,26 @@ mod tests {
     fn required_utc_conversions() {
         let seoul = chrono_tz::Asia::Seoul;
         let kolkata = chrono_tz::Asia::Kolkata;
-        assert_eq!(utc(seoul, "cron(0 9 ? * MON-FRI *)"), "cron(0 0 ? * MON-FRI *)");
-        assert_eq!(utc(seoul, "cron(0 8 ? * MON-FRI *)"), "cron(0 23 ? * SUN-THU *)");
-        assert_eq!(utc(seoul, "cron(0 19 ? * MON-FRI *)"), "cron(0 10 ? * MON-FRI *)");
-        assert_eq!(utc(kolkata, "cron(0 9 ? * MON-FRI *)"), "cron(30 3 ? * MON-FRI *)");
-        assert_eq!(utc(kolkata, "cron(0 5 ? * MON-FRI *)"), "cron(30 23 ? * SUN-THU *)");
+        assert_eq!(
+            utc(seoul, "cron(0 9 ? * MON-FRI *)"),
+            "cron(0 0 ? * MON-FRI *)"
+        );
+        assert_eq!(
+            utc(seoul, "cron(0 8 ? * MON-FRI *)"),
+            "cron(0 23 ? * SUN-THU *)"
+        );
+        assert_eq!(
+            utc(seoul, "cron(0 19 ? * MON-FRI *)"),
+            "cron(0 10 ? * MON-FRI *)"
+        );
+        assert_eq!(
+            utc(kolkata, "cron(0 9 ? * MON-FRI *)"),
+            "cron(30 3 ? * MON-FRI *)"
+        );
+        assert_eq!(
+            utc(kolkata, "cron(0 5 ? * MON-FRI *)"),
+            "cron(30 23 ? * SUN-THU *)"
+        );
         assert_eq!(
             utc(chrono_tz::UTC, "cron(*/7 1-5 L * ? 2030)"),
             "cron(*/7 1-5 L * ? 2030)"
@@ -775,14 +840,29 @@ mod tests {
     fn more_utc_conversions() {
         let seoul = chrono_tz::Asia::Seoul;
         let kathmandu = chrono_tz::Asia::Kathmandu;
-        assert_eq!(utc(kathmandu, "cron(0 9 ? * MON-FRI *)"), "cron(15 3 ? * MON-FRI *)");
+        assert_eq!(
+            utc(kathmandu, "cron(0 9 ? * MON-FRI *)"),
+            "cron(15 3 ? * MON-FRI *)"
+        );
         assert_eq!(utc(seoul, "cron(0 8 * * ? *)"), "cron(0 23 * * ? *)");
         assert_eq!(utc(seoul, "cron(0 8 ? * * *)"), "cron(0 23 ? * * *)");
-        assert_eq!(utc(seoul, "cron(0 8 ? * SUN,WED *)"), "cron(0 23 ? * TUE,SAT *)");
-        assert_eq!(utc(seoul, "cron(0 8 ? * 1-7 *)"), "cron(0 23 ? * * *)");
-        assert_eq!(utc(seoul, "cron(*/15 10-12 ? * MON *)"), "cron(*/15 1-3 ? * MON *)");
-        assert_eq!(utc(seoul, "cron(0 10 15 JAN ? 2027)"), "cron(0 1 15 JAN ? 2027)");
-        assert_eq!(utc(seoul, "cron(0 10 ? * MON#2 *)"), "cron(0 1 ? * MON#2 *)");
+        assert_eq!(
+            utc(seoul, "cron(0 8 ? * SUN,WED *)"),
+            "cron(0 23 ? * TUE,SAT *)"
+        );
+        assert_eq!(utc(seoul, "cron(0 8 ? * 1-7 *)"), "cron(0 23 ? * 1-7 *)");
+        assert_eq!(
+            utc(seoul, "cron(*/15 10-12 ? * MON *)"),
+            "cron(*/15 1-3 ? * MON *)"
+        );
+        assert_eq!(
+            utc(seoul, "cron(0 10 15 JAN ? 2027)"),
+            "cron(0 1 15 JAN ? 2027)"
+        );
+        assert_eq!(
+            utc(seoul, "cron(0 10 ? * MON#2 *)"),
+            "cron(0 1 ? * MON#2 *)"
+        );
         // Sao Paulo is UTC-3: +1 day shift.
         assert_eq!(
             utc(chrono_tz::America::Sao_Paulo, "cron(0 22 ? * SAT *)"),
@@ -792,19 +872,22 @@ mod tests {
             utc(chrono_tz::America::Sao_Paulo, "cron(0 21,22 ? * TUE *)"),
             "cron(0 0,1 ? * WED *)"
         );
-        assert_eq!(utc(kathmandu, "cron(0,30 9-11 ? * MON *)"), "cron(15,45 3-5 ? * MON *)");
+        assert_eq!(
+            utc(kathmandu, "cron(0,30 9-11 ? * MON *)"),
+            "cron(15,45 3-5 ? * MON *)"
+        );
     }
 
     #[test]
     fn refuses_inexact_utc_conversions() {
         let seoul = chrono_tz::Asia::Seoul;
         for (tz, s) in [
-            (seoul, "cron(0 8-10 ? * MON-FRI *)"),          // straddles midnight UTC
-            (seoul, "cron(0 8 15 * ? *)"),                  // day-of-month shift
-            (seoul, "cron(0 8 ? * 6L *)"),                  // last Friday shift
-            (seoul, "cron(0 8 ? * MON#2 *)"),               // nth weekday shift
-            (seoul, "cron(0 8 ? * MON 2027)"),              // year boundary
-            (seoul, "cron(0 8 ? JAN MON *)"),               // month boundary
+            (seoul, "cron(0 8-10 ? * MON-FRI *)"), // straddles midnight UTC
+            (seoul, "cron(0 8 15 * ? *)"),         // day-of-month shift
+            (seoul, "cron(0 8 ? * 6L *)"),         // last Friday shift
+            (seoul, "cron(0 8 ? * MON#2 *)"),      // nth weekday shift
+            (seoul, "cron(0 8 ? * MON 2027)"),     // year boundary
+            (seoul, "cron(0 8 ? JAN MON *)"),      // month boundary
             (chrono_tz::Asia::Kolkata, "cron(0,30 9 ? * MON *)"), // 3:30, 4:00: not a product
             (chrono_tz::Europe::Berlin, "cron(0 9 ? * MON-FRI *)"), // DST
         ] {
@@ -833,8 +916,14 @@ mod tests {
         let seoul = chrono_tz::Asia::Seoul;
         let c = cron("cron(0 9 ? * MON-FRI *)");
         // Friday 2026-01-02 09:00 → Monday 2026-01-05 09:00.
-        assert_eq!(c.next_after(at(seoul, 2026, 1, 2, 9, 0)), Some(at(seoul, 2026, 1, 5, 9, 0)));
-        assert_eq!(c.next_after(at(seoul, 2026, 1, 2, 8, 59)), Some(at(seoul, 2026, 1, 2, 9, 0)));
+        assert_eq!(
+            c.next_after(at(seoul, 2026, 1, 2, 9, 0)),
+            Some(at(seoul, 2026, 1, 5, 9, 0))
+        );
+        assert_eq!(
+            c.next_after(at(seoul, 2026, 1, 2, 8, 59)),
+            Some(at(seoul, 2026, 1, 2, 9, 0))
+        );
         let every = cron("cron(*/15 * * * ? *)");
         assert_eq!(
             every.next_after(at(seoul, 2026, 1, 2, 23, 50)),
@@ -854,21 +943,39 @@ mod tests {
         let utc = chrono_tz::UTC;
         let from = at(utc, 2026, 1, 1, 0, 0);
         // Last day of January 2026.
-        assert_eq!(cron("cron(0 10 L * ? *)").next_after(from), Some(at(utc, 2026, 1, 31, 10, 0)));
+        assert_eq!(
+            cron("cron(0 10 L * ? *)").next_after(from),
+            Some(at(utc, 2026, 1, 31, 10, 0))
+        );
         // Jan 31 2026 is a Saturday: last weekday is Friday 30th.
-        assert_eq!(cron("cron(0 10 LW * ? *)").next_after(from), Some(at(utc, 2026, 1, 30, 10, 0)));
+        assert_eq!(
+            cron("cron(0 10 LW * ? *)").next_after(from),
+            Some(at(utc, 2026, 1, 30, 10, 0))
+        );
         // Feb 15 2026 is a Sunday → Monday 16th; Jan 17 is Saturday → Friday 16th.
-        assert_eq!(cron("cron(0 10 17W * ? *)").next_after(from), Some(at(utc, 2026, 1, 16, 10, 0)));
+        assert_eq!(
+            cron("cron(0 10 17W * ? *)").next_after(from),
+            Some(at(utc, 2026, 1, 16, 10, 0))
+        );
         assert_eq!(
             cron("cron(0 10 15W * ? *)").next_after(at(utc, 2026, 2, 1, 0, 0)),
             Some(at(utc, 2026, 2, 16, 10, 0))
         );
         // Last Friday of January 2026: the 30th.
-        assert_eq!(cron("cron(0 10 ? * 6L *)").next_after(from), Some(at(utc, 2026, 1, 30, 10, 0)));
+        assert_eq!(
+            cron("cron(0 10 ? * 6L *)").next_after(from),
+            Some(at(utc, 2026, 1, 30, 10, 0))
+        );
         // Second Monday of January 2026: the 12th.
-        assert_eq!(cron("cron(0 10 ? * MON#2 *)").next_after(from), Some(at(utc, 2026, 1, 12, 10, 0)));
+        assert_eq!(
+            cron("cron(0 10 ? * MON#2 *)").next_after(from),
+            Some(at(utc, 2026, 1, 12, 10, 0))
+        );
         // L in day-of-week: Saturday.
-        assert_eq!(cron("cron(0 10 ? * L *)").next_after(from), Some(at(utc, 2026, 1, 3, 10, 0)));
+        assert_eq!(
+            cron("cron(0 10 ? * L *)").next_after(from),
+            Some(at(utc, 2026, 1, 3, 10, 0))
+        );
     }
 
     #[test]
@@ -880,20 +987,61 @@ mod tests {
         assert_eq!(next, at(berlin, 2026, 3, 30, 2, 30));
         // 2026-10-25 02:30 happens twice: fires once, at the first (CEST, 00:30 UTC).
         let next = c.next_after(at(berlin, 2026, 10, 25, 0, 0)).unwrap();
-        assert_eq!(next.with_timezone(&Utc).to_rfc3339(), "2026-10-25T00:30:00+00:00");
+        assert_eq!(
+            next.with_timezone(&Utc).to_rfc3339(),
+            "2026-10-25T00:30:00+00:00"
+        );
         let after_first = next + Duration::minutes(30);
-        assert_eq!(c.next_after(after_first).unwrap(), at(berlin, 2026, 10, 26, 2, 30));
+        assert_eq!(
+            c.next_after(after_first).unwrap(),
+            at(berlin, 2026, 10, 26, 2, 30)
+        );
         // 09:00 stays 09:00 local across the change.
         let work = cron("cron(0 9 ? * MON-FRI *)");
         let n = work.next_after(at(berlin, 2026, 3, 27, 10, 0)).unwrap();
-        assert_eq!(n.with_timezone(&Utc).to_rfc3339(), "2026-03-30T07:00:00+00:00");
+        assert_eq!(
+            n.with_timezone(&Utc).to_rfc3339(),
+            "2026-03-30T07:00:00+00:00"
+        );
+    }
+
+    /// A converted cron fires at the same instants, in UTC, as the local one.
+    #[test]
+    fn utc_conversion_fires_at_the_same_instants() {
+        let cases = [
+            (chrono_tz::Asia::Seoul, "cron(0 8 ? * MON-FRI *)"),
+            (chrono_tz::Asia::Seoul, "cron(30 19 ? * MON,WED,FRI *)"),
+            (chrono_tz::Asia::Kolkata, "cron(0 5 ? * MON-FRI *)"),
+            (chrono_tz::Asia::Kathmandu, "cron(0,30 1-3 * * ? *)"),
+            (chrono_tz::America::Sao_Paulo, "cron(0 22 ? * SUN,FRI *)"),
+        ];
+        for (tz, text) in cases {
+            let local = cron(text);
+            let in_utc = local.to_utc(tz).unwrap();
+            let mut a = at(tz, 2026, 1, 1, 0, 0);
+            let mut b = a.with_timezone(&chrono_tz::UTC);
+            for _ in 0..40 {
+                let na = local.next_after(a).unwrap();
+                let nb = in_utc.next_after(b).unwrap();
+                assert_eq!(
+                    na.with_timezone(&Utc),
+                    nb.with_timezone(&Utc),
+                    "{text} in {tz} vs {in_utc}"
+                );
+                a = na;
+                b = nb;
+            }
+        }
     }
 
     #[test]
     fn compact_output() {
         let s = |v: &[u32]| v.iter().copied().collect::<BTreeSet<u32>>();
         assert_eq!(compact(&s(&[1, 2, 3, 5, 7, 8]), 0, 59, None), "1-3,5,7,8");
-        assert_eq!(compact(&s(&[1, 2, 3, 4, 5]), 1, 7, Some(&DOW_NAMES)), "SUN-THU");
+        assert_eq!(
+            compact(&s(&[1, 2, 3, 4, 5]), 1, 7, Some(&DOW_NAMES)),
+            "SUN-THU"
+        );
         assert_eq!(compact(&s(&[1, 7]), 1, 7, Some(&DOW_NAMES)), "SUN,SAT");
     }
 }

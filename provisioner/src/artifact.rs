@@ -1,0 +1,379 @@
+//! The function's code: finding or building the zip, and the artifact bucket it is uploaded to.
+//!
+//! The bucket is owned by worktime directly (not by a stack): `worktime-artifacts-<account>-<region>`,
+//! versioned, encrypted (SSE-S3), public access blocked. Each stack keeps its zips under its
+//! own prefix, keyed by content hash, so unchanged code is never uploaded twice and never
+//! updates the function. A TLS-only bucket policy would be right on AWS but is left out:
+//! moto applies a policy's Deny without its condition, which would block every upload in
+//! the tests (see the README).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
+};
+use sha2::{Digest, Sha256};
+
+use crate::config::{Architecture, Config};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+
+/// Where `cargo lambda build --output-format zip` leaves the function's zip.
+pub const CARGO_LAMBDA_ZIP: &str = "target/lambda/bootstrap/bootstrap.zip";
+
+/// The artifact bucket of one account and region.
+pub fn bucket_name(account: &str, region: &str) -> String {
+    format!("worktime-artifacts-{account}-{region}")
+}
+
+/// A zip ready to upload.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+}
+
+impl Artifact {
+    pub fn read(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if !bytes.starts_with(b"PK\x03\x04") {
+            return Err(Error::Usage(format!(
+                "{}: not a zip file: pass the function zip built by `make lambda` (target/lambda/bootstrap/bootstrap.zip)",
+                path.display()
+            )));
+        }
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Ok(Artifact {
+            path: path.to_path_buf(),
+            bytes,
+            sha256,
+        })
+    }
+
+    /// The object key: the stack's prefix and the content hash.
+    pub fn key(&self, stack: &str) -> String {
+        format!("{stack}/bootstrap-{}.zip", &self.sha256[..16])
+    }
+}
+
+/// The given `--artifact`, else the cargo-lambda build output, else a fresh build.
+pub fn resolve(explicit: Option<&Path>, config: &Config, progress: &Progress) -> Result<Artifact> {
+    if let Some(path) = explicit {
+        return Artifact::read(path);
+    }
+    let default = Path::new(CARGO_LAMBDA_ZIP);
+    if default.exists() {
+        return Artifact::read(default);
+    }
+    let arch_flag = match config.function.architecture {
+        Architecture::Arm64 => "--arm64",
+        Architecture::X86_64 => "--x86-64",
+    };
+    progress.step(format!(
+        "building the function (cargo lambda build --release {arch_flag} --output-format zip): a few minutes the first time"
+    ));
+    let status = Command::new("cargo")
+        .args(["lambda", "build", "--release", arch_flag, "--output-format", "zip", "-p", "worktime-lambda"])
+        .status()
+        .map_err(|e| Error::Other(format!("could not run cargo lambda: {e}; install it (pip install cargo-lambda ziglang) or pass --artifact PATH")))?;
+    if !status.success() {
+        return Err(Error::Other(
+            "cargo lambda build failed (see above); fix the build or pass --artifact PATH".into(),
+        ));
+    }
+    Artifact::read(default)
+}
+
+/// Makes sure the artifact bucket exists, is ours, and has its protections on. Returns
+/// whether it was created now.
+pub async fn ensure_bucket(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    account: &str,
+    region: &str,
+    progress: &Progress,
+) -> Result<bool> {
+    let head = s3
+        .head_bucket()
+        .bucket(bucket)
+        .expected_bucket_owner(account)
+        .send()
+        .await;
+    let created = match head {
+        Ok(_) => false,
+        Err(error) => {
+            let status = error.raw_response().map(|r| r.status().as_u16());
+            match status {
+                Some(404) => {
+                    progress.step(format!("creating artifact bucket {bucket}"));
+                    let mut create = s3.create_bucket().bucket(bucket);
+                    if region != "us-east-1" {
+                        create = create.create_bucket_configuration(
+                            CreateBucketConfiguration::builder()
+                                .location_constraint(BucketLocationConstraint::from(region))
+                                .build(),
+                        );
+                    }
+                    match create.send().await {
+                        Ok(_) => true,
+                        Err(error) => {
+                            let taken = error
+                                .as_service_error()
+                                .is_some_and(|e| e.is_bucket_already_exists());
+                            if taken {
+                                return Err(taken_error(bucket));
+                            }
+                            return Err(Error::aws(
+                                format!("creating artifact bucket {bucket}"),
+                                error,
+                            ));
+                        }
+                    }
+                }
+                Some(403) => return Err(taken_error(bucket)),
+                _ => {
+                    return Err(Error::aws(
+                        format!("checking artifact bucket {bucket}"),
+                        error,
+                    ))
+                }
+            }
+        }
+    };
+    // Protections are checked every run (cheap reads) and set only when missing.
+    // A never-versioned bucket answers with an empty document; moto 5.2.5 names its root
+    // element differently and the SDK cannot parse it. Either way: not enabled, so enable.
+    let versioning = s3
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .expected_bucket_owner(account)
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.status().cloned());
+    if versioning != Some(BucketVersioningStatus::Enabled) {
+        s3.put_bucket_versioning()
+            .bucket(bucket)
+            .expected_bucket_owner(account)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("enabling versioning on {bucket}"), e))?;
+    }
+    let encrypted = s3
+        .get_bucket_encryption()
+        .bucket(bucket)
+        .expected_bucket_owner(account)
+        .send()
+        .await
+        .is_ok_and(|o| {
+            o.server_side_encryption_configuration()
+                .is_some_and(|c| !c.rules().is_empty())
+        });
+    if !encrypted {
+        let rule = ServerSideEncryptionRule::builder()
+            .apply_server_side_encryption_by_default(
+                ServerSideEncryptionByDefault::builder()
+                    .sse_algorithm(ServerSideEncryption::Aes256)
+                    .build()
+                    .map_err(|e| Error::Other(e.to_string()))?,
+            )
+            .build();
+        s3.put_bucket_encryption()
+            .bucket(bucket)
+            .expected_bucket_owner(account)
+            .server_side_encryption_configuration(
+                ServerSideEncryptionConfiguration::builder()
+                    .rules(rule)
+                    .build()
+                    .map_err(|e| Error::Other(e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("enabling encryption on {bucket}"), e))?;
+    }
+    let blocked = s3
+        .get_public_access_block()
+        .bucket(bucket)
+        .expected_bucket_owner(account)
+        .send()
+        .await
+        .is_ok_and(|o| {
+            o.public_access_block_configuration().is_some_and(|c| {
+                c.block_public_acls() == Some(true)
+                    && c.block_public_policy() == Some(true)
+                    && c.ignore_public_acls() == Some(true)
+                    && c.restrict_public_buckets() == Some(true)
+            })
+        });
+    if !blocked {
+        s3.put_public_access_block()
+            .bucket(bucket)
+            .expected_bucket_owner(account)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(true)
+                    .block_public_policy(true)
+                    .ignore_public_acls(true)
+                    .restrict_public_buckets(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("blocking public access on {bucket}"), e))?;
+    }
+    Ok(created)
+}
+
+fn taken_error(bucket: &str) -> Error {
+    Error::Other(format!(
+        "the artifact bucket name {bucket} belongs to another account (bucket names are global). \
+         Nothing was created. Delete or rename that bucket if it is yours, or deploy from the account that owns it"
+    ))
+}
+
+/// Uploads the artifact unless an object with the same content key is already there.
+/// Returns whether it uploaded.
+pub async fn upload(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    account: &str,
+    key: &str,
+    artifact: &Artifact,
+    progress: &Progress,
+) -> Result<bool> {
+    let present = s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .expected_bucket_owner(account)
+        .send()
+        .await;
+    match present {
+        Ok(_) => return Ok(false),
+        Err(error)
+            if error
+                .raw_response()
+                .is_some_and(|r| r.status().as_u16() == 404) => {}
+        Err(error) => return Err(Error::aws(format!("checking s3://{bucket}/{key}"), error)),
+    }
+    progress.step(format!(
+        "uploading {} ({} bytes) to s3://{bucket}/{key}",
+        artifact.path.display(),
+        artifact.bytes.len()
+    ));
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .expected_bucket_owner(account)
+        .body(aws_sdk_s3::primitives::ByteStream::from(
+            artifact.bytes.clone(),
+        ))
+        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Sha256)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("uploading s3://{bucket}/{key}"), e))?;
+    Ok(true)
+}
+
+/// Deletes every version and delete marker under `prefix`; then the bucket itself if
+/// nothing else is left in it (another stack's prefix keeps it). Returns (objects deleted,
+/// bucket deleted).
+pub async fn empty_and_delete(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    account: &str,
+    prefix: &str,
+) -> Result<(usize, bool)> {
+    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+    let exists = s3
+        .head_bucket()
+        .bucket(bucket)
+        .expected_bucket_owner(account)
+        .send()
+        .await;
+    if exists.is_err() {
+        return Ok((0, false));
+    }
+    let mut deleted = 0;
+    loop {
+        let listed = s3
+            .list_object_versions()
+            .bucket(bucket)
+            .prefix(prefix)
+            .expected_bucket_owner(account)
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("listing objects in {bucket}"), e))?;
+        let mut ids = Vec::new();
+        for version in listed.versions() {
+            ids.push((
+                version.key().unwrap_or_default().to_string(),
+                version.version_id().map(str::to_string),
+            ));
+        }
+        for marker in listed.delete_markers() {
+            ids.push((
+                marker.key().unwrap_or_default().to_string(),
+                marker.version_id().map(str::to_string),
+            ));
+        }
+        if ids.is_empty() {
+            break;
+        }
+        let objects = ids
+            .iter()
+            .map(|(key, version)| {
+                ObjectIdentifier::builder()
+                    .key(key)
+                    .set_version_id(version.clone())
+                    .build()
+                    .map_err(|e| Error::Other(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let count = objects.len();
+        s3.delete_objects()
+            .bucket(bucket)
+            .expected_bucket_owner(account)
+            .delete(
+                Delete::builder()
+                    .set_objects(Some(objects))
+                    .quiet(true)
+                    .build()
+                    .map_err(|e| Error::Other(e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("deleting objects in {bucket}"), e))?;
+        deleted += count;
+    }
+    let rest = s3
+        .list_object_versions()
+        .bucket(bucket)
+        .max_keys(1)
+        .expected_bucket_owner(account)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("listing objects in {bucket}"), e))?;
+    if !rest.versions().is_empty() || !rest.delete_markers().is_empty() {
+        return Ok((deleted, false));
+    }
+    s3.delete_bucket()
+        .bucket(bucket)
+        .expected_bucket_owner(account)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("deleting bucket {bucket}"), e))?;
+    Ok((deleted, true))
+}

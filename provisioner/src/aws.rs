@@ -1,0 +1,50 @@
+//! The shared `--profile/--region/--endpoint-url` argument group and the SDK config it builds.
+//!
+//! Everything else comes from the standard chain: environment credentials, profiles and SSO,
+//! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`, container and instance roles.
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use clap::Args;
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// Named profile from ~/.aws/config (default: AWS_PROFILE, then "default").
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Region to deploy to (default: the config file's `stack.region`).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (default: AWS_ENDPOINT_URL, else AWS's own).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsArgs {
+    /// Loads the SDK config: flags first, then `fallback_region` (the config file's), then
+    /// the standard chain.
+    pub async fn load(&self, fallback_region: Option<&str>) -> SdkConfig {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            // Throttling on Application Auto Scaling and CloudFormation is routine at scale:
+            // more patient than the SDK's default of 3 attempts.
+            .retry_config(RetryConfig::standard().with_max_attempts(6));
+        if let Some(profile) = &self.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = self.region.as_deref().or(fallback_region) {
+            loader = loader.region(Region::new(region.to_string()));
+        }
+        if let Some(url) = &self.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        loader.load().await
+    }
+
+    /// Whether calls go to a custom endpoint (an emulator, a VPC endpoint): S3 then needs
+    /// path-style addressing, since `<bucket>.127.0.0.1` does not resolve.
+    pub fn custom_endpoint(&self) -> bool {
+        self.endpoint_url.is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL").is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
+    }
+}

@@ -1,0 +1,134 @@
+//! Command-line arguments. They become a validated plan (config loaded, flags checked)
+//! before any AWS call is made.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::aws::AwsArgs;
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success (including \"up to date\" and teardown of nothing)
+  1  failure (an AWS call failed, a service could not be scaled, ...)
+  2  usage or configuration error: nothing was changed
+  4  the stack ended in a failed state (e.g. ROLLBACK_COMPLETE)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "worktime",
+    version,
+    about = "Keep Amazon ECS services running only during working hours.",
+    after_help = EXIT_CODES_HELP
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Output format of results on stdout (progress always goes to stderr).
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArg {
+    /// The configuration file.
+    #[arg(
+        long,
+        short = 'c',
+        default_value = "worktime.toml",
+        value_name = "FILE"
+    )]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunAction {
+    ScaleIn,
+    ScaleOut,
+    Toggle,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented example worktime.toml (never overwrites).
+    Init {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Print the CloudFormation template for the configuration.
+    Synth {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
+        format: TemplateFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Scale the configured services now, with your own credentials (the manual override).
+    Run {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(value_enum)]
+        action: RunAction,
+        /// Show what would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Set up worktime in an account that has never seen it, or bring it up to date.
+    Bootstrap(DeployArgs),
+    /// Apply a config or code change (shows the diff first).
+    Deploy(DeployArgs),
+    /// Show what a deploy would change, changing nothing.
+    Diff {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        artifact: ArtifactArgs,
+    },
+    /// Show the stack, its triggers and every configured service's capacity.
+    Status {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Delete the stack, the artifact bucket and everything else worktime created.
+    Teardown {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ArtifactArgs {
+    /// A built function zip (`bootstrap` inside) to deploy instead of building one.
+    #[arg(long, value_name = "PATH")]
+    pub artifact: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand. Each takes validated inputs and returns a typed result.
+
+pub mod lifecycle;
+pub mod run;
+pub mod status;
+pub mod synth;

@@ -1,0 +1,73 @@
+//! The CLI's typed errors and the exit codes they map to.
+//!
+//! Exit codes (documented in `--help` and the README):
+//! 0 success · 1 any other failure · 2 usage or configuration error (nothing was changed) ·
+//! 4 the stack ended in a failed state.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::config::ConfigError;
+
+pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_STACK_FAILED: u8 = 4;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
+    #[error(transparent)]
+    Init(#[from] crate::init::InitError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A call to AWS failed; `context` says what worktime was doing.
+    #[error("{context}: {message}")]
+    Aws { context: String, message: String },
+    /// The stack ended in a failed state.
+    #[error("stack {stack} ended in {status}{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    StackFailed {
+        stack: String,
+        status: String,
+        reason: Option<String>,
+    },
+    /// Some services could not be scaled (the others were).
+    #[error("{failed} of {total} services failed (see above)")]
+    ServicesFailed { failed: usize, total: usize },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Config(_) | Error::Usage(_) | Error::Template(_) | Error::Init(_) => EXIT_USAGE,
+            Error::StackFailed { .. } => EXIT_STACK_FAILED,
+            _ => EXIT_FAILURE,
+        }
+    }
+
+    /// Wraps an SDK error with what worktime was doing, keeping the service's own code and
+    /// message (or the connection failure behind a dispatch error).
+    pub fn aws<E, R>(context: impl Into<String>, error: aws_sdk_s3::error::SdkError<E, R>) -> Self
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        Error::Aws {
+            context: context.into(),
+            message: worktime_lambda::apply::describe_error(&error),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

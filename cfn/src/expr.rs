@@ -165,9 +165,7 @@ impl Serialize for Expr {
             Expr::GetAtt(id, attr) => single(serializer, "Fn::GetAtt", &[id, attr]),
             Expr::Sub(text, vars) if vars.is_empty() => single(serializer, "Fn::Sub", text),
             Expr::Sub(text, vars) => single(serializer, "Fn::Sub", &Pair(text, vars)),
-            Expr::Join(delimiter, parts) => {
-                single(serializer, "Fn::Join", &Pair(delimiter, parts))
-            }
+            Expr::Join(delimiter, parts) => single(serializer, "Fn::Join", &Pair(delimiter, parts)),
             Expr::If(condition, then, otherwise) => {
                 struct IfArgs<'a>(&'a str, &'a Expr, &'a Expr);
                 impl Serialize for IfArgs<'_> {

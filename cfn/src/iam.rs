@@ -84,7 +84,10 @@ impl Statement {
     }
 
     /// A trust-policy statement: `principal` may `actions` (no `Resource`).
-    pub fn trust<A: Into<String>>(principal: Principal, actions: impl IntoIterator<Item = A>) -> Self {
+    pub fn trust<A: Into<String>>(
+        principal: Principal,
+        actions: impl IntoIterator<Item = A>,
+    ) -> Self {
         Statement {
             sid: None,
             effect: Effect::Allow,

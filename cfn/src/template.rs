@@ -21,6 +21,8 @@ pub enum Error {
          add it or fix the name"
     )]
     UnknownReference { location: String, target: String },
+    #[error("the YAML rendering does not read back as the template: {0}")]
+    YamlRoundTrip(String),
 }
 
 /// A CloudFormation template. Sections keep insertion order; empty sections are left out.
@@ -126,7 +128,15 @@ impl Template {
     /// parser could misread (`OFF`, `2012-10-17`, ...) quoted.
     pub fn to_yaml(&self) -> Result<String, Error> {
         self.validate()?;
-        Ok(crate::yaml::to_string(&serde_json::to_value(self)?))
+        let value = serde_json::to_value(self)?;
+        let text = crate::yaml::to_string(&value);
+        // The emitter is ours (see `yaml`); the serde_yaml API reads it back and must find
+        // exactly the template, so a quoting mistake can never ship silently.
+        let read_back: Value = serde_yaml::from_str(&text).map_err(|e| Error::YamlRoundTrip(e.to_string()))?;
+        if read_back != value {
+            return Err(Error::YamlRoundTrip("the YAML reads back differently from the template".into()));
+        }
+        Ok(text)
     }
 
     /// The template as pretty-printed JSON.
@@ -310,7 +320,8 @@ impl Resource {
             .map(|list| {
                 list.iter()
                     .map(|e| {
-                        let field = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                        let field =
+                            |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();
                         (field("id"), field("comment"))
                     })
                     .collect()

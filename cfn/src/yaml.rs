@@ -95,9 +95,7 @@ fn scalar_text(value: &Value) -> String {
 }
 
 /// Words YAML 1.1 resolves to booleans or null (compared case-insensitively).
-const RESERVED: &[&str] = &[
-    "y", "n", "yes", "no", "on", "off", "true", "false", "null",
-];
+const RESERVED: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
 
 /// A string as a YAML scalar: plain when nothing can misread it, otherwise quoted.
 pub fn string_text(s: &str) -> String {
@@ -150,10 +148,34 @@ mod tests {
     #[test]
     fn ambiguous_strings_are_quoted() {
         for s in [
-            "OFF", "on", "Yes", "n", "true", "null", "", "2010-09-09", "12:30", "1_000", "007",
-            "1e3", ".inf", "=", "<<", "~", "- x", "a: b", "x #y", "{\"a\":1}", "end:", " x",
+            "OFF",
+            "on",
+            "Yes",
+            "n",
+            "true",
+            "null",
+            "",
+            "2010-09-09",
+            "12:30",
+            "1_000",
+            "007",
+            "1e3",
+            ".inf",
+            "=",
+            "<<",
+            "~",
+            "- x",
+            "a: b",
+            "x #y",
+            "{\"a\":1}",
+            "end:",
+            " x",
         ] {
-            assert!(string_text(s).starts_with('\''), "{s:?} -> {}", string_text(s));
+            assert!(
+                string_text(s).starts_with('\''),
+                "{s:?} -> {}",
+                string_text(s)
+            );
         }
         assert_eq!(string_text("it's: x"), "'it''s: x'");
         assert_eq!(string_text("a\nb"), "\"a\\nb\"");

@@ -21,12 +21,30 @@ fn literal_is_a_plain_string() {
 
 #[test]
 fn ref_and_pseudo_use_the_long_form() {
-    assert_eq!(json(&Expr::reference("Function")), json!({"Ref": "Function"}));
-    assert_eq!(json(&Expr::pseudo(Pseudo::Region)), json!({"Ref": "AWS::Region"}));
-    assert_eq!(json(&Pseudo::AccountId.into()), json!({"Ref": "AWS::AccountId"}));
-    assert_eq!(json(&Pseudo::Partition.into()), json!({"Ref": "AWS::Partition"}));
-    assert_eq!(json(&Pseudo::StackName.into()), json!({"Ref": "AWS::StackName"}));
-    assert_eq!(json(&Pseudo::UrlSuffix.into()), json!({"Ref": "AWS::URLSuffix"}));
+    assert_eq!(
+        json(&Expr::reference("Function")),
+        json!({"Ref": "Function"})
+    );
+    assert_eq!(
+        json(&Expr::pseudo(Pseudo::Region)),
+        json!({"Ref": "AWS::Region"})
+    );
+    assert_eq!(
+        json(&Pseudo::AccountId.into()),
+        json!({"Ref": "AWS::AccountId"})
+    );
+    assert_eq!(
+        json(&Pseudo::Partition.into()),
+        json!({"Ref": "AWS::Partition"})
+    );
+    assert_eq!(
+        json(&Pseudo::StackName.into()),
+        json!({"Ref": "AWS::StackName"})
+    );
+    assert_eq!(
+        json(&Pseudo::UrlSuffix.into()),
+        json!({"Ref": "AWS::URLSuffix"})
+    );
 }
 
 #[test]
@@ -44,7 +62,10 @@ fn sub_is_a_string_without_variables_and_a_pair_with() {
         json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::b"})
     );
     assert_eq!(
-        json(&Expr::sub_with("${Name}-x", [("Name", Expr::reference("P"))])),
+        json(&Expr::sub_with(
+            "${Name}-x",
+            [("Name", Expr::reference("P"))]
+        )),
         json!({"Fn::Sub": ["${Name}-x", {"Name": {"Ref": "P"}}]})
     );
 }
@@ -90,7 +111,10 @@ fn statement_collapses_single_action_and_resource() {
         })
     );
     let many = Statement::allow(["a:B", "a:C"], [Expr::str("*")]);
-    assert_eq!(serde_json::to_value(&many).unwrap()["Action"], json!(["a:B", "a:C"]));
+    assert_eq!(
+        serde_json::to_value(&many).unwrap()["Action"],
+        json!(["a:B", "a:C"])
+    );
 }
 
 fn small_template() -> Template {
@@ -158,7 +182,10 @@ fn small_template() -> Template {
         })
         .depends_on("Policy"),
     );
-    t.output("QueueUrl", Output::new("The queue", Expr::reference("Queue")));
+    t.output(
+        "QueueUrl",
+        Output::new("The queue", Expr::reference("Queue")),
+    );
     t
 }
 
@@ -172,17 +199,33 @@ fn keys_keep_cloudformation_order() {
         .collect();
     assert_eq!(
         top,
-        ["AWSTemplateFormatVersion", "Description", "Parameters", "Resources", "Outputs"]
+        [
+            "AWSTemplateFormatVersion",
+            "Description",
+            "Parameters",
+            "Resources",
+            "Outputs"
+        ]
     );
     let template = small_template();
     let ids: Vec<&String> = template.resources.keys().collect();
     assert_eq!(ids, ["Queue", "Logs", "Role", "Policy", "Schedule"]);
     let json: serde_json::Value =
         serde_json::from_str(&small_template().to_json().unwrap()).unwrap();
-    let logs: Vec<&String> = json["Resources"]["Logs"].as_object().unwrap().keys().collect();
+    let logs: Vec<&String> = json["Resources"]["Logs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
     assert_eq!(
         logs,
-        ["Type", "Properties", "DeletionPolicy", "UpdateReplacePolicy", "Metadata"]
+        [
+            "Type",
+            "Properties",
+            "DeletionPolicy",
+            "UpdateReplacePolicy",
+            "Metadata"
+        ]
     );
 }
 
@@ -232,7 +275,10 @@ fn checkov_skips_accumulate() {
         .ignore_cfn_lint("W3005");
     assert_eq!(
         r.checkov_skips(),
-        [("CKV_AWS_1".to_string(), "one".to_string()), ("CKV_AWS_2".into(), "two".into())]
+        [
+            ("CKV_AWS_1".to_string(), "one".to_string()),
+            ("CKV_AWS_2".into(), "two".into())
+        ]
     );
     assert_eq!(
         serde_json::to_value(&r.metadata).unwrap(),
@@ -253,7 +299,10 @@ fn dangling_references_are_rejected() {
     ));
 
     let mut t = small_template();
-    t.output("BadSub", Output::new("x", Expr::sub("${Missing.Arn}/${AWS::Region}")));
+    t.output(
+        "BadSub",
+        Output::new("x", Expr::sub("${Missing.Arn}/${AWS::Region}")),
+    );
     assert!(matches!(
         t.to_json(),
         Err(Error::UnknownReference { target, .. }) if target == "Missing"
@@ -264,7 +313,10 @@ fn dangling_references_are_rejected() {
         "Vars",
         Output::new(
             "x",
-            Expr::sub_with("${Local}-${!Escaped}", IndexMap::from([("Local".to_string(), Expr::reference("Name"))])),
+            Expr::sub_with(
+                "${Local}-${!Escaped}",
+                IndexMap::from([("Local".to_string(), Expr::reference("Name"))]),
+            ),
         ),
     );
     t.validate().unwrap();

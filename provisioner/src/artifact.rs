@@ -107,6 +107,10 @@ pub async fn ensure_bucket(
         .send()
         .await;
     let created = match head {
+        // S3 answers 403 to a bucket of another account's when the expected owner is sent;
+        // an endpoint that ignores that header (moto) answers 200, so the owner is confirmed
+        // by the caller's own bucket list, which only ever holds the caller's buckets.
+        Ok(_) if !owned_by_caller(s3, bucket).await? => return Err(taken_error(bucket)),
         Ok(_) => false,
         Err(error) => {
             let status = error.raw_response().map(|r| r.status().as_u16());
@@ -234,6 +238,25 @@ pub async fn ensure_bucket(
             .map_err(|e| Error::aws(format!("blocking public access on {bucket}"), e))?;
     }
     Ok(created)
+}
+
+async fn owned_by_caller(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool> {
+    let mut token: Option<String> = None;
+    loop {
+        let page = s3
+            .list_buckets()
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| Error::aws("listing the account's buckets", e))?;
+        if page.buckets().iter().any(|b| b.name() == Some(bucket)) {
+            return Ok(true);
+        }
+        match page.continuation_token() {
+            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
+            _ => return Ok(false),
+        }
+    }
 }
 
 fn taken_error(bucket: &str) -> Error {

@@ -24,10 +24,12 @@ impl AwsArgs {
     /// Loads the SDK config: flags first, then `fallback_region` (the config file's), then
     /// the standard chain.
     pub async fn load(&self, fallback_region: Option<&str>) -> SdkConfig {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            // Throttling on Application Auto Scaling and CloudFormation is routine at scale:
-            // more patient than the SDK's default of 3 attempts.
-            .retry_config(RetryConfig::standard().with_max_attempts(6));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        // Throttling on Application Auto Scaling and CloudFormation is routine at scale: more
+        // patient than the SDK's default of 3 attempts, unless the user chose (AWS_MAX_ATTEMPTS).
+        if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(6));
+        }
         if let Some(profile) = &self.profile {
             loader = loader.profile_name(profile);
         }

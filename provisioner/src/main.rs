@@ -57,7 +57,8 @@ fn init_tracing() {
 
 async fn dispatch(cli: Cli) -> Result<()> {
     let output = cli.output;
-    let quiet = output == worktime::cli::OutputFormat::Json;
+    // Progress goes to stderr in every output mode: stdout carries only results.
+    let quiet = false;
     match cli.command {
         Command::Init { config } => {
             init::write_example(&config.config)?;

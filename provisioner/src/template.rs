@@ -178,7 +178,7 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
         ids::FUNCTION_ROLE,
         Resource::new(IamRole {
             role_name: Some(Expr::sub(format!("{stack}-scaler-${{AWS::Region}}"))),
-            description: Some(format!("worktime {stack}: role of the scaling function")),
+            description: Some(format!("{stack} (worktime): role of the scaling function")),
             assume_role_policy_document: PolicyDocument::new(vec![Statement::trust(
                 Principal::service("lambda.amazonaws.com"),
                 ["sts:AssumeRole"],
@@ -219,6 +219,8 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
             message_retention_period: Some(DLQ_RETENTION_SECONDS),
             ..Default::default()
         })
+        // Explicit: tearing the stack down removes the queue with its failed events.
+        .deletion_policy(DeletionPolicy::Delete)
         .skip_checkov(
             "CKV_AWS_27",
             "encrypted at rest with SQS-managed SSE (SqsManagedSseEnabled); the check only recognises KmsMasterKeyId",
@@ -234,7 +236,7 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
         Resource::new(LambdaFunction {
             function_name: Some(Expr::str(&function_name)),
             description: Some(format!(
-                "worktime {stack}: scales ECS services to 0/0 outside working hours and back"
+                "{stack} (worktime): scales ECS services to 0/0 outside working hours and back"
             )),
             runtime: Some("provided.al2023".into()),
             handler: Some("bootstrap".into()),
@@ -276,7 +278,7 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
         Resource::new(CloudWatchAlarm {
             alarm_name: Some(Expr::str(format!("{stack}-scaler-errors"))),
             alarm_description: Some(format!(
-                "worktime {stack}: a scaling run failed; see the {log_group_name} log group and the {stack}-dlq queue"
+                "{stack} (worktime): a scaling run failed; see the {log_group_name} log group and the {stack}-dlq queue"
             )),
             namespace: "AWS/Lambda".into(),
             metric_name: "Errors".into(),
@@ -307,20 +309,21 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
         let name = Expr::str(format!("{stack}-{}", spec.suffix));
         match trigger {
             Trigger::Rules => {
-                let utc = spec.cron.to_utc(config.schedule.timezone).map_err(|source| {
-                    TemplateError::Cron {
+                let utc = spec
+                    .cron
+                    .to_utc(config.schedule.timezone)
+                    .map_err(|source| TemplateError::Cron {
                         action: spec.action,
                         cron: spec.cron.to_string(),
                         timezone: zone.to_string(),
                         source,
-                    }
-                })?;
+                    })?;
                 t.resource(
                     spec.rule_id,
                     Resource::new(EventsRule {
                         name: Some(name),
                         description: Some(format!(
-                            "worktime {stack}: {} at {} {zone} ({utc} UTC)",
+                            "{stack} (worktime): {} at {} {zone} ({utc} UTC)",
                             spec.verb, spec.cron
                         )),
                         schedule_expression: Some(utc.to_string()),
@@ -359,7 +362,7 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
                     Resource::new(SchedulerSchedule {
                         name: Some(name),
                         description: Some(format!(
-                            "worktime {stack}: {} at {} {zone}",
+                            "{stack} (worktime): {} at {} {zone}",
                             spec.verb, spec.cron
                         )),
                         group_name: None,
@@ -381,7 +384,10 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
                 t.output(
                     spec.output_id,
                     Output::new(
-                        format!("EventBridge Scheduler schedule that triggers {}", spec.action),
+                        format!(
+                            "EventBridge Scheduler schedule that triggers {}",
+                            spec.action
+                        ),
                         Expr::reference(spec.schedule_id),
                     ),
                 );
@@ -393,15 +399,24 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
     let mut outputs = IndexMap::new();
     outputs.insert(
         ids::OUT_FUNCTION_NAME,
-        Output::new("Name of the scaling function", Expr::reference(ids::FUNCTION)),
+        Output::new(
+            "Name of the scaling function",
+            Expr::reference(ids::FUNCTION),
+        ),
     );
     outputs.insert(
         ids::OUT_FUNCTION_ARN,
-        Output::new("ARN of the scaling function", Expr::get_att(ids::FUNCTION, "Arn")),
+        Output::new(
+            "ARN of the scaling function",
+            Expr::get_att(ids::FUNCTION, "Arn"),
+        ),
     );
     outputs.insert(
         ids::OUT_LOG_GROUP_NAME,
-        Output::new("The function's log group", Expr::reference(ids::FUNCTION_LOG_GROUP)),
+        Output::new(
+            "The function's log group",
+            Expr::reference(ids::FUNCTION_LOG_GROUP),
+        ),
     );
     outputs.insert(
         ids::OUT_DEAD_LETTER_QUEUE_URL,
@@ -566,7 +581,7 @@ fn scheduler_role(stack: &str) -> Resource {
     Resource::new(IamRole {
         role_name: Some(Expr::sub(format!("{stack}-scheduler-${{AWS::Region}}"))),
         description: Some(format!(
-            "worktime {stack}: lets EventBridge Scheduler invoke the scaling function"
+            "{stack} (worktime): lets EventBridge Scheduler invoke the scaling function"
         )),
         assume_role_policy_document: PolicyDocument::new(vec![trust]),
         policies: vec![InlinePolicy {
@@ -723,9 +738,15 @@ mod tests {
     #[test]
     fn examples_cover_both_triggers_restore_mode_and_a_half_hour_zone() {
         let all = examples();
-        assert!(all.iter().any(|(_, c)| c.schedule.trigger == Trigger::Rules));
-        assert!(all.iter().any(|(_, c)| c.schedule.trigger == Trigger::Scheduler));
-        assert!(all.iter().any(|(_, c)| c.services.iter().any(|s| s.capacity.is_none())));
+        assert!(all
+            .iter()
+            .any(|(_, c)| c.schedule.trigger == Trigger::Rules));
+        assert!(all
+            .iter()
+            .any(|(_, c)| c.schedule.trigger == Trigger::Scheduler));
+        assert!(all
+            .iter()
+            .any(|(_, c)| c.services.iter().any(|s| s.capacity.is_none())));
         assert!(all
             .iter()
             .any(|(_, c)| c.schedule.timezone == chrono_tz::Asia::Kolkata));
@@ -775,11 +796,18 @@ mod tests {
             r["ScaleInRule"]["Properties"]["ScheduleExpression"],
             "cron(0 10 ? * MON-FRI *)"
         );
-        assert_eq!(r["ScaleOutRule"]["Properties"]["Name"], "dev-seoul-scale-out");
+        assert_eq!(
+            r["ScaleOutRule"]["Properties"]["Name"],
+            "dev-seoul-scale-out"
+        );
         let target = &r["ScaleInRule"]["Properties"]["Targets"][0];
         assert_eq!(target["Id"], "scaler");
-        assert_eq!(target["Arn"], serde_json::json!({"Fn::GetAtt": ["Function", "Arn"]}));
-        let input: serde_json::Value = serde_json::from_str(target["Input"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            target["Arn"],
+            serde_json::json!({"Fn::GetAtt": ["Function", "Arn"]})
+        );
+        let input: serde_json::Value =
+            serde_json::from_str(target["Input"].as_str().unwrap()).unwrap();
         assert_eq!(input["action"], "scale-in");
         assert_eq!(input["timezone"], "Asia/Seoul");
         assert_eq!(input["skip_dates"], serde_json::json!(["2026-01-01"]));
@@ -789,7 +817,10 @@ mod tests {
         );
         assert!(r.get("SchedulerRole").is_none());
         assert!(r.get("ScaleOutSchedule").is_none());
-        assert_eq!(v["Outputs"]["ScaleInTrigger"]["Value"], serde_json::json!({"Ref": "ScaleInRule"}));
+        assert_eq!(
+            v["Outputs"]["ScaleInTrigger"]["Value"],
+            serde_json::json!({"Ref": "ScaleInRule"})
+        );
     }
 
     #[test]
@@ -803,7 +834,8 @@ mod tests {
             p["Target"]["DeadLetterConfig"]["Arn"],
             serde_json::json!({"Fn::GetAtt": ["DeadLetterQueue", "Arn"]})
         );
-        let trust = &v["Resources"]["SchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+        let trust = &v["Resources"]["SchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
+            ["Statement"][0];
         assert_eq!(trust["Principal"]["Service"], "scheduler.amazonaws.com");
         assert_eq!(
             trust["Condition"]["StringEquals"]["aws:SourceAccount"],
@@ -818,7 +850,16 @@ mod tests {
         let mut c = berlin();
         c.schedule.trigger = Trigger::Rules;
         let err = build(&c).unwrap_err();
-        assert!(matches!(err, TemplateError::Cron { action: Action::ScaleOut, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                TemplateError::Cron {
+                    action: Action::ScaleOut,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("scheduler"), "{err}");
     }
 
@@ -848,30 +889,48 @@ mod tests {
         assert_eq!(p["Architectures"], serde_json::json!(["x86_64"]));
         assert_eq!(p["MemorySize"], 256);
         assert_eq!(p["ReservedConcurrentExecutions"], 1);
-        assert_eq!(p["Code"]["S3Bucket"], serde_json::json!({"Ref": "CodeS3Bucket"}));
-        assert_eq!(p["Environment"]["Variables"]["WORKTIME_TIMEZONE"], "America/New_York");
-        assert_eq!(p["LoggingConfig"]["LogGroup"], serde_json::json!({"Ref": "FunctionLogGroup"}));
+        assert_eq!(
+            p["Code"]["S3Bucket"],
+            serde_json::json!({"Ref": "CodeS3Bucket"})
+        );
+        assert_eq!(
+            p["Environment"]["Variables"]["WORKTIME_TIMEZONE"],
+            "America/New_York"
+        );
+        assert_eq!(
+            p["LoggingConfig"]["LogGroup"],
+            serde_json::json!({"Ref": "FunctionLogGroup"})
+        );
         let lg = &v["Resources"]["FunctionLogGroup"];
-        assert_eq!(lg["Properties"]["LogGroupName"], "/aws/lambda/restore-scaler");
+        assert_eq!(
+            lg["Properties"]["LogGroupName"],
+            "/aws/lambda/restore-scaler"
+        );
         assert_eq!(lg["Properties"]["RetentionInDays"], 14);
         assert_eq!(lg["DeletionPolicy"], "Delete");
         assert_eq!(
             v["Resources"]["FunctionRole"]["Properties"]["RoleName"],
             serde_json::json!({"Fn::Sub": "restore-scaler-${AWS::Region}"})
         );
-        assert!(v["Resources"]["FunctionRole"]["Properties"].get("ManagedPolicyArns").is_none());
+        assert!(v["Resources"]["FunctionRole"]["Properties"]
+            .get("ManagedPolicyArns")
+            .is_none());
         assert_eq!(v["Resources"]["FunctionPolicy"]["Type"], "AWS::IAM::Policy");
     }
 
     #[test]
     fn policy_is_scoped() {
         let t = build(&seoul()).unwrap();
-        let worktime_cfn::ResourceProperties::IamPolicy(policy) = &t.resources["FunctionPolicy"].properties
+        let worktime_cfn::ResourceProperties::IamPolicy(policy) =
+            &t.resources["FunctionPolicy"].properties
         else {
             panic!("FunctionPolicy is not an AWS::IAM::Policy");
         };
         let doc = &policy.policy_document;
-        assert!(doc.actions().all(|a| !a.contains('*')), "no wildcard actions");
+        assert!(
+            doc.actions().all(|a| !a.contains('*')),
+            "no wildcard actions"
+        );
         assert!(doc.actions().all(|a| !a.starts_with("ecs:*")));
 
         let pass = doc.statement("PassAutoScalingServiceLinkedRole").unwrap();
@@ -894,8 +953,12 @@ mod tests {
         assert_eq!(
             arns,
             [
-                Expr::sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/batch/*"),
-                Expr::sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/dev/*"),
+                Expr::sub(
+                    "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/batch/*"
+                ),
+                Expr::sub(
+                    "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/dev/*"
+                ),
             ]
         );
         let tag = doc.statement("RememberCapacity").unwrap();
@@ -911,7 +974,10 @@ mod tests {
             }
         }
         assert_eq!(
-            doc.statement("DeadLetters").unwrap().resources().collect::<Vec<_>>(),
+            doc.statement("DeadLetters")
+                .unwrap()
+                .resources()
+                .collect::<Vec<_>>(),
             [&Expr::get_att("DeadLetterQueue", "Arn")]
         );
     }
@@ -927,9 +993,20 @@ mod tests {
                 )
             })
             .collect();
-        let c = config("big", "us-east-1", chrono_tz::UTC, Trigger::Scheduler, services);
+        let c = config(
+            "big",
+            "us-east-1",
+            chrono_tz::UTC,
+            Trigger::Scheduler,
+            services,
+        );
         let err = build(&c).unwrap_err();
-        let TemplateError::PayloadTooLarge { action, size, limit } = &err else {
+        let TemplateError::PayloadTooLarge {
+            action,
+            size,
+            limit,
+        } = &err
+        else {
             panic!("expected PayloadTooLarge, got {err}");
         };
         assert_eq!(*action, Action::ScaleOut);
@@ -944,7 +1021,13 @@ mod tests {
     #[test]
     fn payload_at_the_limit_is_accepted() {
         // Grow the service list until the payload is just under the limit.
-        let mut c = config("edge", "us-east-1", chrono_tz::UTC, Trigger::Rules, Vec::new());
+        let mut c = config(
+            "edge",
+            "us-east-1",
+            chrono_tz::UTC,
+            Trigger::Rules,
+            Vec::new(),
+        );
         let mut i = 0;
         loop {
             c.services.push(svc("c", &format!("s{i}"), Some((1, 1))));
@@ -955,7 +1038,10 @@ mod tests {
             i += 1;
         }
         let size = payload(&c, Action::ScaleOut).unwrap().len();
-        assert!(size <= MAX_INPUT_CHARS && size > MAX_INPUT_CHARS - 64, "{size}");
+        assert!(
+            size <= MAX_INPUT_CHARS && size > MAX_INPUT_CHARS - 64,
+            "{size}"
+        );
         build(&c).unwrap();
     }
 
@@ -964,7 +1050,16 @@ mod tests {
         let mut c = seoul();
         c.stack.name = "a".repeat(50);
         let err = build(&c).unwrap_err();
-        assert!(matches!(err, TemplateError::NameTooLong { what: "IAM role", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                TemplateError::NameTooLong {
+                    what: "IAM role",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     /// Writes the test templates to `target/templates/` for cfn-lint and checkov

@@ -132,9 +132,12 @@ impl Template {
         let text = crate::yaml::to_string(&value);
         // The emitter is ours (see `yaml`); the serde_yaml API reads it back and must find
         // exactly the template, so a quoting mistake can never ship silently.
-        let read_back: Value = serde_yaml::from_str(&text).map_err(|e| Error::YamlRoundTrip(e.to_string()))?;
+        let read_back: Value =
+            serde_yaml::from_str(&text).map_err(|e| Error::YamlRoundTrip(e.to_string()))?;
         if read_back != value {
-            return Err(Error::YamlRoundTrip("the YAML reads back differently from the template".into()));
+            return Err(Error::YamlRoundTrip(
+                "the YAML reads back differently from the template".into(),
+            ));
         }
         Ok(text)
     }

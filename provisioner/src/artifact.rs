@@ -69,7 +69,7 @@ pub fn resolve(explicit: Option<&Path>, config: &Config, progress: &Progress) ->
         return Artifact::read(path);
     }
     let default = Path::new(CARGO_LAMBDA_ZIP);
-    if default.exists() {
+    if default.exists() && !stale(default) {
         return Artifact::read(default);
     }
     let arch_flag = match config.function.architecture {
@@ -89,6 +89,38 @@ pub fn resolve(explicit: Option<&Path>, config: &Config, progress: &Progress) ->
         ));
     }
     Artifact::read(default)
+}
+
+/// Inside the worktime workspace, a zip older than any of the function's sources (or the
+/// lock file) is not the current build. Outside it (an installed binary) the zip is taken
+/// as it is.
+fn stale(zip: &Path) -> bool {
+    let Ok(built) = std::fs::metadata(zip).and_then(|m| m.modified()) else {
+        return true;
+    };
+    let newer = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t > built)
+    };
+    fn walk(dir: &Path, newer: &dyn Fn(&Path) -> bool) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        entries.flatten().any(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, newer)
+            } else {
+                newer(&path)
+            }
+        })
+    }
+    let sources = Path::new("lambda");
+    sources.join("Cargo.toml").exists()
+        && (walk(&sources.join("src"), &newer)
+            || newer(&sources.join("Cargo.toml"))
+            || newer(Path::new("Cargo.lock")))
 }
 
 /// Makes sure the artifact bucket exists, is ours, and has its protections on. Returns

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Benchmarks (`make bench`), every number a whole process on this machine:
+#   1. foundation: `worktime synth --config examples/seoul-rules.toml` (release build), wall
+#      time and peak RSS over SYNTH_RUNS runs;
+#   2. scaling function: the original recipe's Python function (bench/baseline_seed.py, boto3)
+#      vs `worktime run scale-in|scale-out` on the same N services (N = 1 and 200) of a local
+#      moto server, wall time and peak RSS over RUNS runs, with the ratios ours/baseline and
+#      PASS/FAIL against the targets.
+# Prints a markdown table; writes target/bench/results.json. Exits 0 whatever the targets say,
+# non-zero if anything failed (a build, moto, a run that errored or did not scale every service).
+#
+# Usage: scripts/bench.sh
+#   VENV        the project venv with moto and boto3 (default: .venv; `make venv` creates it)
+#   RUNS        measured runs per scaling case (default 5; each case also has one warm-up)
+#   SYNTH_RUNS  measured synth runs (default 20)
+#   SIZES       service counts (default 1,200)
+#   ACTIONS     default scale-in,scale-out
+#   SKIP_BUILD=1  do not build; use the existing target/release/worktime
+#   WORKTIME_BIN  measure this binary instead of target/release/worktime (with SKIP_BUILD=1)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+venv="${VENV:-$root/.venv}"
+python="$venv/bin/python"
+moto_server="$venv/bin/moto_server"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+bin="${WORKTIME_BIN:-$target_dir/release/worktime}"
+out_dir="$root/target/bench"
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+for tool in "$python" "$moto_server"; do
+    [[ -x "$tool" ]] || die "$tool not found: run \`make venv\` (make bench does) or set VENV"
+done
+"$python" -c 'import boto3' 2>/dev/null || die "boto3 is missing from $venv (it comes with moto[server])"
+
+if [[ "${SKIP_BUILD:-}" != 1 ]]; then
+    echo "bench: cargo build --release -p worktime" >&2
+    cargo build --release -p worktime
+fi
+[[ -x "$bin" ]] || die "$bin not built"
+
+mkdir -p "$out_dir"
+# The process runner (wall time and the child's own peak RSS): std only, plain rustc.
+spawn_measure="$out_dir/spawn-measure"
+if [[ ! -x "$spawn_measure" || "$root/bench/spawn_measure.rs" -nt "$spawn_measure" ]]; then
+    rustc -O --edition 2021 "$root/bench/spawn_measure.rs" -o "$spawn_measure" \
+        || die "could not compile bench/spawn_measure.rs"
+fi
+
+moto_log="$out_dir/moto.log"
+moto_pid=""
+cleanup() {
+    if [[ -n "$moto_pid" ]] && kill -0 "$moto_pid" 2>/dev/null; then
+        kill "$moto_pid" 2>/dev/null || true
+        wait "$moto_pid" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+ready() {
+    "$python" - "$1" <<'EOF'
+import sys, urllib.request
+try:
+    urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/", timeout=1).read()
+except Exception:
+    sys.exit(1)
+EOF
+}
+
+port=""
+for _attempt in 1 2 3 4 5; do
+    candidate="$(free_port)"
+    "$moto_server" -H 127.0.0.1 -p "$candidate" >"$moto_log" 2>&1 &
+    moto_pid=$!
+    for _ in $(seq 1 100); do
+        kill -0 "$moto_pid" 2>/dev/null || break   # exited: the port was taken, most likely
+        if ready "$candidate"; then port="$candidate"; break; fi
+        sleep 0.2
+    done
+    [[ -n "$port" ]] && break
+    cleanup
+    moto_pid=""
+done
+[[ -n "$port" ]] || die "moto_server did not start on 127.0.0.1 (log: $moto_log)"
+echo "bench: moto server on 127.0.0.1:$port (pid $moto_pid, log $moto_log)" >&2
+
+"$python" "$root/bench/measure.py" \
+    --endpoint "http://127.0.0.1:$port" \
+    --worktime "$bin" \
+    --out "$out_dir/results.json" \
+    --moto-log "$moto_log" \
+    --spawn-measure "$spawn_measure" \
+    --runs "${RUNS:-5}" \
+    --synth-runs "${SYNTH_RUNS:-20}" \
+    --sizes "${SIZES:-1,200}" \
+    --actions "${ACTIONS:-scale-in,scale-out}"

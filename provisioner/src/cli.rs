@@ -104,6 +104,11 @@ pub enum Command {
     Status {
         #[command(flatten)]
         config: ConfigArg,
+        /// Every [[accounts]] target instead of the caller's account.
+        #[arg(long)]
+        all_accounts: bool,
+        #[command(flatten)]
+        targets: TargetArgs,
     },
     /// Delete the stack, the artifact bucket and everything else worktime created.
     Teardown {
@@ -112,7 +117,41 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+        /// Every [[accounts]] target instead of the caller's account.
+        #[arg(long)]
+        all_accounts: bool,
+        #[command(flatten)]
+        targets: TargetArgs,
     },
+    /// Bootstrap and deploy to every [[accounts]] target (account × region), in parallel.
+    Rollout {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        artifact: ArtifactArgs,
+        #[command(flatten)]
+        targets: TargetArgs,
+        /// Show each target's diff; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// Which targets of a multi-account command, and how fast.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Only these account ids (comma-separated; default: all of [[accounts]]).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub accounts: Option<Vec<String>>,
+    /// Only these regions (comma-separated; default: each account's regions).
+    #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
+    pub regions: Option<Vec<String>>,
+    /// Targets in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Failed targets tolerated before no new target starts.
+    #[arg(long, default_value_t = 0)]
+    pub failure_tolerance: u16,
 }
 
 #[derive(Debug, Clone, Args)]

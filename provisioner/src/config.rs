@@ -23,6 +23,8 @@ pub struct Config {
     pub schedule: Schedule,
     pub services: Vec<ServiceSpec>,
     pub function: FunctionSettings,
+    /// `[[accounts]]`: the targets of `worktime rollout` (empty: the caller's own account).
+    pub accounts: Vec<Account>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +106,48 @@ impl Default for FunctionSettings {
     }
 }
 
+/// How worktime reaches a target account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountAccess {
+    /// Assume this role (full ARN) from the caller's credentials.
+    Role {
+        arn: String,
+        external_id: Option<String>,
+    },
+    /// Use this named profile (SSO, a role chain, keys...).
+    Profile(String),
+}
+
+/// One `[[accounts]]` entry: where to deploy and what differs there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub id: String,
+    pub access: AccountAccess,
+    /// Regions to deploy to (default: `stack.region`).
+    pub regions: Vec<String>,
+    /// The top-level schedule with this account's overrides applied.
+    pub schedule: Schedule,
+    /// This account's own services, or the top-level list.
+    pub services: Vec<ServiceSpec>,
+}
+
 impl Config {
+    /// The configuration one target (account, region) deploys: this account's schedule and
+    /// services, the given region, no nested accounts.
+    pub fn for_target(&self, account: &Account, region: &str) -> Config {
+        Config {
+            path: self.path.clone(),
+            stack: StackSettings {
+                name: self.stack.name.clone(),
+                region: region.to_string(),
+            },
+            schedule: account.schedule.clone(),
+            services: account.services.clone(),
+            function: self.function,
+            accounts: Vec::new(),
+        }
+    }
+
     /// The payload a trigger carries for `action`: every service with its declared capacity,
     /// the zone and the skip dates, so the function needs nothing else to act safely.
     pub fn scaling_event(&self, action: Action) -> RawEvent {
@@ -228,6 +271,42 @@ mod raw {
         pub services: Option<Spanned<Vec<Spanned<Service>>>>,
         #[serde(default)]
         pub function: Option<Function>,
+        #[serde(default)]
+        pub accounts: Option<Vec<Spanned<Account>>>,
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Account {
+        pub id: Spanned<String>,
+        #[serde(default)]
+        pub role: Option<Spanned<String>>,
+        #[serde(default)]
+        pub external_id: Option<Spanned<String>>,
+        #[serde(default)]
+        pub profile: Option<Spanned<String>>,
+        #[serde(default)]
+        pub regions: Option<Spanned<Vec<Spanned<String>>>>,
+        #[serde(default)]
+        pub schedule: Option<ScheduleOverride>,
+        #[serde(default)]
+        pub services: Option<Spanned<Vec<Spanned<Service>>>>,
+    }
+
+    /// Any `[schedule]` key, for one account.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ScheduleOverride {
+        #[serde(default)]
+        pub timezone: Option<Spanned<String>>,
+        #[serde(default)]
+        pub scale_out: Option<Spanned<String>>,
+        #[serde(default)]
+        pub scale_in: Option<Spanned<String>>,
+        #[serde(default)]
+        pub trigger: Option<Spanned<String>>,
+        #[serde(default)]
+        pub skip_dates: Option<Vec<Spanned<String>>>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -238,7 +317,7 @@ mod raw {
         pub region: Spanned<String>,
     }
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Clone, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Schedule {
         pub timezone: Spanned<String>,
@@ -250,7 +329,7 @@ mod raw {
         pub skip_dates: Option<Vec<Spanned<String>>>,
     }
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Clone, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Service {
         pub cluster: Spanned<String>,
@@ -403,16 +482,198 @@ impl Validator<'_> {
 
     fn validate(&self, raw: raw::File) -> Result<Config, ConfigError> {
         let stack = self.stack(raw.stack)?;
-        let schedule = self.schedule(raw.schedule)?;
-        let services = self.services(raw.services)?;
+        let schedule = self.schedule(raw.schedule.clone())?;
+        let services = self.services(raw.services.clone())?;
         let function = self.function(raw.function)?;
+        let accounts = self.accounts(
+            raw.accounts.unwrap_or_default(),
+            &raw.schedule,
+            &raw.services,
+            &stack,
+        )?;
         Ok(Config {
             path: self.path.to_path_buf(),
             stack,
             schedule,
             services,
             function,
+            accounts,
         })
+    }
+
+    /// `[[accounts]]`: each entry inherits every `[schedule]` key it does not override and
+    /// the top-level services unless it lists its own, then goes through the same checks;
+    /// errors name the account.
+    fn accounts(
+        &self,
+        raw: Vec<toml::Spanned<raw::Account>>,
+        base_schedule: &raw::Schedule,
+        base_services: &Option<toml::Spanned<Vec<toml::Spanned<raw::Service>>>>,
+        stack: &StackSettings,
+    ) -> Result<Vec<Account>, ConfigError> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::with_capacity(raw.len());
+        for (i, entry) in raw.into_iter().enumerate() {
+            let account = entry.get_ref();
+            let id = account.id.get_ref().trim().to_string();
+            let prefix = format!("accounts[{i}]");
+            if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
+                return Err(self.err(
+                    format!("{prefix}.id"),
+                    Some(&account.id),
+                    format!("{id:?} is not an AWS account id"),
+                    "write the 12-digit account id as a string, e.g. id = \"111111111111\"",
+                ));
+            }
+            let named = format!("{prefix} ({id})");
+            if !seen.insert(id.clone()) {
+                return Err(self.err(
+                    format!("{named}.id"),
+                    Some(&account.id),
+                    format!("account {id} is listed twice"),
+                    "list each account once, with all its regions in `regions`",
+                ));
+            }
+            let access = match (&account.role, &account.profile) {
+                (Some(role), None) => {
+                    let text = role.get_ref().trim();
+                    let arn = if text.starts_with("arn:") {
+                        let parts: Vec<&str> = text.split(':').collect();
+                        if parts.len() != 6 || parts[2] != "iam" || !parts[5].starts_with("role/") {
+                            return Err(self.err(
+                                format!("{named}.role"),
+                                Some(role),
+                                format!("{text:?} is not an IAM role ARN"),
+                                "give a role name (\"OrganizationAccountAccessRole\") or a full ARN (\"arn:aws:iam::111111111111:role/Name\")",
+                            ));
+                        }
+                        if parts[4] != id {
+                            return Err(self.err(
+                                format!("{named}.role"),
+                                Some(role),
+                                format!("the role ARN is in account {}, not {id}", parts[4]),
+                                "use a role of this account, or correct the id",
+                            ));
+                        }
+                        text.to_string()
+                    } else if !text.is_empty()
+                        && text.len() <= 64
+                        && text.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+                    {
+                        format!("arn:aws:iam::{id}:role/{}", text.trim_matches('/'))
+                    } else {
+                        return Err(self.err(
+                            format!("{named}.role"),
+                            Some(role),
+                            format!("{text:?} is not an IAM role name"),
+                            "give a role name such as \"OrganizationAccountAccessRole\" or a full role ARN",
+                        ));
+                    };
+                    AccountAccess::Role {
+                        arn,
+                        external_id: account.external_id.as_ref().map(|e| e.get_ref().clone()),
+                    }
+                }
+                (None, Some(profile)) => {
+                    if account.external_id.is_some() {
+                        return Err(self.err(
+                            format!("{named}.external_id"),
+                            account.external_id.as_ref(),
+                            "external_id goes with role, not with profile",
+                            "put the external id in the profile's own configuration, or use role = ...",
+                        ));
+                    }
+                    AccountAccess::Profile(profile.get_ref().clone())
+                }
+                (Some(role), Some(_)) => {
+                    return Err(self.err(
+                        format!("{named}.profile"),
+                        Some(role),
+                        "both role and profile are given",
+                        "keep one: role (assumed from your own credentials) or profile (a named profile)",
+                    ))
+                }
+                (None, None) => {
+                    return Err(self.err(
+                        format!("{named}"),
+                        Some(&entry),
+                        "the account says neither how to reach it (role) nor which profile to use",
+                        "add role = \"OrganizationAccountAccessRole\" (or another role name or ARN), or profile = \"<name>\"",
+                    ))
+                }
+            };
+            let mut regions = Vec::new();
+            match &account.regions {
+                None => regions.push(stack.region.clone()),
+                Some(list) => {
+                    if list.get_ref().is_empty() {
+                        return Err(self.err(
+                            format!("{named}.regions"),
+                            Some(list),
+                            "the region list is empty",
+                            "list at least one region, or leave regions out to use stack.region",
+                        ));
+                    }
+                    for (r, region) in list.get_ref().iter().enumerate() {
+                        let text = region.get_ref().trim();
+                        if !is_valid_region(text) {
+                            return Err(self.err(
+                                format!("{named}.regions[{r}]"),
+                                Some(region),
+                                format!("{text:?} is not an AWS Region code"),
+                                "use a code such as \"ap-northeast-2\" or \"us-east-1\"",
+                            ));
+                        }
+                        if regions.iter().any(|x| x == text) {
+                            return Err(self.err(
+                                format!("{named}.regions[{r}]"),
+                                Some(region),
+                                format!("{text} is listed twice"),
+                                "list each region once",
+                            ));
+                        }
+                        regions.push(text.to_string());
+                    }
+                }
+            }
+            let mut schedule_raw = base_schedule.clone();
+            if let Some(o) = &account.schedule {
+                if let Some(v) = &o.timezone {
+                    schedule_raw.timezone = v.clone();
+                }
+                if let Some(v) = &o.scale_out {
+                    schedule_raw.scale_out = v.clone();
+                }
+                if let Some(v) = &o.scale_in {
+                    schedule_raw.scale_in = v.clone();
+                }
+                if let Some(v) = &o.trigger {
+                    schedule_raw.trigger = Some(v.clone());
+                }
+                if let Some(v) = &o.skip_dates {
+                    schedule_raw.skip_dates = Some(v.clone());
+                }
+            }
+            let in_account = |mut e: ConfigError| {
+                e.key = Some(match e.key {
+                    Some(key) => format!("{named}.{key}"),
+                    None => named.clone(),
+                });
+                e
+            };
+            let schedule = self.schedule(schedule_raw).map_err(in_account)?;
+            let services = self
+                .services(account.services.clone().or_else(|| base_services.clone()))
+                .map_err(in_account)?;
+            out.push(Account {
+                id,
+                access,
+                regions,
+                schedule,
+                services,
+            });
+        }
+        Ok(out)
     }
 
     fn stack(&self, raw: raw::Stack) -> Result<StackSettings, ConfigError> {
@@ -1362,5 +1623,144 @@ service = "s"
             }
         }
         assert!(n >= 4, "expected the example configs in {}", dir.display());
+    }
+    const ACCOUNTS_BASE: &str = r#"
+[stack]
+name = "worktime"
+region = "ap-northeast-2"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+trigger = "rules"
+
+[[services]]
+cluster = "prod"
+service = "api"
+min = 1
+max = 3
+"#;
+
+    fn with_accounts(accounts: &str) -> Result<Config, ConfigError> {
+        parse_str(&format!("{ACCOUNTS_BASE}\n{accounts}"))
+    }
+
+    #[test]
+    fn accounts_inherit_and_override() {
+        let config = with_accounts(
+            r#"
+[[accounts]]
+id = "111111111111"
+role = "OrganizationAccountAccessRole"
+regions = ["ap-northeast-2", "us-east-1"]
+
+[accounts.schedule]
+timezone = "Asia/Kolkata"
+
+[[accounts.services]]
+cluster = "team"
+service = "web"
+
+[[accounts]]
+id = "222222222222"
+role = "arn:aws:iam::222222222222:role/Deployer"
+external_id = "xyz"
+
+[[accounts]]
+id = "333333333333"
+profile = "staging"
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.accounts.len(), 3);
+        let first = &config.accounts[0];
+        assert_eq!(first.regions, ["ap-northeast-2", "us-east-1"]);
+        assert_eq!(first.schedule.timezone, chrono_tz::Asia::Kolkata);
+        // Everything not overridden is inherited.
+        assert_eq!(first.schedule.scale_out, config.schedule.scale_out);
+        assert_eq!(first.schedule.trigger, Trigger::Rules);
+        assert_eq!(first.services.len(), 1);
+        assert_eq!(first.services[0].cluster, "team");
+        assert_eq!(
+            first.access,
+            AccountAccess::Role {
+                arn: "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole".into(),
+                external_id: None
+            }
+        );
+        let second = &config.accounts[1];
+        assert_eq!(
+            second.regions,
+            ["ap-northeast-2"],
+            "defaults to stack.region"
+        );
+        assert_eq!(
+            second.services, config.services,
+            "inherits the top-level services"
+        );
+        assert_eq!(
+            second.access,
+            AccountAccess::Role {
+                arn: "arn:aws:iam::222222222222:role/Deployer".into(),
+                external_id: Some("xyz".into())
+            }
+        );
+        assert_eq!(
+            config.accounts[2].access,
+            AccountAccess::Profile("staging".into())
+        );
+        let target = config.for_target(first, "us-east-1");
+        assert_eq!(target.stack.region, "us-east-1");
+        assert_eq!(target.schedule.timezone, chrono_tz::Asia::Kolkata);
+        assert!(target.accounts.is_empty());
+    }
+
+    #[test]
+    fn account_errors_name_the_account() {
+        let cases: &[(&str, &[&str])] = &[
+            ("[[accounts]]\nid = \"12345\"\nrole = \"R\"\n", &["accounts[0].id", "12-digit"]),
+            (
+                "[[accounts]]\nid = \"111111111111\"\n",
+                &["accounts[0] (111111111111)", "role = "],
+            ),
+            (
+                "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\nprofile = \"p\"\n",
+                &["accounts[0] (111111111111).profile", "keep one"],
+            ),
+            (
+                "[[accounts]]\nid = \"111111111111\"\nrole = \"arn:aws:iam::999999999999:role/R\"\n",
+                &["accounts[0] (111111111111).role", "not 111111111111"],
+            ),
+            (
+                "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\nregions = [\"mars-1\"]\n",
+                &["accounts[0] (111111111111).regions[0]", "Region"],
+            ),
+            (
+                "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n[accounts.schedule]\ntimezone = \"Europe/Berlin\"\n",
+                &["accounts[0] (111111111111).schedule.trigger", "scheduler"],
+            ),
+            (
+                "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n[[accounts.services]]\ncluster = \"a\"\nservice = \"b\"\nmin = 3\nmax = 1\n",
+                &["accounts[0] (111111111111).services[0].min", "min ≤ max"],
+            ),
+            (
+                "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n",
+                &["accounts[1] (111111111111).id", "twice"],
+            ),
+            (
+                "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\nregion = \"us-east-1\"\n",
+                &["region", "unknown field"],
+            ),
+        ];
+        for (text, needles) in cases {
+            let err = with_accounts(text).expect_err(text).to_string();
+            for needle in *needles {
+                assert!(
+                    err.contains(needle),
+                    "{text}\n-> {err}\n(missing {needle:?})"
+                );
+            }
+        }
     }
 }

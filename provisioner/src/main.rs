@@ -1,14 +1,18 @@
-//! The `worktime` binary: parse arguments, load and validate the config, run one command,
-//! map the outcome to an exit code. Nothing reaches AWS before the config is valid.
+//! The `worktime` binary: parse arguments, load and validate the config (and render the
+//! template) before any AWS call, run one command, map the outcome to an exit code.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use worktime::cli::{Cli, Command};
+use worktime::artifact::{self, Artifact};
+use worktime::aws::AwsArgs;
+use worktime::cli::{Cli, Command, DeployArgs, OutputFormat, TargetArgs, TemplateFormat};
+use worktime::commands::rollout::{self, Operation, Selection};
 use worktime::commands::{lifecycle, run, status, synth};
-use worktime::error::{Error, Result};
+use worktime::config::{self, Config};
+use worktime::error::{Error, Result, EXIT_FAILURE, EXIT_USAGE};
+use worktime::init;
 use worktime::progress::Progress;
-use worktime::{config, init};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -16,11 +20,7 @@ fn main() -> ExitCode {
         Err(error) => {
             // Help and version are successes; anything else is a usage error (exit 2).
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() {
-                worktime::error::EXIT_USAGE
-            } else {
-                0
-            });
+            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
     init_tracing();
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: could not start the async runtime: {error}");
-            return ExitCode::from(worktime::error::EXIT_FAILURE);
+            return ExitCode::from(EXIT_FAILURE);
         }
     };
     match runtime.block_on(dispatch(cli)) {
@@ -55,10 +55,17 @@ fn init_tracing() {
         .init();
 }
 
+/// Loads the config and renders its template: a config that cannot become a stack stops
+/// here, before any call.
+fn load_checked(path: &std::path::Path) -> Result<Config> {
+    let config = config::load(path)?;
+    synth::render(&config, TemplateFormat::Yaml)?;
+    Ok(config)
+}
+
 async fn dispatch(cli: Cli) -> Result<()> {
     let output = cli.output;
-    // Progress goes to stderr in every output mode: stdout carries only results.
-    let quiet = false;
+    let aws = &cli.aws;
     match cli.command {
         Command::Init { config } => {
             init::write_example(&config.config)?;
@@ -82,42 +89,64 @@ async fn dispatch(cli: Cli) -> Result<()> {
             dry_run,
         } => {
             let config = config::load(&config.config)?;
-            // Validate the event before any call.
+            // The event is validated before any call.
             run::event_for(&config, action.into(), dry_run)?;
-            let sdk = cli.aws.load(Some(&config.stack.region)).await;
+            let sdk = aws.load(Some(&config.stack.region)).await;
             run::run(&config, &sdk, action.into(), dry_run, output)
                 .await
                 .map(|_| ())
         }
-        Command::Bootstrap(args) => deploy(&cli.aws, args, true, output, quiet).await,
-        Command::Deploy(args) => deploy(&cli.aws, args, false, output, quiet).await,
+        Command::Bootstrap(args) => deploy(aws, args, true, output).await,
+        Command::Deploy(args) => deploy(aws, args, false, output).await,
         Command::Diff { config, artifact } => {
-            let config = config::load(&config.config)?;
-            synth::render(&config, worktime::cli::TemplateFormat::Yaml)?;
-            let session = connect(&cli.aws, &config).await?;
-            let progress = Progress::new(quiet);
-            let report =
-                lifecycle::diff(&session, &config, artifact.artifact.as_deref(), &progress).await?;
+            let config = load_checked(&config.config)?;
+            let session = connect(aws, &config).await?;
+            let progress = Progress::new(false);
+            let artifact = artifact::resolve(artifact.artifact.as_deref(), &config, &progress)?;
+            let report = lifecycle::diff(&session, &config, &artifact, &progress).await?;
             progress.finish();
             lifecycle::print_report(&report, output);
             Ok(())
         }
-        Command::Status { config } => {
+        Command::Status {
+            config,
+            all_accounts,
+            targets,
+        } => {
             let config = config::load(&config.config)?;
-            let session = connect(&cli.aws, &config).await?;
+            if all_accounts {
+                return many(aws, &config, &targets, Operation::Status, None, output).await;
+            }
+            let session = connect(aws, &config).await?;
             let report = status::status(&session, &config).await?;
             status::print_status(&report, output);
             Ok(())
         }
-        Command::Teardown { config, yes } => {
+        Command::Teardown {
+            config,
+            yes,
+            all_accounts,
+            targets,
+        } => {
             let config = config::load(&config.config)?;
-            let session = connect(&cli.aws, &config).await?;
-            if !yes && !confirm_teardown(&config, &session)? {
-                return Err(Error::Other(
-                    "teardown cancelled: nothing was deleted".into(),
-                ));
+            if all_accounts {
+                if !yes {
+                    confirm(&format!(
+                        "Delete stack {} and its artifacts in every target of {}?",
+                        config.stack.name,
+                        config.path.display()
+                    ))?;
+                }
+                return many(aws, &config, &targets, Operation::Teardown, None, output).await;
             }
-            let progress = Progress::new(quiet);
+            let session = connect(aws, &config).await?;
+            if !yes {
+                confirm(&format!(
+                    "Delete stack {} and its artifacts in account {} region {}?",
+                    config.stack.name, session.account, session.region
+                ))?;
+            }
+            let progress = Progress::new(false);
             let report = lifecycle::teardown(&session, &config, &progress).await?;
             progress.finish();
             lifecycle::print_teardown(&report, output);
@@ -130,34 +159,76 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 )))
             }
         }
+        Command::Rollout {
+            config,
+            artifact,
+            targets,
+            dry_run,
+        } => {
+            let config = load_checked(&config.config)?;
+            // Every target's own template must render too (its services and schedule).
+            for account in &config.accounts {
+                synth::render(
+                    &config.for_target(account, &config.stack.region),
+                    TemplateFormat::Yaml,
+                )
+                .map_err(|e| Error::Usage(format!("account {}: {e}", account.id)))?;
+            }
+            let progress = Progress::new(false);
+            let artifact: Artifact =
+                artifact::resolve(artifact.artifact.as_deref(), &config, &progress)?;
+            progress.finish();
+            let operation = if dry_run {
+                Operation::DryRun
+            } else {
+                Operation::Deploy
+            };
+            many(aws, &config, &targets, operation, Some(&artifact), output).await
+        }
     }
 }
 
-async fn connect(
-    aws: &worktime::aws::AwsArgs,
-    config: &config::Config,
-) -> Result<lifecycle::Session> {
+async fn many(
+    aws: &AwsArgs,
+    config: &Config,
+    targets: &TargetArgs,
+    operation: Operation,
+    artifact: Option<&Artifact>,
+    output: OutputFormat,
+) -> Result<()> {
+    let selection = Selection {
+        accounts: targets.accounts.clone(),
+        regions: targets.regions.clone(),
+        concurrency: usize::from(targets.concurrency),
+        failure_tolerance: usize::from(targets.failure_tolerance),
+    };
+    let list = rollout::targets(config, &selection)?;
+    let base = aws.load(Some(&config.stack.region)).await;
+    let results = rollout::run(aws, &base, list, operation, artifact, &selection).await;
+    rollout::print(&results, output);
+    rollout::outcome(&results)
+}
+
+async fn connect(aws: &AwsArgs, config: &Config) -> Result<lifecycle::Session> {
     let sdk = aws.load(Some(&config.stack.region)).await;
     lifecycle::Session::connect(sdk, aws.custom_endpoint()).await
 }
 
 async fn deploy(
-    aws: &worktime::aws::AwsArgs,
-    args: worktime::cli::DeployArgs,
+    aws: &AwsArgs,
+    args: DeployArgs,
     prepare_account: bool,
-    output: worktime::cli::OutputFormat,
-    quiet: bool,
+    output: OutputFormat,
 ) -> Result<()> {
-    let config = config::load(&args.config.config)?;
-    // The template is built (and every payload checked) before any AWS call.
-    synth::render(&config, worktime::cli::TemplateFormat::Yaml)?;
+    let config = load_checked(&args.config.config)?;
     let session = connect(aws, &config).await?;
-    let progress = Progress::new(quiet);
+    let progress = Progress::new(false);
+    let artifact = artifact::resolve(args.artifact.artifact.as_deref(), &config, &progress)?;
     let report = lifecycle::apply(
         &session,
         lifecycle::ApplyOptions {
             config: &config,
-            artifact: args.artifact.artifact.as_deref(),
+            artifact: &artifact,
             yes: args.yes,
             prepare_account,
         },
@@ -169,22 +240,27 @@ async fn deploy(
     Ok(())
 }
 
-fn confirm_teardown(config: &config::Config, session: &lifecycle::Session) -> Result<bool> {
+/// Asks on a terminal; refuses (exit 2) without one, since nobody can answer.
+fn confirm(question: &str) -> Result<()> {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
         return Err(Error::Usage(
-            "teardown deletes the stack and its artifacts: pass --yes to confirm when not on a terminal".into(),
+            "teardown deletes stacks and artifacts: pass --yes to confirm when not on a terminal"
+                .into(),
         ));
     }
-    eprint!(
-        "Delete stack {} and its artifacts in account {} region {}? [y/N] ",
-        config.stack.name, session.account, session.region
-    );
+    eprint!("{question} [y/N] ");
     std::io::stderr().flush().ok();
     let mut answer = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
         .map_err(|e| Error::Other(format!("reading the answer: {e}")))?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::Other(
+            "teardown cancelled: nothing was deleted".into(),
+        ))
+    }
 }

@@ -9,6 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub struct Progress {
     spinner: Option<ProgressBar>,
     quiet: bool,
+    /// Put before every line (a rollout's `[account/region] `); no spinner then.
+    prefix: String,
 }
 
 impl Progress {
@@ -23,7 +25,21 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Progress { spinner, quiet }
+        Progress {
+            spinner,
+            quiet,
+            prefix: String::new(),
+        }
+    }
+
+    /// Plain lines, each starting with `prefix`: for many targets at once, where one
+    /// spinner per target would garble the terminal.
+    pub fn prefixed(prefix: impl Into<String>) -> Self {
+        Progress {
+            spinner: None,
+            quiet: false,
+            prefix: prefix.into(),
+        }
     }
 
     /// A step that is starting ("creating change set").
@@ -31,7 +47,7 @@ impl Progress {
         let message = message.into();
         match &self.spinner {
             Some(bar) => bar.set_message(message),
-            None if !self.quiet => eprintln!("{message}"),
+            None if !self.quiet => eprintln!("{}{message}", self.prefix),
             None => {}
         }
     }
@@ -40,7 +56,7 @@ impl Progress {
     pub fn line(&self, message: impl AsRef<str>) {
         match &self.spinner {
             Some(bar) => bar.println(message.as_ref()),
-            None if !self.quiet => eprintln!("{}", message.as_ref()),
+            None if !self.quiet => eprintln!("{}{}", self.prefix, message.as_ref()),
             None => {}
         }
     }
@@ -49,7 +65,7 @@ impl Progress {
     pub fn warn(&self, message: impl AsRef<str>) {
         match &self.spinner {
             Some(bar) => bar.println(format!("warning: {}", message.as_ref())),
-            None => eprintln!("warning: {}", message.as_ref()),
+            None => eprintln!("{}warning: {}", self.prefix, message.as_ref()),
         }
     }
 

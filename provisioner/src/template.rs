@@ -636,6 +636,7 @@ mod tests {
             },
             services,
             function: FunctionSettings::default(),
+            accounts: Vec::new(),
         }
     }
 

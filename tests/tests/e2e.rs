@@ -6,6 +6,8 @@ use std::collections::HashSet;
 
 use worktime_e2e::*;
 
+mod rollout;
+
 const REGION: &str = "ap-northeast-2";
 
 fn config(stack: &str, trigger: &str, services: &str) -> String {

@@ -99,10 +99,14 @@ pub async fn ensure_scaling_role(iam: &aws_sdk_iam::Client) -> Result<bool> {
         .await
     {
         Ok(_) => Ok(true),
-        // Created concurrently by someone else: fine.
+        // Created concurrently (another region of the same account in a rollout, or someone
+        // else): AWS answers InvalidInput ("has been taken"), moto EntityAlreadyExists.
         Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_invalid_input_exception()) =>
+            if e.as_service_error().is_some_and(|s| {
+                s.is_invalid_input_exception()
+                    || aws_sdk_iam::error::ProvideErrorMetadata::code(s)
+                        == Some("EntityAlreadyExists")
+            }) =>
         {
             Ok(false)
         }
@@ -116,7 +120,7 @@ pub async fn ensure_scaling_role(iam: &aws_sdk_iam::Client) -> Result<bool> {
 /// What `bootstrap` and `deploy` share. `bootstrap` also prepares the account (role, bucket).
 pub struct ApplyOptions<'a> {
     pub config: &'a Config,
-    pub artifact: Option<&'a std::path::Path>,
+    pub artifact: &'a Artifact,
     pub yes: bool,
     pub prepare_account: bool,
 }
@@ -168,14 +172,14 @@ pub async fn apply(
 
     // Template first: a config that cannot become a template stops before any upload.
     let template = synth::render(config, TemplateFormat::Yaml)?;
-    let artifact = artifact::resolve(options.artifact, config, progress)?;
+    let artifact = options.artifact;
     let key = artifact.key(stack_name);
     let uploaded = artifact::upload(
         &session.s3,
         &bucket,
         &session.account,
         &key,
-        &artifact,
+        artifact,
         progress,
     )
     .await?;
@@ -236,12 +240,11 @@ pub async fn apply(
 pub async fn diff(
     session: &Session,
     config: &Config,
-    artifact_path: Option<&std::path::Path>,
+    artifact: &Artifact,
     progress: &Progress,
 ) -> Result<DeployReport> {
     let stack_name = &config.stack.name;
     let template = synth::render(config, TemplateFormat::Yaml)?;
-    let artifact: Artifact = artifact::resolve(artifact_path, config, progress)?;
     let bucket = session.bucket();
     let key = artifact.key(stack_name);
     let prepared = stack::prepare(

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each takes validated inputs and returns a typed result.
 
 pub mod lifecycle;
+pub mod rollout;
 pub mod run;
 pub mod status;
 pub mod synth;

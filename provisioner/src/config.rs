@@ -595,7 +595,7 @@ impl Validator<'_> {
                 }
                 (None, None) => {
                     return Err(self.err(
-                        format!("{named}"),
+                        named.clone(),
                         Some(&entry),
                         "the account says neither how to reach it (role) nor which profile to use",
                         "add role = \"OrganizationAccountAccessRole\" (or another role name or ARN), or profile = \"<name>\"",

@@ -558,3 +558,175 @@ pub async fn delete(cfn: &Client, stack_name: &str, progress: &Progress) -> Resu
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Outcomes moto cannot produce (its stack operations are synchronous and never roll
+    //! back), against a mocked CloudFormation client.
+    use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
+    use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
+    use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
+    use aws_sdk_cloudformation::types::{ResourceStatus, Stack, StackEvent};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    use super::*;
+
+    fn stack(status: StackStatus) -> Stack {
+        Stack::builder()
+            .stack_name("wt")
+            .stack_id("arn:aws:cloudformation:ap-northeast-2:123456789012:stack/wt/1")
+            .stack_status(status)
+            .creation_time(aws_smithy_types::DateTime::from_secs(0))
+            .build()
+    }
+
+    fn event(
+        id: &str,
+        logical: &str,
+        kind: &str,
+        status: ResourceStatus,
+        reason: Option<&str>,
+    ) -> StackEvent {
+        StackEvent::builder()
+            .stack_id("arn:aws:cloudformation:ap-northeast-2:123456789012:stack/wt/1")
+            .stack_name("wt")
+            .event_id(id)
+            .logical_resource_id(logical)
+            .resource_type(kind)
+            .resource_status(status)
+            .set_resource_status_reason(reason.map(str::to_string))
+            .timestamp(aws_smithy_types::DateTime::from_secs(0))
+            .build()
+    }
+
+    fn prepared(kind: ChangeSetType) -> Prepared {
+        Prepared {
+            stack_name: "wt".into(),
+            change_set_name: "cs".into(),
+            kind,
+            changes: Vec::new(),
+            up_to_date: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rolled_back_create_is_a_stack_failure_naming_the_resource_and_reason() {
+        std::env::set_var("WORKTIME_POLL_MS", "1");
+        let execute_rule = mock!(Client::execute_change_set)
+            .then_output(|| ExecuteChangeSetOutput::builder().build());
+        let describe = mock!(Client::describe_stacks)
+            .sequence()
+            .output(|| {
+                DescribeStacksOutput::builder()
+                    .stacks(stack(StackStatus::CreateInProgress))
+                    .build()
+            })
+            .output(|| {
+                DescribeStacksOutput::builder()
+                    .stacks(stack(StackStatus::RollbackComplete))
+                    .build()
+            })
+            .repeatedly()
+            .build();
+        let events = mock!(Client::describe_stack_events).then_output(|| {
+            // Newest first, as CloudFormation returns them.
+            DescribeStackEventsOutput::builder()
+                .stack_events(event(
+                    "3",
+                    "wt",
+                    "AWS::CloudFormation::Stack",
+                    ResourceStatus::RollbackComplete,
+                    None,
+                ))
+                .stack_events(event(
+                    "2",
+                    "Function",
+                    "AWS::Lambda::Function",
+                    ResourceStatus::CreateFailed,
+                    Some("Error occurred while GetObject. S3 Error Code: NoSuchKey"),
+                ))
+                .stack_events(event(
+                    "1",
+                    "wt",
+                    "AWS::CloudFormation::Stack",
+                    ResourceStatus::CreateInProgress,
+                    None,
+                ))
+                .build()
+        });
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&execute_rule, &describe, &events]
+        );
+        let err = execute(
+            &cfn,
+            &prepared(ChangeSetType::Create),
+            &Progress::prefixed(""),
+        )
+        .await
+        .expect_err("a rollback is a failure");
+        assert_eq!(err.exit_code(), crate::error::EXIT_STACK_FAILED);
+        let text = err.to_string();
+        assert!(text.contains("ROLLBACK_COMPLETE"), "{text}");
+        assert!(text.contains("Function (AWS::Lambda::Function)"), "{text}");
+        assert!(text.contains("NoSuchKey"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn an_update_that_completes_is_reported_as_updated() {
+        std::env::set_var("WORKTIME_POLL_MS", "1");
+        let execute_rule = mock!(Client::execute_change_set)
+            .then_output(|| ExecuteChangeSetOutput::builder().build());
+        let describe = mock!(Client::describe_stacks)
+            .sequence()
+            .output(|| {
+                DescribeStacksOutput::builder()
+                    .stacks(stack(StackStatus::UpdateInProgress))
+                    .build()
+            })
+            .output(|| {
+                DescribeStacksOutput::builder()
+                    .stacks(stack(StackStatus::UpdateCompleteCleanupInProgress))
+                    .build()
+            })
+            .output(|| {
+                DescribeStacksOutput::builder()
+                    .stacks(stack(StackStatus::UpdateComplete))
+                    .build()
+            })
+            .repeatedly()
+            .build();
+        let events = mock!(Client::describe_stack_events)
+            .then_output(|| DescribeStackEventsOutput::builder().build());
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&execute_rule, &describe, &events]
+        );
+        let (applied, info) = execute(
+            &cfn,
+            &prepared(ChangeSetType::Update),
+            &Progress::prefixed(""),
+        )
+        .await
+        .unwrap();
+        assert_eq!(applied, Applied::Updated);
+        assert_eq!(info.status, StackStatus::UpdateComplete);
+    }
+
+    #[test]
+    fn settled_and_failed_states() {
+        assert!(is_in_progress(
+            &StackStatus::UpdateCompleteCleanupInProgress
+        ));
+        assert!(!is_in_progress(&StackStatus::ReviewInProgress));
+        assert!(is_failed(&StackStatus::RollbackComplete));
+        assert!(is_failed(&StackStatus::UpdateRollbackComplete));
+        assert!(is_failed(&StackStatus::DeleteFailed));
+        assert!(!is_failed(&StackStatus::UpdateComplete));
+        assert!(no_changes_message(Some("The submitted information didn't contain changes. Submit different information to create a change set.")));
+        assert!(no_changes_message(Some("No updates are to be performed.")));
+        assert!(!no_changes_message(Some("Template format error")));
+    }
+}

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use worktime_e2e::*;
 
+mod cli;
 mod rollout;
 
 const REGION: &str = "ap-northeast-2";

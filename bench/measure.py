@@ -3,8 +3,9 @@
 
 Run by scripts/bench.sh (which builds the release binary and starts moto); by hand:
 
+    rustc -O --edition 2021 bench/spawn_measure.rs -o target/bench/spawn-measure
     .venv/bin/python bench/measure.py --endpoint http://127.0.0.1:PORT \
-        --worktime target/release/worktime --out target/bench/results.json
+        --spawn-measure target/bench/spawn-measure --worktime target/release/worktime
 
 Two issues are measured, every number a whole process (spawn, start-up, config, client,
 calls, exit), run by the tiny helper bench/spawn_measure.rs: spawned with posix_spawn and
@@ -32,9 +33,9 @@ import os
 import platform
 import re
 import statistics
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -395,7 +396,7 @@ def markdown(results: dict) -> str:
                 "?" if req is None else f"{req:.0f}",
             )
         )
-    preps = sorted({(r["n"], r["harness_prep_s_median"]) for r in results["scaling"]})
+    preps = sorted({r["n"]: r["harness_prep_s_median"] for r in results["scaling"]}.items())
     if preps:
         lines += [
             "",
@@ -403,6 +404,11 @@ def markdown(results: dict) -> str:
             + ", ".join(f"{p * 1000:.0f} ms for N={n}" for n, p in preps)
             + " to register the N targets one by one before each run: moto answers one request"
             " at a time, so at large N the server's own cost per request bounds both sides.",
+            "",
+            "Load average (1 min) at start / end: {} / {} on {} CPUs (other work on the machine"
+            " widens the spread).".format(
+                results["meta"]["loadavg_start"], results["meta"]["loadavg_end"], results["meta"]["cpus"]
+            ),
         ]
     lines += [
         "",
@@ -464,7 +470,10 @@ def main() -> int:
         raise BenchError(f"{worktime} is not built (cargo build --release -p worktime)")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="run-", dir=args.out.parent))
+    # Scratch space of this run (configs, outputs of the last run of each case): replaced.
+    work = args.out.parent / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
     (work / "aws-config").write_text("")
     (work / "aws-credentials").write_text("")
     # One environment for every measured process: nothing of the caller's AWS settings.
@@ -488,6 +497,7 @@ def main() -> int:
     }
 
     t0 = time.perf_counter()
+    loadavg_start = round(os.getloadavg()[0], 2)
     print(f"foundation: worktime synth x {args.synth_runs} ...", file=sys.stderr, flush=True)
     synth = bench_synth(worktime, env, work, args.synth_runs)
 
@@ -518,6 +528,8 @@ def main() -> int:
             "runs_per_case": args.runs,
             "measurement": "bench/spawn_measure.rs (a ~2 MiB parent): posix_spawn + wait4; wall = spawn to reap, peak RSS = the child's ru_maxrss (floor: the ~2 MiB parent's RSS)",
             "bench_seconds": None,
+            "loadavg_start": loadavg_start,
+            "loadavg_end": round(os.getloadavg()[0], 2),
         },
         "synth": synth,
         "scaling": scaling,

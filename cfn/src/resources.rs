@@ -346,7 +346,7 @@ pub struct EventsRule {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule_expression: Option<String>,
+    pub schedule_expression: Option<Expr>,
     /// `ENABLED` or `DISABLED`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
@@ -360,7 +360,7 @@ pub struct EventsTarget {
     pub id: String,
     pub arn: Expr,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub input: Option<String>,
+    pub input: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -394,9 +394,9 @@ pub struct SchedulerSchedule {
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Expr>,
-    pub schedule_expression: String,
+    pub schedule_expression: Expr,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule_expression_timezone: Option<String>,
+    pub schedule_expression_timezone: Option<Expr>,
     pub flexible_time_window: FlexibleTimeWindow,
     /// `ENABLED` or `DISABLED`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -428,7 +428,7 @@ pub struct SchedulerTarget {
     pub arn: Expr,
     pub role_arn: Expr,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub input: Option<String>,
+    pub input: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_policy: Option<RetryPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -55,6 +55,16 @@ pub enum TemplateFormat {
     Json,
 }
 
+/// How a multi-account command reaches its targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Engine {
+    /// One stack per target, deployed with that account's own credentials.
+    #[default]
+    Direct,
+    /// One CloudFormation stack set (the config's stacksets table), one instance per target.
+    Stacksets,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RunAction {
     ScaleIn,
@@ -122,6 +132,10 @@ pub enum Command {
         all_accounts: bool,
         #[command(flatten)]
         targets: TargetArgs,
+        /// With --all-accounts: delete the stack set's instances, the stack set and its code
+        /// buckets (stacksets), or each target's stack (direct).
+        #[arg(long, value_enum, default_value_t = Engine::Direct)]
+        engine: Engine,
     },
     /// Bootstrap and deploy to every [[accounts]] target (account × region), in parallel.
     Rollout {
@@ -134,6 +148,9 @@ pub enum Command {
         /// Show each target's diff; change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// direct: each target's own stack; stacksets: one stack set (the stacksets table).
+        #[arg(long, value_enum, default_value_t = Engine::Direct)]
+        engine: Engine,
     },
 }
 

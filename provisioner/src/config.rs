@@ -25,6 +25,9 @@ pub struct Config {
     pub function: FunctionSettings,
     /// `[[accounts]]`: the targets of `worktime rollout` (empty: the caller's own account).
     pub accounts: Vec<Account>,
+    /// `[stacksets]`: how `worktime rollout --engine stacksets` deploys (absent: that engine
+    /// is not configured).
+    pub stacksets: Option<StackSetSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +134,58 @@ pub struct Account {
     pub services: Vec<ServiceSpec>,
 }
 
+/// The administration role CloudFormation StackSets assumes in the caller's account, by
+/// default (AWS's documented name).
+pub const DEFAULT_ADMINISTRATION_ROLE_NAME: &str = "AWSCloudFormationStackSetAdministrationRole";
+/// The execution role StackSets assumes in each target account, by default.
+pub const DEFAULT_EXECUTION_ROLE_NAME: &str = "AWSCloudFormationStackSetExecutionRole";
+
+/// `[stacksets]`: one CloudFormation stack set for every target instead of one stack per
+/// target deployed directly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackSetSettings {
+    pub permissions: StackSetPermissions,
+}
+
+/// The stack set's permission model and what goes with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackSetPermissions {
+    /// Roles you create: the administration role in the caller's account, the execution role
+    /// in every target account. Instances go to the `[[accounts]]` ids in their regions.
+    SelfManaged {
+        /// `None`: the caller account's `AWSCloudFormationStackSetAdministrationRole`,
+        /// resolved at run time.
+        administration_role_arn: Option<String>,
+        execution_role_name: String,
+    },
+    /// AWS Organizations creates the roles; instances go to every account of the OUs.
+    ServiceManaged {
+        organizational_units: Vec<String>,
+        /// Grants the organisation's accounts read access to the function code.
+        organization_id: String,
+        /// New accounts in the OUs get an instance automatically.
+        auto_deployment: bool,
+    },
+}
+
+impl StackSetPermissions {
+    /// The value CloudFormation's `PermissionModel` takes.
+    pub fn model(&self) -> &'static str {
+        match self {
+            StackSetPermissions::SelfManaged { .. } => "SELF_MANAGED",
+            StackSetPermissions::ServiceManaged { .. } => "SERVICE_MANAGED",
+        }
+    }
+
+    /// As written in `worktime.toml`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StackSetPermissions::SelfManaged { .. } => "self-managed",
+            StackSetPermissions::ServiceManaged { .. } => "service-managed",
+        }
+    }
+}
+
 impl Config {
     /// The configuration one target (account, region) deploys: this account's schedule and
     /// services, the given region, no nested accounts.
@@ -145,6 +200,7 @@ impl Config {
             services: account.services.clone(),
             function: self.function,
             accounts: Vec::new(),
+            stacksets: None,
         }
     }
 
@@ -178,6 +234,21 @@ impl Config {
     /// Name of the scaling function (also the stem of its log group).
     pub fn function_name(&self) -> String {
         format!("{}-scaler", self.stack.name)
+    }
+
+    /// Every region a target lists, in config order: the union of the `[[accounts]]`
+    /// regions, or `stack.region` without accounts (the regions of a stack set's instances).
+    pub fn stackset_regions(&self) -> Vec<String> {
+        let mut regions: Vec<String> = Vec::new();
+        for region in self.accounts.iter().flat_map(|a| &a.regions) {
+            if !regions.contains(region) {
+                regions.push(region.clone());
+            }
+        }
+        if regions.is_empty() {
+            regions.push(self.stack.region.clone());
+        }
+        regions
     }
 }
 
@@ -273,6 +344,25 @@ mod raw {
         pub function: Option<Function>,
         #[serde(default)]
         pub accounts: Option<Vec<Spanned<Account>>>,
+        #[serde(default)]
+        pub stacksets: Option<Spanned<StackSets>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct StackSets {
+        #[serde(default)]
+        pub permission_model: Option<Spanned<String>>,
+        #[serde(default)]
+        pub administration_role_arn: Option<Spanned<String>>,
+        #[serde(default)]
+        pub execution_role_name: Option<Spanned<String>>,
+        #[serde(default)]
+        pub organizational_units: Option<Spanned<Vec<Spanned<String>>>>,
+        #[serde(default)]
+        pub organization_id: Option<Spanned<String>>,
+        #[serde(default)]
+        pub auto_deployment: Option<Spanned<bool>>,
     }
 
     #[derive(Debug, Clone, Deserialize)]
@@ -491,6 +581,7 @@ impl Validator<'_> {
             &raw.services,
             &stack,
         )?;
+        let stacksets = raw.stacksets.map(|t| self.stacksets(t)).transpose()?;
         Ok(Config {
             path: self.path.to_path_buf(),
             stack,
@@ -498,6 +589,182 @@ impl Validator<'_> {
             services,
             function,
             accounts,
+            stacksets,
+        })
+    }
+
+    /// `[stacksets]`: the permission model and the keys that belong to it; a key of the other
+    /// model is an error rather than silently ignored.
+    fn stacksets(
+        &self,
+        table: toml::Spanned<raw::StackSets>,
+    ) -> Result<StackSetSettings, ConfigError> {
+        const SELF: &str = "self-managed";
+        const SERVICE: &str = "service-managed";
+        let raw = table.get_ref();
+        let service_managed = match &raw.permission_model {
+            None => false,
+            Some(m) => match m.get_ref().trim() {
+                SELF => false,
+                SERVICE => true,
+                other => {
+                    return Err(self.err(
+                        "stacksets.permission_model",
+                        Some(m),
+                        format!("{other:?} is not a stack set permission model"),
+                        "use \"self-managed\" (roles you create; instances in the [[accounts]] ids) or \"service-managed\" (AWS Organizations; instances in every account of organizational_units)",
+                    ))
+                }
+            },
+        };
+        // A key that belongs to the other permission model.
+        let misplaced = |key: &str, line: Option<usize>, model: &str, fix: &str| ConfigError {
+            path: self.path.to_path_buf(),
+            line,
+            key: Some(format!("stacksets.{key}")),
+            problem: format!("{key} applies to permission_model = \"{model}\" only"),
+            fix: fix.to_string(),
+        };
+        let line = |start: usize| Some(line_of(self.text, start));
+        if !service_managed {
+            let service_keys = [
+                (
+                    "organizational_units",
+                    raw.organizational_units.as_ref().map(|v| v.span().start),
+                ),
+                (
+                    "organization_id",
+                    raw.organization_id.as_ref().map(|v| v.span().start),
+                ),
+                (
+                    "auto_deployment",
+                    raw.auto_deployment.as_ref().map(|v| v.span().start),
+                ),
+            ];
+            if let Some((key, Some(start))) = service_keys.into_iter().find(|(_, s)| s.is_some()) {
+                return Err(misplaced(
+                    key,
+                    line(start),
+                    SERVICE,
+                    "remove it, or set permission_model = \"service-managed\" to deploy through AWS Organizations",
+                ));
+            }
+            let administration_role_arn = match &raw.administration_role_arn {
+                None => None,
+                Some(arn) => {
+                    let text = arn.get_ref().trim();
+                    if !is_role_arn(text) {
+                        return Err(self.err(
+                            "stacksets.administration_role_arn",
+                            Some(arn),
+                            format!("{text:?} is not an IAM role ARN"),
+                            format!("give the full ARN, e.g. \"arn:aws:iam::111111111111:role/{DEFAULT_ADMINISTRATION_ROLE_NAME}\", or leave it out to use that role in your own account"),
+                        ));
+                    }
+                    Some(text.to_string())
+                }
+            };
+            let execution_role_name = match &raw.execution_role_name {
+                None => DEFAULT_EXECUTION_ROLE_NAME.to_string(),
+                Some(name) => {
+                    let text = name.get_ref().trim();
+                    if !is_role_name(text) {
+                        return Err(self.err(
+                            "stacksets.execution_role_name",
+                            Some(name),
+                            format!("{text:?} is not an IAM role name"),
+                            format!("give the name (not the ARN) of the role every target account has for StackSets, e.g. \"{DEFAULT_EXECUTION_ROLE_NAME}\" (the default)"),
+                        ));
+                    }
+                    text.to_string()
+                }
+            };
+            return Ok(StackSetSettings {
+                permissions: StackSetPermissions::SelfManaged {
+                    administration_role_arn,
+                    execution_role_name,
+                },
+            });
+        }
+
+        let self_keys = [
+            (
+                "administration_role_arn",
+                raw.administration_role_arn.as_ref().map(|v| v.span().start),
+            ),
+            (
+                "execution_role_name",
+                raw.execution_role_name.as_ref().map(|v| v.span().start),
+            ),
+        ];
+        if let Some((key, Some(start))) = self_keys.into_iter().find(|(_, s)| s.is_some()) {
+            return Err(misplaced(
+                key,
+                line(start),
+                SELF,
+                "remove it: with service-managed permissions AWS Organizations creates the roles StackSets uses",
+            ));
+        }
+        let Some(units) = &raw.organizational_units else {
+            return Err(self.err(
+                "stacksets.organizational_units",
+                Some(&table),
+                "service-managed stack sets need the organizational units to deploy to",
+                "add organizational_units = [\"ou-abcd-12345678\"] (the OU ids from AWS Organizations)",
+            ));
+        };
+        if units.get_ref().is_empty() {
+            return Err(self.err(
+                "stacksets.organizational_units",
+                Some(units),
+                "the list of organizational units is empty",
+                "list at least one OU id, e.g. [\"ou-abcd-12345678\"]",
+            ));
+        }
+        let mut organizational_units: Vec<String> = Vec::new();
+        for (i, unit) in units.get_ref().iter().enumerate() {
+            let text = unit.get_ref().trim();
+            if !is_ou_id(text) {
+                return Err(self.err(
+                    format!("stacksets.organizational_units[{i}]"),
+                    Some(unit),
+                    format!("{text:?} is not an organizational unit id"),
+                    "use the OU's id as AWS Organizations shows it: \"ou-\" followed by the root part and the unit part, e.g. \"ou-abcd-12345678\"",
+                ));
+            }
+            if organizational_units.iter().any(|u| u == text) {
+                return Err(self.err(
+                    format!("stacksets.organizational_units[{i}]"),
+                    Some(unit),
+                    format!("{text} is listed twice"),
+                    "list each organizational unit once",
+                ));
+            }
+            organizational_units.push(text.to_string());
+        }
+        let Some(org) = &raw.organization_id else {
+            return Err(self.err(
+                "stacksets.organization_id",
+                Some(&table),
+                "service-managed stack sets need the organization id: the code bucket grants read access to the organization's accounts",
+                "add organization_id = \"o-...\" (AWS Organizations shows it; aws organizations describe-organization)",
+            ));
+        };
+        let organization_id = org.get_ref().trim();
+        if !is_organization_id(organization_id) {
+            return Err(self.err(
+                "stacksets.organization_id",
+                Some(org),
+                format!("{organization_id:?} is not an AWS Organizations id"),
+                "use the organization's id: \"o-\" followed by 10 to 32 lowercase letters and digits",
+            ));
+        }
+        Ok(StackSetSettings {
+            permissions: StackSetPermissions::ServiceManaged {
+                organizational_units,
+                organization_id: organization_id.to_string(),
+                auto_deployment: raw.auto_deployment.as_ref().is_none_or(|a| *a.get_ref()),
+            },
         })
     }
 
@@ -1019,6 +1286,55 @@ fn stack_name_problem(name: &str) -> Option<&'static str> {
         return Some("ends with a hyphen");
     }
     None
+}
+
+/// `arn:<partition>:iam::<12 digits>:role/<name>`.
+fn is_role_arn(text: &str) -> bool {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", account, resource]
+    if partition.starts_with("aws")
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && resource.strip_prefix("role/").is_some_and(|r| {
+            let name = r.rsplit('/').next().unwrap_or("");
+            is_role_name(name)
+        }))
+}
+
+/// IAM role names: 1-64 of letters, digits and `+=,.@_-`.
+fn is_role_name(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+/// `^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$` (AWS Organizations' pattern).
+fn is_ou_id(text: &str) -> bool {
+    let lower_digits = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    };
+    match text.split('-').collect::<Vec<_>>().as_slice() {
+        ["ou", root, unit] => {
+            (4..=32).contains(&root.len())
+                && (8..=32).contains(&unit.len())
+                && lower_digits(root)
+                && lower_digits(unit)
+        }
+        _ => false,
+    }
+}
+
+/// `^o-[a-z0-9]{10,32}$`.
+fn is_organization_id(text: &str) -> bool {
+    text.strip_prefix("o-").is_some_and(|rest| {
+        (10..=32).contains(&rest.len())
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    })
 }
 
 /// `^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`, without a regex engine.
@@ -1762,5 +2078,156 @@ profile = "staging"
                 );
             }
         }
+    }
+
+    #[test]
+    fn stacksets_defaults_and_both_permission_models() {
+        assert_eq!(with_accounts("").unwrap().stacksets, None);
+        let c = with_accounts("[stacksets]\n").unwrap();
+        assert_eq!(
+            c.stacksets,
+            Some(StackSetSettings {
+                permissions: StackSetPermissions::SelfManaged {
+                    administration_role_arn: None,
+                    execution_role_name: DEFAULT_EXECUTION_ROLE_NAME.into(),
+                }
+            })
+        );
+        let c = with_accounts(
+            "[stacksets]\npermission_model = \"self-managed\"\nadministration_role_arn = \"arn:aws:iam::999999999999:role/ops/StackSetAdmin\"\nexecution_role_name = \"StackSetExec\"\n",
+        )
+        .unwrap();
+        let permissions = c.stacksets.unwrap().permissions;
+        assert_eq!(permissions.model(), "SELF_MANAGED");
+        assert_eq!(
+            permissions,
+            StackSetPermissions::SelfManaged {
+                administration_role_arn: Some(
+                    "arn:aws:iam::999999999999:role/ops/StackSetAdmin".into()
+                ),
+                execution_role_name: "StackSetExec".into(),
+            }
+        );
+        let c = with_accounts(
+            "[stacksets]\npermission_model = \"service-managed\"\norganizational_units = [\"ou-abcd-12345678\", \"ou-abcd-87654321abc\"]\norganization_id = \"o-abcdefghij\"\nauto_deployment = false\n",
+        )
+        .unwrap();
+        let permissions = c.stacksets.unwrap().permissions;
+        assert_eq!(permissions.model(), "SERVICE_MANAGED");
+        assert_eq!(permissions.as_str(), "service-managed");
+        assert_eq!(
+            permissions,
+            StackSetPermissions::ServiceManaged {
+                organizational_units: vec!["ou-abcd-12345678".into(), "ou-abcd-87654321abc".into()],
+                organization_id: "o-abcdefghij".into(),
+                auto_deployment: false,
+            }
+        );
+        let c = with_accounts(
+            "[stacksets]\npermission_model = \"service-managed\"\norganizational_units = [\"ou-abcd-12345678\"]\norganization_id = \"o-abcdefghij\"\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            c.stacksets.unwrap().permissions,
+            StackSetPermissions::ServiceManaged {
+                auto_deployment: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn stacksets_errors_name_the_key_and_the_fix() {
+        const SM: &str = "[stacksets]\npermission_model = \"service-managed\"\n";
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "[stacksets]\npermission_model = \"org\"\n",
+                &["stacksets.permission_model", "\"service-managed\""],
+            ),
+            (
+                "[stacksets]\norganizational_units = [\"ou-abcd-12345678\"]\n",
+                &[
+                    "stacksets.organizational_units",
+                    "service-managed\" only",
+                    "set permission_model",
+                ],
+            ),
+            (
+                "[stacksets]\nauto_deployment = true\n",
+                &["stacksets.auto_deployment", "service-managed\" only"],
+            ),
+            (
+                &format!("{SM}execution_role_name = \"X\"\norganizational_units = [\"ou-abcd-12345678\"]\norganization_id = \"o-abcdefghij\"\n"),
+                &["stacksets.execution_role_name", "self-managed\" only", "AWS Organizations"],
+            ),
+            (
+                &format!("{SM}organization_id = \"o-abcdefghij\"\n"),
+                &["stacksets.organizational_units", "ou-abcd-12345678"],
+            ),
+            (
+                &format!("{SM}organizational_units = []\norganization_id = \"o-abcdefghij\"\n"),
+                &["stacksets.organizational_units", "empty"],
+            ),
+            (
+                &format!("{SM}organizational_units = [\"r-abcd\"]\norganization_id = \"o-abcdefghij\"\n"),
+                &["stacksets.organizational_units[0]", "not an organizational unit id"],
+            ),
+            (
+                &format!("{SM}organizational_units = [\"ou-abcd-12345678\", \"ou-abcd-12345678\"]\norganization_id = \"o-abcdefghij\"\n"),
+                &["stacksets.organizational_units[1]", "twice"],
+            ),
+            (
+                &format!("{SM}organizational_units = [\"ou-abcd-12345678\"]\n"),
+                &["stacksets.organization_id", "bucket", "o-..."],
+            ),
+            (
+                &format!("{SM}organizational_units = [\"ou-abcd-12345678\"]\norganization_id = \"o-short\"\n"),
+                &["stacksets.organization_id", "not an AWS Organizations id"],
+            ),
+            (
+                "[stacksets]\nadministration_role_arn = \"StackSetAdmin\"\n",
+                &["stacksets.administration_role_arn", "not an IAM role ARN", "full ARN"],
+            ),
+            (
+                "[stacksets]\nexecution_role_name = \"arn:aws:iam::111111111111:role/X\"\n",
+                &["stacksets.execution_role_name", "not an IAM role name", "not the ARN"],
+            ),
+            (
+                "[stacksets]\npermision_model = \"self-managed\"\n",
+                &["stacksets.permision_model", "unknown field"],
+            ),
+        ];
+        for (text, needles) in cases {
+            let err = with_accounts(text).expect_err(text);
+            let message = err.to_string();
+            for needle in *needles {
+                assert!(
+                    message.contains(needle),
+                    "{text}\n-> {message}\n(missing {needle:?})"
+                );
+            }
+            assert!(err.line.is_some(), "{text}: {message}");
+            assert!(message.contains("Fix: "), "{message}");
+        }
+        // The line is the key's own.
+        let err = with_accounts("[stacksets]\n\nauto_deployment = true\n").unwrap_err();
+        let base_lines = ACCOUNTS_BASE.lines().count();
+        assert_eq!(err.line, Some(base_lines + 4), "{err}");
+    }
+
+    #[test]
+    fn stackset_regions_are_the_union_of_the_accounts_regions_in_order() {
+        let c = with_accounts(
+            "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\nregions = [\"us-east-1\", \"ap-northeast-2\"]\n[[accounts]]\nid = \"222222222222\"\nrole = \"R\"\nregions = [\"ap-northeast-2\", \"eu-west-1\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.stackset_regions(),
+            ["us-east-1", "ap-northeast-2", "eu-west-1"]
+        );
+        assert_eq!(
+            with_accounts("").unwrap().stackset_regions(),
+            ["ap-northeast-2"]
+        );
     }
 }

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use worktime::artifact::{self, Artifact};
 use worktime::aws::AwsArgs;
-use worktime::cli::{Cli, Command, DeployArgs, OutputFormat, TargetArgs, TemplateFormat};
+use worktime::cli::{Cli, Command, DeployArgs, Engine, OutputFormat, TargetArgs, TemplateFormat};
 use worktime::commands::rollout::{self, Operation, Selection};
-use worktime::commands::{lifecycle, run, status, synth};
+use worktime::commands::{lifecycle, run, stacksets, status, synth};
 use worktime::config::{self, Config};
 use worktime::error::{Error, Result, EXIT_FAILURE, EXIT_USAGE};
 use worktime::init;
@@ -24,7 +24,9 @@ fn main() -> ExitCode {
         }
     };
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: every command waits on AWS, never on the CPU, and a CLI that starts no
+    // worker threads starts faster and smaller. Concurrency (rollout, scaling) is async.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -127,8 +129,29 @@ async fn dispatch(cli: Cli) -> Result<()> {
             yes,
             all_accounts,
             targets,
+            engine,
         } => {
             let config = config::load(&config.config)?;
+            if engine == Engine::Stacksets {
+                if !all_accounts {
+                    return Err(Error::Usage(
+                        "--engine stacksets goes with --all-accounts: teardown --all-accounts --engine stacksets deletes the stack set's instances, the stack set and its code buckets".into(),
+                    ));
+                }
+                stacksets::settings(&config)?;
+                if !yes {
+                    confirm(&format!(
+                        "Delete stack set {} with all its stack instances and code buckets ({})?",
+                        config.stack.name,
+                        config.path.display()
+                    ))?;
+                }
+                let selection = selection(&targets);
+                let base = aws.load(Some(&config.stack.region)).await;
+                let results = stacksets::teardown(aws, &base, &config, &selection).await?;
+                rollout::print(&results, output);
+                return rollout::outcome(&results);
+            }
             if all_accounts {
                 if !yes {
                     confirm(&format!(
@@ -164,8 +187,23 @@ async fn dispatch(cli: Cli) -> Result<()> {
             artifact,
             targets,
             dry_run,
+            engine,
         } => {
             let config = load_checked(&config.config)?;
+            if engine == Engine::Stacksets {
+                let selection = selection(&targets);
+                // The stack set template and every instance's values, before any call.
+                let plan = stacksets::plan(&config, &selection)?;
+                let progress = Progress::new(false);
+                let artifact = artifact::resolve(artifact.artifact.as_deref(), &config, &progress)?;
+                progress.finish();
+                let base = aws.load(Some(&config.stack.region)).await;
+                let results =
+                    stacksets::rollout(aws, &base, &config, &plan, &artifact, &selection, dry_run)
+                        .await?;
+                rollout::print(&results, output);
+                return rollout::outcome(&results);
+            }
             // Every target's own template must render too (its services and schedule).
             for account in &config.accounts {
                 synth::render(
@@ -196,17 +234,21 @@ async fn many(
     artifact: Option<&Artifact>,
     output: OutputFormat,
 ) -> Result<()> {
-    let selection = Selection {
-        accounts: targets.accounts.clone(),
-        regions: targets.regions.clone(),
-        concurrency: usize::from(targets.concurrency),
-        failure_tolerance: usize::from(targets.failure_tolerance),
-    };
+    let selection = selection(targets);
     let list = rollout::targets(config, &selection)?;
     let base = aws.load(Some(&config.stack.region)).await;
     let results = rollout::run(aws, &base, list, operation, artifact, &selection).await;
     rollout::print(&results, output);
     rollout::outcome(&results)
+}
+
+fn selection(targets: &TargetArgs) -> Selection {
+    Selection {
+        accounts: targets.accounts.clone(),
+        regions: targets.regions.clone(),
+        concurrency: usize::from(targets.concurrency),
+        failure_tolerance: usize::from(targets.failure_tolerance),
+    }
 }
 
 async fn connect(aws: &AwsArgs, config: &Config) -> Result<lifecycle::Session> {

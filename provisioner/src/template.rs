@@ -3,6 +3,12 @@
 //! One template serves every account: the function code location comes in as the
 //! `CodeS3Bucket` / `CodeS3Key` parameters; everything else derives from the configuration.
 //! Logical ids are part of the contract (deploy, status and the tests refer to them).
+//!
+//! [`build_for_stackset`] is the same stack with the values that differ between targets
+//! (zone, trigger expressions and payloads, service ARNs) as parameters, for one
+//! CloudFormation stack set whose instances each get their own values
+//! ([`stackset_parameters`]). Both go through one code path: `TargetValues` is either the
+//! literal values or references to those parameters.
 
 use std::collections::BTreeSet;
 
@@ -22,6 +28,10 @@ use crate::cron::{AwsCron, CronError};
 
 /// EventBridge's limit on a target's constant `Input` (rules and Scheduler alike).
 pub const MAX_INPUT_CHARS: usize = 8192;
+
+/// CloudFormation's limit on one parameter value, in bytes: what a stack set instance's
+/// trigger payload must fit.
+pub const MAX_PARAMETER_BYTES: usize = 4096;
 
 /// Retries of a failed delivery to the function. The payload names its action explicitly,
 /// so a repeated delivery repeats the same intent.
@@ -61,6 +71,13 @@ pub mod ids {
     pub const OUT_DEAD_LETTER_QUEUE_URL: &str = "DeadLetterQueueUrl";
     pub const OUT_SCALE_OUT_TRIGGER: &str = "ScaleOutTrigger";
     pub const OUT_SCALE_IN_TRIGGER: &str = "ScaleInTrigger";
+    // Parameters of the stack set template only.
+    pub const SCHEDULE_TIMEZONE: &str = "ScheduleTimezone";
+    pub const SCALE_OUT_EXPRESSION: &str = "ScaleOutExpression";
+    pub const SCALE_IN_EXPRESSION: &str = "ScaleInExpression";
+    pub const SCALE_OUT_INPUT: &str = "ScaleOutInput";
+    pub const SCALE_IN_INPUT: &str = "ScaleInInput";
+    pub const SERVICE_ARN_PATTERNS: &str = "ServiceArnPatterns";
 }
 
 /// Why the configuration can't be turned into a template.
@@ -99,12 +116,37 @@ pub enum TemplateError {
         action: Action,
         source: serde_json::Error,
     },
+    #[error(
+        "the {parameter} parameter of stack instance {target} would be {size} bytes, over \
+         CloudFormation's {limit}-byte limit on a parameter value: list fewer services for that \
+         account (its [[accounts.services]], or split them over several stack names), or deploy \
+         with the direct engine (`worktime rollout` without --engine stacksets), whose trigger \
+         inputs may hold 8,192 characters"
+    )]
+    ParameterTooLarge {
+        parameter: &'static str,
+        target: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error(
+        "a stack set deploys one template to every account, so every account must use the same \
+         trigger kind: account {first_account} uses trigger = \"{first}\" but account {account} \
+         uses \"{other}\": set the same trigger for all of them (schedule.trigger, or each \
+         [accounts.schedule]), or deploy with the direct engine (`worktime rollout` without \
+         --engine stacksets)"
+    )]
+    MixedTriggers {
+        first_account: String,
+        first: &'static str,
+        account: String,
+        other: &'static str,
+    },
 }
 
-/// One trigger's settings.
+/// One trigger's fixed settings: names, logical ids, parameters.
 struct TriggerSpec {
     action: Action,
-    cron: AwsCron,
     /// `scale-out` / `scale-in`.
     suffix: &'static str,
     rule_id: &'static str,
@@ -112,50 +154,288 @@ struct TriggerSpec {
     schedule_id: &'static str,
     output_id: &'static str,
     verb: &'static str,
+    /// The stack set parameters holding this trigger's schedule expression and payload.
+    expression_parameter: &'static str,
+    input_parameter: &'static str,
+}
+
+const TRIGGERS: [TriggerSpec; 2] = [
+    TriggerSpec {
+        action: Action::ScaleOut,
+        suffix: "scale-out",
+        rule_id: ids::SCALE_OUT_RULE,
+        permission_id: ids::SCALE_OUT_PERMISSION,
+        schedule_id: ids::SCALE_OUT_SCHEDULE,
+        output_id: ids::OUT_SCALE_OUT_TRIGGER,
+        verb: "Scale out (working hours begin)",
+        expression_parameter: ids::SCALE_OUT_EXPRESSION,
+        input_parameter: ids::SCALE_OUT_INPUT,
+    },
+    TriggerSpec {
+        action: Action::ScaleIn,
+        suffix: "scale-in",
+        rule_id: ids::SCALE_IN_RULE,
+        permission_id: ids::SCALE_IN_PERMISSION,
+        schedule_id: ids::SCALE_IN_SCHEDULE,
+        output_id: ids::OUT_SCALE_IN_TRIGGER,
+        verb: "Scale in to 0/0 (working hours end)",
+        expression_parameter: ids::SCALE_IN_EXPRESSION,
+        input_parameter: ids::SCALE_IN_INPUT,
+    },
+];
+
+/// One target's trigger values as text: the schedule expression the trigger takes (UTC for
+/// rules, local time for the scheduler), the payload, and the schedule in words.
+struct TriggerText {
+    expression: String,
+    input: String,
+    when: String,
+}
+
+/// Both triggers' values for `config` (scale-out first), checked: payload size, and the
+/// conversion to UTC for rules.
+fn trigger_texts(config: &Config) -> Result<[TriggerText; 2], TemplateError> {
+    let zone = config.schedule.timezone.name();
+    let text = |action: Action, cron: &AwsCron| -> Result<TriggerText, TemplateError> {
+        let input = payload(config, action)?;
+        let (expression, when) = match config.schedule.trigger {
+            Trigger::Rules => {
+                let utc = cron.to_utc(config.schedule.timezone).map_err(|source| {
+                    TemplateError::Cron {
+                        action,
+                        cron: cron.to_string(),
+                        timezone: zone.to_string(),
+                        source,
+                    }
+                })?;
+                (utc.to_string(), format!("at {cron} {zone} ({utc} UTC)"))
+            }
+            Trigger::Scheduler => (cron.to_string(), format!("at {cron} {zone}")),
+        };
+        Ok(TriggerText {
+            expression,
+            input,
+            when,
+        })
+    };
+    Ok([
+        text(Action::ScaleOut, &config.schedule.scale_out)?,
+        text(Action::ScaleIn, &config.schedule.scale_in)?,
+    ])
+}
+
+/// What differs between targets (account, region): written into the template (`build`: one
+/// stack per target) or referenced as parameters (`build_for_stackset`: each stack instance
+/// fills them in). Everything else is the same for every target.
+struct TargetValues {
+    timezone: Expr,
+    /// Per trigger, in `TRIGGERS` order: schedule expression, payload, when in words.
+    triggers: [(Expr, Expr, String); 2],
+    /// Resources of the function's ECS statements.
+    service_arns: Vec<Expr>,
+}
+
+impl TargetValues {
+    fn literal(config: &Config) -> Result<Self, TemplateError> {
+        let [out, into] = trigger_texts(config)?;
+        let literal = |t: TriggerText| (Expr::str(t.expression), Expr::str(t.input), t.when);
+        Ok(TargetValues {
+            timezone: Expr::str(config.schedule.timezone.name()),
+            triggers: [literal(out), literal(into)],
+            service_arns: clusters(config)
+                .into_iter()
+                .map(|cluster| {
+                    Expr::sub(format!(
+                        "arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:service/{cluster}/*"
+                    ))
+                })
+                .collect(),
+        })
+    }
+
+    fn parameters() -> Self {
+        let reference = |spec: &TriggerSpec| {
+            (
+                Expr::reference(spec.expression_parameter),
+                Expr::reference(spec.input_parameter),
+                format!("at the time of the {} parameter", spec.expression_parameter),
+            )
+        };
+        TargetValues {
+            timezone: Expr::reference(ids::SCHEDULE_TIMEZONE),
+            triggers: [reference(&TRIGGERS[0]), reference(&TRIGGERS[1])],
+            // A CommaDelimitedList is a list: the statement's Resource is the reference itself.
+            service_arns: vec![Expr::reference(ids::SERVICE_ARN_PATTERNS)],
+        }
+    }
+}
+
+fn trigger_text(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Rules => "EventBridge rules",
+        Trigger::Scheduler => "EventBridge Scheduler",
+    }
 }
 
 /// Builds the worktime stack for `config`.
 pub fn build(config: &Config) -> Result<Template, TemplateError> {
+    let trigger = config.schedule.trigger;
+    check_names(config, trigger, &config.stack.region)?;
+    let values = TargetValues::literal(config)?;
+    let description = format!(
+        "worktime: keeps {} ECS service(s) running only during working hours in {}, \
+         scaled by a Lambda function through Application Auto Scaling, triggered by {}.",
+        config.services.len(),
+        config.schedule.timezone.name(),
+        trigger_text(trigger)
+    );
+    Ok(assemble(config, trigger, &values, description))
+}
+
+/// The worktime stack as one template for a CloudFormation stack set: the zone, the trigger
+/// expressions and payloads and the service ARNs come in as parameters, which
+/// [`stackset_parameters`] computes for each stack instance. Every target must share one
+/// trigger kind ([`stackset_trigger`]).
+pub fn build_for_stackset(config: &Config) -> Result<Template, TemplateError> {
+    let trigger = stackset_trigger(config)?;
+    for region in config.stackset_regions() {
+        check_names(config, trigger, &region)?;
+    }
+    let description = format!(
+        "worktime (stack set): keeps ECS services running only during working hours, scaled \
+         by a Lambda function through Application Auto Scaling, triggered by {}; each stack \
+         instance gets its account's zone, schedule and services as parameters.",
+        trigger_text(trigger)
+    );
+    let mut t = assemble(config, trigger, &TargetValues::parameters(), description);
+    t.parameter(
+        ids::SCHEDULE_TIMEZONE,
+        Parameter {
+            min_length: Some(1),
+            ..Parameter::string(
+                "IANA time zone of this account's working hours (the function's default zone; the schedules' zone).",
+            )
+        },
+    );
+    for spec in &TRIGGERS {
+        let zone_note = match trigger {
+            Trigger::Rules => "an EventBridge rule cron in UTC",
+            Trigger::Scheduler => "an EventBridge Scheduler cron in ScheduleTimezone",
+        };
+        t.parameter(
+            spec.expression_parameter,
+            Parameter {
+                allowed_pattern: Some("^cron\\(.+\\)$".into()),
+                constraint_description: Some("an AWS cron expression: cron(...)".into()),
+                ..Parameter::string(format!("{}: {zone_note}.", spec.verb))
+            },
+        );
+    }
+    for spec in &TRIGGERS {
+        t.parameter(
+            spec.input_parameter,
+            Parameter {
+                min_length: Some(2),
+                max_length: Some(MAX_PARAMETER_BYTES as u32),
+                ..Parameter::string(format!(
+                    "The {} payload (JSON) the trigger sends to the function.",
+                    spec.action
+                ))
+            },
+        );
+    }
+    t.parameter(
+        ids::SERVICE_ARN_PATTERNS,
+        Parameter {
+            type_name: "CommaDelimitedList".into(),
+            ..Parameter::string(
+                "ECS service ARN patterns the function may scale: arn:<partition>:ecs:<region>:<account>:service/<cluster>/*",
+            )
+        },
+    );
+    Ok(t)
+}
+
+/// The trigger kind every instance of a stack set shares (one template serves them all):
+/// the accounts' own, which must agree, or the top-level one when there are no accounts.
+pub fn stackset_trigger(config: &Config) -> Result<Trigger, TemplateError> {
+    let mut accounts = config.accounts.iter();
+    let Some(first) = accounts.next() else {
+        return Ok(config.schedule.trigger);
+    };
+    match accounts.find(|a| a.schedule.trigger != first.schedule.trigger) {
+        None => Ok(first.schedule.trigger),
+        Some(other) => Err(TemplateError::MixedTriggers {
+            first_account: first.id.clone(),
+            first: first.schedule.trigger.as_str(),
+            account: other.id.clone(),
+            other: other.schedule.trigger.as_str(),
+        }),
+    }
+}
+
+/// The parameter values of one stack instance, all but the code location: the values
+/// [`build`] writes into `target`'s own template. `account` is the instance's account id,
+/// or `*` where instances go to accounts not known in advance (organizational units).
+pub fn stackset_parameters(
+    target: &Config,
+    account: &str,
+) -> Result<Vec<(&'static str, String)>, TemplateError> {
+    let [out, into] = trigger_texts(target)?;
+    let region = &target.stack.region;
+    let partition = partition(region);
+    let service_arns: Vec<String> = clusters(target)
+        .into_iter()
+        .map(|cluster| format!("arn:{partition}:ecs:{region}:{account}:service/{cluster}/*"))
+        .collect();
+    let values = vec![
+        (
+            ids::SCHEDULE_TIMEZONE,
+            target.schedule.timezone.name().to_string(),
+        ),
+        (ids::SCALE_OUT_EXPRESSION, out.expression),
+        (ids::SCALE_IN_EXPRESSION, into.expression),
+        (ids::SCALE_OUT_INPUT, out.input),
+        (ids::SCALE_IN_INPUT, into.input),
+        (ids::SERVICE_ARN_PATTERNS, service_arns.join(",")),
+    ];
+    if let Some((parameter, value)) = values.iter().find(|(_, v)| v.len() > MAX_PARAMETER_BYTES) {
+        return Err(TemplateError::ParameterTooLarge {
+            parameter,
+            target: format!("{account}/{region}"),
+            size: value.len(),
+            limit: MAX_PARAMETER_BYTES,
+        });
+    }
+    Ok(values)
+}
+
+/// The AWS partition of a region code.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
+/// The stack for `config` with the per-target `values` (literal or parameter references).
+fn assemble(
+    config: &Config,
+    trigger: Trigger,
+    values: &TargetValues,
+    description: String,
+) -> Template {
     let stack = config.stack.name.as_str();
     let function_name = config.function_name();
     let log_group_name = format!("/aws/lambda/{function_name}");
-    let zone = config.schedule.timezone.name();
-    let trigger = config.schedule.trigger;
-
-    check_names(config)?;
-
-    let triggers = [
-        TriggerSpec {
-            action: Action::ScaleOut,
-            cron: config.schedule.scale_out.clone(),
-            suffix: "scale-out",
-            rule_id: ids::SCALE_OUT_RULE,
-            permission_id: ids::SCALE_OUT_PERMISSION,
-            schedule_id: ids::SCALE_OUT_SCHEDULE,
-            output_id: ids::OUT_SCALE_OUT_TRIGGER,
-            verb: "Scale out (working hours begin)",
-        },
-        TriggerSpec {
-            action: Action::ScaleIn,
-            cron: config.schedule.scale_in.clone(),
-            suffix: "scale-in",
-            rule_id: ids::SCALE_IN_RULE,
-            permission_id: ids::SCALE_IN_PERMISSION,
-            schedule_id: ids::SCALE_IN_SCHEDULE,
-            output_id: ids::OUT_SCALE_IN_TRIGGER,
-            verb: "Scale in to 0/0 (working hours end)",
-        },
-    ];
-
-    let trigger_text = match trigger {
-        Trigger::Rules => "EventBridge rules",
-        Trigger::Scheduler => "EventBridge Scheduler",
-    };
-    let mut t = Template::new().with_description(format!(
-        "worktime: keeps {} ECS service(s) running only during working hours in {zone}, \
-         scaled by a Lambda function through Application Auto Scaling, triggered by {trigger_text}.",
-        config.services.len()
-    ));
+    let mut t = Template::new().with_description(description);
 
     t.parameter(
         ids::CODE_S3_BUCKET,
@@ -190,7 +470,7 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
         ids::FUNCTION_POLICY,
         Resource::new(IamPolicy {
             policy_name: Expr::str(format!("{stack}-scaler")),
-            policy_document: function_policy(config),
+            policy_document: function_policy(values.service_arns.clone()),
             roles: vec![Expr::reference(ids::FUNCTION_ROLE)],
             users: Vec::new(),
             groups: Vec::new(),
@@ -229,7 +509,7 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
 
     // ------------------------------------------------------------ function
     let mut variables = IndexMap::new();
-    variables.insert("WORKTIME_TIMEZONE".to_string(), Expr::str(zone));
+    variables.insert("WORKTIME_TIMEZONE".to_string(), values.timezone.clone());
     variables.insert("RUST_LOG".to_string(), Expr::str("info"));
     t.resource(
         ids::FUNCTION,
@@ -304,34 +584,22 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
     if trigger == Trigger::Scheduler {
         t.resource(ids::SCHEDULER_ROLE, scheduler_role(stack));
     }
-    for spec in &triggers {
-        let input = payload(config, spec.action)?;
+    for (spec, (expression, input, when)) in TRIGGERS.iter().zip(&values.triggers) {
         let name = Expr::str(format!("{stack}-{}", spec.suffix));
+        let description = Some(format!("{stack} (worktime): {} {when}", spec.verb));
         match trigger {
             Trigger::Rules => {
-                let utc = spec
-                    .cron
-                    .to_utc(config.schedule.timezone)
-                    .map_err(|source| TemplateError::Cron {
-                        action: spec.action,
-                        cron: spec.cron.to_string(),
-                        timezone: zone.to_string(),
-                        source,
-                    })?;
                 t.resource(
                     spec.rule_id,
                     Resource::new(EventsRule {
                         name: Some(name),
-                        description: Some(format!(
-                            "{stack} (worktime): {} at {} {zone} ({utc} UTC)",
-                            spec.verb, spec.cron
-                        )),
-                        schedule_expression: Some(utc.to_string()),
+                        description,
+                        schedule_expression: Some(expression.clone()),
                         state: Some("ENABLED".into()),
                         targets: vec![EventsTarget {
                             id: "scaler".into(),
                             arn: Expr::get_att(ids::FUNCTION, "Arn"),
-                            input: Some(input),
+                            input: Some(input.clone()),
                             role_arn: None,
                             retry_policy: Some(retry_policy),
                             dead_letter_config: None,
@@ -361,19 +629,16 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
                     spec.schedule_id,
                     Resource::new(SchedulerSchedule {
                         name: Some(name),
-                        description: Some(format!(
-                            "{stack} (worktime): {} at {} {zone}",
-                            spec.verb, spec.cron
-                        )),
+                        description,
                         group_name: None,
-                        schedule_expression: spec.cron.to_string(),
-                        schedule_expression_timezone: Some(zone.to_string()),
+                        schedule_expression: expression.clone(),
+                        schedule_expression_timezone: Some(values.timezone.clone()),
                         flexible_time_window: FlexibleTimeWindow::off(),
                         state: Some("ENABLED".into()),
                         target: SchedulerTarget {
                             arn: Expr::get_att(ids::FUNCTION, "Arn"),
                             role_arn: Expr::get_att(ids::SCHEDULER_ROLE, "Arn"),
-                            input: Some(input),
+                            input: Some(input.clone()),
                             retry_policy: Some(retry_policy),
                             dead_letter_config: Some(TargetDeadLetterConfig {
                                 arn: Expr::get_att(ids::DEAD_LETTER_QUEUE, "Arn"),
@@ -431,8 +696,7 @@ pub fn build(config: &Config) -> Result<Template, TemplateError> {
         t.output(id, output);
     }
     t.outputs.extend(triggers_out);
-
-    Ok(t)
+    t
 }
 
 /// The compact JSON a trigger sends for `action`, checked against EventBridge's limit.
@@ -450,22 +714,21 @@ pub fn payload(config: &Config, action: Action) -> Result<String, TemplateError>
     Ok(text)
 }
 
-/// AWS name limits, checked with the configured region so the error names the real length.
-fn check_names(config: &Config) -> Result<(), TemplateError> {
+/// AWS name limits, checked with the target's region so the error names the real length.
+fn check_names(config: &Config, trigger: Trigger, region: &str) -> Result<(), TemplateError> {
     let stack = &config.stack.name;
-    let region = &config.stack.region;
     let mut names: Vec<(&'static str, String, usize)> = vec![
         ("IAM role", format!("{stack}-scaler-{region}"), 64),
         ("Lambda function", config.function_name(), 64),
         ("SQS queue", format!("{stack}-dlq"), 80),
         ("CloudWatch alarm", format!("{stack}-scaler-errors"), 255),
     ];
-    let trigger_what = match config.schedule.trigger {
+    let trigger_what = match trigger {
         Trigger::Rules => "EventBridge rule",
         Trigger::Scheduler => "EventBridge Scheduler schedule",
     };
     names.push((trigger_what, format!("{stack}-scale-out"), 64));
-    if config.schedule.trigger == Trigger::Scheduler {
+    if trigger == Trigger::Scheduler {
         names.push(("IAM role", format!("{stack}-scheduler-{region}"), 64));
     }
     for (what, name, limit) in names {
@@ -488,16 +751,8 @@ fn clusters(config: &Config) -> BTreeSet<&str> {
     config.services.iter().map(|s| s.cluster.as_str()).collect()
 }
 
-/// Least privilege for the scaling function.
-fn function_policy(config: &Config) -> PolicyDocument {
-    let service_arns: Vec<Expr> = clusters(config)
-        .into_iter()
-        .map(|cluster| {
-            Expr::sub(format!(
-                "arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:service/{cluster}/*"
-            ))
-        })
-        .collect();
+/// Least privilege for the scaling function, on the configured services' clusters.
+fn function_policy(service_arns: Vec<Expr>) -> PolicyDocument {
     PolicyDocument::new(vec![
         // No resource-level permissions for Describe*: "*" is the only possible resource.
         Statement::allow(
@@ -637,6 +892,7 @@ mod tests {
             services,
             function: FunctionSettings::default(),
             accounts: Vec::new(),
+            stacksets: None,
         }
     }
 
@@ -1077,10 +1333,297 @@ mod tests {
             ("test-restore".to_string(), restore()),
         ];
         all.extend(examples());
-        for (name, c) in all {
-            let t = build(&c).unwrap();
+        // The stack set variants (parameterised), linted like the rest.
+        let stacksets = [
+            ("stackset-seoul", seoul()),
+            ("stackset-berlin", berlin()),
+            ("stackset-accounts", with_accounts()),
+        ];
+        let built = all
+            .iter()
+            .map(|(name, c)| (name.clone(), build(c).unwrap()))
+            .chain(
+                stacksets
+                    .iter()
+                    .map(|(name, c)| (name.to_string(), build_for_stackset(c).unwrap())),
+            );
+        for (name, t) in built {
             std::fs::write(dir.join(format!("{name}.yaml")), t.to_yaml().unwrap()).unwrap();
             std::fs::write(dir.join(format!("{name}.json")), t.to_json().unwrap()).unwrap();
         }
+    }
+
+    // ---------------------------------------------------------------- stack set template
+
+    fn account(id: &str, regions: &[&str], base: &Config) -> crate::config::Account {
+        crate::config::Account {
+            id: id.into(),
+            access: crate::config::AccountAccess::Profile("p".into()),
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            schedule: base.schedule.clone(),
+            services: base.services.clone(),
+        }
+    }
+
+    /// seoul() with two accounts: one in Kolkata with its own services, one in two regions.
+    fn with_accounts() -> Config {
+        let mut c = seoul();
+        let mut first = account("111111111111", &["ap-south-1"], &c);
+        first.schedule.timezone = chrono_tz::Asia::Kolkata;
+        first.services = vec![svc("team", "web", None)];
+        let second = account("222222222222", &["ap-northeast-2", "us-east-1"], &c);
+        c.accounts = vec![first, second];
+        c
+    }
+
+    fn stackset_json(config: &Config) -> serde_json::Value {
+        serde_json::from_str(&build_for_stackset(config).unwrap().to_json().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn stackset_snapshot() {
+        let t = build_for_stackset(&with_accounts()).unwrap();
+        insta::assert_snapshot!("stackset_accounts-rules", t.to_yaml().unwrap());
+    }
+
+    #[test]
+    fn stackset_template_takes_the_per_target_values_as_parameters() {
+        let v = stackset_json(&with_accounts());
+        let parameters: Vec<&str> = v["Parameters"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            parameters,
+            [
+                "CodeS3Bucket",
+                "CodeS3Key",
+                "ScheduleTimezone",
+                "ScaleOutExpression",
+                "ScaleInExpression",
+                "ScaleOutInput",
+                "ScaleInInput",
+                "ServiceArnPatterns"
+            ]
+        );
+        assert_eq!(
+            v["Parameters"]["ServiceArnPatterns"]["Type"],
+            "CommaDelimitedList"
+        );
+        assert_eq!(v["Parameters"]["ScaleOutInput"]["MaxLength"], 4096);
+        let r = &v["Resources"];
+        let reference = |id: &str| serde_json::json!({ "Ref": id });
+        assert_eq!(
+            r["ScaleOutRule"]["Properties"]["ScheduleExpression"],
+            reference("ScaleOutExpression")
+        );
+        assert_eq!(
+            r["ScaleInRule"]["Properties"]["Targets"][0]["Input"],
+            reference("ScaleInInput")
+        );
+        assert_eq!(
+            r["Function"]["Properties"]["Environment"]["Variables"]["WORKTIME_TIMEZONE"],
+            reference("ScheduleTimezone")
+        );
+        // The list parameter is the statement's Resource itself, not an element of a list.
+        for sid in ["ScaleConfiguredServices", "RememberCapacity"] {
+            let statement = r["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Sid"] == sid)
+                .unwrap();
+            assert_eq!(
+                statement["Resource"],
+                reference("ServiceArnPatterns"),
+                "{sid}"
+            );
+        }
+        // No target's own values in the template.
+        let text = build_for_stackset(&with_accounts())
+            .unwrap()
+            .to_json()
+            .unwrap();
+        for literal in [
+            "Asia/Seoul",
+            "Asia/Kolkata",
+            "cron(0",
+            "cron(30",
+            "service/dev",
+            "service/team",
+        ] {
+            assert!(
+                !text.contains(literal),
+                "{literal} in the stack set template"
+            );
+        }
+        // The rest is the same stack.
+        let direct = json(&seoul());
+        let ids = |v: &serde_json::Value| {
+            v["Resources"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&v), ids(&direct));
+        assert_eq!(v["Outputs"], direct["Outputs"]);
+        assert_eq!(r["DeadLetterQueue"], direct["Resources"]["DeadLetterQueue"]);
+    }
+
+    #[test]
+    fn stackset_scheduler_variant_takes_the_zone_as_a_parameter() {
+        let v = stackset_json(&berlin());
+        let p = &v["Resources"]["ScaleInSchedule"]["Properties"];
+        assert_eq!(
+            p["ScheduleExpression"],
+            serde_json::json!({"Ref": "ScaleInExpression"})
+        );
+        assert_eq!(
+            p["ScheduleExpressionTimezone"],
+            serde_json::json!({"Ref": "ScheduleTimezone"})
+        );
+        assert_eq!(
+            p["Target"]["Input"],
+            serde_json::json!({"Ref": "ScaleInInput"})
+        );
+        assert!(v["Resources"].get("SchedulerRole").is_some());
+        assert!(v["Parameters"]["ScaleOutExpression"]["Description"]
+            .as_str()
+            .unwrap()
+            .contains("ScheduleTimezone"));
+    }
+
+    #[test]
+    fn stackset_parameters_are_the_values_build_writes() {
+        for c in [seoul(), berlin(), kolkata(), restore()] {
+            let direct = json(&c);
+            let values = stackset_parameters(&c, "123456789012").unwrap();
+            let value = |key: &str| values.iter().find(|(k, _)| *k == key).unwrap().1.clone();
+            let (out, into) = match c.schedule.trigger {
+                Trigger::Rules => ("ScaleOutRule", "ScaleInRule"),
+                Trigger::Scheduler => ("ScaleOutSchedule", "ScaleInSchedule"),
+            };
+            let r = &direct["Resources"];
+            assert_eq!(
+                r[out]["Properties"]["ScheduleExpression"],
+                value("ScaleOutExpression")
+            );
+            assert_eq!(
+                r[into]["Properties"]["ScheduleExpression"],
+                value("ScaleInExpression")
+            );
+            let input = |id: &str| match c.schedule.trigger {
+                Trigger::Rules => r[id]["Properties"]["Targets"][0]["Input"].clone(),
+                Trigger::Scheduler => r[id]["Properties"]["Target"]["Input"].clone(),
+            };
+            assert_eq!(input(out), value("ScaleOutInput"));
+            assert_eq!(input(into), value("ScaleInInput"));
+            assert_eq!(
+                r["Function"]["Properties"]["Environment"]["Variables"]["WORKTIME_TIMEZONE"],
+                value("ScheduleTimezone")
+            );
+        }
+        let values = stackset_parameters(&seoul(), "123456789012").unwrap();
+        assert_eq!(
+            values.last().unwrap(),
+            &(
+                "ServiceArnPatterns",
+                "arn:aws:ecs:ap-northeast-2:123456789012:service/batch/*,arn:aws:ecs:ap-northeast-2:123456789012:service/dev/*".to_string()
+            )
+        );
+        let mut china = seoul();
+        china.stack.region = "cn-north-1".into();
+        let values = stackset_parameters(&china, "*").unwrap();
+        assert!(values
+            .last()
+            .unwrap()
+            .1
+            .starts_with("arn:aws-cn:ecs:cn-north-1:*:service/"));
+    }
+
+    #[test]
+    fn stackset_parameter_over_4096_bytes_is_refused_with_the_fix() {
+        // A payload between CloudFormation's 4,096-byte parameter limit and EventBridge's 8,192.
+        let services = (0..80)
+            .map(|i| {
+                svc(
+                    "cluster",
+                    &format!("service-with-a-long-name-{i:03}"),
+                    Some((1, 2)),
+                )
+            })
+            .collect();
+        let c = config("big", "us-east-1", chrono_tz::UTC, Trigger::Rules, services);
+        let size = payload(&c, Action::ScaleOut).unwrap().len();
+        assert!(
+            size > MAX_PARAMETER_BYTES && size <= MAX_INPUT_CHARS,
+            "{size}"
+        );
+        build(&c).unwrap();
+        build_for_stackset(&c).unwrap();
+        let err = stackset_parameters(&c, "111111111111").unwrap_err();
+        let TemplateError::ParameterTooLarge {
+            parameter,
+            target,
+            size: reported,
+            limit,
+        } = &err
+        else {
+            panic!("expected ParameterTooLarge, got {err}");
+        };
+        assert_eq!(*parameter, "ScaleOutInput");
+        assert_eq!(target, "111111111111/us-east-1");
+        assert_eq!(*reported, size);
+        assert_eq!(*limit, 4096);
+        let message = err.to_string();
+        assert!(message.contains("fewer services"), "{message}");
+        assert!(message.contains("without --engine stacksets"), "{message}");
+    }
+
+    #[test]
+    fn stackset_needs_one_trigger_kind() {
+        let mut c = with_accounts();
+        assert_eq!(stackset_trigger(&c).unwrap(), Trigger::Rules);
+        c.accounts[1].schedule.trigger = Trigger::Scheduler;
+        let err = build_for_stackset(&c).unwrap_err();
+        assert!(matches!(err, TemplateError::MixedTriggers { .. }), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("111111111111") && message.contains("222222222222"),
+            "{message}"
+        );
+        assert!(message.contains("same trigger kind"), "{message}");
+        // Without accounts, the top-level trigger.
+        assert_eq!(stackset_trigger(&berlin()).unwrap(), Trigger::Scheduler);
+    }
+
+    #[test]
+    fn stackset_names_are_checked_in_every_region() {
+        let mut c = with_accounts();
+        // 26 characters: "<name>-scaler-ap-northeast-2" is 64 + 1 in the longest region only.
+        c.stack.name = "a".repeat(MAX_STACK_NAME_FOR_TEST);
+        c.accounts[0].regions = vec!["us-east-1".into()];
+        c.accounts[1].regions = vec!["ap-northeast-2".into()];
+        c.stack.region = "us-east-1".into();
+        let err = build_for_stackset(&c).unwrap_err();
+        assert!(
+            matches!(err, TemplateError::NameTooLong { ref name, .. } if name.ends_with("ap-northeast-2")),
+            "{err}"
+        );
+    }
+
+    const MAX_STACK_NAME_FOR_TEST: usize = 64 - "-scaler-ap-northeast-2".len() + 1;
+
+    #[test]
+    fn partitions() {
+        assert_eq!(partition("us-east-1"), "aws");
+        assert_eq!(partition("cn-northwest-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition("us-iso-east-1"), "aws-iso");
+        assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
     }
 }

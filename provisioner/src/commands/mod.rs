@@ -3,5 +3,6 @@
 pub mod lifecycle;
 pub mod rollout;
 pub mod run;
+pub mod stacksets;
 pub mod status;
 pub mod synth;

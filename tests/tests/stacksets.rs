@@ -1,0 +1,684 @@
+//! `rollout --engine stacksets` against moto: one stack set in the caller's account, stack
+//! instances in other accounts (moto creates them as real stacks named `StackSet:<name>` in
+//! each account and region; AWS names them `StackSet-<name>-<id>`), per-account parameter
+//! overrides, the code bucket policy, and teardown. moto does not propagate `UpdateStackSet`
+//! to existing instances, and creates no instance for service-managed OU targets: the tests
+//! check what moto does support and that worktime reports the rest.
+
+use aws_config::SdkConfig;
+use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+use worktime_e2e::*;
+
+/// The caller (administrator) account of moto.
+const ADMIN: &str = "123456789012";
+
+/// SDK config of `moto` acting in `account` in `region`, through the role StackSets uses.
+async fn in_account(moto: &Moto, account: &str, region: &str) -> SdkConfig {
+    let base = moto.sdk_in(region).await;
+    let assumed = aws_sdk_sts::Client::new(&base)
+        .assume_role()
+        .role_arn(format!(
+            "arn:aws:iam::{account}:role/AWSCloudFormationStackSetExecutionRole"
+        ))
+        .role_session_name("stacksets-test")
+        .send()
+        .await
+        .expect("assume role");
+    let c = assumed.credentials().expect("credentials");
+    let credentials = Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "stacksets-test",
+    );
+    base.to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build()
+}
+
+/// The live stacks of stack set `name` in this account and region.
+async fn instance_stacks(sdk: &SdkConfig, name: &str) -> Vec<(String, String)> {
+    let cfn = aws_sdk_cloudformation::Client::new(sdk);
+    let listed = cfn.list_stacks().send().await.expect("list stacks");
+    listed
+        .stack_summaries()
+        .iter()
+        .map(|s| {
+            (
+                s.stack_name().unwrap_or_default().to_string(),
+                s.stack_status()
+                    .map(|x| x.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .filter(|(stack, status)| {
+            (stack == &format!("StackSet:{name}")
+                || stack.starts_with(&format!("StackSet-{name}-")))
+                && status != "DELETE_COMPLETE"
+        })
+        .collect()
+}
+
+/// A rule's schedule and its target's input, if the rule exists.
+async fn rule(sdk: &SdkConfig, name: &str) -> Option<(String, serde_json::Value)> {
+    let events = aws_sdk_eventbridge::Client::new(sdk);
+    let described = events.describe_rule().name(name).send().await.ok()?;
+    let targets = events.list_targets_by_rule().rule(name).send().await.ok()?;
+    let input = serde_json::from_str(targets.targets().first()?.input()?).ok()?;
+    Some((described.schedule_expression()?.to_string(), input))
+}
+
+/// The parameter overrides of one stack instance.
+async fn overrides(moto: &Moto, name: &str, account: &str, region: &str) -> Vec<(String, String)> {
+    let cfn = aws_sdk_cloudformation::Client::new(&moto.sdk().await);
+    let described = cfn
+        .describe_stack_instance()
+        .stack_set_name(name)
+        .stack_instance_account(account)
+        .stack_instance_region(region)
+        .send()
+        .await
+        .expect("describe stack instance");
+    described
+        .stack_instance()
+        .expect("instance")
+        .parameter_overrides()
+        .iter()
+        .map(|p| {
+            (
+                p.parameter_key().unwrap_or_default().to_string(),
+                p.parameter_value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn value<'a>(parameters: &'a [(String, String)], key: &str) -> &'a str {
+    parameters
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {key} in {parameters:?}"))
+}
+
+async fn stack_set_exists(moto: &Moto, name: &str) -> bool {
+    let cfn = aws_sdk_cloudformation::Client::new(&moto.sdk().await);
+    cfn.describe_stack_set()
+        .stack_set_name(name)
+        .send()
+        .await
+        .is_ok()
+}
+
+/// The results of a `--output json` run, with the stack-set row apart.
+fn rows(run: &Run) -> (serde_json::Value, Vec<serde_json::Value>) {
+    let mut all = run.json().as_array().expect("a JSON array").clone();
+    assert_eq!(all[0]["account"], "stack-set", "{}", run.stdout);
+    let set = all.remove(0);
+    (set, all)
+}
+
+fn results(instances: &[serde_json::Value]) -> Vec<(String, String, String)> {
+    instances
+        .iter()
+        .map(|r| {
+            (
+                r["account"].as_str().unwrap_or_default().to_string(),
+                r["region"].as_str().unwrap_or_default().to_string(),
+                r["result"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+const CONFIG: &str = r#"
+[stack]
+name = "wt"
+region = "ap-northeast-2"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+trigger = "rules"
+
+[[services]]
+cluster = "prod"
+service = "api"
+min = 1
+max = 3
+
+[stacksets]
+permission_model = "self-managed"
+
+[[accounts]]
+id = "111111111111"
+role = "OrganizationAccountAccessRole"
+regions = ["ap-northeast-2", "us-east-1"]
+
+[accounts.schedule]
+timezone = "Asia/Kolkata"
+
+[[accounts]]
+id = "222222222222"
+role = "OrganizationAccountAccessRole"
+regions = ["ap-northeast-2", "eu-west-1"]
+
+[[accounts.services]]
+cluster = "team"
+service = "web"
+
+[[accounts]]
+id = "333333333333"
+role = "OrganizationAccountAccessRole"
+regions = ["ap-northeast-2", "us-west-2"]
+THIRD
+"#;
+
+const TARGETS: [(&str, &str); 6] = [
+    ("111111111111", "ap-northeast-2"),
+    ("111111111111", "us-east-1"),
+    ("222222222222", "ap-northeast-2"),
+    ("222222222222", "eu-west-1"),
+    ("333333333333", "ap-northeast-2"),
+    ("333333333333", "us-west-2"),
+];
+
+fn every(result: &str) -> Vec<(String, String, String)> {
+    TARGETS
+        .iter()
+        .map(|(a, r)| (a.to_string(), r.to_string(), result.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn stackset_self_managed_three_accounts_two_regions_with_overrides_then_teardown() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), &CONFIG.replace("THIRD", ""));
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let zip = zip.to_str().unwrap();
+    let rollout = |extra: &[&str]| {
+        let mut args = vec![
+            "--output",
+            "json",
+            "rollout",
+            "--engine",
+            "stacksets",
+            "--artifact",
+            zip,
+        ];
+        args.extend_from_slice(extra);
+        worktime(dir.path(), &moto.env(), &args)
+    };
+
+    // Dry run: the plan, nothing created.
+    let run = rollout(&["--dry-run"]).expect_code(0);
+    let (set, instances) = rows(&run);
+    assert_eq!(set["result"], "planned", "{}", run.stdout);
+    assert_eq!(results(&instances), every("planned"));
+    assert!(run.stderr.contains("would be created"), "{}", run.stderr);
+    assert!(
+        !stack_set_exists(&moto, "wt").await,
+        "a dry run creates nothing"
+    );
+    assert!(moto
+        .s3()
+        .await
+        .list_buckets()
+        .send()
+        .await
+        .unwrap()
+        .buckets()
+        .is_empty());
+
+    // Rollout: one stack set, six instances.
+    let run = rollout(&["--concurrency", "6"]).expect_code(0);
+    let (set, instances) = rows(&run);
+    assert_eq!(set["result"], "created", "{}", run.stdout);
+    assert_eq!(results(&instances), every("created"), "{}", run.stdout);
+    assert!(stack_set_exists(&moto, "wt").await);
+
+    // Each target account and region has the instance's stack, built from its own values.
+    for (account, region) in TARGETS {
+        let sdk = in_account(&moto, account, region).await;
+        let stacks = instance_stacks(&sdk, "wt").await;
+        assert_eq!(stacks.len(), 1, "{account}/{region}: {stacks:?}");
+        assert_eq!(stacks[0].1, "CREATE_COMPLETE", "{account}/{region}");
+        let (cron, input) = rule(&sdk, "wt-scale-out")
+            .await
+            .unwrap_or_else(|| panic!("{account}/{region}: no rule"));
+        let parameters = overrides(&moto, "wt", account, region).await;
+        assert_eq!(
+            value(&parameters, "CodeS3Bucket"),
+            format!("worktime-artifacts-{ADMIN}-{region}")
+        );
+        assert!(value(&parameters, "CodeS3Key").starts_with("wt/bootstrap-"));
+        match account {
+            "111111111111" => {
+                // 09:00 Asia/Kolkata is 03:30 UTC.
+                assert_eq!(cron, "cron(30 3 ? * MON-FRI *)");
+                assert_eq!(input["timezone"], "Asia/Kolkata");
+                assert_eq!(value(&parameters, "ScheduleTimezone"), "Asia/Kolkata");
+            }
+            "222222222222" => {
+                assert_eq!(cron, "cron(0 0 ? * MON-FRI *)");
+                assert_eq!(input["services"][0]["resource_id"], "service/team/web");
+                assert_eq!(
+                    value(&parameters, "ServiceArnPatterns"),
+                    format!("arn:aws:ecs:{region}:{account}:service/team/*")
+                );
+            }
+            _ => {
+                assert_eq!(cron, "cron(0 0 ? * MON-FRI *)");
+                assert_eq!(input["timezone"], "Asia/Seoul");
+                assert_eq!(input["services"][0]["resource_id"], "service/prod/api");
+            }
+        }
+        // The function's ECS statements are scoped to this account and region.
+        let policy = aws_sdk_iam::Client::new(&sdk)
+            .get_role_policy()
+            .role_name(format!("wt-scaler-{region}"))
+            .policy_name("wt-scaler")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{account}/{region}: {e:?}"));
+        let document = percent_decode(policy.policy_document());
+        assert!(
+            document.contains(&format!("arn:aws:ecs:{region}:{account}:service/")),
+            "{account}/{region}: {document}"
+        );
+    }
+    // No instance where the config lists none, and none in the caller's own account.
+    let elsewhere = in_account(&moto, "111111111111", "eu-west-1").await;
+    assert!(instance_stacks(&elsewhere, "wt").await.is_empty());
+    for region in ["ap-northeast-2", "us-east-1"] {
+        let own = moto.sdk_in(region).await;
+        let cfn = aws_sdk_cloudformation::Client::new(&own);
+        let stacks = cfn.list_stacks().send().await.unwrap();
+        assert!(
+            stacks
+                .stack_summaries()
+                .iter()
+                .all(|s| s.stack_status().map(|x| x.as_str()) == Some("DELETE_COMPLETE")),
+            "the caller's account has no stack in {region}: {:?}",
+            stacks.stack_summaries()
+        );
+    }
+
+    // The administrator's code buckets, one per target region, readable by that region's accounts.
+    let s3 = moto.s3().await;
+    let mut buckets: Vec<String> = s3
+        .list_buckets()
+        .send()
+        .await
+        .unwrap()
+        .buckets()
+        .iter()
+        .filter_map(|b| b.name().map(str::to_string))
+        .collect();
+    buckets.sort();
+    assert_eq!(
+        buckets,
+        ["ap-northeast-2", "eu-west-1", "us-east-1", "us-west-2"]
+            .map(|r| format!("worktime-artifacts-{ADMIN}-{r}"))
+    );
+    let policy = s3
+        .get_bucket_policy()
+        .bucket(format!("worktime-artifacts-{ADMIN}-ap-northeast-2"))
+        .send()
+        .await
+        .unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let statement = &policy["Statement"][0];
+    assert_eq!(statement["Action"], "s3:GetObject");
+    assert_eq!(
+        statement["Resource"],
+        format!("arn:aws:s3:::worktime-artifacts-{ADMIN}-ap-northeast-2/wt/*")
+    );
+    assert_eq!(
+        statement["Principal"]["AWS"],
+        serde_json::json!([
+            "arn:aws:iam::111111111111:root",
+            "arn:aws:iam::222222222222:root",
+            "arn:aws:iam::333333333333:root"
+        ])
+    );
+
+    // A re-run converges: nothing to create or update.
+    let run = rollout(&[]).expect_code(0);
+    let (set, instances) = rows(&run);
+    assert_eq!(set["result"], "up-to-date", "{}", run.stdout);
+    assert_eq!(results(&instances), every("up-to-date"), "{}", run.stdout);
+
+    // One account's schedule changes: only its instances are updated (their overrides; moto
+    // records them but, like UpdateStackSet, does not re-deploy the stack).
+    std::fs::write(
+        &path,
+        CONFIG.replace(
+            "THIRD",
+            "[accounts.schedule]\nscale_out = \"cron(0 8 ? * MON-FRI *)\"\n",
+        ),
+    )
+    .unwrap();
+    let run = rollout(&[]).expect_code(0);
+    let (_, instances) = rows(&run);
+    for (account, region, result) in results(&instances) {
+        let expected = if account == "333333333333" {
+            "updated"
+        } else {
+            "up-to-date"
+        };
+        assert_eq!(result, expected, "{account}/{region}: {}", run.stdout);
+    }
+    let parameters = overrides(&moto, "wt", "333333333333", "us-west-2").await;
+    assert_eq!(
+        value(&parameters, "ScaleOutExpression"),
+        "cron(0 23 ? * SUN-THU *)"
+    );
+
+    // A template change goes through UpdateStackSet (moto keeps the template; AWS would also
+    // re-deploy every instance with it).
+    std::fs::write(
+        &path,
+        CONFIG.replace(
+            "THIRD",
+            "[accounts.schedule]\nscale_out = \"cron(0 8 ? * MON-FRI *)\"\n",
+        ) + "\n[function]\nmemory_mb = 256\n",
+    )
+    .unwrap();
+    let run = rollout(&["--dry-run"]).expect_code(0);
+    let (set, _) = rows(&run);
+    assert_eq!(set["result"], "planned", "{}", run.stdout);
+    assert!(run.stderr.contains("modify    Function"), "{}", run.stderr);
+    let run = rollout(&[]).expect_code(0);
+    let (set, instances) = rows(&run);
+    assert_eq!(set["result"], "updated", "{}", run.stdout);
+    assert_eq!(results(&instances), every("updated"));
+    let cfn = aws_sdk_cloudformation::Client::new(&moto.sdk().await);
+    let described = cfn
+        .describe_stack_set()
+        .stack_set_name("wt")
+        .send()
+        .await
+        .unwrap();
+    assert!(described
+        .stack_set()
+        .unwrap()
+        .template_body()
+        .unwrap()
+        .contains("MemorySize: 256"));
+
+    // Teardown: instances (and their stacks), the stack set, the buckets.
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "teardown",
+            "--all-accounts",
+            "--engine",
+            "stacksets",
+            "--yes",
+        ],
+    )
+    .expect_code(0);
+    let (set, instances) = rows(&run);
+    assert_eq!(set["result"], "deleted", "{}", run.stdout);
+    assert_eq!(results(&instances), every("deleted"), "{}", run.stdout);
+    assert!(!stack_set_exists(&moto, "wt").await);
+    for (account, region) in TARGETS {
+        let sdk = in_account(&moto, account, region).await;
+        assert!(
+            instance_stacks(&sdk, "wt").await.is_empty(),
+            "{account}/{region}"
+        );
+        assert!(
+            rule(&sdk, "wt-scale-out").await.is_none(),
+            "{account}/{region}"
+        );
+    }
+    assert!(
+        s3.list_buckets().send().await.unwrap().buckets().is_empty(),
+        "buckets deleted"
+    );
+
+    // Teardown of nothing is not an error.
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "teardown",
+            "--all-accounts",
+            "--engine",
+            "stacksets",
+            "--yes",
+        ],
+    )
+    .expect_code(0);
+    let (set, instances) = rows(&run);
+    assert_eq!(set["result"], "absent", "{}", run.stdout);
+    assert_eq!(results(&instances), every("absent"));
+}
+
+/// IAM returns policy documents percent-encoded (RFC 3986).
+fn percent_decode(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        if b != b'%' {
+            out.push(b);
+            continue;
+        }
+        let hex: String = bytes.by_ref().take(2).map(char::from).collect();
+        match u8::from_str_radix(&hex, 16) {
+            Ok(decoded) => out.push(decoded),
+            Err(_) => {
+                out.push(b'%');
+                out.extend(hex.bytes());
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+const SERVICE_MANAGED: &str = r#"
+[stack]
+name = "wt"
+region = "ap-northeast-2"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+trigger = "rules"
+
+[[services]]
+cluster = "prod"
+service = "api"
+
+[stacksets]
+permission_model = "service-managed"
+organizational_units = ["ou-abcd-12345678"]
+organization_id = "o-abcdefghij"
+
+[[accounts]]
+id = "111111111111"
+role = "OrganizationAccountAccessRole"
+regions = ["ap-northeast-2", "us-east-1"]
+"#;
+
+#[tokio::test]
+async fn stackset_service_managed_reports_each_region_without_an_instance_as_failed() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), SERVICE_MANAGED);
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let zip = zip.to_str().unwrap();
+
+    // moto accepts the OU targets and creates nothing: worktime says so, region by region.
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "rollout",
+            "--engine",
+            "stacksets",
+            "--artifact",
+            zip,
+        ],
+    )
+    .expect_code(1);
+    let (set, instances) = rows(&run);
+    assert_eq!(set["result"], "created", "{}", run.stdout);
+    assert_eq!(
+        results(&instances),
+        [
+            (
+                "ou-abcd-12345678".to_string(),
+                "ap-northeast-2".to_string(),
+                "failed".to_string()
+            ),
+            (
+                "ou-abcd-12345678".into(),
+                "us-east-1".into(),
+                "failed".into()
+            ),
+        ],
+        "{}",
+        run.stdout
+    );
+    for row in &instances {
+        let error = row["error"].as_str().unwrap();
+        assert!(
+            error.contains("no stack instance was created") && error.contains("ou-abcd-12345678"),
+            "{row}"
+        );
+    }
+    assert!(
+        run.stderr.contains("2 of 3 target(s) failed"),
+        "{}",
+        run.stderr
+    );
+
+    // The code is readable by the organisation's accounts.
+    let s3 = moto.s3().await;
+    let policy = s3
+        .get_bucket_policy()
+        .bucket(format!("worktime-artifacts-{ADMIN}-us-east-1"))
+        .send()
+        .await
+        .unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
+        "o-abcdefghij"
+    );
+    let cfn = aws_sdk_cloudformation::Client::new(&moto.sdk().await);
+    let described = cfn
+        .describe_stack_set()
+        .stack_set_name("wt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described
+            .stack_set()
+            .unwrap()
+            .permission_model()
+            .map(|m| m.as_str()),
+        Some("SERVICE_MANAGED")
+    );
+
+    // Teardown removes the empty stack set and the buckets.
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "teardown",
+            "--all-accounts",
+            "--engine",
+            "stacksets",
+            "--yes",
+        ],
+    )
+    .expect_code(0);
+    let (set, _) = rows(&run);
+    assert_eq!(set["result"], "deleted", "{}", run.stdout);
+    assert!(!stack_set_exists(&moto, "wt").await);
+    assert!(s3.list_buckets().send().await.unwrap().buckets().is_empty());
+}
+
+#[test]
+fn stackset_usage_errors_change_nothing() {
+    // Usage errors come before any call; the endpoint is a closed local port all the same.
+    let env: Vec<(String, String)> = vec![
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+        ("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:9".into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let zip = zip.to_str().unwrap();
+
+    let without = CONFIG
+        .replace("THIRD", "")
+        .replace("[stacksets]\npermission_model = \"self-managed\"\n", "");
+    write_config(dir.path(), &without);
+    let run = worktime(
+        dir.path(),
+        &env,
+        &["rollout", "--engine", "stacksets", "--artifact", zip],
+    )
+    .expect_code(2);
+    assert!(run.stderr.contains("[stacksets]"), "{}", run.stderr);
+    let run = worktime(
+        dir.path(),
+        &env,
+        &[
+            "teardown",
+            "--all-accounts",
+            "--engine",
+            "stacksets",
+            "--yes",
+        ],
+    )
+    .expect_code(2);
+    assert!(run.stderr.contains("[stacksets]"), "{}", run.stderr);
+
+    write_config(dir.path(), &CONFIG.replace("THIRD", ""));
+    let run = worktime(
+        dir.path(),
+        &env,
+        &["teardown", "--engine", "stacksets", "--yes"],
+    )
+    .expect_code(2);
+    assert!(run.stderr.contains("--all-accounts"), "{}", run.stderr);
+
+    // One template for every account: the trigger kinds must agree.
+    let mixed = CONFIG.replace(
+        "THIRD",
+        "[accounts.schedule]\ntimezone = \"Europe/Berlin\"\ntrigger = \"scheduler\"\n",
+    );
+    write_config(dir.path(), &mixed);
+    let run = worktime(
+        dir.path(),
+        &env,
+        &["rollout", "--engine", "stacksets", "--artifact", zip],
+    )
+    .expect_code(2);
+    assert!(
+        run.stderr.contains("same trigger kind") && run.stderr.contains("333333333333"),
+        "{}",
+        run.stderr
+    );
+}

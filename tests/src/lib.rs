@@ -14,7 +14,10 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// A built binary of the workspace (`make test` builds them before the tests run).
@@ -97,8 +100,14 @@ impl Moto {
             ("AWS_ENDPOINT_URL".into(), self.endpoint()),
             ("AWS_REGION".into(), self.region.clone()),
             // Keep the developer's own ~/.aws out of the tests.
-            ("AWS_CONFIG_FILE".into(), self.home.path().join("config").display().to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE".into(), self.home.path().join("credentials").display().to_string()),
+            (
+                "AWS_CONFIG_FILE".into(),
+                self.home.path().join("config").display().to_string(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                self.home.path().join("credentials").display().to_string(),
+            ),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             ("WORKTIME_POLL_MS".into(), "50".into()),
             ("NO_COLOR".into(), "1".into()),
@@ -114,14 +123,20 @@ impl Moto {
         aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
             .endpoint_url(self.endpoint())
-            .credentials_provider(aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test"))
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
             .load()
             .await
     }
 
     pub async fn s3(&self) -> aws_sdk_s3::Client {
         let sdk = self.sdk().await;
-        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        )
     }
 }
 
@@ -148,7 +163,9 @@ fn wait_ready(port: u16, child: &mut Child) -> bool {
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             let _ = stream.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
             let mut buf = [0u8; 12];
-            if std::io::Read::read(&mut stream, &mut buf).is_ok_and(|n| n >= 12) && buf.starts_with(b"HTTP/1.") {
+            if std::io::Read::read(&mut stream, &mut buf).is_ok_and(|n| n >= 12)
+                && buf.starts_with(b"HTTP/1.")
+            {
                 return true;
             }
         }
@@ -185,7 +202,8 @@ impl Run {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
 
@@ -234,7 +252,11 @@ pub fn function_zip(dir: &Path, name: &str, extra: Option<&[u8]>) -> PathBuf {
 /// Creates an ECS cluster and services (`(name, desired count)`), as a team would have them.
 pub async fn create_services(sdk: &SdkConfig, cluster: &str, services: &[(&str, i32)]) {
     let ecs = aws_sdk_ecs::Client::new(sdk);
-    ecs.create_cluster().cluster_name(cluster).send().await.expect("create cluster");
+    ecs.create_cluster()
+        .cluster_name(cluster)
+        .send()
+        .await
+        .expect("create cluster");
     for (name, desired) in services {
         ecs.create_service()
             .cluster(cluster)
@@ -272,11 +294,18 @@ pub async fn target_capacity(sdk: &SdkConfig, cluster: &str, service: &str) -> O
         .send()
         .await
         .expect("describe scalable targets");
-    out.scalable_targets().first().map(|t| (t.min_capacity(), t.max_capacity()))
+    out.scalable_targets()
+        .first()
+        .map(|t| (t.min_capacity(), t.max_capacity()))
 }
 
 /// The value of a service's tag.
-pub async fn service_tag(sdk: &SdkConfig, cluster: &str, service: &str, key: &str) -> Option<String> {
+pub async fn service_tag(
+    sdk: &SdkConfig,
+    cluster: &str,
+    service: &str,
+    key: &str,
+) -> Option<String> {
     let ecs = aws_sdk_ecs::Client::new(sdk);
     let out = ecs
         .describe_services()
@@ -299,4 +328,261 @@ pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("worktime.toml");
     std::fs::write(&path, text).expect("write config");
     path
+}
+
+// ---------------------------------------------------------------- the function under a local Lambda runtime emulator
+
+/// The project venv's `bin` directory (moto server, cargo-lambda, zig).
+fn venv_bin() -> PathBuf {
+    workspace_root().join(".venv/bin")
+}
+
+/// `PATH` with the project venv first, so that `cargo lambda` finds `cargo-lambda`.
+fn path_with_venv() -> std::ffi::OsString {
+    let mut dirs = vec![venv_bin()];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).expect("PATH")
+}
+
+/// `cargo lambda ...` with the venv on `PATH`. Fails the test (never skips it) when cargo-lambda is
+/// not installed.
+fn cargo_lambda(args: &[&str]) -> Command {
+    let path = path_with_venv();
+    let found = std::env::split_paths(&path).any(|dir| dir.join("cargo-lambda").is_file());
+    assert!(
+        found,
+        "cargo-lambda not found in {} nor on PATH: run `make venv` to install cargo-lambda in the project venv",
+        venv_bin().display()
+    );
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .arg("lambda")
+        .args(args)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+/// `cargo lambda watch` serving the workspace's `bootstrap` function on a free 127.0.0.1 port: the
+/// Lambda runtime API plus the function itself (the debug build, run with the environment the
+/// emulator was started with). Stopped, with everything it started, when dropped.
+pub struct LambdaEmulator {
+    child: Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl LambdaEmulator {
+    /// How long `start` waits for the emulator to listen, and an invocation for its answer (the
+    /// first one may have to build the function).
+    pub const TIMEOUT: Duration = Duration::from_secs(600);
+
+    /// Starts the emulator with `env` (and none of the caller's AWS or worktime settings).
+    pub fn start(env: &[(String, String)]) -> LambdaEmulator {
+        binary("bootstrap"); // built by `cargo build --workspace`: the emulator then only runs it
+        let mut dir = tempfile::tempdir().expect("temp dir"); // logs and events: outside the crate
+        let mut last_log = String::new();
+        for _attempt in 0..5 {
+            let port = free_port();
+            let log = std::fs::File::create(dir.path().join("watch.log")).expect("watch log");
+            let mut command = cargo_lambda(&[
+                "watch",
+                "--ignore-changes",
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+                &port.to_string(),
+                "--package",
+                "worktime-lambda",
+            ]);
+            command
+                .current_dir(workspace_root())
+                .stdout(log.try_clone().expect("watch log"))
+                .stderr(log);
+            // Its own process group, so that the whole of it can be stopped.
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+            for var in [
+                "AWS_PROFILE",
+                "AWS_DEFAULT_PROFILE",
+                "AWS_SESSION_TOKEN",
+                "AWS_ENDPOINT_URL",
+                "AWS_REGION",
+                "AWS_DEFAULT_REGION",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "WORKTIME_SERVICES",
+                "WORKTIME_TIMEZONE",
+            ] {
+                command.env_remove(var);
+            }
+            command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let child = command.spawn().expect("start cargo lambda watch");
+            let mut emulator = LambdaEmulator { child, port, dir };
+            let deadline = Instant::now() + Self::TIMEOUT;
+            loop {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return emulator;
+                }
+                if let Ok(Some(_)) = emulator.child.try_wait() {
+                    break; // exited: the port was taken, most likely; try another
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "cargo lambda watch did not listen on 127.0.0.1:{port} in {:?}\n--- its log\n{}",
+                    Self::TIMEOUT,
+                    emulator.log()
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            last_log = emulator.log();
+            dir = emulator.take_dir();
+        }
+        panic!(
+            "cargo lambda watch exited without listening, 5 times\n--- its last log\n{last_log}"
+        );
+    }
+
+    /// Hands the temp dir on to the next attempt (this one is stopped on drop).
+    fn take_dir(mut self) -> tempfile::TempDir {
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// The emulator's output so far (cargo's and the function's logs).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("watch.log")).unwrap_or_default()
+    }
+
+    /// Sends one event to `function` with `cargo lambda invoke` and waits for the answer.
+    pub fn invoke(&self, function: &str, event: &serde_json::Value) -> Run {
+        let path = self.dir.path().join("event.json");
+        std::fs::write(&path, event.to_string()).expect("write event");
+        self.invoke_file(function, &path)
+    }
+
+    /// Sends the event in `path` to `function` with `cargo lambda invoke` and waits for the answer.
+    pub fn invoke_file(&self, function: &str, path: &Path) -> Run {
+        let out = self.dir.path().join("invoke.out");
+        let err = self.dir.path().join("invoke.err");
+        let mut child = cargo_lambda(&[
+            "invoke",
+            function,
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &self.port.to_string(),
+            "--data-file",
+            path.to_str().expect("UTF-8 path"),
+        ])
+        .stdout(std::fs::File::create(&out).expect("invoke stdout"))
+        .stderr(std::fs::File::create(&err).expect("invoke stderr"))
+        .spawn()
+        .expect("run cargo lambda invoke");
+        let deadline = Instant::now() + Self::TIMEOUT;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for cargo lambda invoke") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "cargo lambda invoke {function} got no answer in {:?}\n--- emulator log\n{}",
+                    Self::TIMEOUT,
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: std::fs::read_to_string(&out).unwrap_or_default(),
+            stderr: std::fs::read_to_string(&err).unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for LambdaEmulator {
+    fn drop(&mut self) {
+        let group = self.child.id();
+        // The function instance runs in a session of its own: find it (and anything else the
+        // emulator started) before the emulator goes, while they are still its descendants.
+        let descendants = descendants(group);
+        signal("-TERM", &format!("-{group}"));
+        for pid in &descendants {
+            signal("-TERM", &pid.to_string());
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            signal("-KILL", &format!("-{group}"));
+        }
+        let _ = self.child.wait();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut alive: Vec<u32> = descendants.clone();
+        while !alive.is_empty() && Instant::now() < deadline {
+            alive.retain(|pid| Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(*pid));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        for pid in alive {
+            signal("-KILL", &pid.to_string());
+        }
+    }
+}
+
+/// `kill SIGNAL TARGET` (a pid, or `-PGID` for a process group).
+fn signal(signal: &str, target: &str) {
+    let _ = Command::new("kill")
+        .args([signal, "--", target])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// The parent pid from `/proc/<pid>/stat` (whose command name may hold spaces and parens).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rfind(')')
+                .map(|i| stat[i + 1..].trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}
+
+/// Every live descendant of `root`, from `/proc`.
+fn descendants(root: u32) -> Vec<u32> {
+    let processes: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter_map(|pid| Some((pid, parent_of(pid)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            processes
+                .iter()
+                .filter(|(_, ppid)| *ppid == parent)
+                .map(|(pid, _)| *pid),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
 }

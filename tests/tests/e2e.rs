@@ -8,6 +8,7 @@ use worktime_e2e::*;
 
 mod cli;
 mod rollout;
+mod stacksets;
 
 const REGION: &str = "ap-northeast-2";
 
@@ -60,16 +61,29 @@ async fn scale_in_remembers_capacity_and_scale_out_restores_each_service() {
     assert_eq!(run.json()["summary"]["changed"], 2, "{}", run.stdout);
     assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((0, 0)));
     assert_eq!(target_capacity(&sdk, "prod", "worker").await, Some((0, 0)));
-    assert_eq!(service_tag(&sdk, "prod", "worker", "worktime:capacity").await.as_deref(), Some("2/6"));
+    assert_eq!(
+        service_tag(&sdk, "prod", "worker", "worktime:capacity")
+            .await
+            .as_deref(),
+        Some("2/6")
+    );
     // A declared service needs no memory.
-    assert_eq!(service_tag(&sdk, "prod", "api", "worktime:capacity").await, None);
+    assert_eq!(
+        service_tag(&sdk, "prod", "api", "worktime:capacity").await,
+        None
+    );
 
     // Scale in again (a retried event): nothing changes, the memory is intact.
     let run = worktime(dir.path(), &env, &["--output", "json", "run", "scale-in"]).expect_code(0);
     let report = run.json();
     assert_eq!(report["summary"]["changed"], 0, "{}", run.stdout);
     assert_eq!(report["summary"]["unchanged"], 2, "{}", run.stdout);
-    assert_eq!(service_tag(&sdk, "prod", "worker", "worktime:capacity").await.as_deref(), Some("2/6"));
+    assert_eq!(
+        service_tag(&sdk, "prod", "worker", "worktime:capacity")
+            .await
+            .as_deref(),
+        Some("2/6")
+    );
 
     // Dry-run scale-out says what it would do and does nothing.
     let run = worktime(dir.path(), &env, &["run", "scale-out", "--dry-run"]).expect_code(0);
@@ -101,16 +115,28 @@ async fn the_function_scales_120_services_in_one_event() {
         .enumerate()
         .map(|(i, name)| {
             let cluster = if i < 60 { "alpha" } else { "beta" };
-            ServiceTarget::new(cluster, name, Some(Capacity { min: 1, max: 2 + (i as i32 % 3) }))
+            ServiceTarget::new(
+                cluster,
+                name,
+                Some(Capacity {
+                    min: 1,
+                    max: 2 + (i as i32 % 3),
+                }),
+            )
         })
         .collect();
     let clients = worktime_lambda::Clients::new(&sdk);
-    let event = serde_json::json!({"action": "scale-out", "services": targets, "timezone": "Asia/Seoul"});
-    let report = worktime_lambda::handler::handle(&clients, &EventDefaults::default(), event.clone())
-        .await
-        .expect("120 services scale out");
+    let event =
+        serde_json::json!({"action": "scale-out", "services": targets, "timezone": "Asia/Seoul"});
+    let report =
+        worktime_lambda::handler::handle(&clients, &EventDefaults::default(), event.clone())
+            .await
+            .expect("120 services scale out");
     assert_eq!(report.summary.changed, 120);
-    assert_eq!(target_capacity(&sdk, "alpha", "svc-000").await, Some((1, 2)));
+    assert_eq!(
+        target_capacity(&sdk, "alpha", "svc-000").await,
+        Some((1, 2))
+    );
     assert_eq!(target_capacity(&sdk, "beta", "svc-119").await, Some((1, 4)));
     // The same event again: all 120 read back (batches of 50 ids) and left alone.
     let report = worktime_lambda::handler::handle(&clients, &EventDefaults::default(), event)
@@ -119,7 +145,9 @@ async fn the_function_scales_120_services_in_one_event() {
     assert_eq!(report.summary.unchanged, 120, "{:?}", report.summary);
     // And scale-in of all of them.
     let event = serde_json::json!({"action": "scale-in", "services": targets});
-    let report = worktime_lambda::handler::handle(&clients, &EventDefaults::default(), event).await.unwrap();
+    let report = worktime_lambda::handler::handle(&clients, &EventDefaults::default(), event)
+        .await
+        .unwrap();
     assert_eq!(report.summary.changed, 120);
     assert_eq!(target_capacity(&sdk, "beta", "svc-100").await, Some((0, 0)));
 }
@@ -156,7 +184,12 @@ min = 1
 max = 2
 "#;
     write_config(dir.path(), &config("wt", "rules", services));
-    let run = worktime(dir.path(), &moto.env(), &["--output", "json", "run", "scale-out"]).expect_code(1);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["--output", "json", "run", "scale-out"],
+    )
+    .expect_code(1);
     let report = run.json();
     assert_eq!(report["summary"]["changed"], 2, "{}", run.stdout);
     assert_eq!(report["summary"]["failed"], 2, "{}", run.stdout);
@@ -167,8 +200,18 @@ max = 2
         .filter(|s| s["outcome"] == "failed")
         .map(|s| s["resource_id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(failed, HashSet::from(["service/prod/ghost".to_string(), "service/nocluster/web".to_string()]));
-    assert!(run.stderr.contains("2 of 4 services failed"), "{}", run.stderr);
+    assert_eq!(
+        failed,
+        HashSet::from([
+            "service/prod/ghost".to_string(),
+            "service/nocluster/web".to_string()
+        ])
+    );
+    assert!(
+        run.stderr.contains("2 of 4 services failed"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((1, 3)));
     assert_eq!(target_capacity(&sdk, "prod", "worker").await, Some((1, 2)));
 
@@ -177,7 +220,9 @@ max = 2
     let clients = worktime_lambda::Clients::new(&sdk);
     let event = serde_json::json!({"action": "scale-in", "services": [
         {"resource_id": "service/prod/api"}, {"resource_id": "service/prod/ghost"}]});
-    let err = worktime_lambda::handler::handle(&clients, &Default::default(), event).await.unwrap_err();
+    let err = worktime_lambda::handler::handle(&clients, &Default::default(), event)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("service/prod/ghost"), "{err}");
     assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((0, 0)));
 }
@@ -185,7 +230,19 @@ max = 2
 // ---------------------------------------------------------------- lifecycle (issue 4)
 
 async fn bootstrap(moto: &Moto, dir: &std::path::Path, zip: &std::path::Path) -> Run {
-    worktime(dir, &moto.env(), &["--output", "json", "bootstrap", "--yes", "--artifact", zip.to_str().unwrap()]).expect_code(0)
+    worktime(
+        dir,
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "bootstrap",
+            "--yes",
+            "--artifact",
+            zip.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0)
 }
 
 #[tokio::test]
@@ -199,7 +256,11 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
     let report = run.json();
     assert_eq!(report["result"], "created", "{}", run.stdout);
     assert_eq!(report["code_uploaded"], true);
-    assert!(run.stderr.contains("account 123456789012"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("account 123456789012"),
+        "{}",
+        run.stderr
+    );
 
     // The service-linked role Application Auto Scaling needs.
     let iam = aws_sdk_iam::Client::new(&sdk);
@@ -212,10 +273,23 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
     assert_eq!(slr.roles().len(), 1);
 
     // The role, its trust and its inline policy.
-    let role = iam.get_role().role_name(format!("wt-scaler-{REGION}")).send().await.unwrap();
+    let role = iam
+        .get_role()
+        .role_name(format!("wt-scaler-{REGION}"))
+        .send()
+        .await
+        .unwrap();
     let trust = urlencoded_json(role.role().unwrap().assume_role_policy_document().unwrap());
-    assert_eq!(trust["Statement"][0]["Principal"]["Service"], "lambda.amazonaws.com");
-    let policies = iam.list_role_policies().role_name(format!("wt-scaler-{REGION}")).send().await.unwrap();
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["Service"],
+        "lambda.amazonaws.com"
+    );
+    let policies = iam
+        .list_role_policies()
+        .role_name(format!("wt-scaler-{REGION}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(policies.policy_names().len(), 1);
     let policy = iam
         .get_role_policy()
@@ -230,14 +304,23 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
         .iter()
         .find(|s| s["Action"] == "iam:PassRole")
         .expect("a PassRole statement");
-    assert_eq!(pass_role["Condition"]["StringEquals"]["iam:PassedToService"], "application-autoscaling.amazonaws.com");
-    assert!(pass_role["Resource"].as_str().unwrap().contains("AWSServiceRoleForApplicationAutoScaling_ECSService"));
+    assert_eq!(
+        pass_role["Condition"]["StringEquals"]["iam:PassedToService"],
+        "application-autoscaling.amazonaws.com"
+    );
+    assert!(pass_role["Resource"]
+        .as_str()
+        .unwrap()
+        .contains("AWSServiceRoleForApplicationAutoScaling_ECSService"));
     let logs_statement = statements
         .iter()
         .find(|s| s.to_string().contains("logs:PutLogEvents"))
         .expect("a logs statement");
     assert!(
-        logs_statement["Resource"].as_str().unwrap().contains("log-group:/aws/lambda/wt-scaler"),
+        logs_statement["Resource"]
+            .as_str()
+            .unwrap()
+            .contains("log-group:/aws/lambda/wt-scaler"),
         "logs scoped to the function's log group: {logs_statement}"
     );
     for statement in statements {
@@ -247,15 +330,29 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
 
     // The function.
     let lambda = aws_sdk_lambda::Client::new(&sdk);
-    let function = lambda.get_function().function_name("wt-scaler").send().await.unwrap();
+    let function = lambda
+        .get_function()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
     let configuration = function.configuration().unwrap();
-    assert_eq!(configuration.runtime().map(|r| r.as_str()), Some("provided.al2023"));
+    assert_eq!(
+        configuration.runtime().map(|r| r.as_str()),
+        Some("provided.al2023")
+    );
     assert_eq!(configuration.handler(), Some("bootstrap"));
     assert_eq!(configuration.memory_size(), Some(128));
     assert_eq!(configuration.timeout(), Some(60));
     let variables = configuration.environment().unwrap().variables().unwrap();
-    assert_eq!(variables.get("WORKTIME_TIMEZONE").map(String::as_str), Some("Asia/Seoul"));
-    assert!(configuration.role().unwrap().ends_with(&format!("role/wt-scaler-{REGION}")));
+    assert_eq!(
+        variables.get("WORKTIME_TIMEZONE").map(String::as_str),
+        Some("Asia/Seoul")
+    );
+    assert!(configuration
+        .role()
+        .unwrap()
+        .ends_with(&format!("role/wt-scaler-{REGION}")));
     // The code is the uploaded zip (moto copies it from S3 and reports its hash).
     let zip_bytes = std::fs::read(&zip).unwrap();
     assert_eq!(configuration.code_size(), zip_bytes.len() as i64);
@@ -266,7 +363,10 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
     let objects = s3.list_objects_v2().bucket(bucket).send().await.unwrap();
     let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys.len(), 1);
-    assert!(keys[0].starts_with("wt/bootstrap-") && keys[0].ends_with(".zip"), "{keys:?}");
+    assert!(
+        keys[0].starts_with("wt/bootstrap-") && keys[0].ends_with(".zip"),
+        "{keys:?}"
+    );
 
     // The bucket's protections.
     // Versioning, by its effect: the same key written twice keeps two versions. (moto 5.2.5
@@ -276,25 +376,57 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
         s3.put_object()
             .bucket(bucket)
             .key("wt/probe")
-            .body(aws_sdk_s3::primitives::ByteStream::from_static(body.as_bytes()))
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(
+                body.as_bytes(),
+            ))
             .send()
             .await
             .unwrap();
     }
-    let versions = s3.list_object_versions().bucket(bucket).prefix("wt/probe").send().await.unwrap();
+    let versions = s3
+        .list_object_versions()
+        .bucket(bucket)
+        .prefix("wt/probe")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(versions.versions().len(), 2, "versioning is enabled");
-    let encryption = s3.get_bucket_encryption().bucket(bucket).send().await.unwrap();
-    assert!(!encryption.server_side_encryption_configuration().unwrap().rules().is_empty());
-    let block = s3.get_public_access_block().bucket(bucket).send().await.unwrap();
+    let encryption = s3
+        .get_bucket_encryption()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    assert!(!encryption
+        .server_side_encryption_configuration()
+        .unwrap()
+        .rules()
+        .is_empty());
+    let block = s3
+        .get_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
     let block = block.public_access_block_configuration().unwrap();
     assert_eq!(
-        (block.block_public_acls(), block.block_public_policy(), block.ignore_public_acls(), block.restrict_public_buckets()),
+        (
+            block.block_public_acls(),
+            block.block_public_policy(),
+            block.ignore_public_acls(),
+            block.restrict_public_buckets()
+        ),
         (Some(true), Some(true), Some(true), Some(true))
     );
 
     // The log group with its retention.
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
-    let groups = logs.describe_log_groups().log_group_name_prefix("/aws/lambda/wt-scaler").send().await.unwrap();
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/wt-scaler")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(groups.log_groups().len(), 1);
     assert_eq!(groups.log_groups()[0].retention_in_days(), Some(30));
 
@@ -306,21 +438,38 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
     ] {
         let rule = events.describe_rule().name(name).send().await.unwrap();
         assert_eq!(rule.schedule_expression(), Some(cron), "{name}");
-        let targets = events.list_targets_by_rule().rule(name).send().await.unwrap();
+        let targets = events
+            .list_targets_by_rule()
+            .rule(name)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(targets.targets().len(), 1);
         let target = &targets.targets()[0];
-        assert!(target.arn().ends_with("function:wt-scaler"), "{name}: {}", target.arn());
+        assert!(
+            target.arn().ends_with("function:wt-scaler"),
+            "{name}: {}",
+            target.arn()
+        );
         let input: serde_json::Value = serde_json::from_str(target.input().unwrap()).unwrap();
         assert_eq!(input["action"], action);
         assert_eq!(input["timezone"], "Asia/Seoul");
         assert_eq!(input["services"][0]["resource_id"], "service/prod/api");
         assert_eq!(input["services"][0]["max"], 3);
-        assert_eq!(input["services"][1], serde_json::json!({"resource_id": "service/prod/worker"}));
+        assert_eq!(
+            input["services"][1],
+            serde_json::json!({"resource_id": "service/prod/worker"})
+        );
         assert_eq!(input["skip_dates"], serde_json::json!(["2026-12-25"]));
     }
 
     // Both invoke permissions, one per rule.
-    let policy = lambda.get_policy().function_name("wt-scaler").send().await.unwrap();
+    let policy = lambda
+        .get_policy()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
     let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
     let statements = policy["Statement"].as_array().unwrap();
     assert_eq!(statements.len(), 2, "{policy}");
@@ -330,27 +479,48 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
     }
     let sources: HashSet<String> = statements
         .iter()
-        .map(|s| s["Condition"]["ArnLike"]["AWS:SourceArn"].as_str().unwrap_or_default().to_string())
+        .map(|s| {
+            s["Condition"]["ArnLike"]["AWS:SourceArn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect();
-    assert!(sources.iter().any(|s| s.ends_with("rule/wt-scale-out")), "{sources:?}");
-    assert!(sources.iter().any(|s| s.ends_with("rule/wt-scale-in")), "{sources:?}");
+    assert!(
+        sources.iter().any(|s| s.ends_with("rule/wt-scale-out")),
+        "{sources:?}"
+    );
+    assert!(
+        sources.iter().any(|s| s.ends_with("rule/wt-scale-in")),
+        "{sources:?}"
+    );
 
     // status reads it all back.
     create_services(&sdk, "prod", &[("api", 2), ("worker", 1)]).await;
     let run = worktime(dir.path(), &moto.env(), &["--output", "json", "status"]).expect_code(0);
     let status = run.json();
     assert_eq!(status["stack_status"], "CREATE_COMPLETE");
-    assert_eq!(status["triggers"][0]["deployed_cron"], "cron(0 0 ? * MON-FRI *)");
+    assert_eq!(
+        status["triggers"][0]["deployed_cron"],
+        "cron(0 0 ? * MON-FRI *)"
+    );
     assert_eq!(status["triggers"][0]["state"], "ENABLED");
-    assert!(status["triggers"][0]["next_local"].as_str().unwrap().contains("09:00"));
-    assert!(status["triggers"][0]["next_utc"].as_str().unwrap().contains("00:00 UTC"));
+    assert!(status["triggers"][0]["next_local"]
+        .as_str()
+        .unwrap()
+        .contains("09:00"));
+    assert!(status["triggers"][0]["next_utc"]
+        .as_str()
+        .unwrap()
+        .contains("00:00 UTC"));
     assert_eq!(status["services"][0]["desired_count"], 2);
 }
 
 /// IAM returns policy documents URL-encoded.
 fn urlencoded_json(text: &str) -> serde_json::Value {
     let decoded = percent_decode(text);
-    serde_json::from_str(&decoded).unwrap_or_else(|_| serde_json::from_str(text).expect("policy JSON"))
+    serde_json::from_str(&decoded)
+        .unwrap_or_else(|_| serde_json::from_str(text).expect("policy JSON"))
 }
 
 fn percent_decode(text: &str) -> String {
@@ -359,7 +529,10 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(value) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+            if let Ok(value) = u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                16,
+            ) {
                 out.push(value);
                 i += 3;
                 continue;
@@ -385,52 +558,169 @@ async fn rerun_is_up_to_date_and_changes_go_through_diff_and_deploy() {
     let report = run.json();
     assert_eq!(report["result"], "up-to-date", "{}", run.stdout);
     assert_eq!(report["code_uploaded"], false);
-    let diff = worktime(dir.path(), &moto.env(), &["--output", "json", "diff", "--artifact", zip.to_str().unwrap()]).expect_code(0);
+    let diff = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "diff",
+            "--artifact",
+            zip.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
     assert_eq!(diff.json()["result"], "up-to-date", "{}", diff.stdout);
 
     // A config change: diff lists exactly it and changes nothing; deploy applies it.
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replace("scale_in = \"cron(0 19 ? * MON-FRI *)\"", "scale_in = \"cron(30 20 ? * MON-FRI *)\"")).unwrap();
-    let diff = worktime(dir.path(), &moto.env(), &["--output", "json", "diff", "--artifact", zip.to_str().unwrap()]).expect_code(0);
+    std::fs::write(
+        &path,
+        text.replace(
+            "scale_in = \"cron(0 19 ? * MON-FRI *)\"",
+            "scale_in = \"cron(30 20 ? * MON-FRI *)\"",
+        ),
+    )
+    .unwrap();
+    let diff = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "diff",
+            "--artifact",
+            zip.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
     let changes = diff.json()["changes"].clone();
     assert_eq!(changes.as_array().unwrap().len(), 1, "{changes}");
     assert_eq!(changes[0]["logical_id"], "ScaleInRule");
     assert_eq!(changes[0]["action"], "modify");
     let events = aws_sdk_eventbridge::Client::new(&sdk);
-    let rule = events.describe_rule().name("wt-scale-in").send().await.unwrap();
-    assert_eq!(rule.schedule_expression(), Some("cron(0 10 ? * MON-FRI *)"), "diff changed nothing");
+    let rule = events
+        .describe_rule()
+        .name("wt-scale-in")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        rule.schedule_expression(),
+        Some("cron(0 10 ? * MON-FRI *)"),
+        "diff changed nothing"
+    );
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
-    let sets = cfn.list_change_sets().stack_name("wt").send().await.unwrap();
+    let sets = cfn
+        .list_change_sets()
+        .stack_name("wt")
+        .send()
+        .await
+        .unwrap();
     let pending: Vec<_> = sets
         .summaries()
         .iter()
         .filter(|s| s.execution_status().map(|e| e.as_str()) == Some("AVAILABLE"))
         .collect();
-    assert!(pending.is_empty(), "diff leaves no change set behind: {pending:?}");
+    assert!(
+        pending.is_empty(),
+        "diff leaves no change set behind: {pending:?}"
+    );
 
-    let run = worktime(dir.path(), &moto.env(), &["--output", "json", "deploy", "--yes", "--artifact", zip.to_str().unwrap()]).expect_code(0);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "deploy",
+            "--yes",
+            "--artifact",
+            zip.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
     assert_eq!(run.json()["result"], "updated", "{}", run.stdout);
-    let rule = events.describe_rule().name("wt-scale-in").send().await.unwrap();
-    assert_eq!(rule.schedule_expression(), Some("cron(30 11 ? * MON-FRI *)"));
+    let rule = events
+        .describe_rule()
+        .name("wt-scale-in")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        rule.schedule_expression(),
+        Some("cron(30 11 ? * MON-FRI *)")
+    );
 
     // A code change: one new upload, the function's code updated.
     let lambda = aws_sdk_lambda::Client::new(&sdk);
-    let before = lambda.get_function().function_name("wt-scaler").send().await.unwrap();
-    let before_sha = before.configuration().unwrap().code_sha256().unwrap().to_string();
+    let before = lambda
+        .get_function()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
+    let before_sha = before
+        .configuration()
+        .unwrap()
+        .code_sha256()
+        .unwrap()
+        .to_string();
     let new_zip = function_zip(dir.path(), "fn2.zip", Some(b"v2"));
-    let run = worktime(dir.path(), &moto.env(), &["--output", "json", "deploy", "--yes", "--artifact", new_zip.to_str().unwrap()]).expect_code(0);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "deploy",
+            "--yes",
+            "--artifact",
+            new_zip.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
     let report = run.json();
     assert_eq!(report["result"], "updated", "{}", run.stdout);
     assert_eq!(report["code_uploaded"], true);
-    assert_eq!(report["changes"][0]["logical_id"], "CodeS3Key", "{}", run.stdout);
-    let after = lambda.get_function().function_name("wt-scaler").send().await.unwrap();
-    assert_ne!(after.configuration().unwrap().code_sha256().unwrap(), before_sha);
+    assert_eq!(
+        report["changes"][0]["logical_id"], "CodeS3Key",
+        "{}",
+        run.stdout
+    );
+    let after = lambda
+        .get_function()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        after.configuration().unwrap().code_sha256().unwrap(),
+        before_sha
+    );
     let s3 = moto.s3().await;
-    let objects = s3.list_objects_v2().bucket("worktime-artifacts-123456789012-ap-northeast-2").send().await.unwrap();
+    let objects = s3
+        .list_objects_v2()
+        .bucket("worktime-artifacts-123456789012-ap-northeast-2")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(objects.contents().len(), 2, "one new upload");
 
     // The same new code again: up to date, no upload.
-    let run = worktime(dir.path(), &moto.env(), &["--output", "json", "deploy", "--yes", "--artifact", new_zip.to_str().unwrap()]).expect_code(0);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "deploy",
+            "--yes",
+            "--artifact",
+            new_zip.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
     assert_eq!(run.json()["result"], "up-to-date");
     assert_eq!(run.json()["code_uploaded"], false);
 }
@@ -445,9 +735,19 @@ async fn teardown_leaves_nothing_behind() {
     bootstrap(&moto, dir.path(), &zip).await;
     // Two code versions, so the bucket holds several object versions.
     let zip2 = function_zip(dir.path(), "fn2.zip", Some(b"v2"));
-    worktime(dir.path(), &moto.env(), &["deploy", "--yes", "--artifact", zip2.to_str().unwrap()]).expect_code(0);
+    worktime(
+        dir.path(),
+        &moto.env(),
+        &["deploy", "--yes", "--artifact", zip2.to_str().unwrap()],
+    )
+    .expect_code(0);
 
-    let run = worktime(dir.path(), &moto.env(), &["--output", "json", "teardown", "--yes"]).expect_code(0);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["--output", "json", "teardown", "--yes"],
+    )
+    .expect_code(0);
     let report = run.json();
     assert_eq!(report["stack_deleted"], true, "{}", run.stdout);
     assert_eq!(report["bucket_deleted"], true, "{}", run.stdout);
@@ -456,27 +756,62 @@ async fn teardown_leaves_nothing_behind() {
 
     // Checked independently through each service's API.
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
-    assert!(cfn.describe_stacks().stack_name("wt").send().await.is_err(), "stack gone");
+    assert!(
+        cfn.describe_stacks().stack_name("wt").send().await.is_err(),
+        "stack gone"
+    );
     let s3 = moto.s3().await;
     let buckets = s3.list_buckets().send().await.unwrap();
-    assert!(buckets.buckets().is_empty(), "no bucket left: {:?}", buckets.buckets());
+    assert!(
+        buckets.buckets().is_empty(),
+        "no bucket left: {:?}",
+        buckets.buckets()
+    );
     let lambda = aws_sdk_lambda::Client::new(&sdk);
-    assert!(lambda.get_function().function_name("wt-scaler").send().await.is_err(), "function gone");
+    assert!(
+        lambda
+            .get_function()
+            .function_name("wt-scaler")
+            .send()
+            .await
+            .is_err(),
+        "function gone"
+    );
     let iam = aws_sdk_iam::Client::new(&sdk);
     let roles = iam.list_roles().send().await.unwrap();
     let names: Vec<&str> = roles.roles().iter().map(|r| r.role_name()).collect();
-    assert!(names.iter().all(|n| !n.starts_with("wt-")), "roles left: {names:?}");
+    assert!(
+        names.iter().all(|n| !n.starts_with("wt-")),
+        "roles left: {names:?}"
+    );
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
-    let groups = logs.describe_log_groups().log_group_name_prefix("/aws/lambda/wt").send().await.unwrap();
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/wt")
+        .send()
+        .await
+        .unwrap();
     assert!(groups.log_groups().is_empty(), "log group gone");
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let rules = events.list_rules().name_prefix("wt-").send().await.unwrap();
     assert!(rules.rules().is_empty(), "rules gone");
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    assert!(sqs.get_queue_url().queue_name("wt-dlq").send().await.is_err(), "queue gone");
+    assert!(
+        sqs.get_queue_url()
+            .queue_name("wt-dlq")
+            .send()
+            .await
+            .is_err(),
+        "queue gone"
+    );
 
     // Teardown of nothing is not an error.
-    let run = worktime(dir.path(), &moto.env(), &["--output", "json", "teardown", "--yes"]).expect_code(0);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["--output", "json", "teardown", "--yes"],
+    )
+    .expect_code(0);
     assert_eq!(run.json()["stack_deleted"], false);
 }
 
@@ -494,7 +829,12 @@ async fn missing_credentials_fail_clearly_and_create_nothing() {
         .filter(|(k, _)| k != "AWS_ACCESS_KEY_ID" && k != "AWS_SECRET_ACCESS_KEY")
         .chain([("AWS_MAX_ATTEMPTS".to_string(), "1".to_string())])
         .collect();
-    let run = worktime(dir.path(), &env, &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()]).expect_code(1);
+    let run = worktime(
+        dir.path(),
+        &env,
+        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
+    )
+    .expect_code(1);
     assert!(run.stderr.contains("credentials"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
     let buckets = moto.s3().await.list_buckets().send().await.unwrap();
@@ -513,12 +853,26 @@ async fn an_unreachable_endpoint_fails_clearly() {
     let env: Vec<(String, String)> = moto
         .env()
         .into_iter()
-        .map(|(k, v)| if k == "AWS_ENDPOINT_URL" { (k, format!("http://127.0.0.1:{closed_port}")) } else { (k, v) })
+        .map(|(k, v)| {
+            if k == "AWS_ENDPOINT_URL" {
+                (k, format!("http://127.0.0.1:{closed_port}"))
+            } else {
+                (k, v)
+            }
+        })
         .chain([("AWS_MAX_ATTEMPTS".to_string(), "1".to_string())])
         .collect();
     let run = worktime(dir.path(), &env, &["status"]).expect_code(1);
-    assert!(run.stderr.contains("sts:GetCallerIdentity"), "{}", run.stderr);
-    assert!(run.stderr.to_lowercase().contains("connect"), "names the connection failure: {}", run.stderr);
+    assert!(
+        run.stderr.contains("sts:GetCallerIdentity"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.to_lowercase().contains("connect"),
+        "names the connection failure: {}",
+        run.stderr
+    );
 }
 
 #[tokio::test]
@@ -547,7 +901,11 @@ async fn a_bucket_name_taken_by_another_account_stops_bootstrap() {
         ))
         .load()
         .await;
-    let other_s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&other).force_path_style(true).build());
+    let other_s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&other)
+            .force_path_style(true)
+            .build(),
+    );
     other_s3
         .create_bucket()
         .bucket("worktime-artifacts-123456789012-ap-northeast-2")
@@ -563,10 +921,22 @@ async fn a_bucket_name_taken_by_another_account_stops_bootstrap() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), &config("wt", "rules", TWO_SERVICES));
     let zip = function_zip(dir.path(), "fn.zip", None);
-    let run = worktime(dir.path(), &moto.env(), &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()]).expect_code(1);
-    assert!(run.stderr.contains("belongs to another account"), "{}", run.stderr);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
+    )
+    .expect_code(1);
+    assert!(
+        run.stderr.contains("belongs to another account"),
+        "{}",
+        run.stderr
+    );
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
-    assert!(cfn.describe_stacks().stack_name("wt").send().await.is_err(), "no stack was created");
+    assert!(
+        cfn.describe_stacks().stack_name("wt").send().await.is_err(),
+        "no stack was created"
+    );
 }
 
 #[tokio::test]
@@ -589,23 +959,104 @@ async fn a_stack_left_half_made_by_an_interrupted_run_is_recreated() {
         .await
         .unwrap();
     let stuck = cfn.describe_stacks().stack_name("wt").send().await.unwrap();
-    assert_eq!(stuck.stacks()[0].stack_status().unwrap().as_str(), "REVIEW_IN_PROGRESS");
+    assert_eq!(
+        stuck.stacks()[0].stack_status().unwrap().as_str(),
+        "REVIEW_IN_PROGRESS"
+    );
 
     let run = bootstrap(&moto, dir.path(), &zip).await;
     assert_eq!(run.json()["result"], "created", "{}", run.stdout);
     let stacks = cfn.describe_stacks().stack_name("wt").send().await.unwrap();
-    assert_eq!(stacks.stacks()[0].stack_status().unwrap().as_str(), "CREATE_COMPLETE");
+    assert_eq!(
+        stacks.stacks()[0].stack_status().unwrap().as_str(),
+        "CREATE_COMPLETE"
+    );
 }
 
 #[tokio::test]
 async fn a_bad_config_exits_2_and_touches_nothing() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &config("wt", "rules", TWO_SERVICES).replace("Asia/Seoul", "Europe/Berlin"));
+    write_config(
+        dir.path(),
+        &config("wt", "rules", TWO_SERVICES).replace("Asia/Seoul", "Europe/Berlin"),
+    );
     let zip = function_zip(dir.path(), "fn.zip", None);
-    let run = worktime(dir.path(), &moto.env(), &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()]).expect_code(2);
-    assert!(run.stderr.contains("scheduler"), "suggests the fix: {}", run.stderr);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
+    )
+    .expect_code(2);
+    assert!(
+        run.stderr.contains("scheduler"),
+        "suggests the fix: {}",
+        run.stderr
+    );
     assert!(run.stdout.is_empty());
     let buckets = moto.s3().await.list_buckets().send().await.unwrap();
     assert!(buckets.buckets().is_empty(), "nothing created");
+}
+
+// ---------------------------------------------------------------- the built function under a Lambda runtime emulator
+
+#[tokio::test]
+async fn the_bootstrap_binary_scales_services_under_the_lambda_emulator() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("api", 2), ("worker", 4)]).await;
+    register_target(&sdk, "prod", "api", 1, 3).await;
+    register_target(&sdk, "prod", "worker", 2, 6).await;
+    // The function's environment: moto's endpoint, a default zone, no WORKTIME_SERVICES.
+    let mut env = moto.env();
+    env.push(("WORKTIME_TIMEZONE".into(), "Asia/Seoul".into()));
+    let emulator = LambdaEmulator::start(&env);
+    let services = serde_json::json!([
+        {"resource_id": "service/prod/api", "min": 1, "max": 3},
+        {"resource_id": "service/prod/worker"}
+    ]);
+    let context = |run: &Run| format!("{run:?}\n--- emulator log\n{}", emulator.log());
+
+    // Scale in: both at 0/0, the worker's capacity remembered on the service.
+    let event =
+        serde_json::json!({"action": "scale-in", "services": services, "timezone": "Asia/Seoul"});
+    let run = emulator.invoke("bootstrap", &event);
+    assert_eq!(run.code, 0, "{}", context(&run));
+    assert_eq!(run.json()["summary"]["changed"], 2, "{}", context(&run));
+    assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((0, 0)));
+    assert_eq!(target_capacity(&sdk, "prod", "worker").await, Some((0, 0)));
+    assert_eq!(
+        service_tag(&sdk, "prod", "worker", "worktime:capacity")
+            .await
+            .as_deref(),
+        Some("2/6")
+    );
+
+    // Scale out: each service's own capacity back.
+    let event =
+        serde_json::json!({"action": "scale-out", "services": services, "timezone": "Asia/Seoul"});
+    let run = emulator.invoke("bootstrap", &event);
+    assert_eq!(run.code, 0, "{}", context(&run));
+    assert_eq!(run.json()["summary"]["changed"], 2, "{}", context(&run));
+    assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((1, 3)));
+    assert_eq!(target_capacity(&sdk, "prod", "worker").await, Some((2, 6)));
+
+    // A bare scheduled event, and no WORKTIME_SERVICES default: the invocation fails, naming the
+    // missing field, and changes nothing.
+    let bare = workspace_root().join("lambda/tests/fixtures/bare-scheduled-event.json");
+    let run = emulator.invoke_file("bootstrap", &bare);
+    assert_ne!(run.code, 0, "{}", context(&run));
+    let output = format!("{}\n{}", run.stdout, run.stderr);
+    assert!(
+        output.contains("`services`"),
+        "the error names the field: {}",
+        context(&run)
+    );
+    assert!(
+        output.contains("WORKTIME_SERVICES"),
+        "the error names the setting: {}",
+        context(&run)
+    );
+    assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((1, 3)));
+    assert_eq!(target_capacity(&sdk, "prod", "worker").await, Some((2, 6)));
 }

@@ -102,3 +102,31 @@ echo "bench: moto server on 127.0.0.1:$port (pid $moto_pid, log $moto_log)" >&2
     --synth-runs "${SYNTH_RUNS:-20}" \
     --sizes "${SIZES:-1,200}" \
     --actions "${ACTIONS:-scale-in,scale-out}"
+
+# Issue 5: rollout to 10 accounts vs bootstrap into 1, with the real function zip.
+artifact="${ARTIFACT:-$root/target/lambda/bootstrap/bootstrap.zip}"
+if [[ ! -f "$artifact" ]]; then
+    echo "bench: no function zip at $artifact: building it (make lambda)" >&2
+    make -C "$root" lambda
+fi
+"$python" "$root/bench/rollout.py" \
+    --endpoint "http://127.0.0.1:$port" \
+    --worktime "$bin" \
+    --artifact "$artifact" \
+    --runs "${ROLLOUT_RUNS:-3}" \
+    --out "$out_dir/rollout.json"
+
+# The same through a latency proxy (a model of AWS's round trip; see bench/latency_proxy.py).
+latency_ms="${LATENCY_MS:-40}"
+proxy_port="$(free_port)"
+"$python" "$root/bench/latency_proxy.py" "$proxy_port" "$port" "$latency_ms" &
+proxy_pid=$!
+trap 'kill "$proxy_pid" 2>/dev/null || true; cleanup' EXIT
+sleep 0.5
+"$python" "$root/bench/rollout.py" \
+    --endpoint "http://127.0.0.1:$proxy_port" \
+    --worktime "$bin" \
+    --artifact "$artifact" \
+    --runs "${ROLLOUT_RUNS:-3}" \
+    --latency-ms "$latency_ms" \
+    --out "$out_dir/rollout-latency.json"

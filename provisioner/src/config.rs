@@ -713,35 +713,13 @@ impl Validator<'_> {
                 "add organizational_units = [\"ou-abcd-12345678\"] (the OU ids from AWS Organizations)",
             ));
         };
-        if units.get_ref().is_empty() {
-            return Err(self.err(
-                "stacksets.organizational_units",
-                Some(units),
-                "the list of organizational units is empty",
-                "list at least one OU id, e.g. [\"ou-abcd-12345678\"]",
-            ));
-        }
-        let mut organizational_units: Vec<String> = Vec::new();
-        for (i, unit) in units.get_ref().iter().enumerate() {
-            let text = unit.get_ref().trim();
-            if !is_ou_id(text) {
-                return Err(self.err(
-                    format!("stacksets.organizational_units[{i}]"),
-                    Some(unit),
-                    format!("{text:?} is not an organizational unit id"),
-                    "use the OU's id as AWS Organizations shows it: \"ou-\" followed by the root part and the unit part, e.g. \"ou-abcd-12345678\"",
-                ));
-            }
-            if organizational_units.iter().any(|u| u == text) {
-                return Err(self.err(
-                    format!("stacksets.organizational_units[{i}]"),
-                    Some(unit),
-                    format!("{text} is listed twice"),
-                    "list each organizational unit once",
-                ));
-            }
-            organizational_units.push(text.to_string());
-        }
+        let organizational_units = self.unique_list(
+            "stacksets.organizational_units",
+            units,
+            is_ou_id,
+            "is not an organizational unit id",
+            "use the OU's id as AWS Organizations shows it: \"ou-\" followed by the root part and the unit part, e.g. \"ou-abcd-12345678\"",
+        )?;
         let Some(org) = &raw.organization_id else {
             return Err(self.err(
                 "stacksets.organization_id",
@@ -869,40 +847,16 @@ impl Validator<'_> {
                     ))
                 }
             };
-            let mut regions = Vec::new();
-            match &account.regions {
-                None => regions.push(stack.region.clone()),
-                Some(list) => {
-                    if list.get_ref().is_empty() {
-                        return Err(self.err(
-                            format!("{named}.regions"),
-                            Some(list),
-                            "the region list is empty",
-                            "list at least one region, or leave regions out to use stack.region",
-                        ));
-                    }
-                    for (r, region) in list.get_ref().iter().enumerate() {
-                        let text = region.get_ref().trim();
-                        if !is_valid_region(text) {
-                            return Err(self.err(
-                                format!("{named}.regions[{r}]"),
-                                Some(region),
-                                format!("{text:?} is not an AWS Region code"),
-                                "use a code such as \"ap-northeast-2\" or \"us-east-1\"",
-                            ));
-                        }
-                        if regions.iter().any(|x| x == text) {
-                            return Err(self.err(
-                                format!("{named}.regions[{r}]"),
-                                Some(region),
-                                format!("{text} is listed twice"),
-                                "list each region once",
-                            ));
-                        }
-                        regions.push(text.to_string());
-                    }
-                }
-            }
+            let regions = match &account.regions {
+                None => vec![stack.region.clone()],
+                Some(list) => self.unique_list(
+                    &format!("{named}.regions"),
+                    list,
+                    is_valid_region,
+                    "is not an AWS Region code",
+                    "use a code such as \"ap-northeast-2\" or \"us-east-1\", or leave regions out to use stack.region",
+                )?,
+            };
             let mut schedule_raw = base_schedule.clone();
             if let Some(o) = &account.schedule {
                 if let Some(v) = &o.timezone {
@@ -939,6 +893,47 @@ impl Validator<'_> {
                 schedule,
                 services,
             });
+        }
+        Ok(out)
+    }
+
+    /// A non-empty list of distinct values that each pass `valid` (regions, OU ids).
+    fn unique_list(
+        &self,
+        key: &str,
+        list: &toml::Spanned<Vec<toml::Spanned<String>>>,
+        valid: fn(&str) -> bool,
+        invalid: &str,
+        fix: &str,
+    ) -> Result<Vec<String>, ConfigError> {
+        if list.get_ref().is_empty() {
+            return Err(self.err(
+                key,
+                Some(list),
+                "the list is empty",
+                format!("list at least one value: {fix}"),
+            ));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(list.get_ref().len());
+        for (i, item) in list.get_ref().iter().enumerate() {
+            let text = item.get_ref().trim();
+            if !valid(text) {
+                return Err(self.err(
+                    format!("{key}[{i}]"),
+                    Some(item),
+                    format!("{text:?} {invalid}"),
+                    fix,
+                ));
+            }
+            if out.iter().any(|seen| seen == text) {
+                return Err(self.err(
+                    format!("{key}[{i}]"),
+                    Some(item),
+                    format!("{text} is listed twice"),
+                    "list each value once",
+                ));
+            }
+            out.push(text.to_string());
         }
         Ok(out)
     }

@@ -284,25 +284,18 @@ async fn deploy(
 
 /// Asks on a terminal; refuses (exit 2) without one, since nobody can answer.
 fn confirm(question: &str) -> Result<()> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
         return Err(Error::Usage(
             "teardown deletes stacks and artifacts: pass --yes to confirm when not on a terminal"
                 .into(),
         ));
     }
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush().ok();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Other(format!("reading the answer: {e}")))?;
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
-        Ok(())
-    } else {
-        Err(Error::Other(
+    match worktime::progress::ask(None, question) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Error::Other(
             "teardown cancelled: nothing was deleted".into(),
-        ))
+        )),
+        Err(e) => Err(Error::Other(format!("reading the answer: {e}"))),
     }
 }

@@ -81,3 +81,17 @@ impl Drop for Progress {
         self.finish();
     }
 }
+
+/// Asks a yes/no question on the terminal (stderr), after clearing any spinner. Anything but
+/// "y"/"yes" is no.
+pub fn ask(progress: Option<&Progress>, question: &str) -> std::io::Result<bool> {
+    use std::io::{BufRead, Write};
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
+}

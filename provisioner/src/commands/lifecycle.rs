@@ -1,7 +1,7 @@
 //! `bootstrap`, `deploy`, `diff` and `teardown`: the stack's whole lifecycle in one account
 //! and region, each safe to re-run at any point.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
 use serde::Serialize;
 
@@ -216,7 +216,10 @@ pub async fn apply(
         return Ok(report);
     }
     print_changes(&prepared.changes, progress);
-    if !options.yes && std::io::stdin().is_terminal() && !confirm(progress, "Apply these changes?")?
+    if !options.yes
+        && std::io::stdin().is_terminal()
+        && !crate::progress::ask(Some(progress), "Apply these changes?")
+            .map_err(|e| Error::Other(format!("reading the answer: {e}")))?
     {
         stack::discard(&session.cfn, &prepared).await?;
         progress.line("cancelled: nothing was changed");
@@ -294,18 +297,6 @@ fn format_change(change: &PlannedChange) -> String {
         line.push_str(&format!(" {detail}"));
     }
     line.trim_end().to_string()
-}
-
-fn confirm(progress: &Progress, question: &str) -> Result<bool> {
-    progress.finish();
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush().ok();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Other(format!("reading the answer: {e}")))?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
 }
 
 /// Prints a deploy/diff report on stdout.

@@ -50,6 +50,12 @@ else
                 die "worktime synth failed for $config ($format)"
             fi
             templates+=("$file")
+            # The stack-set template of `rollout --engine stacksets`, from the same config.
+            file="$out/$name.stackset.$format"
+            if ! "$bin" synth --stackset --config "$config" --format "$format" --out "$file"; then
+                die "worktime synth --stackset failed for $config ($format)"
+            fi
+            templates+=("$file")
         done
     done
 fi

@@ -88,6 +88,10 @@ pub enum Command {
         /// Write to this file instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// The stack-set template of `rollout --engine stacksets` (per-account values as
+        /// parameters) instead of the single-account stack.
+        #[arg(long)]
+        stackset: bool,
     },
     /// Scale the configured services now, with your own credentials (the manual override).
     Run {

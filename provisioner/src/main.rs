@@ -81,9 +81,10 @@ async fn dispatch(cli: Cli) -> Result<()> {
             config,
             format,
             out,
+            stackset,
         } => {
             let config = config::load(&config.config)?;
-            synth::run(&config, format, out.as_deref())
+            synth::run(&config, format, out.as_deref(), stackset)
         }
         Command::Run {
             config,

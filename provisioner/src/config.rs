@@ -783,8 +783,7 @@ impl Validator<'_> {
                 (Some(role), None) => {
                     let text = role.get_ref().trim();
                     let arn = if text.starts_with("arn:") {
-                        let parts: Vec<&str> = text.split(':').collect();
-                        if parts.len() != 6 || parts[2] != "iam" || !parts[5].starts_with("role/") {
+                        if !is_role_arn(text) {
                             return Err(self.err(
                                 format!("{named}.role"),
                                 Some(role),
@@ -792,19 +791,20 @@ impl Validator<'_> {
                                 "give a role name (\"OrganizationAccountAccessRole\") or a full ARN (\"arn:aws:iam::111111111111:role/Name\")",
                             ));
                         }
-                        if parts[4] != id {
+                        let owner = text.split(':').nth(4).unwrap_or_default();
+                        if owner != id {
                             return Err(self.err(
                                 format!("{named}.role"),
                                 Some(role),
-                                format!("the role ARN is in account {}, not {id}", parts[4]),
+                                format!("the role ARN is in account {owner}, not {id}"),
                                 "use a role of this account, or correct the id",
                             ));
                         }
                         text.to_string()
-                    } else if !text.is_empty()
-                        && text.len() <= 64
-                        && text.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+                    } else if text.split('/').filter(|part| !part.is_empty()).all(is_role_name)
+                        && !text.trim_matches('/').is_empty()
                     {
+                        // A role name, with its path if it has one (`teams/Deployer`).
                         format!("arn:aws:iam::{id}:role/{}", text.trim_matches('/'))
                     } else {
                         return Err(self.err(

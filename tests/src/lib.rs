@@ -130,6 +130,32 @@ impl Moto {
             .await
     }
 
+    /// SDK config acting in `account` in `region`, through `role` assumed with STS (moto
+    /// lets any role be assumed; the credentials it returns act in that account).
+    pub async fn sdk_as(&self, account: &str, role: &str, region: &str) -> SdkConfig {
+        let base = self.sdk_in(region).await;
+        let assumed = aws_sdk_sts::Client::new(&base)
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{account}:role/{role}"))
+            .role_session_name("worktime-test")
+            .send()
+            .await
+            .expect("assume role");
+        let c = assumed.credentials().expect("credentials");
+        let credentials = aws_sdk_sts::config::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "worktime-test",
+        );
+        base.to_builder()
+            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+                credentials,
+            ))
+            .build()
+    }
+
     pub async fn s3(&self) -> aws_sdk_s3::Client {
         let sdk = self.sdk().await;
         aws_sdk_s3::Client::from_conf(
@@ -585,4 +611,25 @@ fn descendants(root: u32) -> Vec<u32> {
     }
     found.remove(0);
     found
+}
+
+/// IAM returns policy documents percent-encoded (RFC 3986).
+pub fn percent_decode(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        if b != b'%' {
+            out.push(b);
+            continue;
+        }
+        let hex: String = bytes.by_ref().take(2).map(char::from).collect();
+        match u8::from_str_radix(&hex, 16) {
+            Ok(decoded) => out.push(decoded),
+            Err(_) => {
+                out.push(b'%');
+                out.extend(hex.bytes());
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

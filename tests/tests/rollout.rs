@@ -1,33 +1,12 @@
 //! Multi-account rollout against moto: `AssumeRole` into any account id works there, and the
 //! returned credentials act in that account (CloudFormation, IAM, S3 separated per account).
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::SdkConfig;
 use worktime_e2e::*;
 
 /// SDK config acting in `account` (through STS, as worktime does) in `region`.
 async fn as_account(moto: &Moto, account: &str, region: &str) -> SdkConfig {
-    let sts = aws_sdk_sts::Client::new(&moto.sdk().await);
-    let assumed = sts
-        .assume_role()
-        .role_arn(format!(
-            "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
-        ))
-        .role_session_name("test")
-        .send()
-        .await
-        .unwrap();
-    let c = assumed.credentials().unwrap();
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(region.to_string()))
-        .endpoint_url(moto.endpoint())
-        .credentials_provider(aws_sdk_sts::config::Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            None,
-            "test",
-        ))
-        .load()
+    moto.sdk_as(account, "OrganizationAccountAccessRole", region)
         .await
 }
 

@@ -6,7 +6,6 @@
 //! check what moto does support and that worktime reports the rest.
 
 use aws_config::SdkConfig;
-use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 use worktime_e2e::*;
 
 /// The caller (administrator) account of moto.
@@ -14,27 +13,8 @@ const ADMIN: &str = "123456789012";
 
 /// SDK config of `moto` acting in `account` in `region`, through the role StackSets uses.
 async fn in_account(moto: &Moto, account: &str, region: &str) -> SdkConfig {
-    let base = moto.sdk_in(region).await;
-    let assumed = aws_sdk_sts::Client::new(&base)
-        .assume_role()
-        .role_arn(format!(
-            "arn:aws:iam::{account}:role/AWSCloudFormationStackSetExecutionRole"
-        ))
-        .role_session_name("stacksets-test")
-        .send()
+    moto.sdk_as(account, "AWSCloudFormationStackSetExecutionRole", region)
         .await
-        .expect("assume role");
-    let c = assumed.credentials().expect("credentials");
-    let credentials = Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_string()),
-        None,
-        "stacksets-test",
-    );
-    base.to_builder()
-        .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .build()
 }
 
 /// The live stacks of stack set `name` in this account and region.
@@ -463,27 +443,6 @@ async fn stackset_self_managed_three_accounts_two_regions_with_overrides_then_te
     let (set, instances) = rows(&run);
     assert_eq!(set["result"], "absent", "{}", run.stdout);
     assert_eq!(results(&instances), every("absent"));
-}
-
-/// IAM returns policy documents percent-encoded (RFC 3986).
-fn percent_decode(text: &str) -> String {
-    let mut out = Vec::with_capacity(text.len());
-    let mut bytes = text.bytes();
-    while let Some(b) = bytes.next() {
-        if b != b'%' {
-            out.push(b);
-            continue;
-        }
-        let hex: String = bytes.by_ref().take(2).map(char::from).collect();
-        match u8::from_str_radix(&hex, 16) {
-            Ok(decoded) => out.push(decoded),
-            Err(_) => {
-                out.push(b'%');
-                out.extend(hex.bytes());
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 const SERVICE_MANAGED: &str = r#"

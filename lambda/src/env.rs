@@ -1,23 +1,35 @@
-//! Settings the function reads from its environment, once at cold start.
+//! What the function reads from its environment, once at cold start: the event defaults,
+//! the allow-list, and the log settings.
+
+use std::collections::BTreeSet;
 
 use chrono_tz::Tz;
+use thiserror::Error;
 
-use crate::error::HandlerError;
-use crate::event::{EventDefaults, ServiceTarget};
+use crate::event::{resource_id, split_resource_id, EventDefaults, ServiceTarget};
 
 /// Zone for events that name none (`WORKTIME_TIMEZONE`, IANA name).
 pub const TIMEZONE_VAR: &str = "WORKTIME_TIMEZONE";
 /// Services for events that list none, such as a bare scheduled event (`WORKTIME_SERVICES`,
 /// a JSON array of `{"resource_id": ..., "min": ..., "max": ...}`).
 pub const SERVICES_VAR: &str = "WORKTIME_SERVICES";
+/// The services the function may touch (`WORKTIME_ALLOWED_SERVICES`): comma-separated
+/// `cluster/service` pairs. Absent: the services of `WORKTIME_SERVICES`; neither: none.
+pub const ALLOWED_SERVICES_VAR: &str = "WORKTIME_ALLOWED_SERVICES";
+
+/// A setting in the environment the function cannot use.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("environment variable {name}: {reason}")]
+pub struct EnvError {
+    pub name: &'static str,
+    pub reason: String,
+}
 
 /// Reads the event defaults from an environment lookup (a function, so tests pass a map).
-pub fn defaults_from(
-    lookup: impl Fn(&str) -> Option<String>,
-) -> Result<EventDefaults, HandlerError> {
+pub fn defaults_from(lookup: impl Fn(&str) -> Option<String>) -> Result<EventDefaults, EnvError> {
     let timezone = match lookup(TIMEZONE_VAR) {
         None => None,
-        Some(name) => Some(name.parse::<Tz>().map_err(|_| HandlerError::Environment {
+        Some(name) => Some(name.parse::<Tz>().map_err(|_| EnvError {
             name: TIMEZONE_VAR,
             reason: format!("{name:?} is not an IANA time zone name (e.g. \"Asia/Seoul\")"),
         })?),
@@ -25,13 +37,140 @@ pub fn defaults_from(
     let services = match lookup(SERVICES_VAR) {
         None => None,
         Some(json) => Some(
-            serde_json::from_str::<Vec<ServiceTarget>>(&json).map_err(|e| {
-                HandlerError::Environment {
-                    name: SERVICES_VAR,
-                    reason: format!("not a JSON array of services: {e}"),
-                }
+            serde_json::from_str::<Vec<ServiceTarget>>(&json).map_err(|e| EnvError {
+                name: SERVICES_VAR,
+                reason: format!("not a JSON array of services: {e}"),
             })?,
         ),
     };
-    Ok(EventDefaults { services, timezone })
+    let allowed = match lookup(ALLOWED_SERVICES_VAR) {
+        Some(list) => parse_allowed(&list)?,
+        None => services
+            .iter()
+            .flatten()
+            .map(|s| s.resource_id.clone())
+            .collect(),
+    };
+    Ok(EventDefaults {
+        services,
+        timezone,
+        allowed,
+    })
+}
+
+/// `cluster/service,cluster/service` → resource ids. Blank entries are ignored, so an empty
+/// value allows nothing.
+fn parse_allowed(list: &str) -> Result<BTreeSet<String>, EnvError> {
+    let mut allowed = BTreeSet::new();
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let id = format!("service/{entry}");
+        let Some((cluster, service)) = split_resource_id(&id) else {
+            return Err(EnvError {
+                name: ALLOWED_SERVICES_VAR,
+                reason: format!("{entry:?} is not a cluster/service pair"),
+            });
+        };
+        allowed.insert(resource_id(cluster, service));
+    }
+    Ok(allowed)
+}
+
+/// Logs to stderr: JSON when Lambda's log format is JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`),
+/// plain text otherwise; level from `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging
+/// controls), else `RUST_LOG`, else `info`.
+///
+/// Not `lambda_runtime::tracing::init_default_subscriber`: its JSON lines carry no
+/// `timestamp` field and do carry the runtime's span fields, so the lines would change; and
+/// it writes to stdout. This keeps the existing lines and adds `AWS_LAMBDA_LOG_LEVEL`.
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let lambda_level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .ok()
+        .map(|level| lambda_log_level(&level));
+    let filter = match lambda_level {
+        Some(level) => EnvFilter::new(level),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    // Lambda adds its own timestamps to plain-text lines.
+    if json {
+        builder.json().with_current_span(false).init();
+    } else {
+        builder.without_time().init();
+    }
+}
+
+/// Lambda's level names (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) as a tracing filter.
+fn lambda_log_level(level: &str) -> &'static str {
+    match level.trim().to_ascii_uppercase().as_str() {
+        "TRACE" => "trace",
+        "DEBUG" => "debug",
+        "WARN" => "warn",
+        "ERROR" | "FATAL" => "error",
+        _ => "info",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn allow_list_from_its_own_variable() {
+        let defaults = defaults_from(env(&[
+            (ALLOWED_SERVICES_VAR, " prod/api , prod/worker,"),
+            (SERVICES_VAR, r#"[{"resource_id":"service/other/x"}]"#),
+        ]))
+        .unwrap();
+        assert_eq!(
+            defaults.allowed.iter().collect::<Vec<_>>(),
+            ["service/prod/api", "service/prod/worker"]
+        );
+    }
+
+    #[test]
+    fn allow_list_falls_back_to_the_default_services_then_to_nothing() {
+        let defaults = defaults_from(env(&[(
+            SERVICES_VAR,
+            r#"[{"resource_id":"service/prod/api"}]"#,
+        )]))
+        .unwrap();
+        assert_eq!(
+            defaults.allowed.iter().collect::<Vec<_>>(),
+            ["service/prod/api"]
+        );
+        assert!(defaults_from(env(&[])).unwrap().allowed.is_empty());
+        assert!(defaults_from(env(&[(ALLOWED_SERVICES_VAR, "")]))
+            .unwrap()
+            .allowed
+            .is_empty());
+    }
+
+    #[test]
+    fn bad_allow_list_entry_is_named() {
+        for bad in ["prod", "prod/api/x", "service/prod/api", "prod/a b"] {
+            let err = defaults_from(env(&[(ALLOWED_SERVICES_VAR, bad)])).unwrap_err();
+            assert_eq!(err.name, ALLOWED_SERVICES_VAR, "{bad}");
+            assert!(err.reason.contains(bad), "{err}");
+        }
+    }
+
+    #[test]
+    fn lambda_levels_map_to_tracing_levels() {
+        assert_eq!(lambda_log_level("DEBUG"), "debug");
+        assert_eq!(lambda_log_level("FATAL"), "error");
+        assert_eq!(lambda_log_level("whatever"), "info");
+    }
 }

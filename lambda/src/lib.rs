@@ -1,34 +1,32 @@
-//! The worktime scaling function library: the event contract, a pure planner and the
-//! step that applies a plan through Application Auto Scaling and ECS.
+//! The worktime scaling function as a library: the event contract, batched reads, a pure
+//! planner, bounded writes and the report — so that `worktime run` in the CLI runs exactly
+//! the code the deployed function runs.
 //!
-//! `main.rs` only wires: tracing, the environment, one SDK config. Everything else is here,
-//! so the `worktime run` command of the CLI runs exactly the same code.
+//! `event` (contract, validation) → `observe` (reads) → `planner` (pure decisions) →
+//! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation,
+//! `env` the function's environment, `memory` the remembered-state tag value, `tags` the tag
+//! names shared with the CLI, `clients` the SDK clients.
 
-pub mod apply;
+mod clients;
 pub mod env;
-pub mod error;
-pub mod event;
+mod event;
+mod execute;
 pub mod handler;
-pub mod planner;
+mod memory;
+pub mod observe;
+mod planner;
+mod report;
+mod run;
+pub mod tags;
 
-pub use apply::{Clients, Report};
-pub use error::{EventError, HandlerError};
-pub use event::{Action, Capacity, ScalingEvent, ServiceTarget};
-
-/// Logs to stderr: JSON when Lambda's log format is JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`),
-/// plain text otherwise; level from `RUST_LOG` (default `info`).
-pub fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false);
-    // Lambda adds its own timestamps to plain-text lines.
-    if json {
-        builder.json().with_current_span(false).init();
-    } else {
-        builder.without_time().init();
-    }
-}
+pub use clients::{describe_error, Clients};
+pub use event::{
+    is_valid_ecs_name, Action, Capacity, EventDefaults, EventError, RawEvent, ScalingEvent,
+    ServiceRequest, ServiceTarget, DEFAULT_MAX_DELAY_MINUTES, ENVELOPE_KEYS,
+    MAX_DELAY_MINUTES_LIMIT, MAX_SERVICES, MAX_SKIP_DATES,
+};
+pub use handler::HandlerError;
+pub use memory::{Remembered, MAX_REMEMBERED_TASKS};
+pub use observe::Observed;
+pub use report::{Outcome, Report, ServiceOutcome, Summary};
+pub use run::run;

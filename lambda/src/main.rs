@@ -1,4 +1,4 @@
-//! The `bootstrap` binary: wiring only (tracing, environment, one SDK config).
+//! The `bootstrap` binary: wiring only (tracing, environment, one SDK config, the runtime).
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
@@ -6,7 +6,7 @@ use worktime_lambda::{env, handler, Clients};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    worktime_lambda::init_tracing();
+    env::init_tracing();
     let defaults = env::defaults_from(|name| std::env::var(name).ok())?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let clients = Clients::new(&sdk);

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::aws::AwsArgs;
+use crate::fleet::targets::Selection;
+use crate::output::OutputFormat;
+use crate::template::TemplateFormat;
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -31,12 +34,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArg {
     /// The configuration file.
@@ -47,12 +44,6 @@ pub struct ConfigArg {
         value_name = "FILE"
     )]
     pub config: PathBuf,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TemplateFormat {
-    Yaml,
-    Json,
 }
 
 /// How a multi-account command reaches its targets.
@@ -75,87 +66,105 @@ pub enum RunAction {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented example worktime.toml (never overwrites).
-    Init {
-        #[command(flatten)]
-        config: ConfigArg,
-    },
+    Init(ConfigArg),
     /// Print the CloudFormation template for the configuration.
-    Synth {
-        #[command(flatten)]
-        config: ConfigArg,
-        #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
-        format: TemplateFormat,
-        /// Write to this file instead of stdout.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// The stack-set template of `rollout --engine stacksets` (per-account values as
-        /// parameters) instead of the single-account stack.
-        #[arg(long)]
-        stackset: bool,
-    },
+    Synth(SynthArgs),
     /// Scale the configured services now, with your own credentials (the manual override).
-    Run {
-        #[command(flatten)]
-        config: ConfigArg,
-        #[arg(value_enum)]
-        action: RunAction,
-        /// Show what would change; change nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Run(RunArgs),
     /// Set up worktime in an account that has never seen it, or bring it up to date.
     Bootstrap(DeployArgs),
     /// Apply a config or code change (shows the diff first).
     Deploy(DeployArgs),
     /// Show what a deploy would change, changing nothing.
-    Diff {
-        #[command(flatten)]
-        config: ConfigArg,
-        #[command(flatten)]
-        artifact: ArtifactArgs,
-    },
+    Diff(DiffArgs),
     /// Show the stack, its triggers and every configured service's capacity.
-    Status {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Every [[accounts]] target instead of the caller's account.
-        #[arg(long)]
-        all_accounts: bool,
-        #[command(flatten)]
-        targets: TargetArgs,
-    },
+    Status(StatusArgs),
     /// Delete the stack, the artifact bucket and everything else worktime created.
-    Teardown {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Do not ask for confirmation.
-        #[arg(long, short = 'y')]
-        yes: bool,
-        /// Every [[accounts]] target instead of the caller's account.
-        #[arg(long)]
-        all_accounts: bool,
-        #[command(flatten)]
-        targets: TargetArgs,
-        /// With --all-accounts: delete the stack set's instances, the stack set and its code
-        /// buckets (stacksets), or each target's stack (direct).
-        #[arg(long, value_enum, default_value_t = Engine::Direct)]
-        engine: Engine,
-    },
+    Teardown(TeardownArgs),
     /// Bootstrap and deploy to every [[accounts]] target (account × region), in parallel.
-    Rollout {
-        #[command(flatten)]
-        config: ConfigArg,
-        #[command(flatten)]
-        artifact: ArtifactArgs,
-        #[command(flatten)]
-        targets: TargetArgs,
-        /// Show each target's diff; change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// direct: each target's own stack; stacksets: one stack set (the stacksets table).
-        #[arg(long, value_enum, default_value_t = Engine::Direct)]
-        engine: Engine,
-    },
+    Rollout(RolloutArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SynthArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
+    pub format: TemplateFormat,
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The stack-set template of `rollout --engine stacksets` (per-account values as
+    /// parameters) instead of the single-account stack.
+    #[arg(long)]
+    pub stackset: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[arg(value_enum)]
+    pub action: RunAction,
+    /// Show what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Every [[accounts]] target instead of the caller's account.
+    #[arg(long)]
+    pub all_accounts: bool,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeardownArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Do not ask for confirmation (required when not on a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Every [[accounts]] target instead of the caller's account.
+    #[arg(long)]
+    pub all_accounts: bool,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// With --all-accounts: delete the stack set's instances, the stack set and its code
+    /// buckets (stacksets), or each target's stack (direct).
+    #[arg(long, value_enum, default_value_t = Engine::Direct)]
+    pub engine: Engine,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RolloutArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Show each target's diff; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// direct: each target's own stack; stacksets: one stack set (the stacksets table).
+    #[arg(long, value_enum, default_value_t = Engine::Direct)]
+    pub engine: Engine,
+    /// Do not ask for confirmation (required when not on a terminal, except with --dry-run).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 /// Which targets of a multi-account command, and how fast.
@@ -188,7 +197,19 @@ pub struct DeployArgs {
     pub config: ConfigArg,
     #[command(flatten)]
     pub artifact: ArtifactArgs,
-    /// Do not ask for confirmation.
+    /// Do not ask for confirmation (required when not on a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+impl TargetArgs {
+    /// The targets and pace these flags choose.
+    pub fn selection(&self) -> Selection {
+        Selection {
+            accounts: self.accounts.clone(),
+            regions: self.regions.clone(),
+            concurrency: usize::from(self.concurrency),
+            failure_tolerance: usize::from(self.failure_tolerance),
+        }
+    }
 }

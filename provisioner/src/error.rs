@@ -23,7 +23,7 @@ pub enum Error {
     #[error(transparent)]
     Template(#[from] crate::template::TemplateError),
     #[error(transparent)]
-    Init(#[from] crate::init::InitError),
+    Init(#[from] crate::commands::init::InitError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -65,7 +65,7 @@ impl Error {
     {
         Error::Aws {
             context: context.into(),
-            message: worktime_lambda::apply::describe_error(&error),
+            message: worktime_lambda::describe_error(&error),
         }
     }
 }

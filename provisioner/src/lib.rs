@@ -1,13 +1,17 @@
 //! worktime provisioner library: configuration, template generation and the AWS lifecycle.
+//!
+//! Layers, each importing only the ones below it: `commands` (one leaf per subcommand) →
+//! `fleet` (many targets) → `deploy` (one stack) → `aws`, `template` → `config`, `cron`.
 
-pub mod artifact;
 pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod cron;
+pub mod deploy;
 pub mod error;
-pub mod init;
+pub mod fleet;
+pub mod output;
 pub mod progress;
-pub mod stack;
+pub mod scaling;
 pub mod template;

@@ -6,17 +6,18 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::error::{Error, Result};
+
 pub struct Progress {
     spinner: Option<ProgressBar>,
-    quiet: bool,
     /// Put before every line (a rollout's `[account/region] `); no spinner then.
     prefix: String,
 }
 
 impl Progress {
-    /// A spinner when stderr is a terminal; `quiet` silences everything but warnings.
-    pub fn new(quiet: bool) -> Self {
-        let spinner = (!quiet && std::io::stderr().is_terminal()).then(|| {
+    /// A spinner when stderr is a terminal, plain lines otherwise.
+    pub fn new() -> Self {
+        let spinner = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
@@ -27,7 +28,6 @@ impl Progress {
         });
         Progress {
             spinner,
-            quiet,
             prefix: String::new(),
         }
     }
@@ -37,7 +37,6 @@ impl Progress {
     pub fn prefixed(prefix: impl Into<String>) -> Self {
         Progress {
             spinner: None,
-            quiet: false,
             prefix: prefix.into(),
         }
     }
@@ -47,8 +46,7 @@ impl Progress {
         let message = message.into();
         match &self.spinner {
             Some(bar) => bar.set_message(message),
-            None if !self.quiet => eprintln!("{}{message}", self.prefix),
-            None => {}
+            None => eprintln!("{}{message}", self.prefix),
         }
     }
 
@@ -56,12 +54,11 @@ impl Progress {
     pub fn line(&self, message: impl AsRef<str>) {
         match &self.spinner {
             Some(bar) => bar.println(message.as_ref()),
-            None if !self.quiet => eprintln!("{}{}", self.prefix, message.as_ref()),
-            None => {}
+            None => eprintln!("{}{}", self.prefix, message.as_ref()),
         }
     }
 
-    /// Shown even when quiet.
+    /// A warning, marked as such.
     pub fn warn(&self, message: impl AsRef<str>) {
         match &self.spinner {
             Some(bar) => bar.println(format!("warning: {}", message.as_ref())),
@@ -76,15 +73,37 @@ impl Progress {
     }
 }
 
+impl Default for Progress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Drop for Progress {
     fn drop(&mut self) {
         self.finish();
     }
 }
 
+/// The one confirmation policy of every command that changes things: `--yes` goes ahead;
+/// on a terminal, ask `question`; without one, refuse (exit 2) — nobody can answer, and
+/// changing things unasked is not a default. `what` says what would have happened.
+/// `Ok(false)`: the user said no.
+pub fn confirm(question: &str, what: &str, yes: bool, progress: Option<&Progress>) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "{what}: pass --yes to confirm when not on a terminal"
+        )));
+    }
+    ask(progress, question).map_err(|e| Error::Other(format!("reading the answer: {e}")))
+}
+
 /// Asks a yes/no question on the terminal (stderr), after clearing any spinner. Anything but
 /// "y"/"yes" is no.
-pub fn ask(progress: Option<&Progress>, question: &str) -> std::io::Result<bool> {
+fn ask(progress: Option<&Progress>, question: &str) -> std::io::Result<bool> {
     use std::io::{BufRead, Write};
     if let Some(progress) = progress {
         progress.finish();

@@ -2,7 +2,18 @@
 //! built `worktime` and `bootstrap` binaries; SDK clients aimed at the server.
 //!
 //! Nothing here fakes AWS: every call goes to moto through the standard endpoint settings,
-//! exactly as the binaries would talk to AWS.
+//! exactly as the binaries would talk to AWS. The server is the project's extension of moto
+//! (`tests/aws_model/worktime_moto`), which adds AWS behaviours moto 5.2.5 leaves out, each
+//! documented there with the AWS documentation it follows: desired count moved into the
+//! bounds on `RegisterScalableTarget`, the Lambda concurrency quota (also through
+//! CloudFormation, whose failed operations roll back as on AWS) and `GetAccountSettings`, and
+//! the `aws:SecureTransport` bucket-policy condition with loopback HTTP standing in for HTTPS.
+//!
+//! - [`Moto`]: the server, its environment for the binaries, SDK configs.
+//! - [`FunctionRuntime`] (module `runtime`): the built `bootstrap` under a Lambda Runtime API
+//!   served by the harness, invoked with the payload a trigger would deliver.
+//! - module `triggers`: those payloads, as AWS builds them (a rule's input transformer on the
+//!   scheduled event, a schedule's context attributes).
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -11,6 +22,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+mod runtime;
+pub mod triggers;
+
+pub use runtime::{FunctionConfig, FunctionRuntime, Invocation};
 
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> PathBuf {
@@ -34,18 +50,23 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// The moto server executable: `$WORKTIME_MOTO_SERVER`, else the project venv's.
-fn moto_executable() -> PathBuf {
+/// The command that starts the test endpoint, before its `-H 127.0.0.1 -p PORT` flags:
+/// `$WORKTIME_MOTO_SERVER` when set (any `moto_server`-compatible executable, e.g. the venv's
+/// plain `moto_server` to compare with stock moto), else the project's extension of moto
+/// server run by the venv's Python (`tests/aws_model/worktime_moto_server.py`).
+fn moto_command() -> Command {
     if let Some(path) = std::env::var_os("WORKTIME_MOTO_SERVER") {
-        return PathBuf::from(path);
+        return Command::new(path);
     }
-    let path = workspace_root().join(".venv/bin/moto_server");
+    let python = workspace_root().join(".venv/bin/python");
     assert!(
-        path.exists(),
+        python.exists(),
         "{} not found: run `make venv` (make test does) to install moto in the project venv",
-        path.display()
+        python.display()
     );
-    path
+    let mut command = Command::new(python);
+    command.arg(workspace_root().join("tests/aws_model/worktime_moto_server.py"));
+    command
 }
 
 /// A moto server for one test; stopped when dropped.
@@ -63,10 +84,19 @@ impl Moto {
     }
 
     pub fn start_in(region: &str) -> Moto {
+        Self::start_with_env(region, &[])
+    }
+
+    /// A server whose process has `env` set, for the settings the model reads on the server:
+    /// `MOTO_LAMBDA_CONCURRENCY_QUOTA` (the account's Lambda concurrency quota, default 1000)
+    /// or `WORKTIME_MOTO_LOOPBACK_IS_TLS=false` (loopback HTTP counts as plain HTTP for
+    /// `aws:SecureTransport`).
+    pub fn start_with_env(region: &str, env: &[(&str, &str)]) -> Moto {
         for _attempt in 0..5 {
             let port = free_port();
-            let mut child = Command::new(moto_executable())
+            let mut child = moto_command()
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -85,7 +115,7 @@ impl Moto {
             let _ = child.kill();
             let _ = child.wait();
         }
-        panic!("moto_server did not start on 127.0.0.1 after 5 attempts");
+        panic!("the moto server did not start on 127.0.0.1 after 5 attempts");
     }
 
     pub fn endpoint(&self) -> String {

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use worktime_e2e::*;
 
+mod aws_model;
 mod cli;
 mod rollout;
 mod stacksets;
@@ -102,7 +103,7 @@ async fn scale_in_remembers_capacity_and_scale_out_restores_each_service() {
 
 #[tokio::test]
 async fn the_function_scales_120_services_in_one_event() {
-    use worktime_lambda::event::{Capacity, EventDefaults, ServiceTarget};
+    use worktime_lambda::{Capacity, EventDefaults, ServiceTarget};
     let moto = Moto::start();
     let sdk = moto.sdk().await;
     let names: Vec<String> = (0..120).map(|i| format!("svc-{i:03}")).collect();
@@ -126,12 +127,12 @@ async fn the_function_scales_120_services_in_one_event() {
         })
         .collect();
     let clients = worktime_lambda::Clients::new(&sdk);
+    let allowed = EventDefaults::allowing(targets.iter().map(|t| t.resource_id.clone()));
     let event =
         serde_json::json!({"action": "scale-out", "services": targets, "timezone": "Asia/Seoul"});
-    let report =
-        worktime_lambda::handler::handle(&clients, &EventDefaults::default(), event.clone())
-            .await
-            .expect("120 services scale out");
+    let report = worktime_lambda::handler::handle(&clients, &allowed, event.clone())
+        .await
+        .expect("120 services scale out");
     assert_eq!(report.summary.changed, 120);
     assert_eq!(
         target_capacity(&sdk, "alpha", "svc-000").await,
@@ -139,13 +140,13 @@ async fn the_function_scales_120_services_in_one_event() {
     );
     assert_eq!(target_capacity(&sdk, "beta", "svc-119").await, Some((1, 4)));
     // The same event again: all 120 read back (batches of 50 ids) and left alone.
-    let report = worktime_lambda::handler::handle(&clients, &EventDefaults::default(), event)
+    let report = worktime_lambda::handler::handle(&clients, &allowed, event)
         .await
         .unwrap();
     assert_eq!(report.summary.unchanged, 120, "{:?}", report.summary);
     // And scale-in of all of them.
     let event = serde_json::json!({"action": "scale-in", "services": targets});
-    let report = worktime_lambda::handler::handle(&clients, &EventDefaults::default(), event)
+    let report = worktime_lambda::handler::handle(&clients, &allowed, event)
         .await
         .unwrap();
     assert_eq!(report.summary.changed, 120);
@@ -220,7 +221,9 @@ max = 2
     let clients = worktime_lambda::Clients::new(&sdk);
     let event = serde_json::json!({"action": "scale-in", "services": [
         {"resource_id": "service/prod/api"}, {"resource_id": "service/prod/ghost"}]});
-    let err = worktime_lambda::handler::handle(&clients, &Default::default(), event)
+    let allowed =
+        worktime_lambda::EventDefaults::allowing(["service/prod/api", "service/prod/ghost"]);
+    let err = worktime_lambda::handler::handle(&clients, &allowed, event)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("service/prod/ghost"), "{err}");

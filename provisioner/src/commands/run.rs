@@ -1,13 +1,18 @@
 //! `worktime run scale-in|scale-out|toggle`: the function's own library code, run locally
 //! with the user's credentials against the configured services.
 
-use chrono::Utc;
-use worktime_lambda::apply::{self, Clients, Outcome, Report};
-use worktime_lambda::event::{Action, EventDefaults, ScalingEvent};
+use std::fmt;
 
-use crate::cli::{OutputFormat, RunAction};
-use crate::config::Config;
+use chrono::Utc;
+use serde::Serialize;
+use worktime_lambda::{Action, Clients, Outcome, Report};
+
+use crate::aws::AwsArgs;
+use crate::cli::{RunAction, RunArgs};
+use crate::config;
 use crate::error::{Error, Result};
+use crate::output::{self, OutputFormat};
+use crate::scaling::event_for;
 
 impl From<RunAction> for Action {
     fn from(action: RunAction) -> Self {
@@ -19,95 +24,89 @@ impl From<RunAction> for Action {
     }
 }
 
-/// Builds the same event the trigger would carry, marked dry-run on request.
-pub fn event_for(config: &Config, action: Action, dry_run: bool) -> Result<ScalingEvent> {
-    let mut raw = config.scaling_event(action);
-    raw.dry_run = Some(dry_run);
-    ScalingEvent::from_raw(raw, &EventDefaults::default())
-        .map_err(|e| Error::Usage(format!("{}: {e}", config.path.display())))
-}
-
-pub async fn run(
-    config: &Config,
-    sdk: &aws_config::SdkConfig,
-    action: Action,
-    dry_run: bool,
-    output: OutputFormat,
-) -> Result<Report> {
-    let event = event_for(config, action, dry_run)?;
-    let clients = Clients::new(sdk);
-    let report = apply::run(&clients, &event, Utc::now()).await;
-    print_report(&report, output);
+/// `worktime run`: the event is validated before any call.
+pub async fn run(args: &RunArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
+    let fleet = config::load(&args.config.config, Utc::now())?;
+    let config = &fleet.home;
+    let now = Utc::now();
+    let event = event_for(config, args.action.into(), args.dry_run, now)?;
+    let sdk = aws.load(Some(&config.stack.region)).await;
+    let report = worktime_lambda::run(&Clients::new(&sdk), &event, now).await;
+    output::print(&Shown(&report), format);
     if report.has_failures() {
         return Err(Error::ServicesFailed {
             failed: report.summary.failed,
             total: report.services.len(),
         });
     }
-    Ok(report)
+    Ok(())
 }
 
-pub fn print_report(report: &Report, output: OutputFormat) {
-    if output == OutputFormat::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).unwrap_or_default()
-        );
-        return;
-    }
-    let show =
-        |c: Option<worktime_lambda::Capacity>| c.map_or_else(|| "-".into(), |c| c.to_string());
-    let width = report
-        .services
-        .iter()
-        .map(|s| s.resource_id.len())
-        .max()
-        .unwrap_or(0);
-    for service in &report.services {
-        let outcome = match service.outcome {
-            Outcome::Changed => "changed",
-            Outcome::WouldChange => "would change",
-            Outcome::Unchanged => "unchanged",
-            Outcome::Skipped => "skipped",
-            Outcome::Failed => "FAILED",
-        };
-        let mut line = format!(
-            "{:<9} {:<width$}  {:<12} {:>5} -> {:<5}",
-            service.action.as_str(),
-            service.resource_id,
-            outcome,
-            show(service.before),
-            show(service.after),
-        );
-        if let Some(remembered) = service.remembered {
-            line.push_str(&format!("  remembered {remembered}"));
+/// The function's report as `run` shows it.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Shown<'a>(&'a Report);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show =
+            |c: Option<worktime_lambda::Capacity>| c.map_or_else(|| "-".into(), |c| c.to_string());
+        let width = self
+            .0
+            .services
+            .iter()
+            .map(|s| s.resource_id.len())
+            .max()
+            .unwrap_or(0);
+        for service in &self.0.services {
+            let outcome = match service.outcome {
+                Outcome::Changed => "changed",
+                Outcome::WouldChange => "would change",
+                Outcome::Unchanged => "unchanged",
+                Outcome::Skipped => "skipped",
+                Outcome::Stale => "stale",
+                Outcome::Failed => "FAILED",
+            };
+            let mut line = format!(
+                "{:<9} {:<width$}  {:<12} {:>5} -> {:<5}",
+                service.action.as_str(),
+                service.resource_id,
+                outcome,
+                show(service.before),
+                show(service.after),
+            );
+            if let Some(remembered) = service.remembered {
+                line.push_str(&format!("  remembered {remembered}"));
+            }
+            if let Some(reason) = &service.reason {
+                line.push_str(&format!("  {reason}"));
+            }
+            writeln!(f, "{}", line.trim_end())?;
         }
-        if let Some(reason) = &service.reason {
-            line.push_str(&format!("  {reason}"));
-        }
-        println!("{}", line.trim_end());
+        let s = &self.0.summary;
+        writeln!(
+            f,
+            "{}{} {}, {} unchanged, {} skipped, {} failed{}",
+            if self.0.dry_run { "dry run: " } else { "" },
+            if self.0.dry_run {
+                s.would_change
+            } else {
+                s.changed
+            },
+            if self.0.dry_run {
+                "would change"
+            } else {
+                "changed"
+            },
+            s.unchanged,
+            s.skipped,
+            s.failed,
+            if self.0.dry_run {
+                " (nothing was changed)"
+            } else {
+                ""
+            },
+        )?;
+        Ok(())
     }
-    let s = &report.summary;
-    println!(
-        "{}{} {}, {} unchanged, {} skipped, {} failed{}",
-        if report.dry_run { "dry run: " } else { "" },
-        if report.dry_run {
-            s.would_change
-        } else {
-            s.changed
-        },
-        if report.dry_run {
-            "would change"
-        } else {
-            "changed"
-        },
-        s.unchanged,
-        s.skipped,
-        s.failed,
-        if report.dry_run {
-            " (nothing was changed)"
-        } else {
-            ""
-        },
-    );
 }

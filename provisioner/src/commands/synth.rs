@@ -1,43 +1,20 @@
-//! `worktime synth`: the complete stack template, to stdout or a file.
+//! `worktime synth`: the complete stack template (or the stack set's), to stdout or a file.
 
-use std::path::Path;
+use chrono::Utc;
 
-use crate::cli::TemplateFormat;
-use crate::config::Config;
+use crate::cli::SynthArgs;
+use crate::config;
 use crate::error::{Error, Result};
 use crate::template;
 
-/// Renders the template for `config` in `format`.
-pub fn render(config: &Config, format: TemplateFormat) -> Result<String> {
-    serialise(template::build(config)?, format)
-}
-
-/// Renders the stack-set template (per-account values as parameters).
-pub fn render_stackset(config: &Config, format: TemplateFormat) -> Result<String> {
-    serialise(template::build_for_stackset(config)?, format)
-}
-
-fn serialise(template: worktime_cfn::Template, format: TemplateFormat) -> Result<String> {
-    let text = match format {
-        TemplateFormat::Yaml => template.to_yaml(),
-        TemplateFormat::Json => template.to_json(),
-    };
-    text.map_err(|e| Error::Other(format!("could not serialise the template: {e}")))
-}
-
-/// Writes the rendered template (the stack's, or the stack set's) to `out`, or prints it.
-pub fn run(
-    config: &Config,
-    format: TemplateFormat,
-    out: Option<&Path>,
-    stackset: bool,
-) -> Result<()> {
-    let text = if stackset {
-        render_stackset(config, format)?
+pub fn run(args: &SynthArgs) -> Result<()> {
+    let fleet = config::load(&args.config.config, Utc::now())?;
+    let text = if args.stackset {
+        template::render_stackset(&fleet, args.format)?
     } else {
-        render(config, format)?
+        template::render(&fleet.home, args.format)?
     };
-    match out {
+    match &args.out {
         Some(path) => std::fs::write(path, &text).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,

@@ -1,11 +1,19 @@
-//! The shared `--profile/--region/--endpoint-url` argument group and the SDK config it builds.
+//! AWS access: the shared `--profile/--region/--endpoint-url` argument group and the SDK
+//! config it builds, the session (identity and clients) of one account and region, and
+//! per-target credentials.
 //!
 //! Everything else comes from the standard chain: environment credentials, profiles and SSO,
 //! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`, container and instance roles.
 
+mod session;
+mod target;
+
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use clap::Args;
+
+pub use session::Session;
+pub use target::connect;
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct AwsArgs {

@@ -16,18 +16,13 @@ use aws_sdk_cloudformation::types::{
 use aws_sdk_cloudformation::Client;
 use serde::Serialize;
 
+use super::changes::{ChangeKind, PlannedChange};
+use super::poll_interval;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
-/// How often a change set or a stack is polled.
-fn poll_interval() -> Duration {
-    // Tests against a local endpoint set this low; AWS is polled every two seconds.
-    std::env::var("WORKTIME_POLL_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(Duration::from_secs(2))
-}
+/// How often a change set or a stack is polled on AWS.
+const POLL: Duration = Duration::from_secs(2);
 
 /// How long a stack operation may take before worktime stops waiting (it goes on in AWS;
 /// re-running the command resumes the wait).
@@ -43,15 +38,6 @@ pub struct StackInfo {
     pub last_updated: Option<String>,
     pub parameters: Vec<(String, String)>,
     pub outputs: Vec<(String, String)>,
-}
-
-impl StackInfo {
-    pub fn output(&self, key: &str) -> Option<&str> {
-        self.outputs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// Describes a stack by name; `None` when there is none (or only a deleted one).
@@ -119,17 +105,6 @@ fn is_in_progress(status: &StackStatus) -> bool {
 fn is_failed(status: &StackStatus) -> bool {
     let s = status.as_str();
     s.ends_with("_FAILED") || s.ends_with("ROLLBACK_COMPLETE")
-}
-
-/// One line of a planned change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlannedChange {
-    /// add / modify / remove / replace, or `parameter` for a parameter-only change.
-    pub action: String,
-    pub logical_id: String,
-    pub resource_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
 }
 
 /// A change set that is ready: either to execute, or empty.
@@ -287,7 +262,7 @@ pub async fn prepare(
                     MAX_WAIT.as_secs() / 60
                 )))
             }
-            _ => tokio::time::sleep(poll_interval()).await,
+            _ => tokio::time::sleep(poll_interval(POLL)).await,
         }
     };
 
@@ -298,17 +273,16 @@ pub async fn prepare(
         .map(|rc| {
             let replace = rc.replacement() == Some(&Replacement::True);
             let action = match rc.action() {
-                Some(ChangeAction::Add) => "add",
-                Some(ChangeAction::Remove) => "remove",
-                Some(ChangeAction::Modify) if replace => "replace",
-                Some(ChangeAction::Modify) => "modify",
-                Some(other) => other.as_str(),
-                None => "change",
+                Some(ChangeAction::Add) => ChangeKind::Add,
+                Some(ChangeAction::Remove) => ChangeKind::Remove,
+                Some(ChangeAction::Modify) if replace => ChangeKind::Replace,
+                Some(ChangeAction::Modify) => ChangeKind::Modify,
+                _ => ChangeKind::Other,
             };
             let detail = (rc.replacement() == Some(&Replacement::Conditional))
                 .then(|| "may be replaced".to_string());
             PlannedChange {
-                action: action.to_lowercase(),
+                action,
                 logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
                 resource_type: rc.resource_type().unwrap_or_default().to_string(),
                 detail,
@@ -327,7 +301,7 @@ pub async fn prepare(
                 .map(|(_, v)| v.as_str());
             if old != Some(value.as_str()) {
                 changes.push(PlannedChange {
-                    action: "parameter".into(),
+                    action: ChangeKind::Parameter,
                     logical_id: key.clone(),
                     resource_type: String::new(),
                     detail: Some(format!("{} -> {value}", old.unwrap_or("(none)"))),
@@ -495,7 +469,7 @@ async fn wait_settled(
                 MAX_WAIT.as_secs() / 60
             )));
         }
-        tokio::time::sleep(poll_interval()).await;
+        tokio::time::sleep(poll_interval(POLL)).await;
     }
 }
 

@@ -16,12 +16,22 @@ pub enum InitError {
     },
 }
 
+/// `worktime init`: writes the example, then says what to do next.
+pub fn run(path: &Path) -> crate::error::Result<()> {
+    write_example(path)?;
+    eprintln!(
+        "wrote {}: edit it, then run `worktime synth` or `worktime bootstrap`",
+        path.display()
+    );
+    Ok(())
+}
+
 /// A commented example configuration; every key is explained.
 pub const EXAMPLE_CONFIG: &str = r#"# worktime.toml: keep Amazon ECS services running only during working hours.
 #
 # A Lambda function scales the services below to 0 tasks at the end of the working day
 # (scale_in) and back up at its start (scale_out). `worktime deploy` creates or updates the
-# CloudFormation stack from this file; `worktime template` prints the template instead.
+# CloudFormation stack from this file; `worktime synth` prints the template instead.
 
 [stack]
 # Name of the CloudFormation stack and prefix of every resource it creates.
@@ -120,21 +130,26 @@ mod tests {
 
     #[test]
     fn example_parses() {
-        let c = config::parse(EXAMPLE_CONFIG, Path::new("worktime.toml"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.stack.name, "worktime");
-        assert_eq!(c.schedule.trigger, Trigger::Scheduler);
-        assert_eq!(c.services.len(), 2);
-        assert!(c.services[0].capacity.is_some());
-        assert!(c.services[1].capacity.is_none());
-        assert_eq!(c.schedule.skip_dates.len(), 2);
+        let c = config::parse(
+            EXAMPLE_CONFIG,
+            Path::new("worktime.toml"),
+            chrono::Utc::now(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.home.stack.name, "worktime");
+        assert_eq!(c.home.schedule.trigger, Trigger::Scheduler);
+        assert_eq!(c.home.services.len(), 2);
+        assert!(c.home.services[0].capacity.is_some());
+        assert!(c.home.services[1].capacity.is_none());
+        assert_eq!(c.home.schedule.skip_dates.len(), 2);
     }
 
     #[test]
     fn example_also_works_with_rules() {
         let text = EXAMPLE_CONFIG.replace("trigger = \"scheduler\"", "trigger = \"rules\"");
-        let c = config::parse(&text, Path::new("worktime.toml")).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.schedule.trigger, Trigger::Rules);
+        let c = config::parse(&text, Path::new("worktime.toml"), chrono::Utc::now())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.home.schedule.trigger, Trigger::Rules);
     }
 
     #[test]
@@ -143,7 +158,7 @@ mod tests {
         let path = dir.path().join("worktime.toml");
         write_example(&path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), EXAMPLE_CONFIG);
-        config::load(&path).unwrap();
+        config::load(&path, chrono::Utc::now()).unwrap();
 
         std::fs::write(&path, "# mine\n").unwrap();
         let e = write_example(&path).unwrap_err();

@@ -1,0 +1,205 @@
+//! The writes of a plan: per service the memory tag first, then the scalable target, then the
+//! desired count; at most [`WRITE_CONCURRENCY`] services in flight, the SDK's standard retry
+//! absorbing throttling. One failing service never stops the others.
+
+use std::collections::HashMap;
+
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+use aws_sdk_ecs::types::Tag;
+use futures::stream::{self, StreamExt};
+
+use crate::clients::{describe_error, Clients};
+use crate::observe::Observed;
+use crate::planner::{BoundsWrite, Decision, PlannedService, Writes};
+use crate::report::{Outcome, ServiceOutcome};
+use crate::tags::CAPACITY_TAG;
+
+/// How many services are written at once. Application Auto Scaling's documented request rate
+/// for `RegisterScalableTarget` is modest; eight in flight keep 200 services inside a few
+/// seconds on AWS without provoking sustained throttling, and the SDK's retry handles bursts.
+pub(crate) const WRITE_CONCURRENCY: usize = 8;
+
+/// Executes the plan (or only reports it, on a dry run); outcomes in plan order.
+pub(crate) async fn execute(
+    clients: &Clients,
+    plan: Vec<PlannedService>,
+    observed: &HashMap<String, Observed>,
+    dry_run: bool,
+) -> Vec<ServiceOutcome> {
+    let mut indexed: Vec<(usize, ServiceOutcome)> = stream::iter(plan.into_iter().enumerate())
+        .map(|(index, planned)| async move {
+            let arn = observed
+                .get(&planned.resource_id)
+                .and_then(|o| o.service_arn.clone());
+            (index, execute_one(clients, planned, arn, dry_run).await)
+        })
+        .buffer_unordered(WRITE_CONCURRENCY)
+        .collect()
+        .await;
+    indexed.sort_by_key(|(index, _)| *index);
+    indexed.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+async fn execute_one(
+    clients: &Clients,
+    planned: PlannedService,
+    service_arn: Option<String>,
+    dry_run: bool,
+) -> ServiceOutcome {
+    let mut line = ServiceOutcome {
+        resource_id: planned.resource_id.clone(),
+        action: planned.action,
+        outcome: Outcome::Unchanged,
+        before: planned.before,
+        after: planned.before,
+        desired_before: planned.desired_before,
+        desired_after: planned.desired_before,
+        remembered: None,
+        reason: None,
+    };
+    let (writes, note) = match planned.decision.clone() {
+        Decision::Unchanged { reason } => return line.ended(Outcome::Unchanged, reason),
+        Decision::Skipped { reason } => return line.ended(Outcome::Skipped, reason),
+        Decision::Stale { reason } => return line.ended(Outcome::Stale, reason),
+        Decision::Fail { reason } => return line.ended(Outcome::Failed, reason),
+        Decision::Apply { writes, note } => (writes, note),
+    };
+    line.reason = note;
+    if dry_run {
+        line.outcome = Outcome::WouldChange;
+        line.remembered = writes.remember;
+        apply_to_line(&mut line, &writes);
+        return line;
+    }
+    match write(
+        clients,
+        &planned,
+        service_arn.as_deref(),
+        &writes,
+        &mut line,
+    )
+    .await
+    {
+        Ok(()) => line.outcome = Outcome::Changed,
+        Err(reason) => {
+            line.outcome = Outcome::Failed;
+            line.reason = Some(match line.reason.take() {
+                Some(note) => format!("{reason} ({note})"),
+                None => reason,
+            });
+        }
+    }
+    line
+}
+
+impl ServiceOutcome {
+    fn ended(mut self, outcome: Outcome, reason: String) -> Self {
+        self.outcome = outcome;
+        self.reason = Some(reason);
+        self
+    }
+}
+
+/// The state the writes lead to, for a dry run's report.
+fn apply_to_line(line: &mut ServiceOutcome, writes: &Writes) {
+    match writes.bounds {
+        Some(BoundsWrite::Register(bounds)) => line.after = Some(bounds),
+        Some(BoundsWrite::Deregister) => line.after = None,
+        None => {}
+    }
+    if let Some(desired) = writes.desired {
+        line.desired_after = Some(desired);
+    }
+}
+
+/// The writes, in order; `line` follows what has been done, so a failure half-way reports
+/// the state the service was left in.
+async fn write(
+    clients: &Clients,
+    planned: &PlannedService,
+    service_arn: Option<&str>,
+    writes: &Writes,
+    line: &mut ServiceOutcome,
+) -> Result<(), String> {
+    // Remember first: if tagging fails the service keeps running, rather than going to zero
+    // with nothing to come back to.
+    if let Some(memory) = writes.remember {
+        let arn = service_arn.ok_or("the service has no ARN to tag")?;
+        clients
+            .ecs
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(
+                Tag::builder()
+                    .key(CAPACITY_TAG)
+                    .value(memory.to_string())
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|error| {
+                format!(
+                    "could not remember {memory} (tag {CAPACITY_TAG}): {}",
+                    describe_error(&error)
+                )
+            })?;
+        line.remembered = Some(memory);
+    }
+    match writes.bounds {
+        Some(BoundsWrite::Register(bounds)) => {
+            clients
+                .autoscaling
+                .register_scalable_target()
+                .service_namespace(ServiceNamespace::Ecs)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .resource_id(&planned.resource_id)
+                .min_capacity(bounds.min)
+                .max_capacity(bounds.max)
+                .send()
+                .await
+                .map_err(|error| {
+                    format!(
+                        "RegisterScalableTarget {bounds} failed: {}",
+                        describe_error(&error)
+                    )
+                })?;
+            line.after = Some(bounds);
+        }
+        Some(BoundsWrite::Deregister) => {
+            clients
+                .autoscaling
+                .deregister_scalable_target()
+                .service_namespace(ServiceNamespace::Ecs)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .resource_id(&planned.resource_id)
+                .send()
+                .await
+                .map_err(|error| {
+                    format!(
+                        "DeregisterScalableTarget failed: {}",
+                        describe_error(&error)
+                    )
+                })?;
+            line.after = None;
+        }
+        None => {}
+    }
+    if let Some(desired) = writes.desired {
+        clients
+            .ecs
+            .update_service()
+            .cluster(&planned.cluster)
+            .service(&planned.service)
+            .desired_count(desired)
+            .send()
+            .await
+            .map_err(|error| {
+                format!(
+                    "UpdateService desired count {desired} failed: {}",
+                    describe_error(&error)
+                )
+            })?;
+        line.desired_after = Some(desired);
+    }
+    Ok(())
+}

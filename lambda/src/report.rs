@@ -1,0 +1,139 @@
+//! What one invocation did: per service an [`Outcome`] with its state before and after, and
+//! a [`Summary`]; the function's response and the CLI's `run` output.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::event::{Action, Capacity};
+use crate::memory::Remembered;
+
+/// What happened to one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Changed,
+    /// Dry run: would have changed.
+    WouldChange,
+    Unchanged,
+    /// Deliberately left alone (skip date).
+    Skipped,
+    /// The delivery came later than `max_delay_minutes` after its scheduled time: nothing
+    /// was read or changed. Not a failure.
+    Stale,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Changed => "changed",
+            Outcome::WouldChange => "would-change",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Skipped => "skipped",
+            Outcome::Stale => "stale",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One service's line in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceOutcome {
+    pub resource_id: String,
+    /// The action taken for this service (a toggle resolves to in or out per service).
+    pub action: Action,
+    pub outcome: Outcome,
+    /// The scalable target's bounds before; `None`: no scalable target (or not read).
+    pub before: Option<Capacity>,
+    /// The bounds after (planned, on a dry run); `None`: no scalable target.
+    pub after: Option<Capacity>,
+    /// The ECS service's desired count before; `None`: not read.
+    pub desired_before: Option<i32>,
+    /// The desired count after (planned, on a dry run).
+    pub desired_after: Option<i32>,
+    /// What scale-in wrote to the `worktime:capacity` tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remembered: Option<Remembered>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// How many services ended in each outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub changed: usize,
+    pub would_change: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+    pub stale: usize,
+    pub failed: usize,
+}
+
+impl Summary {
+    pub fn of(services: &[ServiceOutcome]) -> Self {
+        let mut summary = Summary::default();
+        for service in services {
+            *match service.outcome {
+                Outcome::Changed => &mut summary.changed,
+                Outcome::WouldChange => &mut summary.would_change,
+                Outcome::Unchanged => &mut summary.unchanged,
+                Outcome::Skipped => &mut summary.skipped,
+                Outcome::Stale => &mut summary.stale,
+                Outcome::Failed => &mut summary.failed,
+            } += 1;
+        }
+        summary
+    }
+}
+
+/// The result of one invocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub action: Action,
+    pub dry_run: bool,
+    /// The event's scheduled time, when it named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_time: Option<DateTime<Utc>>,
+    pub summary: Summary,
+    pub services: Vec<ServiceOutcome>,
+}
+
+impl Report {
+    pub fn failed(&self) -> impl Iterator<Item = &ServiceOutcome> {
+        self.services
+            .iter()
+            .filter(|s| s.outcome == Outcome::Failed)
+    }
+
+    pub fn has_failures(&self) -> bool {
+        self.summary.failed > 0
+    }
+
+    /// "N of M services failed: id (reason); ...".
+    pub fn failure_message(&self) -> String {
+        let list = self
+            .failed()
+            .map(|s| {
+                format!(
+                    "{} ({})",
+                    s.resource_id,
+                    s.reason.as_deref().unwrap_or("unknown")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        format!(
+            "{} of {} services failed: {list}",
+            self.summary.failed,
+            self.services.len()
+        )
+    }
+}

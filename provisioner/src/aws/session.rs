@@ -1,0 +1,57 @@
+//! One account and region: the caller's identity (checked with STS) and the clients.
+
+use crate::error::{Error, Result};
+
+/// The clients and identity of one account and region.
+pub struct Session {
+    pub account: String,
+    pub caller_arn: String,
+    pub region: String,
+    pub cfn: aws_sdk_cloudformation::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub sdk: aws_config::SdkConfig,
+}
+
+impl Session {
+    /// Checks credentials (STS) and builds the clients.
+    pub async fn connect(sdk: aws_config::SdkConfig, path_style_s3: bool) -> Result<Self> {
+        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
+            Error::Usage("no region: set stack.region in the config, or pass --region".into())
+        })?;
+        let sts = aws_sdk_sts::Client::new(&sdk);
+        let identity = sts.get_caller_identity().send().await.map_err(|e| {
+            let mut error = Error::aws("checking credentials (sts:GetCallerIdentity)", e);
+            if let Error::Aws { message, .. } = &mut error {
+                message.push_str(
+                    ". Fix: configure credentials (aws configure / aws sso login / AWS_PROFILE, or --profile NAME) and check --endpoint-url",
+                );
+            }
+            error
+        })?;
+        let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(path_style_s3)
+            .build();
+        Ok(Session {
+            account: identity.account().unwrap_or_default().to_string(),
+            caller_arn: identity.arn().unwrap_or_default().to_string(),
+            region,
+            cfn: aws_sdk_cloudformation::Client::new(&sdk),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            iam: aws_sdk_iam::Client::new(&sdk),
+            sdk,
+        })
+    }
+
+    pub fn bucket(&self) -> String {
+        crate::deploy::bucket::bucket_name(&self.account, &self.region)
+    }
+}
+
+impl Session {
+    /// Loads the SDK config for `region` (unless the flags name another) and connects.
+    pub async fn connect_to(aws: &super::AwsArgs, region: &str) -> Result<Self> {
+        let sdk = aws.load(Some(region)).await;
+        Self::connect(sdk, aws.custom_endpoint()).await
+    }
+}

@@ -1,0 +1,84 @@
+//! Credentials for one target account and region: the caller's own, a named profile's, or
+//! an assumed role's; checked to act in the expected account.
+
+use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use super::{AwsArgs, Session};
+use crate::config::AccountAccess;
+use crate::error::{Error, Result};
+
+/// Credentials and clients for one target; checks that they act in the expected account.
+pub async fn connect(
+    aws: &AwsArgs,
+    base: &SdkConfig,
+    account_id: Option<&str>,
+    access: Option<&AccountAccess>,
+    region: &str,
+) -> Result<Session> {
+    let region = aws_config::Region::new(region.to_string());
+    let sdk = match access {
+        None => base.to_builder().region(region).build(),
+        // The profile's own credentials (keys, SSO, role chain, credential_process), never
+        // the environment's: AWS_ACCESS_KEY_ID would otherwise win over the named profile.
+        Some(AccountAccess::Profile(profile)) => {
+            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .configure(
+                    &aws_config::provider_config::ProviderConfig::default()
+                        .with_region(Some(region.clone())),
+                )
+                .build();
+            base.to_builder()
+                .region(region)
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build()
+        }
+        Some(AccountAccess::Role { arn, external_id }) => {
+            let sts = aws_sdk_sts::Client::new(base);
+            let assumed = sts
+                .assume_role()
+                .role_arn(arn)
+                .role_session_name("worktime-rollout")
+                .set_external_id(external_id.clone())
+                .send()
+                .await
+                .map_err(|e| Error::aws(format!("assuming {arn}"), e))?;
+            let creds = assumed.credentials().ok_or_else(|| {
+                Error::Other(format!("assuming {arn}: STS returned no credentials"))
+            })?;
+            let expiry = std::time::SystemTime::try_from(*creds.expiration()).ok();
+            let credentials = aws_credential_types::Credentials::new(
+                creds.access_key_id(),
+                creds.secret_access_key(),
+                Some(creds.session_token().to_string()),
+                expiry,
+                "worktime-assume-role",
+            );
+            base.to_builder()
+                .region(region)
+                .credentials_provider(SharedCredentialsProvider::new(credentials))
+                .build()
+        }
+    };
+    let session = Session::connect(sdk, aws.custom_endpoint())
+        .await
+        .map_err(|e| match access {
+            Some(AccountAccess::Profile(profile)) => {
+                Error::Other(format!("through profile {profile:?}: {e}"))
+            }
+            Some(AccountAccess::Role { arn, .. }) => {
+                Error::Other(format!("through role {arn}: {e}"))
+            }
+            None => e,
+        })?;
+    if let Some(id) = account_id {
+        if session.account != id {
+            return Err(Error::Other(format!(
+                "the credentials for account {id} act in account {} ({}): check the role or profile",
+                session.account, session.caller_arn
+            )));
+        }
+    }
+    Ok(session)
+}

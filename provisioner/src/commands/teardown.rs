@@ -1,0 +1,86 @@
+//! `worktime teardown`: the stack, its artifacts and the bucket once empty, then a check for
+//! leftovers; `--all-accounts` for every target, directly or through the stack set.
+
+use chrono::Utc;
+
+use crate::aws::{AwsArgs, Session};
+use crate::cli::{Engine, TeardownArgs};
+use crate::config;
+use crate::deploy::lifecycle;
+use crate::error::{Error, Result};
+use crate::fleet::direct::{self, Operation};
+use crate::fleet::results::Results;
+use crate::fleet::stacksets;
+use crate::output::{self, OutputFormat};
+use crate::progress::{self, Progress};
+
+pub async fn run(args: &TeardownArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
+    let fleet = config::load(&args.config.config, Utc::now())?;
+    let name = &fleet.home.stack.name;
+    let path = fleet.home.path.display();
+    if args.engine == Engine::Stacksets {
+        if !args.all_accounts {
+            return Err(Error::Usage(
+                "--engine stacksets goes with --all-accounts: teardown --all-accounts --engine stacksets deletes the stack set's instances, the stack set and its code buckets".into(),
+            ));
+        }
+        stacksets::settings(&fleet)?;
+        confirm(
+            &format!(
+                "Delete stack set {name} with all its stack instances and code buckets ({path})?"
+            ),
+            args.yes,
+        )?;
+        let selection = args.targets.selection();
+        let base = aws.load(Some(&fleet.home.stack.region)).await;
+        let results = Results(stacksets::teardown(aws, &base, &fleet, &selection).await?);
+        output::print(&results, format);
+        return results.outcome();
+    }
+    if args.all_accounts {
+        confirm(
+            &format!("Delete stack {name} and its artifacts in every target of {path}?"),
+            args.yes,
+        )?;
+        let results = direct::over_fleet(
+            aws,
+            &fleet,
+            &args.targets.selection(),
+            Operation::Teardown,
+            None,
+        )
+        .await?;
+        output::print(&results, format);
+        return results.outcome();
+    }
+    let session = Session::connect_to(aws, &fleet.home.stack.region).await?;
+    confirm(
+        &format!(
+            "Delete stack {name} and its artifacts in account {} region {}?",
+            session.account, session.region
+        ),
+        args.yes,
+    )?;
+    let progress = Progress::new();
+    let report = lifecycle::teardown(&session, &fleet.home, &progress).await?;
+    progress.finish();
+    output::print(&report, format);
+    if report.leftovers.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Other(format!(
+            "teardown left {} item(s) behind (listed above)",
+            report.leftovers.len()
+        )))
+    }
+}
+
+fn confirm(question: &str, yes: bool) -> Result<()> {
+    if progress::confirm(question, "teardown deletes stacks and artifacts", yes, None)? {
+        Ok(())
+    } else {
+        Err(Error::Other(
+            "teardown cancelled: nothing was deleted".into(),
+        ))
+    }
+}

@@ -1,0 +1,115 @@
+//! The raw, serde-facing shape of `worktime.toml`: every table denies unknown keys, and
+//! values keep their spans for line numbers.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    pub stack: Stack,
+    pub schedule: Schedule,
+    #[serde(default)]
+    pub services: Option<Spanned<Vec<Spanned<Service>>>>,
+    #[serde(default)]
+    pub function: Option<Function>,
+    #[serde(default)]
+    pub accounts: Option<Vec<Spanned<Account>>>,
+    #[serde(default)]
+    pub stacksets: Option<Spanned<StackSets>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackSets {
+    #[serde(default)]
+    pub permission_model: Option<Spanned<String>>,
+    #[serde(default)]
+    pub administration_role_arn: Option<Spanned<String>>,
+    #[serde(default)]
+    pub execution_role_name: Option<Spanned<String>>,
+    #[serde(default)]
+    pub organizational_units: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub organization_id: Option<Spanned<String>>,
+    #[serde(default)]
+    pub auto_deployment: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub role: Option<Spanned<String>>,
+    #[serde(default)]
+    pub external_id: Option<Spanned<String>>,
+    #[serde(default)]
+    pub profile: Option<Spanned<String>>,
+    #[serde(default)]
+    pub regions: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub schedule: Option<ScheduleOverride>,
+    #[serde(default)]
+    pub services: Option<Spanned<Vec<Spanned<Service>>>>,
+}
+
+/// Any `[schedule]` key, for one account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleOverride {
+    #[serde(default)]
+    pub timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    pub scale_out: Option<Spanned<String>>,
+    #[serde(default)]
+    pub scale_in: Option<Spanned<String>>,
+    #[serde(default)]
+    pub trigger: Option<Spanned<String>>,
+    #[serde(default)]
+    pub skip_dates: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stack {
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    pub region: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    pub timezone: Spanned<String>,
+    pub scale_out: Spanned<String>,
+    pub scale_in: Spanned<String>,
+    #[serde(default)]
+    pub trigger: Option<Spanned<String>>,
+    #[serde(default)]
+    pub skip_dates: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub cluster: Spanned<String>,
+    pub service: Spanned<String>,
+    #[serde(default)]
+    pub min: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub max: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Function {
+    #[serde(default)]
+    pub architecture: Option<Spanned<String>>,
+    #[serde(default)]
+    pub memory_mb: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub timeout_seconds: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub log_retention_days: Option<Spanned<i64>>,
+}

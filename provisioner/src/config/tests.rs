@@ -1,0 +1,840 @@
+//! Tests of loading and validating `worktime.toml`.
+
+use std::path::Path;
+
+use chrono::TimeZone;
+
+use super::ids::is_valid_region;
+use super::*;
+
+/// The instant the tests validate at: fixed, so they do not depend on today.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
+}
+
+const GOOD: &str = r#"
+[stack]
+name = "worktime"
+region = "ap-northeast-2"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in  = "cron(0 19 ? * MON-FRI *)"
+trigger = "rules"
+skip_dates = ["2026-12-25"]
+
+[[services]]
+cluster = "prod"
+service = "api"
+min = 1
+max = 3
+
+[[services]]
+cluster = "prod"
+service = "worker"
+
+[function]
+architecture = "arm64"
+memory_mb = 128
+timeout_seconds = 60
+log_retention_days = 30
+"#;
+
+fn parse_str(text: &str) -> Result<Fleet, ConfigError> {
+    parse(text, Path::new("worktime.toml"), now())
+}
+
+/// Replaces the first occurrence of `from` in GOOD and expects an error mentioning
+/// every one of `needles`.
+fn bad(from: &str, to: &str, needles: &[&str]) -> ConfigError {
+    assert!(GOOD.contains(from), "{from:?} not in GOOD");
+    let text = GOOD.replacen(from, to, 1);
+    let e = parse_str(&text).expect_err(&text);
+    let msg = e.to_string();
+    for n in needles {
+        assert!(msg.contains(n), "{n:?} not in {msg:?}");
+    }
+    assert!(msg.starts_with("worktime.toml"), "{msg}");
+    assert!(msg.contains("Fix: "), "{msg}");
+    assert!(!msg.contains('\n'), "{msg}");
+    e
+}
+
+#[test]
+fn parses_the_documented_example() {
+    let c = parse_str(GOOD).unwrap();
+    assert_eq!(c.home.path, PathBuf::from("worktime.toml"));
+    assert_eq!(
+        c.home.stack,
+        StackSettings {
+            name: "worktime".into(),
+            region: "ap-northeast-2".into()
+        }
+    );
+    assert_eq!(c.home.schedule.timezone, chrono_tz::Asia::Seoul);
+    assert_eq!(
+        c.home.schedule.scale_out.to_string(),
+        "cron(0 9 ? * MON-FRI *)"
+    );
+    assert_eq!(
+        c.home.schedule.scale_in.to_string(),
+        "cron(0 19 ? * MON-FRI *)"
+    );
+    assert_eq!(c.home.schedule.trigger, Trigger::Rules);
+    assert_eq!(
+        c.home.schedule.skip_dates,
+        vec![NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()]
+    );
+    assert_eq!(c.home.services.len(), 2);
+    assert_eq!(
+        c.home.services[0].capacity,
+        Some(Capacity { min: 1, max: 3 })
+    );
+    assert_eq!(c.home.services[1].capacity, None);
+    assert_eq!(c.home.services[1].service, "worker");
+    assert_eq!(c.home.function, FunctionSettings::default());
+    assert_eq!(c.home.function_name(), "worktime-scaler");
+}
+
+#[test]
+fn defaults() {
+    let text = r#"
+[stack]
+region = "eu-central-1"
+[schedule]
+timezone = "Europe/Berlin"
+scale_out = "cron(0 8 ? * MON-FRI *)"
+scale_in = "cron(0 18 ? * MON-FRI *)"
+[[services]]
+cluster = "c"
+service = "s"
+"#;
+    let c = parse_str(text).unwrap();
+    assert_eq!(c.home.stack.name, "worktime");
+    assert_eq!(c.home.schedule.trigger, Trigger::Scheduler);
+    assert!(c.home.schedule.skip_dates.is_empty());
+    assert_eq!(c.home.function, FunctionSettings::default());
+}
+
+#[test]
+fn function_settings() {
+    let text = GOOD
+        .replace("\"arm64\"", "\"x86_64\"")
+        .replace("memory_mb = 128", "memory_mb = 256")
+        .replace("timeout_seconds = 60", "timeout_seconds = 900")
+        .replace("log_retention_days = 30", "log_retention_days = 3653");
+    let f = parse_str(&text).unwrap().home.function;
+    assert_eq!(
+        f,
+        FunctionSettings {
+            architecture: Architecture::X86_64,
+            memory_mb: 256,
+            timeout_seconds: 900,
+            log_retention_days: 3653
+        }
+    );
+}
+
+#[test]
+fn unknown_keys() {
+    let e = bad(
+        "max = 3",
+        "max = 3\nmaxx = 4",
+        &["maxx", "unknown field", "remove the key"],
+    );
+    assert_eq!(e.line, Some(18));
+    assert_eq!(e.key.as_deref(), Some("services[0].maxx"));
+    let e = bad(
+        "region =",
+        "regoin = \"x\"\nregion =",
+        &["stack.regoin", "unknown field"],
+    );
+    assert_eq!(e.line, Some(4));
+    let e = bad("[function]", "[functions]", &["functions", "unknown field"]);
+    assert_eq!(e.key.as_deref(), Some("functions"));
+    let e = bad(
+        "[stack]",
+        "[stack]\n[stack]",
+        &["duplicate key", "remove the repeated"],
+    );
+    assert_eq!(e.key.as_deref(), Some("stack"));
+    bad(
+        "trigger =",
+        "triger = \"rules\"\ntrigger =",
+        &["schedule.triger"],
+    );
+    bad("memory_mb", "memory = 1\nmemory_mb", &["function.memory"]);
+}
+
+#[test]
+fn syntax_and_type_errors() {
+    let e = bad(
+        "name = \"worktime\"",
+        "name = worktime",
+        &["worktime.toml:3:"],
+    );
+    assert_eq!(e.line, Some(3));
+    let e = bad(
+        "min = 1",
+        "min = \"1\"",
+        &["invalid type", "services[0].min"],
+    );
+    assert_eq!(e.line, Some(16));
+    bad(
+        "region = \"ap-northeast-2\"\n",
+        "",
+        &["missing field", "region", "add it"],
+    );
+    bad(
+        "scale_in  = \"cron(0 19 ? * MON-FRI *)\"\n",
+        "",
+        &["scale_in", "missing field"],
+    );
+}
+
+#[test]
+fn bad_cron() {
+    let e = bad(
+        "cron(0 9 ? * MON-FRI *)",
+        "cron(0 9 ? * MON-FRY *)",
+        &["schedule.scale_out", "day-of-week", "SUN-SAT"],
+    );
+    assert_eq!(e.line, Some(8));
+    bad(
+        "cron(0 19 ? * MON-FRI *)",
+        "cron(0 19 * * MON-FRI *)",
+        &["schedule.scale_in", "put ? in one of them"],
+    );
+    bad(
+        "cron(0 19 ? * MON-FRI *)",
+        "0 19 * * *",
+        &["schedule.scale_in", "cron(minutes hours"],
+    );
+    bad(
+        "cron(0 19 ? * MON-FRI *)",
+        "cron(0 9 ? * MON-FRI *)",
+        &["schedule.scale_in", "same schedule"],
+    );
+}
+
+#[test]
+fn bad_timezone() {
+    let e = bad(
+        "\"Asia/Seoul\"",
+        "\"Asia/Seol\"",
+        &[
+            "worktime.toml:7: schedule.timezone:",
+            "is not an IANA time zone name",
+            "\"Asia/Seoul\"",
+        ],
+    );
+    assert_eq!(e.key.as_deref(), Some("schedule.timezone"));
+    bad(
+        "\"Asia/Seoul\"",
+        "\"asia/seoul\"",
+        &["did you mean \"Asia/Seoul\""],
+    );
+    bad(
+        "\"Asia/Seoul\"",
+        "\"Nowhere/At all\"",
+        &["schedule.timezone", "tz database"],
+    );
+}
+
+#[test]
+fn rules_with_dst_zone() {
+    let e = bad(
+        "\"Asia/Seoul\"",
+        "\"Europe/Berlin\"",
+        &[
+            "schedule.trigger",
+            "UTC",
+            "daylight saving",
+            "trigger = \"scheduler\"",
+        ],
+    );
+    assert_eq!(e.line, Some(10));
+    assert!(e.fix.contains("trigger = \"scheduler\""), "{e}");
+    // The same zone works with the scheduler.
+    let text = GOOD
+        .replace("\"Asia/Seoul\"", "\"Europe/Berlin\"")
+        .replace("\"rules\"", "\"scheduler\"");
+    assert_eq!(
+        parse_str(&text).unwrap().home.schedule.trigger,
+        Trigger::Scheduler
+    );
+}
+
+#[test]
+fn rules_conversion_impossible() {
+    let e = bad(
+        "cron(0 9 ? * MON-FRI *)",
+        "cron(0 8 15 * ? *)",
+        &["schedule.scale_out", "trigger = \"rules\"", "day-of-month"],
+    );
+    assert!(e.fix.contains("trigger = \"scheduler\""), "{e}");
+    bad(
+        "cron(0 9 ? * MON-FRI *)",
+        "cron(0 8-10 ? * MON-FRI *)",
+        &["schedule.scale_out", "two different days", "scheduler"],
+    );
+    // The scheduler takes it as is.
+    let text = GOOD
+        .replacen("cron(0 9 ? * MON-FRI *)", "cron(0 8 15 * ? *)", 1)
+        .replace("\"rules\"", "\"scheduler\"");
+    parse_str(&text).unwrap();
+}
+
+#[test]
+fn bad_trigger() {
+    bad(
+        "\"rules\"",
+        "\"rule\"",
+        &["schedule.trigger", "\"scheduler\""],
+    );
+}
+
+#[test]
+fn capacities() {
+    let e = bad(
+        "min = 1\nmax = 3",
+        "min = 4\nmax = 3",
+        &["services[0].min", "min ≤ max"],
+    );
+    assert_eq!(e.line, Some(16));
+    bad(
+        "min = 1",
+        "min = -1",
+        &["services[0].min", "negative", "0 or more"],
+    );
+    bad("max = 3", "max = -3", &["services[0].max", "negative"]);
+    bad(
+        "min = 1\n",
+        "",
+        &["services[0].max", "without min", "add min"],
+    );
+    bad(
+        "max = 3\n",
+        "",
+        &["services[0].min", "without max", "restore"],
+    );
+    bad(
+        "min = 1\nmax = 3",
+        "min = 0\nmax = 0",
+        &["services[0].max", "restore"],
+    );
+    bad(
+        "max = 3",
+        "max = 99999999999",
+        &["services[0].max", "too large"],
+    );
+    // min 0 with max > 0 is fine.
+    parse_str(&GOOD.replace("min = 1", "min = 0")).unwrap();
+}
+
+#[test]
+fn duplicate_services() {
+    let e = bad(
+        "service = \"worker\"",
+        "service = \"api\"",
+        &["services[1]", "listed twice", "remove the duplicate"],
+    );
+    assert_eq!(e.line, Some(19));
+    // Same service name in another cluster is fine.
+    parse_str(&GOOD.replace(
+        "cluster = \"prod\"\nservice = \"worker\"",
+        "cluster = \"dev\"\nservice = \"api\"",
+    ))
+    .unwrap();
+}
+
+#[test]
+fn missing_or_empty_services() {
+    let start = GOOD.find("[[services]]").unwrap();
+    let end = GOOD.find("[function]").unwrap();
+    let none = format!("{}{}", &GOOD[..start], &GOOD[end..]);
+    let e = parse_str(&none).unwrap_err().to_string();
+    assert!(
+        e.contains("services: no services are listed") && e.contains("[[services]]"),
+        "{e}"
+    );
+    let empty = format!("services = []\n{}{}", &GOOD[..start], &GOOD[end..]);
+    let e = parse_str(&empty).unwrap_err().to_string();
+    assert!(
+        e.contains("services: the service list is empty") && e.contains("[[services]]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_names() {
+    bad(
+        "cluster = \"prod\"",
+        "cluster = \"prod/x\"",
+        &[
+            "services[0].cluster",
+            "not a valid ECS cluster name",
+            "letters, digits",
+        ],
+    );
+    bad(
+        "service = \"api\"",
+        "service = \"\"",
+        &["services[0].service"],
+    );
+    bad(
+        "service = \"worker\"",
+        "service = \"arn:aws:ecs:x\"",
+        &["services[1].service", "not an ARN"],
+    );
+    for name in [
+        "1worktime",
+        "work_time",
+        "",
+        "a-very-long-stack-name-that-goes-on-and-on",
+        "wt-",
+    ] {
+        bad(
+            "name = \"worktime\"",
+            &format!("name = \"{name}\""),
+            &["stack.name", "starting with a letter"],
+        );
+    }
+    parse_str(&GOOD.replace("name = \"worktime\"", "name = \"Worktime-Prod2\"")).unwrap();
+}
+
+#[test]
+fn regions() {
+    for ok in [
+        "us-east-1",
+        "ap-northeast-2",
+        "us-gov-west-1",
+        "us-isob-east-1",
+        "cn-north-1",
+        "eu-central-2",
+    ] {
+        assert!(is_valid_region(ok), "{ok}");
+    }
+    for no in [
+        "",
+        "us-east",
+        "US-east-1",
+        "useast-1",
+        "us-east-1a",
+        "us--1",
+        "u-east-1",
+        "us-foo-east-1",
+        "Seoul",
+    ] {
+        assert!(!is_valid_region(no), "{no}");
+    }
+    bad(
+        "\"ap-northeast-2\"",
+        "\"Seoul\"",
+        &["stack.region", "not an AWS Region code", "ap-northeast-2"],
+    );
+}
+
+#[test]
+fn skip_dates() {
+    for d in [
+        "2026-13-01",
+        "2026-1-5",
+        "25-12-2026",
+        "2026-02-30",
+        "tomorrow",
+    ] {
+        bad(
+            "\"2026-12-25\"",
+            &format!("\"2026-12-24\", \"{d}\""),
+            &["schedule.skip_dates[1]", "YYYY-MM-DD"],
+        );
+    }
+    bad(
+        "[\"2026-12-25\"]",
+        "[2026-12-25]",
+        &["schedule.skip_dates", "invalid type"],
+    );
+    let c = parse_str(&GOOD.replace(
+        "[\"2026-12-25\"]",
+        "[\"2026-12-25\", \"2026-01-01\", \"2026-12-25\"]",
+    ))
+    .unwrap();
+    assert_eq!(c.home.schedule.skip_dates.len(), 2);
+    assert_eq!(
+        c.home.schedule.skip_dates[0],
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    );
+}
+
+#[test]
+fn function_ranges() {
+    bad(
+        "memory_mb = 128",
+        "memory_mb = 64",
+        &["function.memory_mb", "128 to 10240"],
+    );
+    bad(
+        "memory_mb = 128",
+        "memory_mb = 20000",
+        &["function.memory_mb"],
+    );
+    bad(
+        "timeout_seconds = 60",
+        "timeout_seconds = 0",
+        &["function.timeout_seconds", "1 to 900"],
+    );
+    bad(
+        "timeout_seconds = 60",
+        "timeout_seconds = 901",
+        &["function.timeout_seconds"],
+    );
+    bad(
+        "log_retention_days = 30",
+        "log_retention_days = 31",
+        &["function.log_retention_days", "one of 1, 3, 5"],
+    );
+    bad(
+        "\"arm64\"",
+        "\"aarch64\"",
+        &["function.architecture", "\"x86_64\""],
+    );
+}
+
+#[test]
+fn load_errors_name_the_path_and_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nope.toml");
+    let e = load(&path, now()).unwrap_err().to_string();
+    assert!(
+        e.contains("nope.toml") && e.contains("worktime init"),
+        "{e}"
+    );
+    std::fs::write(&path, GOOD).unwrap();
+    assert_eq!(load(&path, now()).unwrap().home.path, path);
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    for text in [
+        "",
+        "[",
+        "\u{0}",
+        "stack = 1",
+        "[stack]\nregion = 5",
+        "[[services]]\n[[services]]",
+        "services = \"x\"",
+        "[schedule]\nskip_dates = \"2026-01-01\"",
+        &GOOD.replace("\"rules\"", "\"\u{1F600}\""),
+        &GOOD.replace("\"Asia/Seoul\"", "\"\u{1F600}\u{1F600}\u{1F600}\""),
+        &GOOD.replace("cron(0 9 ? * MON-FRI *)", "cron(\u{1F600} 9 ? * MON-FRI *)"),
+        &GOOD.replace("min = 1", "min = 1.5"),
+    ] {
+        let e = parse_str(text).expect_err(text).to_string();
+        assert!(e.starts_with("worktime.toml") && e.contains("Fix: "), "{e}");
+    }
+}
+
+#[test]
+fn every_example_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            load(&path, now()).unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 4, "expected the example configs in {}", dir.display());
+}
+const ACCOUNTS_BASE: &str = r#"
+[stack]
+name = "worktime"
+region = "ap-northeast-2"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+trigger = "rules"
+
+[[services]]
+cluster = "prod"
+service = "api"
+min = 1
+max = 3
+"#;
+
+fn with_accounts(accounts: &str) -> Result<Fleet, ConfigError> {
+    parse_str(&format!("{ACCOUNTS_BASE}\n{accounts}"))
+}
+
+#[test]
+fn accounts_inherit_and_override() {
+    let config = with_accounts(
+        r#"
+[[accounts]]
+id = "111111111111"
+role = "OrganizationAccountAccessRole"
+regions = ["ap-northeast-2", "us-east-1"]
+
+[accounts.schedule]
+timezone = "Asia/Kolkata"
+
+[[accounts.services]]
+cluster = "team"
+service = "web"
+
+[[accounts]]
+id = "222222222222"
+role = "arn:aws:iam::222222222222:role/Deployer"
+external_id = "xyz"
+
+[[accounts]]
+id = "333333333333"
+profile = "staging"
+"#,
+    )
+    .unwrap();
+    assert_eq!(config.accounts.len(), 3);
+    let first = &config.accounts[0];
+    assert_eq!(first.regions, ["ap-northeast-2", "us-east-1"]);
+    assert_eq!(first.schedule.timezone, chrono_tz::Asia::Kolkata);
+    // Everything not overridden is inherited.
+    assert_eq!(first.schedule.scale_out, config.home.schedule.scale_out);
+    assert_eq!(first.schedule.trigger, Trigger::Rules);
+    assert_eq!(first.services.len(), 1);
+    assert_eq!(first.services[0].cluster, "team");
+    assert_eq!(
+        first.access,
+        AccountAccess::Role {
+            arn: "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole".into(),
+            external_id: None
+        }
+    );
+    let second = &config.accounts[1];
+    assert_eq!(
+        second.regions,
+        ["ap-northeast-2"],
+        "defaults to stack.region"
+    );
+    assert_eq!(
+        second.services, config.home.services,
+        "inherits the top-level services"
+    );
+    assert_eq!(
+        second.access,
+        AccountAccess::Role {
+            arn: "arn:aws:iam::222222222222:role/Deployer".into(),
+            external_id: Some("xyz".into())
+        }
+    );
+    assert_eq!(
+        config.accounts[2].access,
+        AccountAccess::Profile("staging".into())
+    );
+    let target = config.for_target(first, "us-east-1");
+    assert_eq!(target.stack.region, "us-east-1");
+    assert_eq!(target.schedule.timezone, chrono_tz::Asia::Kolkata);
+}
+
+#[test]
+fn account_errors_name_the_account() {
+    let cases: &[(&str, &[&str])] = &[
+        ("[[accounts]]\nid = \"12345\"\nrole = \"R\"\n", &["accounts[0].id", "12-digit"]),
+        (
+            "[[accounts]]\nid = \"111111111111\"\n",
+            &["accounts[0] (111111111111)", "role = "],
+        ),
+        (
+            "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\nprofile = \"p\"\n",
+            &["accounts[0] (111111111111).profile", "keep one"],
+        ),
+        (
+            "[[accounts]]\nid = \"111111111111\"\nrole = \"arn:aws:iam::999999999999:role/R\"\n",
+            &["accounts[0] (111111111111).role", "not 111111111111"],
+        ),
+        (
+            "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\nregions = [\"mars-1\"]\n",
+            &["accounts[0] (111111111111).regions[0]", "Region"],
+        ),
+        (
+            "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n[accounts.schedule]\ntimezone = \"Europe/Berlin\"\n",
+            &["accounts[0] (111111111111).schedule.trigger", "scheduler"],
+        ),
+        (
+            "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n[[accounts.services]]\ncluster = \"a\"\nservice = \"b\"\nmin = 3\nmax = 1\n",
+            &["accounts[0] (111111111111).services[0].min", "min ≤ max"],
+        ),
+        (
+            "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n",
+            &["accounts[1] (111111111111).id", "twice"],
+        ),
+        (
+            "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\nregion = \"us-east-1\"\n",
+            &["region", "unknown field"],
+        ),
+    ];
+    for (text, needles) in cases {
+        let err = with_accounts(text).expect_err(text).to_string();
+        for needle in *needles {
+            assert!(
+                err.contains(needle),
+                "{text}\n-> {err}\n(missing {needle:?})"
+            );
+        }
+    }
+}
+
+#[test]
+fn stacksets_defaults_and_both_permission_models() {
+    assert_eq!(with_accounts("").unwrap().stacksets, None);
+    let c = with_accounts("[stacksets]\n").unwrap();
+    assert_eq!(
+        c.stacksets,
+        Some(StackSetSettings {
+            permissions: StackSetPermissions::SelfManaged {
+                administration_role_arn: None,
+                execution_role_name: DEFAULT_EXECUTION_ROLE_NAME.into(),
+            }
+        })
+    );
+    let c = with_accounts(
+        "[stacksets]\npermission_model = \"self-managed\"\nadministration_role_arn = \"arn:aws:iam::999999999999:role/ops/StackSetAdmin\"\nexecution_role_name = \"StackSetExec\"\n",
+    )
+    .unwrap();
+    let permissions = c.stacksets.unwrap().permissions;
+    assert_eq!(permissions.model(), "SELF_MANAGED");
+    assert_eq!(
+        permissions,
+        StackSetPermissions::SelfManaged {
+            administration_role_arn: Some(
+                "arn:aws:iam::999999999999:role/ops/StackSetAdmin".into()
+            ),
+            execution_role_name: "StackSetExec".into(),
+        }
+    );
+    let c = with_accounts(
+        "[stacksets]\npermission_model = \"service-managed\"\norganizational_units = [\"ou-abcd-12345678\", \"ou-abcd-87654321abc\"]\norganization_id = \"o-abcdefghij\"\nauto_deployment = false\n",
+    )
+    .unwrap();
+    let permissions = c.stacksets.unwrap().permissions;
+    assert_eq!(permissions.model(), "SERVICE_MANAGED");
+    assert_eq!(permissions.as_str(), "service-managed");
+    assert_eq!(
+        permissions,
+        StackSetPermissions::ServiceManaged {
+            organizational_units: vec!["ou-abcd-12345678".into(), "ou-abcd-87654321abc".into()],
+            organization_id: "o-abcdefghij".into(),
+            auto_deployment: false,
+        }
+    );
+    let c = with_accounts(
+        "[stacksets]\npermission_model = \"service-managed\"\norganizational_units = [\"ou-abcd-12345678\"]\norganization_id = \"o-abcdefghij\"\n",
+    )
+    .unwrap();
+    assert!(matches!(
+        c.stacksets.unwrap().permissions,
+        StackSetPermissions::ServiceManaged {
+            auto_deployment: true,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn stacksets_errors_name_the_key_and_the_fix() {
+    const SM: &str = "[stacksets]\npermission_model = \"service-managed\"\n";
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "[stacksets]\npermission_model = \"org\"\n",
+            &["stacksets.permission_model", "\"service-managed\""],
+        ),
+        (
+            "[stacksets]\norganizational_units = [\"ou-abcd-12345678\"]\n",
+            &[
+                "stacksets.organizational_units",
+                "service-managed\" only",
+                "set permission_model",
+            ],
+        ),
+        (
+            "[stacksets]\nauto_deployment = true\n",
+            &["stacksets.auto_deployment", "service-managed\" only"],
+        ),
+        (
+            &format!("{SM}execution_role_name = \"X\"\norganizational_units = [\"ou-abcd-12345678\"]\norganization_id = \"o-abcdefghij\"\n"),
+            &["stacksets.execution_role_name", "self-managed\" only", "AWS Organizations"],
+        ),
+        (
+            &format!("{SM}organization_id = \"o-abcdefghij\"\n"),
+            &["stacksets.organizational_units", "ou-abcd-12345678"],
+        ),
+        (
+            &format!("{SM}organizational_units = []\norganization_id = \"o-abcdefghij\"\n"),
+            &["stacksets.organizational_units", "empty"],
+        ),
+        (
+            &format!("{SM}organizational_units = [\"r-abcd\"]\norganization_id = \"o-abcdefghij\"\n"),
+            &["stacksets.organizational_units[0]", "not an organizational unit id"],
+        ),
+        (
+            &format!("{SM}organizational_units = [\"ou-abcd-12345678\", \"ou-abcd-12345678\"]\norganization_id = \"o-abcdefghij\"\n"),
+            &["stacksets.organizational_units[1]", "twice"],
+        ),
+        (
+            &format!("{SM}organizational_units = [\"ou-abcd-12345678\"]\n"),
+            &["stacksets.organization_id", "bucket", "o-..."],
+        ),
+        (
+            &format!("{SM}organizational_units = [\"ou-abcd-12345678\"]\norganization_id = \"o-short\"\n"),
+            &["stacksets.organization_id", "not an AWS Organizations id"],
+        ),
+        (
+            "[stacksets]\nadministration_role_arn = \"StackSetAdmin\"\n",
+            &["stacksets.administration_role_arn", "not an IAM role ARN", "full ARN"],
+        ),
+        (
+            "[stacksets]\nexecution_role_name = \"arn:aws:iam::111111111111:role/X\"\n",
+            &["stacksets.execution_role_name", "not an IAM role name", "not the ARN"],
+        ),
+        (
+            "[stacksets]\npermision_model = \"self-managed\"\n",
+            &["stacksets.permision_model", "unknown field"],
+        ),
+    ];
+    for (text, needles) in cases {
+        let err = with_accounts(text).expect_err(text);
+        let message = err.to_string();
+        for needle in *needles {
+            assert!(
+                message.contains(needle),
+                "{text}\n-> {message}\n(missing {needle:?})"
+            );
+        }
+        assert!(err.line.is_some(), "{text}: {message}");
+        assert!(message.contains("Fix: "), "{message}");
+    }
+    // The line is the key's own.
+    let err = with_accounts("[stacksets]\n\nauto_deployment = true\n").unwrap_err();
+    let base_lines = ACCOUNTS_BASE.lines().count();
+    assert_eq!(err.line, Some(base_lines + 4), "{err}");
+}
+
+#[test]
+fn stackset_regions_are_the_union_of_the_accounts_regions_in_order() {
+    let c = with_accounts(
+        "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\nregions = [\"us-east-1\", \"ap-northeast-2\"]\n[[accounts]]\nid = \"222222222222\"\nrole = \"R\"\nregions = [\"ap-northeast-2\", \"eu-west-1\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.stackset_regions(),
+        ["us-east-1", "ap-northeast-2", "eu-west-1"]
+    );
+    assert_eq!(
+        with_accounts("").unwrap().stackset_regions(),
+        ["ap-northeast-2"]
+    );
+}

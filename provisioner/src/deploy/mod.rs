@@ -1,0 +1,24 @@
+//! Deploying one stack: the function artifact and its bucket, the service-linked role,
+//! change sets and stack events, what is deployed (`inspect`), what is left after teardown,
+//! and the lifecycle that ties them together.
+
+pub mod artifact;
+pub mod bucket;
+pub mod changes;
+pub mod inspect;
+pub mod leftovers;
+pub mod lifecycle;
+pub mod service_role;
+pub mod stack;
+
+use std::time::Duration;
+
+/// How often to poll a long-running CloudFormation operation: `on_aws`, unless
+/// `WORKTIME_POLL_MS` says otherwise (the tests set it low against a local endpoint).
+pub(crate) fn poll_interval(on_aws: Duration) -> Duration {
+    std::env::var("WORKTIME_POLL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(on_aws)
+}

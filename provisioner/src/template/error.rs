@@ -1,0 +1,69 @@
+//! Why a configuration can't become a template.
+
+use worktime_lambda::Action;
+
+use crate::cron::CronError;
+
+/// Why the configuration can't be turned into a template.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error(
+        "the {action} trigger input would be {size} characters, over EventBridge's {limit}-character \
+         target input limit: list fewer services per stack (split the services into several \
+         configurations, each with its own stack name)"
+    )]
+    PayloadTooLarge {
+        action: Action,
+        size: usize,
+        limit: usize,
+    },
+    #[error("the {action} schedule {cron} can't be written as an EventBridge rule for {timezone}: {source}")]
+    Cron {
+        action: Action,
+        cron: String,
+        timezone: String,
+        source: CronError,
+    },
+    #[error(
+        "the {what} name {name:?} is {length} characters, over AWS's {limit}-character limit: \
+         choose a stack name at most {excess} characters shorter"
+    )]
+    NameTooLong {
+        what: &'static str,
+        name: String,
+        length: usize,
+        limit: usize,
+        excess: usize,
+    },
+    #[error("could not serialise the {action} trigger input: {source}")]
+    Payload {
+        action: Action,
+        source: serde_json::Error,
+    },
+    #[error(
+        "the {parameter} parameter of stack instance {target} would be {size} bytes, over \
+         CloudFormation's {limit}-byte limit on a parameter value: list fewer services for that \
+         account (its [[accounts.services]], or split them over several stack names), or deploy \
+         with the direct engine (`worktime rollout` without --engine stacksets), whose trigger \
+         inputs may hold 8,192 characters"
+    )]
+    ParameterTooLarge {
+        parameter: &'static str,
+        target: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error(
+        "a stack set deploys one template to every account, so every account must use the same \
+         trigger kind: account {first_account} uses trigger = \"{first}\" but account {account} \
+         uses \"{other}\": set the same trigger for all of them (schedule.trigger, or each \
+         [accounts.schedule]), or deploy with the direct engine (`worktime rollout` without \
+         --engine stacksets)"
+    )]
+    MixedTriggers {
+        first_account: String,
+        first: &'static str,
+        account: String,
+        other: &'static str,
+    },
+}

@@ -1,0 +1,191 @@
+//! The scaling function and what belongs to it: its code parameters, role and policy, log
+//! group, dead-letter queue and error alarm, and their outputs.
+
+use indexmap::IndexMap;
+use worktime_cfn::iam::{PolicyDocument, Principal, Statement};
+use worktime_cfn::resources::{
+    CloudWatchAlarm, Dimension, IamPolicy, IamRole, LambdaCode, LambdaDeadLetterConfig,
+    LambdaEnvironment, LambdaFunction, LambdaLoggingConfig, LogGroup, SqsQueue,
+};
+use worktime_cfn::{DeletionPolicy, Expr, Output, Parameter, Resource, Template};
+
+use super::ids::{self, DLQ_RETENTION_SECONDS};
+use super::policy::function_policy;
+use super::values::TargetValues;
+use crate::config::StackConfig;
+
+/// Adds the function and its resources to `t`.
+pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues) {
+    let stack = config.stack.name.as_str();
+    let function_name = config.function_name();
+    let log_group_name = format!("/aws/lambda/{function_name}");
+
+    t.parameter(
+        ids::CODE_S3_BUCKET,
+        Parameter {
+            allowed_pattern: Some("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$".into()),
+            constraint_description: Some("an S3 bucket name".into()),
+            ..Parameter::string("S3 bucket holding the scaling function's code (bootstrap zip).")
+        },
+    );
+    t.parameter(
+        ids::CODE_S3_KEY,
+        Parameter {
+            min_length: Some(1),
+            ..Parameter::string("S3 key of the scaling function's code zip.")
+        },
+    );
+
+    // ------------------------------------------------------------ function role and policy
+    t.resource(
+        ids::FUNCTION_ROLE,
+        Resource::new(IamRole {
+            role_name: Some(Expr::sub(format!("{stack}-scaler-${{AWS::Region}}"))),
+            description: Some(format!("{stack} (worktime): role of the scaling function")),
+            assume_role_policy_document: PolicyDocument::new(vec![Statement::trust(
+                Principal::service("lambda.amazonaws.com"),
+                ["sts:AssumeRole"],
+            )]),
+            ..Default::default()
+        }),
+    );
+    t.resource(
+        ids::FUNCTION_POLICY,
+        Resource::new(IamPolicy {
+            policy_name: Expr::str(format!("{stack}-scaler")),
+            policy_document: function_policy(values.service_arns.clone()),
+            roles: vec![Expr::reference(ids::FUNCTION_ROLE)],
+            users: Vec::new(),
+            groups: Vec::new(),
+        }),
+    );
+
+    // ------------------------------------------------------------ logs and dead letters
+    t.resource(
+        ids::FUNCTION_LOG_GROUP,
+        Resource::new(LogGroup {
+            log_group_name: Some(Expr::str(&log_group_name)),
+            retention_in_days: Some(config.function.log_retention_days),
+            ..Default::default()
+        })
+        .deletion_policy(DeletionPolicy::Delete)
+        .skip_checkov(
+            "CKV_AWS_158",
+            "logs hold service names and capacities only; the CloudWatch Logs default encryption suffices",
+        ),
+    );
+    t.resource(
+        ids::DEAD_LETTER_QUEUE,
+        Resource::new(SqsQueue {
+            queue_name: Some(Expr::str(format!("{stack}-dlq"))),
+            sqs_managed_sse_enabled: Some(true),
+            message_retention_period: Some(DLQ_RETENTION_SECONDS),
+            ..Default::default()
+        })
+        // Explicit: tearing the stack down removes the queue with its failed events.
+        .deletion_policy(DeletionPolicy::Delete)
+        .skip_checkov(
+            "CKV_AWS_27",
+            "encrypted at rest with SQS-managed SSE (SqsManagedSseEnabled); the check only recognises KmsMasterKeyId",
+        ),
+    );
+
+    // ------------------------------------------------------------ function
+    let mut variables = IndexMap::new();
+    variables.insert("WORKTIME_TIMEZONE".to_string(), values.timezone.clone());
+    variables.insert("RUST_LOG".to_string(), Expr::str("info"));
+    t.resource(
+        ids::FUNCTION,
+        Resource::new(LambdaFunction {
+            function_name: Some(Expr::str(&function_name)),
+            description: Some(format!(
+                "{stack} (worktime): scales ECS services to 0/0 outside working hours and back"
+            )),
+            runtime: Some("provided.al2023".into()),
+            handler: Some("bootstrap".into()),
+            architectures: vec![config.function.architecture.as_str().to_string()],
+            memory_size: Some(config.function.memory_mb),
+            timeout: Some(config.function.timeout_seconds),
+            code: LambdaCode {
+                s3_bucket: Some(Expr::reference(ids::CODE_S3_BUCKET)),
+                s3_key: Some(Expr::reference(ids::CODE_S3_KEY)),
+                ..Default::default()
+            },
+            role: Expr::get_att(ids::FUNCTION_ROLE, "Arn"),
+            dead_letter_config: Some(LambdaDeadLetterConfig {
+                target_arn: Expr::get_att(ids::DEAD_LETTER_QUEUE, "Arn"),
+            }),
+            logging_config: Some(LambdaLoggingConfig {
+                log_group: Some(Expr::reference(ids::FUNCTION_LOG_GROUP)),
+                log_format: Some("JSON".into()),
+                ..Default::default()
+            }),
+            environment: Some(LambdaEnvironment { variables }),
+            // One run at a time: scale-in and scale-out never race on a service.
+            reserved_concurrent_executions: Some(1),
+            ..Default::default()
+        })
+        .depends_on(ids::FUNCTION_POLICY)
+        .skip_checkov(
+            "CKV_AWS_117",
+            "the function only calls AWS APIs; a VPC would add NAT or endpoints for no isolation gain",
+        )
+        .skip_checkov(
+            "CKV_AWS_173",
+            "the environment holds only the time zone and log level, no secrets",
+        ),
+    );
+
+    t.resource(
+        ids::ERRORS_ALARM,
+        Resource::new(CloudWatchAlarm {
+            alarm_name: Some(Expr::str(format!("{stack}-scaler-errors"))),
+            alarm_description: Some(format!(
+                "{stack} (worktime): a scaling run failed; see the {log_group_name} log group and the {stack}-dlq queue"
+            )),
+            namespace: "AWS/Lambda".into(),
+            metric_name: "Errors".into(),
+            dimensions: vec![Dimension {
+                name: "FunctionName".into(),
+                value: Expr::reference(ids::FUNCTION),
+            }],
+            statistic: "Sum".into(),
+            period: 300,
+            evaluation_periods: 1,
+            threshold: 1.0,
+            comparison_operator: "GreaterThanOrEqualToThreshold".into(),
+            treat_missing_data: Some("notBreaching".into()),
+            ..Default::default()
+        }),
+    );
+
+    // ------------------------------------------------------------ outputs
+    t.output(
+        ids::OUT_FUNCTION_NAME,
+        Output::new(
+            "Name of the scaling function",
+            Expr::reference(ids::FUNCTION),
+        ),
+    );
+    t.output(
+        ids::OUT_FUNCTION_ARN,
+        Output::new(
+            "ARN of the scaling function",
+            Expr::get_att(ids::FUNCTION, "Arn"),
+        ),
+    );
+    t.output(
+        ids::OUT_LOG_GROUP_NAME,
+        Output::new(
+            "The function's log group",
+            Expr::reference(ids::FUNCTION_LOG_GROUP),
+        ),
+    );
+    t.output(
+        ids::OUT_DEAD_LETTER_QUEUE_URL,
+        Output::new(
+            "Queue receiving failed invocations",
+            Expr::reference(ids::DEAD_LETTER_QUEUE),
+        ),
+    );
+}

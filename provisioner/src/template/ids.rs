@@ -1,0 +1,86 @@
+//! Logical ids (part of the contract: deploy, status and the tests refer to them), AWS's
+//! limits the template must respect, and the check of derived names against them.
+
+use super::error::TemplateError;
+use crate::config::{StackConfig, Trigger};
+
+pub const CODE_S3_BUCKET: &str = "CodeS3Bucket";
+pub const CODE_S3_KEY: &str = "CodeS3Key";
+pub const FUNCTION_ROLE: &str = "FunctionRole";
+pub const FUNCTION_POLICY: &str = "FunctionPolicy";
+pub const FUNCTION_LOG_GROUP: &str = "FunctionLogGroup";
+pub const DEAD_LETTER_QUEUE: &str = "DeadLetterQueue";
+pub const FUNCTION: &str = "Function";
+pub const ERRORS_ALARM: &str = "ErrorsAlarm";
+pub const SCALE_OUT_RULE: &str = "ScaleOutRule";
+pub const SCALE_IN_RULE: &str = "ScaleInRule";
+pub const SCALE_OUT_PERMISSION: &str = "ScaleOutPermission";
+pub const SCALE_IN_PERMISSION: &str = "ScaleInPermission";
+pub const SCHEDULER_ROLE: &str = "SchedulerRole";
+pub const SCALE_OUT_SCHEDULE: &str = "ScaleOutSchedule";
+pub const SCALE_IN_SCHEDULE: &str = "ScaleInSchedule";
+pub const OUT_FUNCTION_NAME: &str = "FunctionName";
+pub const OUT_FUNCTION_ARN: &str = "FunctionArn";
+pub const OUT_LOG_GROUP_NAME: &str = "LogGroupName";
+pub const OUT_DEAD_LETTER_QUEUE_URL: &str = "DeadLetterQueueUrl";
+pub const OUT_SCALE_OUT_TRIGGER: &str = "ScaleOutTrigger";
+pub const OUT_SCALE_IN_TRIGGER: &str = "ScaleInTrigger";
+// Parameters of the stack set template only.
+pub const SCHEDULE_TIMEZONE: &str = "ScheduleTimezone";
+pub const SCALE_OUT_EXPRESSION: &str = "ScaleOutExpression";
+pub const SCALE_IN_EXPRESSION: &str = "ScaleInExpression";
+pub const SCALE_OUT_INPUT: &str = "ScaleOutInput";
+pub const SCALE_IN_INPUT: &str = "ScaleInInput";
+pub const SERVICE_ARN_PATTERNS: &str = "ServiceArnPatterns";
+
+/// EventBridge's limit on a target's constant `Input` (rules and Scheduler alike).
+pub const MAX_INPUT_CHARS: usize = 8192;
+
+/// CloudFormation's limit on one parameter value, in bytes: what a stack set instance's
+/// trigger payload must fit.
+pub const MAX_PARAMETER_BYTES: usize = 4096;
+
+/// Retries of a failed delivery to the function. The payload names its action explicitly,
+/// so a repeated delivery repeats the same intent.
+pub const TARGET_RETRY_ATTEMPTS: u32 = 2;
+/// A delivery older than this is dropped (to the DLQ for Scheduler): scaling an hour late
+/// is still useful, much later is not.
+pub const TARGET_MAX_EVENT_AGE_SECONDS: u32 = 3600;
+/// SQS maximum: 14 days to notice and inspect a failed run.
+pub const DLQ_RETENTION_SECONDS: u32 = 1_209_600;
+
+/// AWS name limits, checked with the target's region so the error names the real length.
+pub(super) fn check_names(
+    config: &StackConfig,
+    trigger: Trigger,
+    region: &str,
+) -> Result<(), TemplateError> {
+    let stack = &config.stack.name;
+    let mut names: Vec<(&'static str, String, usize)> = vec![
+        ("IAM role", format!("{stack}-scaler-{region}"), 64),
+        ("Lambda function", config.function_name(), 64),
+        ("SQS queue", format!("{stack}-dlq"), 80),
+        ("CloudWatch alarm", format!("{stack}-scaler-errors"), 255),
+    ];
+    let trigger_what = match trigger {
+        Trigger::Rules => "EventBridge rule",
+        Trigger::Scheduler => "EventBridge Scheduler schedule",
+    };
+    names.push((trigger_what, format!("{stack}-scale-out"), 64));
+    if trigger == Trigger::Scheduler {
+        names.push(("IAM role", format!("{stack}-scheduler-{region}"), 64));
+    }
+    for (what, name, limit) in names {
+        let length = name.chars().count();
+        if length > limit {
+            return Err(TemplateError::NameTooLong {
+                what,
+                name,
+                length,
+                limit,
+                excess: length - limit,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! The worktime stack as a CloudFormation template.
+//!
+//! One template serves every account: the function code location comes in as the
+//! `CodeS3Bucket` / `CodeS3Key` parameters; everything else derives from the configuration.
+//!
+//! [`build_for_stackset`] is the same stack with the values that differ between targets
+//! (zone, trigger expressions and payloads, service ARNs) as parameters, for one
+//! CloudFormation stack set whose instances each get their own values
+//! ([`stackset_parameters`]). Both go through [`assemble`]: `TargetValues` is either the
+//! literal values or references to those parameters.
+
+mod error;
+mod function;
+pub mod ids;
+mod policy;
+mod stackset;
+#[cfg(test)]
+mod tests;
+mod triggers;
+mod values;
+
+use clap::ValueEnum;
+use worktime_cfn::Template;
+
+use crate::config::{Fleet, StackConfig, Trigger};
+use crate::error::{Error, Result};
+pub use error::TemplateError;
+use ids::check_names;
+pub use ids::{MAX_INPUT_CHARS, MAX_PARAMETER_BYTES};
+pub use stackset::{build_for_stackset, stackset_parameters, stackset_trigger};
+pub use values::{partition, payload};
+use values::{trigger_text, TargetValues};
+
+/// Builds the worktime stack for `config`.
+pub fn build(config: &StackConfig) -> Result<Template, TemplateError> {
+    let trigger = config.schedule.trigger;
+    check_names(config, trigger, &config.stack.region)?;
+    let values = TargetValues::literal(config)?;
+    let description = format!(
+        "worktime: keeps {} ECS service(s) running only during working hours in {}, \
+         scaled by a Lambda function through Application Auto Scaling, triggered by {}.",
+        config.services.len(),
+        config.schedule.timezone.name(),
+        trigger_text(trigger)
+    );
+    Ok(assemble(config, trigger, &values, description))
+}
+
+/// The stack for `config` with the per-target `values` (literal or parameter references).
+fn assemble(
+    config: &StackConfig,
+    trigger: Trigger,
+    values: &TargetValues,
+    description: String,
+) -> Template {
+    let mut t = Template::new().with_description(description);
+    function::add(&mut t, config, values);
+    triggers::add(&mut t, &config.stack.name, trigger, values);
+    t
+}
+
+/// How a template is written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    Yaml,
+    Json,
+}
+
+/// The stack's template for `config`, in `format`.
+pub fn render(config: &StackConfig, format: TemplateFormat) -> Result<String> {
+    serialise(build(config)?, format)
+}
+
+/// The stack-set template (per-account values as parameters), in `format`.
+pub fn render_stackset(fleet: &Fleet, format: TemplateFormat) -> Result<String> {
+    serialise(build_for_stackset(fleet)?, format)
+}
+
+fn serialise(template: Template, format: TemplateFormat) -> Result<String> {
+    let text = match format {
+        TemplateFormat::Yaml => template.to_yaml(),
+        TemplateFormat::Json => template.to_json(),
+    };
+    text.map_err(|e| Error::Other(format!("could not serialise the template: {e}")))
+}

@@ -1,0 +1,119 @@
+//! IAM: the scaling function's least-privilege policy and the role EventBridge Scheduler
+//! assumes.
+
+use worktime_cfn::iam::{PolicyDocument, Principal, Statement};
+use worktime_cfn::resources::{IamRole, InlinePolicy};
+use worktime_cfn::{Expr, Pseudo, Resource};
+use worktime_lambda::tags::CAPACITY_TAG;
+
+use super::ids;
+
+/// The service-linked role Application Auto Scaling uses for ECS services.
+const ECS_AUTOSCALING_SLR: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService";
+
+/// Least privilege for the scaling function, on the configured services' clusters.
+pub(super) fn function_policy(service_arns: Vec<Expr>) -> PolicyDocument {
+    PolicyDocument::new(vec![
+        // No resource-level permissions for Describe*: "*" is the only possible resource.
+        Statement::allow(
+            ["application-autoscaling:DescribeScalableTargets"],
+            [Expr::str("*")],
+        )
+        .sid("DescribeScalableTargets"),
+        // Scalable target ARNs carry a random id, not the ECS resource id, so the account's
+        // and region's targets are as narrow as a static policy can get; the ECS statement
+        // below limits which services registration can actually change.
+        Statement::allow(
+            ["application-autoscaling:RegisterScalableTarget"],
+            [Expr::sub(
+                "arn:${AWS::Partition}:application-autoscaling:${AWS::Region}:${AWS::AccountId}:scalable-target/*",
+            )],
+        )
+        .sid("RegisterScalableTargets"),
+        // The function's own ECS calls, which are also what RegisterScalableTarget needs from
+        // its caller for an ECS service (ecs:DescribeServices, ecs:UpdateService).
+        Statement::allow(
+            [
+                "ecs:DescribeServices",
+                "ecs:ListTagsForResource",
+                "ecs:UpdateService",
+            ],
+            service_arns.clone(),
+        )
+        .sid("ScaleConfiguredServices"),
+        Statement::allow(["ecs:TagResource"], service_arns)
+            .sid("RememberCapacity")
+            .condition(
+                "ForAllValues:StringEquals",
+                "aws:TagKeys",
+                Expr::str(CAPACITY_TAG),
+            ),
+        Statement::allow(
+            ["iam:PassRole"],
+            [Expr::sub(ECS_AUTOSCALING_SLR)],
+        )
+        .sid("PassAutoScalingServiceLinkedRole")
+        .condition(
+            "StringEquals",
+            "iam:PassedToService",
+            Expr::str("application-autoscaling.amazonaws.com"),
+        ),
+        // The first registration in an account creates the ECS service-linked role.
+        Statement::allow(
+            ["iam:CreateServiceLinkedRole"],
+            [Expr::sub(ECS_AUTOSCALING_SLR)],
+        )
+        .sid("CreateAutoScalingServiceLinkedRole")
+        .condition(
+            "StringEquals",
+            "iam:AWSServiceName",
+            Expr::str("ecs.application-autoscaling.amazonaws.com"),
+        ),
+        Statement::allow(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [Expr::get_att(ids::FUNCTION_LOG_GROUP, "Arn")],
+        )
+        .sid("WriteOwnLogs"),
+        Statement::allow(
+            ["sqs:SendMessage"],
+            [Expr::get_att(ids::DEAD_LETTER_QUEUE, "Arn")],
+        )
+        .sid("DeadLetters"),
+    ])
+}
+
+/// The role EventBridge Scheduler assumes to invoke the function and dead-letter failures.
+pub(super) fn scheduler_role(stack: &str) -> Resource {
+    let trust = Statement::trust(
+        Principal::service("scheduler.amazonaws.com"),
+        ["sts:AssumeRole"],
+    )
+    .condition(
+        "StringEquals",
+        "aws:SourceAccount",
+        Expr::pseudo(Pseudo::AccountId),
+    );
+    Resource::new(IamRole {
+        role_name: Some(Expr::sub(format!("{stack}-scheduler-${{AWS::Region}}"))),
+        description: Some(format!(
+            "{stack} (worktime): lets EventBridge Scheduler invoke the scaling function"
+        )),
+        assume_role_policy_document: PolicyDocument::new(vec![trust]),
+        policies: vec![InlinePolicy {
+            policy_name: Expr::str("invoke-scaler"),
+            policy_document: PolicyDocument::new(vec![
+                Statement::allow(
+                    ["lambda:InvokeFunction"],
+                    [Expr::get_att(ids::FUNCTION, "Arn")],
+                )
+                .sid("InvokeScaler"),
+                Statement::allow(
+                    ["sqs:SendMessage"],
+                    [Expr::get_att(ids::DEAD_LETTER_QUEUE, "Arn")],
+                )
+                .sid("DeadLetters"),
+            ]),
+        }],
+        ..Default::default()
+    })
+}

@@ -1,0 +1,133 @@
+//! The stack as one template for a CloudFormation stack set, and each instance's parameter
+//! values.
+
+use worktime_cfn::{Parameter, Template};
+
+use super::assemble;
+use super::error::TemplateError;
+use super::ids::{self, check_names, MAX_PARAMETER_BYTES};
+use super::values::{clusters, partition, trigger_text, trigger_texts, TargetValues, TRIGGERS};
+use crate::config::{Fleet, StackConfig, Trigger};
+
+/// The worktime stack as one template for a CloudFormation stack set: the zone, the trigger
+/// expressions and payloads and the service ARNs come in as parameters, which
+/// [`stackset_parameters`] computes for each stack instance. Every target must share one
+/// trigger kind ([`stackset_trigger`]).
+pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
+    let trigger = stackset_trigger(fleet)?;
+    for region in fleet.stackset_regions() {
+        check_names(&fleet.home, trigger, &region)?;
+    }
+    let description = format!(
+        "worktime (stack set): keeps ECS services running only during working hours, scaled \
+         by a Lambda function through Application Auto Scaling, triggered by {}; each stack \
+         instance gets its account's zone, schedule and services as parameters.",
+        trigger_text(trigger)
+    );
+    let mut t = assemble(
+        &fleet.home,
+        trigger,
+        &TargetValues::parameters(),
+        description,
+    );
+    t.parameter(
+        ids::SCHEDULE_TIMEZONE,
+        Parameter {
+            min_length: Some(1),
+            ..Parameter::string(
+                "IANA time zone of this account's working hours (the function's default zone; the schedules' zone).",
+            )
+        },
+    );
+    for spec in &TRIGGERS {
+        let zone_note = match trigger {
+            Trigger::Rules => "an EventBridge rule cron in UTC",
+            Trigger::Scheduler => "an EventBridge Scheduler cron in ScheduleTimezone",
+        };
+        t.parameter(
+            spec.expression_parameter,
+            Parameter {
+                allowed_pattern: Some("^cron\\(.+\\)$".into()),
+                constraint_description: Some("an AWS cron expression: cron(...)".into()),
+                ..Parameter::string(format!("{}: {zone_note}.", spec.verb))
+            },
+        );
+    }
+    for spec in &TRIGGERS {
+        t.parameter(
+            spec.input_parameter,
+            Parameter {
+                min_length: Some(2),
+                max_length: Some(MAX_PARAMETER_BYTES as u32),
+                ..Parameter::string(format!(
+                    "The {} payload (JSON) the trigger sends to the function.",
+                    spec.action
+                ))
+            },
+        );
+    }
+    t.parameter(
+        ids::SERVICE_ARN_PATTERNS,
+        Parameter {
+            type_name: "CommaDelimitedList".into(),
+            ..Parameter::string(
+                "ECS service ARN patterns the function may scale: arn:<partition>:ecs:<region>:<account>:service/<cluster>/*",
+            )
+        },
+    );
+    Ok(t)
+}
+
+/// The trigger kind every instance of a stack set shares (one template serves them all):
+/// the accounts' own, which must agree, or the top-level one when there are no accounts.
+pub fn stackset_trigger(fleet: &Fleet) -> Result<Trigger, TemplateError> {
+    let mut accounts = fleet.accounts.iter();
+    let Some(first) = accounts.next() else {
+        return Ok(fleet.home.schedule.trigger);
+    };
+    match accounts.find(|a| a.schedule.trigger != first.schedule.trigger) {
+        None => Ok(first.schedule.trigger),
+        Some(other) => Err(TemplateError::MixedTriggers {
+            first_account: first.id.clone(),
+            first: first.schedule.trigger.as_str(),
+            account: other.id.clone(),
+            other: other.schedule.trigger.as_str(),
+        }),
+    }
+}
+
+/// The parameter values of one stack instance, all but the code location: the values
+/// [`build`] writes into `target`'s own template. `account` is the instance's account id,
+/// or `*` where instances go to accounts not known in advance (organizational units).
+pub fn stackset_parameters(
+    target: &StackConfig,
+    account: &str,
+) -> Result<Vec<(&'static str, String)>, TemplateError> {
+    let [out, into] = trigger_texts(target)?;
+    let region = &target.stack.region;
+    let partition = partition(region);
+    let service_arns: Vec<String> = clusters(target)
+        .into_iter()
+        .map(|cluster| format!("arn:{partition}:ecs:{region}:{account}:service/{cluster}/*"))
+        .collect();
+    let values = vec![
+        (
+            ids::SCHEDULE_TIMEZONE,
+            target.schedule.timezone.name().to_string(),
+        ),
+        (ids::SCALE_OUT_EXPRESSION, out.expression),
+        (ids::SCALE_IN_EXPRESSION, into.expression),
+        (ids::SCALE_OUT_INPUT, out.input),
+        (ids::SCALE_IN_INPUT, into.input),
+        (ids::SERVICE_ARN_PATTERNS, service_arns.join(",")),
+    ];
+    if let Some((parameter, value)) = values.iter().find(|(_, v)| v.len() > MAX_PARAMETER_BYTES) {
+        return Err(TemplateError::ParameterTooLarge {
+            parameter,
+            target: format!("{account}/{region}"),
+            size: value.len(),
+            limit: MAX_PARAMETER_BYTES,
+        });
+    }
+    Ok(values)
+}

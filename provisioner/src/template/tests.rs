@@ -1,0 +1,776 @@
+//! Tests of the stack template and the stack-set template.
+
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use worktime_cfn::Expr;
+use worktime_lambda::{Action, Capacity};
+
+use super::*;
+use crate::config::{Fleet, FunctionSettings, Schedule, ServiceSpec, StackSettings};
+use crate::cron::AwsCron;
+
+/// A stack alone, as a fleet of one (the stack-set builder takes a fleet).
+fn alone(home: StackConfig) -> Fleet {
+    Fleet {
+        home,
+        accounts: Vec::new(),
+        stacksets: None,
+    }
+}
+
+fn config(
+    stack: &str,
+    region: &str,
+    tz: Tz,
+    trigger: Trigger,
+    services: Vec<ServiceSpec>,
+) -> StackConfig {
+    StackConfig {
+        path: PathBuf::from(format!("{stack}.toml")),
+        stack: StackSettings {
+            name: stack.into(),
+            region: region.into(),
+        },
+        schedule: Schedule {
+            timezone: tz,
+            scale_out: AwsCron::parse("cron(0 9 ? * MON-FRI *)").unwrap(),
+            scale_in: AwsCron::parse("cron(0 19 ? * MON-FRI *)").unwrap(),
+            trigger,
+            skip_dates: Vec::new(),
+            checked_at: Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap(),
+        },
+        services,
+        function: FunctionSettings::default(),
+    }
+}
+
+fn svc(cluster: &str, service: &str, capacity: Option<(i32, i32)>) -> ServiceSpec {
+    ServiceSpec {
+        cluster: cluster.into(),
+        service: service.into(),
+        capacity: capacity.map(|(min, max)| Capacity::new(min, max).unwrap()),
+    }
+}
+
+fn seoul() -> StackConfig {
+    let mut c = config(
+        "dev-seoul",
+        "ap-northeast-2",
+        chrono_tz::Asia::Seoul,
+        Trigger::Rules,
+        vec![
+            svc("dev", "api", Some((1, 4))),
+            svc("dev", "worker", Some((2, 2))),
+            svc("batch", "reports", Some((1, 1))),
+        ],
+    );
+    c.schedule.skip_dates = vec![NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()];
+    c
+}
+
+fn berlin() -> StackConfig {
+    config(
+        "staging",
+        "eu-central-1",
+        chrono_tz::Europe::Berlin,
+        Trigger::Scheduler,
+        vec![svc("staging", "web", Some((2, 6)))],
+    )
+}
+
+fn kolkata() -> StackConfig {
+    config(
+        "qa-india",
+        "ap-south-1",
+        chrono_tz::Asia::Kolkata,
+        Trigger::Rules,
+        vec![svc("qa", "api", Some((1, 2)))],
+    )
+}
+
+fn restore() -> StackConfig {
+    let mut c = config(
+        "restore",
+        "us-east-1",
+        chrono_tz::America::New_York,
+        Trigger::Scheduler,
+        vec![svc("shared", "api", None), svc("shared", "jobs", None)],
+    );
+    c.function.architecture = crate::config::Architecture::X86_64;
+    c.function.memory_mb = 256;
+    c.function.log_retention_days = 14;
+    c
+}
+
+fn json(config: &StackConfig) -> serde_json::Value {
+    serde_json::from_str(&build(config).unwrap().to_json().unwrap()).unwrap()
+}
+
+/// Every `examples/*.toml`, loaded as the CLI loads it.
+fn examples() -> Vec<(String, StackConfig)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no examples in {}", dir.display());
+    paths
+        .into_iter()
+        .map(|p| {
+            let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let fleet = crate::config::load(&p, Utc::now()).unwrap_or_else(|e| panic!("{e}"));
+            (stem, fleet.home)
+        })
+        .collect()
+}
+
+#[test]
+fn example_snapshots() {
+    for (stem, config) in examples() {
+        let template = build(&config).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        insta::assert_snapshot!(format!("example_{stem}"), template.to_yaml().unwrap());
+        // YAML and JSON describe the same document.
+        let from_yaml: serde_json::Value =
+            serde_yaml::from_str(&template.to_yaml().unwrap()).unwrap();
+        let from_json: serde_json::Value =
+            serde_json::from_str(&template.to_json().unwrap()).unwrap();
+        assert_eq!(from_yaml, from_json, "{stem}");
+    }
+}
+
+#[test]
+fn examples_cover_both_triggers_restore_mode_and_a_half_hour_zone() {
+    let all = examples();
+    assert!(all
+        .iter()
+        .any(|(_, c)| c.schedule.trigger == Trigger::Rules));
+    assert!(all
+        .iter()
+        .any(|(_, c)| c.schedule.trigger == Trigger::Scheduler));
+    assert!(all
+        .iter()
+        .any(|(_, c)| c.services.iter().any(|s| s.capacity.is_none())));
+    assert!(all
+        .iter()
+        .any(|(_, c)| c.schedule.timezone == chrono_tz::Asia::Kolkata));
+}
+
+#[test]
+fn half_hour_zone_kolkata() {
+    let v = json(&kolkata());
+    // 09:00 IST is 03:30 UTC; 19:00 IST is 13:30 UTC.
+    assert_eq!(
+        v["Resources"]["ScaleOutRule"]["Properties"]["ScheduleExpression"],
+        "cron(30 3 ? * MON-FRI *)"
+    );
+    assert_eq!(
+        v["Resources"]["ScaleInRule"]["Properties"]["ScheduleExpression"],
+        "cron(30 13 ? * MON-FRI *)"
+    );
+}
+
+#[test]
+fn restore_mode_payload_has_no_capacity() {
+    let v = json(&restore());
+    let input: serde_json::Value = serde_json::from_str(
+        v["Resources"]["ScaleOutSchedule"]["Properties"]["Target"]["Input"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        input["services"],
+        serde_json::json!([
+            {"resource_id": "service/shared/api"},
+            {"resource_id": "service/shared/jobs"}
+        ])
+    );
+}
+
+#[test]
+fn rules_use_utc_crons_and_permissions() {
+    let v = json(&seoul());
+    let r = &v["Resources"];
+    assert_eq!(
+        r["ScaleOutRule"]["Properties"]["ScheduleExpression"],
+        "cron(0 0 ? * MON-FRI *)"
+    );
+    assert_eq!(
+        r["ScaleInRule"]["Properties"]["ScheduleExpression"],
+        "cron(0 10 ? * MON-FRI *)"
+    );
+    assert_eq!(
+        r["ScaleOutRule"]["Properties"]["Name"],
+        "dev-seoul-scale-out"
+    );
+    let target = &r["ScaleInRule"]["Properties"]["Targets"][0];
+    assert_eq!(target["Id"], "scaler");
+    assert_eq!(
+        target["Arn"],
+        serde_json::json!({"Fn::GetAtt": ["Function", "Arn"]})
+    );
+    let input: serde_json::Value = serde_json::from_str(target["Input"].as_str().unwrap()).unwrap();
+    assert_eq!(input["action"], "scale-in");
+    assert_eq!(input["timezone"], "Asia/Seoul");
+    assert_eq!(input["skip_dates"], serde_json::json!(["2026-01-01"]));
+    assert_eq!(
+        r["ScaleOutPermission"]["Properties"]["SourceArn"],
+        serde_json::json!({"Fn::GetAtt": ["ScaleOutRule", "Arn"]})
+    );
+    assert!(r.get("SchedulerRole").is_none());
+    assert!(r.get("ScaleOutSchedule").is_none());
+    assert_eq!(
+        v["Outputs"]["ScaleInTrigger"]["Value"],
+        serde_json::json!({"Ref": "ScaleInRule"})
+    );
+}
+
+#[test]
+fn scheduler_keeps_local_cron_and_zone() {
+    let v = json(&berlin());
+    let p = &v["Resources"]["ScaleOutSchedule"]["Properties"];
+    assert_eq!(p["ScheduleExpression"], "cron(0 9 ? * MON-FRI *)");
+    assert_eq!(p["ScheduleExpressionTimezone"], "Europe/Berlin");
+    assert_eq!(p["FlexibleTimeWindow"]["Mode"], "OFF");
+    assert_eq!(
+        p["Target"]["DeadLetterConfig"]["Arn"],
+        serde_json::json!({"Fn::GetAtt": ["DeadLetterQueue", "Arn"]})
+    );
+    let trust =
+        &v["Resources"]["SchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    assert_eq!(trust["Principal"]["Service"], "scheduler.amazonaws.com");
+    assert_eq!(
+        trust["Condition"]["StringEquals"]["aws:SourceAccount"],
+        serde_json::json!({"Ref": "AWS::AccountId"})
+    );
+    assert!(v["Resources"].get("ScaleOutPermission").is_none());
+    assert!(v["Resources"].get("ScaleOutRule").is_none());
+}
+
+#[test]
+fn dst_zone_with_rules_is_refused() {
+    let mut c = berlin();
+    c.schedule.trigger = Trigger::Rules;
+    let err = build(&c).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TemplateError::Cron {
+                action: Action::ScaleOut,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("scheduler"), "{err}");
+}
+
+#[test]
+fn nothing_refers_to_alarm_or_schedules_by_get_att() {
+    for c in [seoul(), berlin(), kolkata(), restore()] {
+        let text = build(&c).unwrap().to_json().unwrap();
+        for id in ["ErrorsAlarm", "ScaleOutSchedule", "ScaleInSchedule"] {
+            assert!(
+                !text.contains(&format!("\"{id}\",")),
+                "{id} is the target of a GetAtt in {}",
+                c.stack.name
+            );
+        }
+    }
+}
+
+#[test]
+fn function_settings() {
+    let v = json(&restore());
+    let f = &v["Resources"]["Function"];
+    assert_eq!(f["DependsOn"], serde_json::json!(["FunctionPolicy"]));
+    let p = &f["Properties"];
+    assert_eq!(p["FunctionName"], "restore-scaler");
+    assert_eq!(p["Runtime"], "provided.al2023");
+    assert_eq!(p["Handler"], "bootstrap");
+    assert_eq!(p["Architectures"], serde_json::json!(["x86_64"]));
+    assert_eq!(p["MemorySize"], 256);
+    assert_eq!(p["ReservedConcurrentExecutions"], 1);
+    assert_eq!(
+        p["Code"]["S3Bucket"],
+        serde_json::json!({"Ref": "CodeS3Bucket"})
+    );
+    assert_eq!(
+        p["Environment"]["Variables"]["WORKTIME_TIMEZONE"],
+        "America/New_York"
+    );
+    assert_eq!(
+        p["LoggingConfig"]["LogGroup"],
+        serde_json::json!({"Ref": "FunctionLogGroup"})
+    );
+    let lg = &v["Resources"]["FunctionLogGroup"];
+    assert_eq!(
+        lg["Properties"]["LogGroupName"],
+        "/aws/lambda/restore-scaler"
+    );
+    assert_eq!(lg["Properties"]["RetentionInDays"], 14);
+    assert_eq!(lg["DeletionPolicy"], "Delete");
+    assert_eq!(
+        v["Resources"]["FunctionRole"]["Properties"]["RoleName"],
+        serde_json::json!({"Fn::Sub": "restore-scaler-${AWS::Region}"})
+    );
+    assert!(v["Resources"]["FunctionRole"]["Properties"]
+        .get("ManagedPolicyArns")
+        .is_none());
+    assert_eq!(v["Resources"]["FunctionPolicy"]["Type"], "AWS::IAM::Policy");
+}
+
+#[test]
+fn policy_is_scoped() {
+    let t = build(&seoul()).unwrap();
+    let worktime_cfn::ResourceProperties::IamPolicy(policy) =
+        &t.resources["FunctionPolicy"].properties
+    else {
+        panic!("FunctionPolicy is not an AWS::IAM::Policy");
+    };
+    let doc = &policy.policy_document;
+    assert!(
+        doc.actions().all(|a| !a.contains('*')),
+        "no wildcard actions"
+    );
+    assert!(doc.actions().all(|a| !a.starts_with("ecs:*")));
+
+    let pass = doc.statement("PassAutoScalingServiceLinkedRole").unwrap();
+    assert_eq!(pass.action.iter().collect::<Vec<_>>(), ["iam:PassRole"]);
+    let cond = serde_json::to_value(&pass.condition).unwrap();
+    assert_eq!(
+        cond,
+        serde_json::json!({"StringEquals": {"iam:PassedToService": "application-autoscaling.amazonaws.com"}})
+    );
+    assert!(pass.resources().all(|r| matches!(r, Expr::Sub(s, _) if s.ends_with("AWSServiceRoleForApplicationAutoScaling_ECSService"))));
+
+    let logs = doc.statement("WriteOwnLogs").unwrap();
+    assert_eq!(
+        logs.resources().collect::<Vec<_>>(),
+        [&Expr::get_att("FunctionLogGroup", "Arn")]
+    );
+
+    let ecs = doc.statement("ScaleConfiguredServices").unwrap();
+    let arns: Vec<_> = ecs.resources().cloned().collect();
+    assert_eq!(
+        arns,
+        [
+            Expr::sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/batch/*"),
+            Expr::sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/dev/*"),
+        ]
+    );
+    let tag = doc.statement("RememberCapacity").unwrap();
+    assert_eq!(tag.resources().cloned().collect::<Vec<_>>(), arns);
+
+    // Only Describe (which has no resource-level permissions) may use "*".
+    for s in &doc.statement {
+        if s.resources().any(|r| r.as_literal() == Some("*")) {
+            assert_eq!(
+                s.action.iter().collect::<Vec<_>>(),
+                ["application-autoscaling:DescribeScalableTargets"]
+            );
+        }
+    }
+    assert_eq!(
+        doc.statement("DeadLetters")
+            .unwrap()
+            .resources()
+            .collect::<Vec<_>>(),
+        [&Expr::get_att("DeadLetterQueue", "Arn")]
+    );
+}
+
+#[test]
+fn payload_too_large() {
+    let services = (0..300)
+        .map(|i| {
+            svc(
+                "a-rather-long-cluster-name-for-production",
+                &format!("service-with-a-long-descriptive-name-{i:03}"),
+                Some((1, 2)),
+            )
+        })
+        .collect();
+    let c = config(
+        "big",
+        "us-east-1",
+        chrono_tz::UTC,
+        Trigger::Scheduler,
+        services,
+    );
+    let err = build(&c).unwrap_err();
+    let TemplateError::PayloadTooLarge {
+        action,
+        size,
+        limit,
+    } = &err
+    else {
+        panic!("expected PayloadTooLarge, got {err}");
+    };
+    assert_eq!(*action, Action::ScaleOut);
+    assert_eq!(*limit, 8192);
+    assert!(*size > 8192);
+    let message = err.to_string();
+    assert!(message.contains(&format!("{size} characters")), "{message}");
+    assert!(message.contains("8192"), "{message}");
+    assert!(message.contains("fewer services"), "{message}");
+}
+
+#[test]
+fn payload_at_the_limit_is_accepted() {
+    // Grow the service list until the payload is just under the limit.
+    let mut c = config(
+        "edge",
+        "us-east-1",
+        chrono_tz::UTC,
+        Trigger::Rules,
+        Vec::new(),
+    );
+    let mut i = 0;
+    loop {
+        c.services.push(svc("c", &format!("s{i}"), Some((1, 1))));
+        if payload(&c, Action::ScaleOut).is_err() {
+            c.services.pop();
+            break;
+        }
+        i += 1;
+    }
+    let size = payload(&c, Action::ScaleOut).unwrap().len();
+    assert!(
+        size <= MAX_INPUT_CHARS && size > MAX_INPUT_CHARS - 64,
+        "{size}"
+    );
+    build(&c).unwrap();
+}
+
+#[test]
+fn long_stack_names_are_refused() {
+    let mut c = seoul();
+    c.stack.name = "a".repeat(50);
+    let err = build(&c).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TemplateError::NameTooLong {
+                what: "IAM role",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// Writes the test templates to `target/templates/` for cfn-lint and checkov
+/// (`cargo test -p worktime --lib template -- --ignored`).
+#[test]
+#[ignore]
+fn write_templates() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/templates");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut all = vec![
+        ("test-seoul".to_string(), seoul()),
+        ("test-berlin".to_string(), berlin()),
+        ("test-kolkata".to_string(), kolkata()),
+        ("test-restore".to_string(), restore()),
+    ];
+    all.extend(examples());
+    // The stack set variants (parameterised), linted like the rest.
+    let stacksets = [
+        ("stackset-seoul", alone(seoul())),
+        ("stackset-berlin", alone(berlin())),
+        ("stackset-accounts", with_accounts()),
+    ];
+    let built = all
+        .iter()
+        .map(|(name, c)| (name.clone(), build(c).unwrap()))
+        .chain(
+            stacksets
+                .iter()
+                .map(|(name, c)| (name.to_string(), build_for_stackset(c).unwrap())),
+        );
+    for (name, t) in built {
+        std::fs::write(dir.join(format!("{name}.yaml")), t.to_yaml().unwrap()).unwrap();
+        std::fs::write(dir.join(format!("{name}.json")), t.to_json().unwrap()).unwrap();
+    }
+}
+
+// ---------------------------------------------------------------- stack set template
+
+fn account(id: &str, regions: &[&str], base: &StackConfig) -> crate::config::Account {
+    crate::config::Account {
+        id: id.into(),
+        access: crate::config::AccountAccess::Profile("p".into()),
+        regions: regions.iter().map(|r| r.to_string()).collect(),
+        schedule: base.schedule.clone(),
+        services: base.services.clone(),
+    }
+}
+
+/// seoul() with two accounts: one in Kolkata with its own services, one in two regions.
+fn with_accounts() -> Fleet {
+    let mut c = alone(seoul());
+    let mut first = account("111111111111", &["ap-south-1"], &c.home);
+    first.schedule.timezone = chrono_tz::Asia::Kolkata;
+    first.services = vec![svc("team", "web", None)];
+    let second = account("222222222222", &["ap-northeast-2", "us-east-1"], &c.home);
+    c.accounts = vec![first, second];
+    c
+}
+
+fn stackset_json(config: &Fleet) -> serde_json::Value {
+    serde_json::from_str(&build_for_stackset(config).unwrap().to_json().unwrap()).unwrap()
+}
+
+#[test]
+fn stackset_snapshot() {
+    let t = build_for_stackset(&with_accounts()).unwrap();
+    insta::assert_snapshot!("stackset_accounts-rules", t.to_yaml().unwrap());
+}
+
+#[test]
+fn stackset_template_takes_the_per_target_values_as_parameters() {
+    let v = stackset_json(&with_accounts());
+    let parameters: Vec<&str> = v["Parameters"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        parameters,
+        [
+            "CodeS3Bucket",
+            "CodeS3Key",
+            "ScheduleTimezone",
+            "ScaleOutExpression",
+            "ScaleInExpression",
+            "ScaleOutInput",
+            "ScaleInInput",
+            "ServiceArnPatterns"
+        ]
+    );
+    assert_eq!(
+        v["Parameters"]["ServiceArnPatterns"]["Type"],
+        "CommaDelimitedList"
+    );
+    assert_eq!(v["Parameters"]["ScaleOutInput"]["MaxLength"], 4096);
+    let r = &v["Resources"];
+    let reference = |id: &str| serde_json::json!({ "Ref": id });
+    assert_eq!(
+        r["ScaleOutRule"]["Properties"]["ScheduleExpression"],
+        reference("ScaleOutExpression")
+    );
+    assert_eq!(
+        r["ScaleInRule"]["Properties"]["Targets"][0]["Input"],
+        reference("ScaleInInput")
+    );
+    assert_eq!(
+        r["Function"]["Properties"]["Environment"]["Variables"]["WORKTIME_TIMEZONE"],
+        reference("ScheduleTimezone")
+    );
+    // The list parameter is the statement's Resource itself, not an element of a list.
+    for sid in ["ScaleConfiguredServices", "RememberCapacity"] {
+        let statement = r["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap();
+        assert_eq!(
+            statement["Resource"],
+            reference("ServiceArnPatterns"),
+            "{sid}"
+        );
+    }
+    // No target's own values in the template.
+    let text = build_for_stackset(&with_accounts())
+        .unwrap()
+        .to_json()
+        .unwrap();
+    for literal in [
+        "Asia/Seoul",
+        "Asia/Kolkata",
+        "cron(0",
+        "cron(30",
+        "service/dev",
+        "service/team",
+    ] {
+        assert!(
+            !text.contains(literal),
+            "{literal} in the stack set template"
+        );
+    }
+    // The rest is the same stack.
+    let direct = json(&seoul());
+    let ids = |v: &serde_json::Value| {
+        v["Resources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&v), ids(&direct));
+    assert_eq!(v["Outputs"], direct["Outputs"]);
+    assert_eq!(r["DeadLetterQueue"], direct["Resources"]["DeadLetterQueue"]);
+}
+
+#[test]
+fn stackset_scheduler_variant_takes_the_zone_as_a_parameter() {
+    let v = stackset_json(&alone(berlin()));
+    let p = &v["Resources"]["ScaleInSchedule"]["Properties"];
+    assert_eq!(
+        p["ScheduleExpression"],
+        serde_json::json!({"Ref": "ScaleInExpression"})
+    );
+    assert_eq!(
+        p["ScheduleExpressionTimezone"],
+        serde_json::json!({"Ref": "ScheduleTimezone"})
+    );
+    assert_eq!(
+        p["Target"]["Input"],
+        serde_json::json!({"Ref": "ScaleInInput"})
+    );
+    assert!(v["Resources"].get("SchedulerRole").is_some());
+    assert!(v["Parameters"]["ScaleOutExpression"]["Description"]
+        .as_str()
+        .unwrap()
+        .contains("ScheduleTimezone"));
+}
+
+#[test]
+fn stackset_parameters_are_the_values_build_writes() {
+    for c in [seoul(), berlin(), kolkata(), restore()] {
+        let direct = json(&c);
+        let values = stackset_parameters(&c, "123456789012").unwrap();
+        let value = |key: &str| values.iter().find(|(k, _)| *k == key).unwrap().1.clone();
+        let (out, into) = match c.schedule.trigger {
+            Trigger::Rules => ("ScaleOutRule", "ScaleInRule"),
+            Trigger::Scheduler => ("ScaleOutSchedule", "ScaleInSchedule"),
+        };
+        let r = &direct["Resources"];
+        assert_eq!(
+            r[out]["Properties"]["ScheduleExpression"],
+            value("ScaleOutExpression")
+        );
+        assert_eq!(
+            r[into]["Properties"]["ScheduleExpression"],
+            value("ScaleInExpression")
+        );
+        let input = |id: &str| match c.schedule.trigger {
+            Trigger::Rules => r[id]["Properties"]["Targets"][0]["Input"].clone(),
+            Trigger::Scheduler => r[id]["Properties"]["Target"]["Input"].clone(),
+        };
+        assert_eq!(input(out), value("ScaleOutInput"));
+        assert_eq!(input(into), value("ScaleInInput"));
+        assert_eq!(
+            r["Function"]["Properties"]["Environment"]["Variables"]["WORKTIME_TIMEZONE"],
+            value("ScheduleTimezone")
+        );
+    }
+    let values = stackset_parameters(&seoul(), "123456789012").unwrap();
+    assert_eq!(
+        values.last().unwrap(),
+        &(
+            "ServiceArnPatterns",
+            "arn:aws:ecs:ap-northeast-2:123456789012:service/batch/*,arn:aws:ecs:ap-northeast-2:123456789012:service/dev/*".to_string()
+        )
+    );
+    let mut china = seoul();
+    china.stack.region = "cn-north-1".into();
+    let values = stackset_parameters(&china, "*").unwrap();
+    assert!(values
+        .last()
+        .unwrap()
+        .1
+        .starts_with("arn:aws-cn:ecs:cn-north-1:*:service/"));
+}
+
+#[test]
+fn stackset_parameter_over_4096_bytes_is_refused_with_the_fix() {
+    // A payload between CloudFormation's 4,096-byte parameter limit and EventBridge's 8,192.
+    let services = (0..80)
+        .map(|i| {
+            svc(
+                "cluster",
+                &format!("service-with-a-long-name-{i:03}"),
+                Some((1, 2)),
+            )
+        })
+        .collect();
+    let c = config("big", "us-east-1", chrono_tz::UTC, Trigger::Rules, services);
+    let size = payload(&c, Action::ScaleOut).unwrap().len();
+    assert!(
+        size > MAX_PARAMETER_BYTES && size <= MAX_INPUT_CHARS,
+        "{size}"
+    );
+    build(&c).unwrap();
+    build_for_stackset(&alone(c.clone())).unwrap();
+    let err = stackset_parameters(&c, "111111111111").unwrap_err();
+    let TemplateError::ParameterTooLarge {
+        parameter,
+        target,
+        size: reported,
+        limit,
+    } = &err
+    else {
+        panic!("expected ParameterTooLarge, got {err}");
+    };
+    assert_eq!(*parameter, "ScaleOutInput");
+    assert_eq!(target, "111111111111/us-east-1");
+    assert_eq!(*reported, size);
+    assert_eq!(*limit, 4096);
+    let message = err.to_string();
+    assert!(message.contains("fewer services"), "{message}");
+    assert!(message.contains("without --engine stacksets"), "{message}");
+}
+
+#[test]
+fn stackset_needs_one_trigger_kind() {
+    let mut c = with_accounts();
+    assert_eq!(stackset_trigger(&c).unwrap(), Trigger::Rules);
+    c.accounts[1].schedule.trigger = Trigger::Scheduler;
+    let err = build_for_stackset(&c).unwrap_err();
+    assert!(matches!(err, TemplateError::MixedTriggers { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("111111111111") && message.contains("222222222222"),
+        "{message}"
+    );
+    assert!(message.contains("same trigger kind"), "{message}");
+    // Without accounts, the top-level trigger.
+    assert_eq!(
+        stackset_trigger(&alone(berlin())).unwrap(),
+        Trigger::Scheduler
+    );
+}
+
+#[test]
+fn stackset_names_are_checked_in_every_region() {
+    let mut c = with_accounts();
+    // 26 characters: "<name>-scaler-ap-northeast-2" is 64 + 1 in the longest region only.
+    c.home.stack.name = "a".repeat(MAX_STACK_NAME_FOR_TEST);
+    c.accounts[0].regions = vec!["us-east-1".into()];
+    c.accounts[1].regions = vec!["ap-northeast-2".into()];
+    c.home.stack.region = "us-east-1".into();
+    let err = build_for_stackset(&c).unwrap_err();
+    assert!(
+        matches!(err, TemplateError::NameTooLong { ref name, .. } if name.ends_with("ap-northeast-2")),
+        "{err}"
+    );
+}
+
+const MAX_STACK_NAME_FOR_TEST: usize = 64 - "-scaler-ap-northeast-2".len() + 1;
+
+#[test]
+fn partitions() {
+    assert_eq!(partition("us-east-1"), "aws");
+    assert_eq!(partition("cn-northwest-1"), "aws-cn");
+    assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+    assert_eq!(partition("us-iso-east-1"), "aws-iso");
+    assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
+}

@@ -1,0 +1,99 @@
+//! The two triggers: EventBridge rules with their invoke permissions, or EventBridge
+//! Scheduler schedules with the role they assume.
+
+use worktime_cfn::resources::{
+    EventsRule, EventsTarget, FlexibleTimeWindow, LambdaPermission, RetryPolicy, SchedulerSchedule,
+    SchedulerTarget, TargetDeadLetterConfig,
+};
+use worktime_cfn::{Expr, Output, Resource, Template};
+
+use super::ids::{self, TARGET_MAX_EVENT_AGE_SECONDS, TARGET_RETRY_ATTEMPTS};
+use super::policy::scheduler_role;
+use super::values::{TargetValues, TRIGGERS};
+use crate::config::Trigger;
+
+/// Adds both triggers of `stack` to `t`.
+pub(super) fn add(t: &mut Template, stack: &str, trigger: Trigger, values: &TargetValues) {
+    let retry_policy = RetryPolicy {
+        maximum_retry_attempts: TARGET_RETRY_ATTEMPTS,
+        maximum_event_age_in_seconds: TARGET_MAX_EVENT_AGE_SECONDS,
+    };
+    if trigger == Trigger::Scheduler {
+        t.resource(ids::SCHEDULER_ROLE, scheduler_role(stack));
+    }
+    for (spec, (expression, input, when)) in TRIGGERS.iter().zip(&values.triggers) {
+        let name = Expr::str(format!("{stack}-{}", spec.suffix));
+        let description = Some(format!("{stack} (worktime): {} {when}", spec.verb));
+        match trigger {
+            Trigger::Rules => {
+                t.resource(
+                    spec.rule_id,
+                    Resource::new(EventsRule {
+                        name: Some(name),
+                        description,
+                        schedule_expression: Some(expression.clone()),
+                        state: Some("ENABLED".into()),
+                        targets: vec![EventsTarget {
+                            id: "scaler".into(),
+                            arn: Expr::get_att(ids::FUNCTION, "Arn"),
+                            input: Some(input.clone()),
+                            role_arn: None,
+                            retry_policy: Some(retry_policy),
+                            dead_letter_config: None,
+                        }],
+                    }),
+                );
+                t.resource(
+                    spec.permission_id,
+                    Resource::new(LambdaPermission {
+                        action: "lambda:InvokeFunction".into(),
+                        function_name: Expr::reference(ids::FUNCTION),
+                        principal: "events.amazonaws.com".into(),
+                        source_arn: Some(Expr::get_att(spec.rule_id, "Arn")),
+                        source_account: None,
+                    }),
+                );
+                t.output(
+                    spec.output_id,
+                    Output::new(
+                        format!("EventBridge rule that triggers {}", spec.action),
+                        Expr::reference(spec.rule_id),
+                    ),
+                );
+            }
+            Trigger::Scheduler => {
+                t.resource(
+                    spec.schedule_id,
+                    Resource::new(SchedulerSchedule {
+                        name: Some(name),
+                        description,
+                        group_name: None,
+                        schedule_expression: expression.clone(),
+                        schedule_expression_timezone: Some(values.timezone.clone()),
+                        flexible_time_window: FlexibleTimeWindow::off(),
+                        state: Some("ENABLED".into()),
+                        target: SchedulerTarget {
+                            arn: Expr::get_att(ids::FUNCTION, "Arn"),
+                            role_arn: Expr::get_att(ids::SCHEDULER_ROLE, "Arn"),
+                            input: Some(input.clone()),
+                            retry_policy: Some(retry_policy),
+                            dead_letter_config: Some(TargetDeadLetterConfig {
+                                arn: Expr::get_att(ids::DEAD_LETTER_QUEUE, "Arn"),
+                            }),
+                        },
+                    }),
+                );
+                t.output(
+                    spec.output_id,
+                    Output::new(
+                        format!(
+                            "EventBridge Scheduler schedule that triggers {}",
+                            spec.action
+                        ),
+                        Expr::reference(spec.schedule_id),
+                    ),
+                );
+            }
+        }
+    }
+}

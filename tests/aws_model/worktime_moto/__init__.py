@@ -1,0 +1,53 @@
+"""worktime's extension of moto server 5.2.5: AWS behaviours moto leaves out, modelled after
+AWS's documentation so that the end-to-end tests see what AWS would do.
+
+Start it exactly like ``moto_server`` (same flags)::
+
+    .venv/bin/python tests/aws_model/worktime_moto_server.py -H 127.0.0.1 -p 5000
+    PYTHONPATH=tests/aws_model .venv/bin/python -m worktime_moto -H 127.0.0.1 -p 5000
+
+``install()`` patches moto's backends and responses at import time, before
+``moto.server.main`` builds its application. Each modelled behaviour lives in its own module,
+whose docstring quotes the AWS documentation it follows and states exactly what is (and is
+not) modelled:
+
+- ``autoscaling``: ``RegisterScalableTarget`` moves an ECS service's desired count into the
+  new bounds.
+- ``lambda_quota``: the account's Lambda concurrency quota (``MOTO_LAMBDA_CONCURRENCY_QUOTA``)
+  with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
+  ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
+  ``GetAccountSettings``.
+- ``cfn_failures``: a resource that fails while CloudFormation creates or updates a stack
+  fails the stack operation as on AWS (``*_FAILED`` resource event, rollback,
+  ``ROLLBACK_COMPLETE`` / ``UPDATE_ROLLBACK_COMPLETE``) instead of an API error.
+- ``s3_tls``: a bucket policy's ``aws:SecureTransport`` condition is evaluated, with the
+  loopback test endpoint's plain HTTP standing in for AWS's HTTPS.
+
+Everything else is moto 5.2.5 unchanged.
+"""
+
+from __future__ import annotations
+
+_installed = False
+
+
+def install() -> None:
+    """Applies every patch (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    from . import autoscaling, cfn_failures, lambda_quota, s3_tls
+
+    autoscaling.install()
+    cfn_failures.install()
+    lambda_quota.install()
+    s3_tls.install()
+    _installed = True
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``moto_server`` with the extension installed (same command-line flags)."""
+    install()
+    from moto.server import main as moto_main
+
+    moto_main(argv)

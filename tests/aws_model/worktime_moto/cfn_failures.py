@@ -1,0 +1,212 @@
+"""CloudFormation: a resource that fails during a stack operation fails the stack, as on AWS.
+
+AWS (CloudFormation User Guide, "Choose how to handle failures when provisioning resources",
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html):
+
+    "By default, if a stack operation fails, CloudFormation rolls back the stack to its last
+    known stable state, deleting any resources that were created during the operation."
+
+and the stack status codes
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html#cfn-console-view-stack-data-resources-status-codes):
+``ROLLBACK_COMPLETE`` — "Successful removal of one or more stacks after a failed stack
+creation or after an explicitly canceled stack creation. The stack returns to the previous
+working state. Any resources that were created during the create stack operation are
+deleted."; ``UPDATE_ROLLBACK_COMPLETE`` — "Successful return of a stack to a previous working
+state after a failed stack update."
+
+moto 5.2.5 runs stack operations synchronously inside the API call; a resource that raises
+makes the API call itself fail (and can leave the stack half made, in ``CREATE_PENDING`` or
+``CREATE_IN_PROGRESS``); there is never a ``*_FAILED`` event nor a rollback.
+
+Modelled, for the failures this extension raises (``ResourceHandlerFailure``, today: the
+Lambda concurrency quota of ``lambda_quota``; every other moto error keeps moto's behaviour):
+
+- ``CreateStack`` / ``ExecuteChangeSet`` / ``UpdateStack`` succeed, as on AWS (the operation
+  is asynchronous there); the failure is visible through ``DescribeStacks`` and
+  ``DescribeStackEvents``, already when the API call returns.
+- Create (``CreateStack``, or a ``CREATE`` change set): events (oldest first)
+  ``<stack> CREATE_IN_PROGRESS`` "User Initiated", ``<resource> CREATE_FAILED`` with the
+  reason below, ``<stack> ROLLBACK_IN_PROGRESS`` "The following resource(s) failed to create:
+  [<logical id>]. Rollback requested by user.", ``<stack> ROLLBACK_COMPLETE``; every resource
+  created so far is deleted; the stack stays, in ``ROLLBACK_COMPLETE`` (it can only be
+  deleted, as on AWS), with ``StackStatusReason`` = the ``ROLLBACK_IN_PROGRESS`` reason. If a
+  resource cannot be deleted, the stack ends in ``ROLLBACK_FAILED`` instead.
+- Update (``UpdateStack``, or an ``UPDATE`` change set): ``<stack> UPDATE_IN_PROGRESS``,
+  ``<resource> UPDATE_FAILED`` (``CREATE_FAILED`` for a resource the update adds),
+  ``<stack> UPDATE_ROLLBACK_IN_PROGRESS`` "The following resource(s) failed to update:
+  [<logical id>]. " (or "failed to create"), ``<stack>
+  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS``, ``<stack> UPDATE_ROLLBACK_COMPLETE``; the
+  previous template and parameters are applied again (moto's own update logic run backwards:
+  resources the update added are deleted, modified ones get their previous properties,
+  ones it removed are created again), and the stack keeps its previous template.
+- The change set of a failed execution has ``ExecutionStatus`` ``EXECUTE_FAILED``.
+- The resource's reason has AWS's handler form: ``Resource handler returned message:
+  "<service message> (Service: Lambda, Status Code: 400, Request ID: <uuid>)" (RequestToken:
+  <uuid>, HandlerErrorCode: InvalidRequest)``.
+
+Not modelled: per-resource events for resources that succeed (moto emits none),
+``DisableRollback`` / ``OnFailure`` / ``RetainExceptOnCreate``, ``UPDATE_ROLLBACK_FAILED``.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+
+class ResourceHandlerFailure(Exception):
+    """A resource's create or update failed the way AWS's resource handler reports it."""
+
+    def __init__(
+        self,
+        logical_id: str,
+        resource_type: str,
+        operation: str,
+        service: str,
+        message: str,
+        handler_error_code: str,
+        physical_id: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.operation = operation  # "CREATE" or "UPDATE"
+        self.service = service
+        self.message = message
+        self.handler_error_code = handler_error_code
+        self.physical_id = physical_id
+
+    def reason(self) -> str:
+        return (
+            f'Resource handler returned message: "{self.message} (Service: {self.service}, '
+            f'Status Code: 400, Request ID: {uuid.uuid4()})" (RequestToken: {uuid.uuid4()}, '
+            f"HandlerErrorCode: {self.handler_error_code})"
+        )
+
+
+def _resource_event(stack: Any, failure: ResourceHandlerFailure, status: str) -> None:
+    from moto.cloudformation.models import Event
+
+    event = Event(
+        stack_id=stack.stack_id,
+        stack_name=stack.name,
+        logical_resource_id=failure.logical_id,
+        physical_resource_id=failure.physical_id,
+        resource_type=failure.resource_type,
+        resource_status=status,
+        resource_status_reason=failure.reason(),
+        resource_properties=None,
+    )
+    stack.events.append(event)
+
+
+def fail_create(stack: Any, failure: ResourceHandlerFailure) -> None:
+    """The rest of a failed create: failure event, rollback (delete), ROLLBACK_COMPLETE."""
+    _resource_event(stack, failure, "CREATE_FAILED")
+    reason = (
+        f"The following resource(s) failed to create: [{failure.logical_id}]. "
+        "Rollback requested by user."
+    )
+    stack.status = "ROLLBACK_IN_PROGRESS"
+    stack.status_reason = reason
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    try:
+        stack.resource_map.delete()
+    except Exception as error:  # a resource that cannot be deleted: AWS's ROLLBACK_FAILED
+        stack.status = "ROLLBACK_FAILED"
+        stack.status_reason = f"The following resource(s) failed to delete: {error}"
+        stack._add_stack_event("ROLLBACK_FAILED", resource_status_reason=stack.status_reason)
+        return
+    stack._add_stack_event("ROLLBACK_COMPLETE")
+    stack.status = "ROLLBACK_COMPLETE"
+
+
+def snapshot(stack: Any) -> dict[str, Any]:
+    """What an update rollback returns the stack to."""
+    return {
+        "template": stack.template,
+        "template_dict": copy.deepcopy(getattr(stack, "template_dict", {})),
+        "parameters": copy.deepcopy(stack.parameters),
+        "input_parameters": copy.deepcopy(stack.resource_map.input_parameters),
+    }
+
+
+def fail_update(stack: Any, failure: ResourceHandlerFailure, previous: dict[str, Any]) -> None:
+    """The rest of a failed update: failure event, previous state applied again."""
+    verb = "create" if failure.operation == "CREATE" else "update"
+    _resource_event(stack, failure, f"{failure.operation}_FAILED")
+    reason = f"The following resource(s) failed to {verb}: [{failure.logical_id}]. "
+    stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    stack.status_reason = reason
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    try:
+        stack.resource_map.update(previous["template_dict"], previous["input_parameters"])
+    except Exception as error:
+        stack.status = "UPDATE_ROLLBACK_FAILED"
+        stack.status_reason = f"Rollback failed: {error}"
+        stack._add_stack_event(
+            "UPDATE_ROLLBACK_FAILED", resource_status_reason=stack.status_reason
+        )
+        return
+    stack.template = previous["template"]
+    stack.template_dict = previous["template_dict"]
+    stack.parameters = previous["parameters"]
+    stack.output_map = stack._create_output_map()
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+
+
+def install() -> None:
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import CloudFormationBackend, Stack
+
+    original_create_resources = Stack.create_resources
+    original_update = Stack.update
+    original_execute = CloudFormationBackend.execute_change_set
+
+    def create_resources(self):  # type: ignore[no-untyped-def]
+        try:
+            original_create_resources(self)
+        except ResourceHandlerFailure as failure:
+            fail_create(self, failure)
+
+    def update(self, template, role_arn=None, parameters=None, tags=None):  # type: ignore[no-untyped-def]
+        previous = snapshot(self)
+        try:
+            original_update(self, template, role_arn, parameters=parameters, tags=tags)
+        except ResourceHandlerFailure as failure:
+            fail_update(self, failure, previous)
+
+    def execute_change_set(self, change_set_name, stack_name=None):  # type: ignore[no-untyped-def]
+        change_set = self.change_sets.get(change_set_name)
+        if change_set is None:
+            for candidate in self.change_sets.values():
+                if candidate.change_set_name == change_set_name and (
+                    stack_name is None
+                    or stack_name in (candidate.stack_name, candidate.stack_id)
+                ):
+                    change_set = candidate
+        if change_set is None:
+            raise ValidationError(stack_name)
+        stack = self.stacks[change_set.stack_id]
+        previous = snapshot(stack)
+        try:
+            return original_execute(self, change_set.change_set_id, stack_name)
+        except ResourceHandlerFailure as failure:
+            change_set.execution_status = "EXECUTE_FAILED"
+            if change_set.change_set_type == "CREATE":
+                stack.template = change_set.template
+                stack.template_dict = change_set.template_dict
+                fail_create(stack, failure)
+            else:
+                fail_update(stack, failure, previous)
+            return None
+
+    create_resources.__doc__ = __doc__
+    update.__doc__ = __doc__
+    execute_change_set.__doc__ = __doc__
+    Stack.create_resources = create_resources
+    Stack.update = update
+    CloudFormationBackend.execute_change_set = execute_change_set

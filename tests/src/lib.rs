@@ -65,7 +65,9 @@ fn moto_command() -> Command {
         python.display()
     );
     let mut command = Command::new(python);
-    command.arg(workspace_root().join("tests/aws_model/worktime_moto_server.py"));
+    command
+        .arg(workspace_root().join("tests/aws_model/worktime_moto_server.py"))
+        .env("PYTHONDONTWRITEBYTECODE", "1"); // no __pycache__ in the source tree
     command
 }
 
@@ -386,7 +388,12 @@ pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     path
 }
 
-// ---------------------------------------------------------------- the function under a local Lambda runtime emulator
+// ---------------------------------------------------------------- the function under cargo-lambda's emulator
+//
+// The harness's own Runtime API ([`FunctionRuntime`], module `runtime`) runs the same built
+// `bootstrap` without cargo-lambda, with Lambda's environment only, and returns the response or
+// error payload itself; prefer it. `LambdaEmulator` stays for tests that want cargo-lambda's
+// `watch`/`invoke` as a user would run them.
 
 /// The project venv's `bin` directory (moto server, cargo-lambda, zig).
 fn venv_bin() -> PathBuf {

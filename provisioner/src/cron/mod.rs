@@ -207,9 +207,4 @@ impl AwsCron {
             years,
         })
     }
-
-    /// The six fields inside `cron(...)`, space-separated.
-    pub fn fields(&self) -> String {
-        self.fields.join(" ")
-    }
 }

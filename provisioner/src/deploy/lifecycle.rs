@@ -46,7 +46,6 @@ impl From<Applied> for DeployResult {
         match applied {
             Applied::Created => DeployResult::Created,
             Applied::Updated => DeployResult::Updated,
-            Applied::UpToDate => DeployResult::UpToDate,
         }
     }
 }
@@ -364,7 +363,7 @@ impl fmt::Display for TeardownReport {
                 writeln!(f, "  {item}")?;
             }
         }
-        writeln!(f, 
+        writeln!(f,
             "kept on purpose: the Application Auto Scaling service-linked role for ECS (AWS's own; other scaling uses it)"
         )?;
         Ok(())

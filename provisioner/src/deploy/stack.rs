@@ -118,13 +118,12 @@ pub struct Prepared {
     pub up_to_date: bool,
 }
 
-/// What a stack operation ended with.
+/// What an executed change set did ("no changes" never reaches execution).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applied {
     Created,
     Updated,
-    UpToDate,
 }
 
 /// Creates a change set for `template` and waits for it. Chooses CREATE or UPDATE from the

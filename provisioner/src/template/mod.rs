@@ -26,9 +26,8 @@ use crate::config::{Fleet, StackConfig, Trigger};
 use crate::error::{Error, Result};
 pub use error::TemplateError;
 use ids::check_names;
-pub use ids::{MAX_INPUT_CHARS, MAX_PARAMETER_BYTES};
-pub use stackset::{build_for_stackset, stackset_parameters, stackset_trigger};
-pub use values::{partition, payload};
+pub use stackset::{build_for_stackset, stackset_parameters};
+pub use values::partition;
 use values::{trigger_text, TargetValues};
 
 /// Builds the worktime stack for `config`.

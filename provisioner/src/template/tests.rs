@@ -7,6 +7,9 @@ use chrono_tz::Tz;
 use worktime_cfn::Expr;
 use worktime_lambda::{Action, Capacity};
 
+use super::ids::{MAX_INPUT_CHARS, MAX_PARAMETER_BYTES};
+use super::stackset::stackset_trigger;
+use super::values::payload;
 use super::*;
 use crate::config::{Fleet, FunctionSettings, Schedule, ServiceSpec, StackSettings};
 use crate::cron::AwsCron;

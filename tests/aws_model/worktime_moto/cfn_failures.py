@@ -1,18 +1,16 @@
 """CloudFormation: a resource that fails during a stack operation fails the stack, as on AWS.
 
-AWS (CloudFormation User Guide, "Choose how to handle failures when provisioning resources",
-https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html):
+AWS (CloudFormation User Guide, stack status codes,
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html):
 
-    "By default, if a stack operation fails, CloudFormation rolls back the stack to its last
-    known stable state, deleting any resources that were created during the operation."
+    ``ROLLBACK_COMPLETE``: "Successful removal of one or more stacks after a failed stack
+    creation or after an explicitly canceled stack creation. The stack returns to the
+    previous working state. Any resources that were created during the create stack
+    operation are deleted. This status exists only after a failed stack creation. [...] When
+    in this state, only a delete operation can be performed."
 
-and the stack status codes
-(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html#cfn-console-view-stack-data-resources-status-codes):
-``ROLLBACK_COMPLETE`` — "Successful removal of one or more stacks after a failed stack
-creation or after an explicitly canceled stack creation. The stack returns to the previous
-working state. Any resources that were created during the create stack operation are
-deleted."; ``UPDATE_ROLLBACK_COMPLETE`` — "Successful return of a stack to a previous working
-state after a failed stack update."
+    ``UPDATE_ROLLBACK_COMPLETE``: "Successful return of one or more stacks to a previous
+    working state after a failed stack update."
 
 moto 5.2.5 runs stack operations synchronously inside the API call; a resource that raises
 makes the API call itself fail (and can leave the stack half made, in ``CREATE_PENDING`` or

@@ -7,16 +7,19 @@ https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html):
     for as many functions as you like, as long as you leave at least 100 simultaneous
     executions unreserved for functions that aren't configured with a per-function limit."
 
-and, for accounts whose quota is below 100 (new accounts often get 10), AWS refuses every
-reservation with the floor set to the quota itself, e.g. with a quota of 10:
+For accounts whose quota is below 100 (new accounts often get 10) the floor is the quota
+itself, so every reservation is refused. AWS does not document that case; it is what AWS
+answers (reported for quota 10 in worktime issue 11, and for quota 50 in
+https://docs.gruntwork.io/discussions/knowledge-base/215):
 
     InvalidParameterValueException: "Specified ReservedConcurrentExecutions for function
     decreases account's UnreservedConcurrentExecution below its minimum value of [10]."
 
 ``GetAccountSettings`` (https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html)
 reports ``AccountLimit.ConcurrentExecutions`` (the quota) and
-``AccountLimit.UnreservedConcurrentExecutions``; the default quota is 1,000 per Region
-(https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
+``AccountLimit.UnreservedConcurrentExecutions``; the default quota ("Concurrent executions":
+1,000 per Region) is in "Lambda quotas"
+(https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 
 moto 5.2.5 checks only ``PutFunctionConcurrency``, only when ``MOTO_LAMBDA_CONCURRENCY_QUOTA``
 is set, always against a floor of 100; a function created or updated through CloudFormation

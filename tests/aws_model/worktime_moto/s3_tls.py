@@ -1,19 +1,16 @@
 """S3 bucket policies: the ``aws:SecureTransport`` condition, with loopback HTTP standing in
 for AWS's HTTPS.
 
-AWS (Amazon S3 User Guide, "Protecting data in transit with encryption",
-https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingEncryptionInTransit.html, and the
-knowledge-center article for the ``s3-bucket-ssl-requests-only`` Config rule,
-https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule):
-
-    "To determine HTTP or HTTPS requests in a bucket policy, use a condition that checks for
-    the key "aws:SecureTransport". When this key is true, Amazon S3 sends the request through
-    HTTPS. [...] create a bucket policy that explicitly denies access when the request meets
-    the condition "aws:SecureTransport": "false"."
-
-and the IAM global condition keys reference
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport):
-``aws:SecureTransport`` — "Use this key to check whether the request was sent using TLS."
+AWS: the global condition key ``aws:SecureTransport`` is ``true`` for a request sent over TLS
+and ``false`` otherwise (IAM User Guide, "AWS global condition context keys",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html); a
+bucket that accepts only HTTPS has a policy statement that denies ``s3:*`` when
+``"Bool": {"aws:SecureTransport": "false"}`` (AWS knowledge center, "s3-bucket-ssl-requests-only",
+https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule; S3 User Guide,
+"Protecting data in transit with encryption",
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingEncryptionInTransit.html: "Amazon
+S3 supports both HTTP and HTTPS protocols for data transmission."). Paraphrased: the exact
+wording of the first two pages was not available offline when this was written.
 
 moto 5.2.5 evaluates a bucket policy on object operations but ignores ``Bool`` conditions, so
 ``Deny s3:* if aws:SecureTransport = false`` denies every request, over HTTP and HTTPS alike.

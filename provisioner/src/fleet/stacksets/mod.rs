@@ -30,7 +30,7 @@ mod tests;
 use std::time::Duration;
 
 pub use apply::rollout;
-pub use plan::{plan, Plan};
+pub use plan::plan;
 pub use teardown::teardown;
 
 use crate::config::{Fleet, StackSetSettings};

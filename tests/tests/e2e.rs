@@ -66,12 +66,14 @@ async fn scale_in_remembers_capacity_and_scale_out_restores_each_service() {
         service_tag(&sdk, "prod", "worker", "worktime:capacity")
             .await
             .as_deref(),
-        Some("2/6")
+        Some("2/6@4")
     );
-    // A declared service needs no memory.
+    // A declared service remembers its desired count (its bounds come from the config).
     assert_eq!(
-        service_tag(&sdk, "prod", "api", "worktime:capacity").await,
-        None
+        service_tag(&sdk, "prod", "api", "worktime:capacity")
+            .await
+            .as_deref(),
+        Some("1/3@2")
     );
 
     // Scale in again (a retried event): nothing changes, the memory is intact.
@@ -83,7 +85,7 @@ async fn scale_in_remembers_capacity_and_scale_out_restores_each_service() {
         service_tag(&sdk, "prod", "worker", "worktime:capacity")
             .await
             .as_deref(),
-        Some("2/6")
+        Some("2/6@4")
     );
 
     // Dry-run scale-out says what it would do and does nothing.
@@ -992,6 +994,10 @@ async fn the_bootstrap_binary_scales_services_under_the_lambda_emulator() {
     // The function's environment: moto's endpoint, a default zone, no WORKTIME_SERVICES.
     let mut env = moto.env();
     env.push(("WORKTIME_TIMEZONE".into(), "Asia/Seoul".into()));
+    env.push((
+        "WORKTIME_ALLOWED_SERVICES".into(),
+        "prod/api,prod/worker".into(),
+    ));
     let emulator = LambdaEmulator::start(&env);
     let services = serde_json::json!([
         {"resource_id": "service/prod/api", "min": 1, "max": 3},
@@ -1011,7 +1017,7 @@ async fn the_bootstrap_binary_scales_services_under_the_lambda_emulator() {
         service_tag(&sdk, "prod", "worker", "worktime:capacity")
             .await
             .as_deref(),
-        Some("2/6")
+        Some("2/6@4")
     );
 
     // Scale out: each service's own capacity back.

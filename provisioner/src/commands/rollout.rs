@@ -7,7 +7,7 @@ use crate::deploy::artifact;
 use crate::error::{Error, Result};
 use crate::fleet::direct::{self, Operation};
 use crate::fleet::results::Results;
-use crate::fleet::stacksets;
+use crate::fleet::{stacksets, targets};
 use crate::output::{self, OutputFormat};
 use crate::progress::{self, Progress};
 use crate::template::{self, TemplateFormat};
@@ -63,6 +63,8 @@ pub async fn run(args: &RolloutArgs, aws: &AwsArgs, format: OutputFormat) -> Res
         &progress,
     )?;
     progress.finish();
+    // Unknown --accounts / --regions are a usage error before anything is asked or done.
+    targets::targets(&fleet, &selection)?;
     let operation = if args.dry_run {
         Operation::DryRun
     } else {

@@ -8,6 +8,12 @@ use crate::cron::CronError;
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error(
+        "the function's allow-list (WORKTIME_ALLOWED_SERVICES) would be {size} bytes, over the \
+         {limit} bytes Lambda's 4 KB environment leaves it: list fewer services per stack \
+         (split them into several configurations, each with its own stack name)"
+    )]
+    AllowListTooLarge { size: usize, limit: usize },
+    #[error(
         "the {action} trigger input would be {size} characters, over EventBridge's {limit}-character \
          target input limit: list fewer services per stack (split the services into several \
          configurations, each with its own stack name)"

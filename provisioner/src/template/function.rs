@@ -93,6 +93,10 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
     // ------------------------------------------------------------ function
     let mut variables = IndexMap::new();
     variables.insert("WORKTIME_TIMEZONE".to_string(), values.timezone.clone());
+    variables.insert(
+        "WORKTIME_ALLOWED_SERVICES".to_string(),
+        values.allowed_services.clone(),
+    );
     variables.insert("RUST_LOG".to_string(), Expr::str("info"));
     t.resource(
         ids::FUNCTION,
@@ -132,7 +136,7 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
         )
         .skip_checkov(
             "CKV_AWS_173",
-            "the environment holds only the time zone and log level, no secrets",
+            "the environment holds only the time zone, the allowed service names and the log level, no secrets",
         ),
     );
 

@@ -32,9 +32,14 @@ pub const SCALE_IN_EXPRESSION: &str = "ScaleInExpression";
 pub const SCALE_OUT_INPUT: &str = "ScaleOutInput";
 pub const SCALE_IN_INPUT: &str = "ScaleInInput";
 pub const SERVICE_ARN_PATTERNS: &str = "ServiceArnPatterns";
+pub const ALLOWED_SERVICES: &str = "AllowedServices";
 
 /// EventBridge's limit on a target's constant `Input` (rules and Scheduler alike).
 pub const MAX_INPUT_CHARS: usize = 8192;
+
+/// Lambda's limit on a function's environment variables, all together (bytes); the
+/// allow-list takes nearly all of it.
+pub const MAX_ENVIRONMENT_BYTES: usize = 3500;
 
 /// CloudFormation's limit on one parameter value, in bytes: what a stack set instance's
 /// trigger payload must fit.

@@ -24,7 +24,10 @@ pub(super) fn function_policy(service_arns: Vec<Expr>) -> PolicyDocument {
         // and region's targets are as narrow as a static policy can get; the ECS statement
         // below limits which services registration can actually change.
         Statement::allow(
-            ["application-autoscaling:RegisterScalableTarget"],
+            [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:DeregisterScalableTarget",
+            ],
             [Expr::sub(
                 "arn:${AWS::Partition}:application-autoscaling:${AWS::Region}:${AWS::AccountId}:scalable-target/*",
             )],

@@ -5,8 +5,10 @@ use worktime_cfn::{Parameter, Template};
 
 use super::assemble;
 use super::error::TemplateError;
-use super::ids::{self, check_names, MAX_PARAMETER_BYTES};
-use super::values::{clusters, partition, trigger_text, trigger_texts, TargetValues, TRIGGERS};
+use super::ids::{self, check_names, MAX_ENVIRONMENT_BYTES, MAX_PARAMETER_BYTES};
+use super::values::{
+    allowed_services, clusters, partition, trigger_text, trigger_texts, TargetValues, TRIGGERS,
+};
 use crate::config::{Fleet, StackConfig, Trigger};
 
 /// The worktime stack as one template for a CloudFormation stack set: the zone, the trigger
@@ -67,6 +69,16 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
         );
     }
     t.parameter(
+        ids::ALLOWED_SERVICES,
+        Parameter {
+            min_length: Some(3),
+            max_length: Some(MAX_ENVIRONMENT_BYTES as u32),
+            ..Parameter::string(
+                "The only ECS services the function may scale: cluster/service, comma-separated.",
+            )
+        },
+    );
+    t.parameter(
         ids::SERVICE_ARN_PATTERNS,
         Parameter {
             type_name: "CommaDelimitedList".into(),
@@ -119,6 +131,7 @@ pub fn stackset_parameters(
         (ids::SCALE_IN_EXPRESSION, into.expression),
         (ids::SCALE_OUT_INPUT, out.input),
         (ids::SCALE_IN_INPUT, into.input),
+        (ids::ALLOWED_SERVICES, allowed_services(target)),
         (ids::SERVICE_ARN_PATTERNS, service_arns.join(",")),
     ];
     if let Some((parameter, value)) = values.iter().find(|(_, v)| v.len() > MAX_PARAMETER_BYTES) {

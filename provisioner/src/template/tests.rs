@@ -553,6 +553,7 @@ fn stackset_template_takes_the_per_target_values_as_parameters() {
             "ScaleInExpression",
             "ScaleOutInput",
             "ScaleInInput",
+            "AllowedServices",
             "ServiceArnPatterns"
         ]
     );
@@ -673,6 +674,10 @@ fn stackset_parameters_are_the_values_build_writes() {
         assert_eq!(
             r["Function"]["Properties"]["Environment"]["Variables"]["WORKTIME_TIMEZONE"],
             value("ScheduleTimezone")
+        );
+        assert_eq!(
+            r["Function"]["Properties"]["Environment"]["Variables"]["WORKTIME_ALLOWED_SERVICES"],
+            value("AllowedServices")
         );
     }
     let values = stackset_parameters(&seoul(), "123456789012").unwrap();

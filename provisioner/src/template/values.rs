@@ -7,7 +7,7 @@ use worktime_cfn::Expr;
 use worktime_lambda::Action;
 
 use super::error::TemplateError;
-use super::ids::{self, MAX_INPUT_CHARS};
+use super::ids::{self, MAX_ENVIRONMENT_BYTES, MAX_INPUT_CHARS};
 use crate::config::{StackConfig, Trigger};
 use crate::cron::AwsCron;
 
@@ -101,11 +101,21 @@ pub(super) struct TargetValues {
     pub(super) triggers: [(Expr, Expr, String); 2],
     /// Resources of the function's ECS statements.
     pub(super) service_arns: Vec<Expr>,
+    /// The function's allow-list (`WORKTIME_ALLOWED_SERVICES`): the only services it touches,
+    /// whatever a payload names.
+    pub(super) allowed_services: Expr,
 }
 
 impl TargetValues {
     pub(super) fn literal(config: &StackConfig) -> Result<Self, TemplateError> {
         let [out, into] = trigger_texts(config)?;
+        let allowed = allowed_services(config);
+        if allowed.len() > MAX_ENVIRONMENT_BYTES {
+            return Err(TemplateError::AllowListTooLarge {
+                size: allowed.len(),
+                limit: MAX_ENVIRONMENT_BYTES,
+            });
+        }
         let literal = |t: TriggerText| (Expr::str(t.expression), Expr::str(t.input), t.when);
         Ok(TargetValues {
             timezone: Expr::str(config.schedule.timezone.name()),
@@ -118,6 +128,7 @@ impl TargetValues {
                     ))
                 })
                 .collect(),
+            allowed_services: Expr::str(allowed),
         })
     }
 
@@ -134,6 +145,7 @@ impl TargetValues {
             triggers: [reference(&TRIGGERS[0]), reference(&TRIGGERS[1])],
             // A CommaDelimitedList is a list: the statement's Resource is the reference itself.
             service_arns: vec![Expr::reference(ids::SERVICE_ARN_PATTERNS)],
+            allowed_services: Expr::reference(ids::ALLOWED_SERVICES),
         }
     }
 }
@@ -178,4 +190,14 @@ pub fn partition(region: &str) -> &'static str {
     } else {
         "aws"
     }
+}
+
+/// The function's allow-list as its environment takes it: `cluster/service`, comma-separated.
+pub(super) fn allowed_services(config: &StackConfig) -> String {
+    config
+        .services
+        .iter()
+        .map(|s| format!("{}/{}", s.cluster, s.service))
+        .collect::<Vec<_>>()
+        .join(",")
 }

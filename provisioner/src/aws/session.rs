@@ -42,10 +42,6 @@ impl Session {
             sdk,
         })
     }
-
-    pub fn bucket(&self) -> String {
-        crate::deploy::bucket::bucket_name(&self.account, &self.region)
-    }
 }
 
 impl Session {

@@ -3,7 +3,7 @@
 
 use worktime_lambda::describe_error;
 
-use super::stack;
+use super::{bucket, stack};
 use crate::aws::Session;
 use crate::config::StackConfig;
 
@@ -116,7 +116,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
             }
         }
     }
-    let bucket = session.bucket();
+    let bucket = bucket::bucket_name(&session.account, &session.region);
     if let Ok(out) = session
         .s3
         .list_object_versions()

@@ -84,7 +84,7 @@ pub async fn apply(
         "account {} ({}), region {}",
         session.account, session.caller_arn, session.region
     ));
-    let bucket = session.bucket();
+    let bucket = bucket::bucket_name(&session.account, &session.region);
     if options.prepare_account {
         if service_role::ensure(&session.iam).await? {
             progress.line("created the Application Auto Scaling service-linked role for ECS");
@@ -203,7 +203,7 @@ pub async fn diff(
 ) -> Result<DeployReport> {
     let stack_name = &config.stack.name;
     let template = template::render(config, TemplateFormat::Yaml)?;
-    let bucket = session.bucket();
+    let bucket = bucket::bucket_name(&session.account, &session.region);
     let key = artifact.key(stack_name);
     let prepared = stack::prepare(
         &session.cfn,
@@ -288,7 +288,7 @@ pub async fn teardown(
             session.account, session.region
         ));
     }
-    let bucket = session.bucket();
+    let bucket = bucket::bucket_name(&session.account, &session.region);
     let (objects_deleted, bucket_deleted) = bucket::empty_and_delete(
         &session.s3,
         &bucket,

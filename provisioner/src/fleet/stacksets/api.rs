@@ -4,15 +4,13 @@
 use std::time::Instant;
 
 use aws_sdk_cloudformation::types::{
-    ConcurrencyMode, DeploymentTargets, Parameter, StackSetOperationPreferences,
-    StackSetOperationResultStatus, StackSetOperationStatus,
+    ConcurrencyMode, Parameter, StackSetOperationPreferences, StackSetOperationResultStatus,
+    StackSetOperationStatus,
 };
 use aws_sdk_cloudformation::Client;
 use serde::Serialize;
 
-use super::plan::{Step, Wanted};
 use super::{MAX_WAIT, POLL};
-use crate::config::StackSetPermissions;
 use crate::deploy::poll_interval;
 use crate::error::{Error, Result};
 use crate::fleet::targets::Selection;
@@ -267,92 +265,4 @@ pub(super) async fn wait(
             }
         }
     }
-}
-
-/// Creates or updates the instance(s) of one wanted entry and waits. `None` when the
-/// operation succeeded; otherwise why not.
-pub(super) async fn instance_operation(
-    cfn: &Client,
-    name: &str,
-    permissions: &StackSetPermissions,
-    wanted: &Wanted,
-    step: &Step,
-    selection: &Selection,
-    progress: &Progress,
-) -> Result<Option<String>> {
-    let regions = vec![wanted.region.clone()];
-    let overrides = Some(parameters(&wanted.parameters));
-    let (accounts, targets) = match permissions {
-        StackSetPermissions::SelfManaged { .. } => (Some(vec![wanted.account.clone()]), None),
-        StackSetPermissions::ServiceManaged {
-            organizational_units,
-            ..
-        } => (
-            None,
-            Some(
-                DeploymentTargets::builder()
-                    .set_organizational_unit_ids(Some(organizational_units.clone()))
-                    .build(),
-            ),
-        ),
-    };
-    let label = format!("{}/{}", wanted.account, wanted.region);
-    let id = match step {
-        Step::Nothing => return Ok(None),
-        Step::Create => {
-            progress.step(format!("creating stack instance {label}"));
-            let id = operation_id("create");
-            cfn.create_stack_instances()
-                .stack_set_name(name)
-                .set_accounts(accounts)
-                .set_deployment_targets(targets)
-                .set_regions(Some(regions.clone()))
-                .set_parameter_overrides(overrides)
-                .operation_preferences(preferences(selection, &regions))
-                .operation_id(&id)
-                .send()
-                .await
-                .map_err(|e| Error::aws(format!("creating stack instance {label}"), e))?
-                .operation_id()
-                .unwrap_or(&id)
-                .to_string()
-        }
-        Step::Update(keys) => {
-            progress.step(format!(
-                "updating stack instance {label}{}",
-                if keys.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", keys.join(", "))
-                }
-            ));
-            let id = operation_id("update");
-            cfn.update_stack_instances()
-                .stack_set_name(name)
-                .set_accounts(accounts)
-                .set_deployment_targets(targets)
-                .set_regions(Some(regions.clone()))
-                .set_parameter_overrides(overrides)
-                .operation_preferences(preferences(selection, &regions))
-                .operation_id(&id)
-                .send()
-                .await
-                .map_err(|e| Error::aws(format!("updating stack instance {label}"), e))?
-                .operation_id()
-                .unwrap_or(&id)
-                .to_string()
-        }
-    };
-    let outcome = wait(cfn, name, &id, progress).await?;
-    if outcome.is_none() {
-        progress.line(format!(
-            "{label}: {}",
-            if *step == Step::Create {
-                "created"
-            } else {
-                "updated"
-            }
-        ));
-    }
-    Ok(outcome)
 }

@@ -3,18 +3,19 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_cloudformation::types::{AutoDeployment, Capability, PermissionModels};
+use aws_sdk_cloudformation::types::{
+    AutoDeployment, Capability, DeploymentTargets, PermissionModels,
+};
+use aws_sdk_cloudformation::Client;
 use serde_json::json;
 
-use super::api::{
-    describe_stack_set, instance_operation, list_instances, operation_id, parameters, preferences,
-    wait,
-};
+use super::api::{describe_stack_set, list_instances, operation_id, parameters, preferences, wait};
 use super::code::{
     administrator, code_statement, regions_of, s3_in, set_code_statement, statement_id,
 };
 use super::plan::{
     administration_role_arn, deployed_for, stack_set_needs, step_for, template_changes, Plan, Step,
+    Wanted,
 };
 use super::report::{abandoned, row, seconds};
 use super::STACK_SET_ROW;
@@ -466,4 +467,92 @@ pub async fn rollout(
         }
     }
     Ok(rows)
+}
+
+/// Creates or updates the instance(s) of one wanted entry and waits. `None` when the
+/// operation succeeded; otherwise why not.
+async fn instance_operation(
+    cfn: &Client,
+    name: &str,
+    permissions: &StackSetPermissions,
+    wanted: &Wanted,
+    step: &Step,
+    selection: &Selection,
+    progress: &Progress,
+) -> Result<Option<String>> {
+    let regions = vec![wanted.region.clone()];
+    let overrides = Some(parameters(&wanted.parameters));
+    let (accounts, targets) = match permissions {
+        StackSetPermissions::SelfManaged { .. } => (Some(vec![wanted.account.clone()]), None),
+        StackSetPermissions::ServiceManaged {
+            organizational_units,
+            ..
+        } => (
+            None,
+            Some(
+                DeploymentTargets::builder()
+                    .set_organizational_unit_ids(Some(organizational_units.clone()))
+                    .build(),
+            ),
+        ),
+    };
+    let label = format!("{}/{}", wanted.account, wanted.region);
+    let id = match step {
+        Step::Nothing => return Ok(None),
+        Step::Create => {
+            progress.step(format!("creating stack instance {label}"));
+            let id = operation_id("create");
+            cfn.create_stack_instances()
+                .stack_set_name(name)
+                .set_accounts(accounts)
+                .set_deployment_targets(targets)
+                .set_regions(Some(regions.clone()))
+                .set_parameter_overrides(overrides)
+                .operation_preferences(preferences(selection, &regions))
+                .operation_id(&id)
+                .send()
+                .await
+                .map_err(|e| Error::aws(format!("creating stack instance {label}"), e))?
+                .operation_id()
+                .unwrap_or(&id)
+                .to_string()
+        }
+        Step::Update(keys) => {
+            progress.step(format!(
+                "updating stack instance {label}{}",
+                if keys.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", keys.join(", "))
+                }
+            ));
+            let id = operation_id("update");
+            cfn.update_stack_instances()
+                .stack_set_name(name)
+                .set_accounts(accounts)
+                .set_deployment_targets(targets)
+                .set_regions(Some(regions.clone()))
+                .set_parameter_overrides(overrides)
+                .operation_preferences(preferences(selection, &regions))
+                .operation_id(&id)
+                .send()
+                .await
+                .map_err(|e| Error::aws(format!("updating stack instance {label}"), e))?
+                .operation_id()
+                .unwrap_or(&id)
+                .to_string()
+        }
+    };
+    let outcome = wait(cfn, name, &id, progress).await?;
+    if outcome.is_none() {
+        progress.line(format!(
+            "{label}: {}",
+            if *step == Step::Create {
+                "created"
+            } else {
+                "updated"
+            }
+        ));
+    }
+    Ok(outcome)
 }

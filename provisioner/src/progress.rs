@@ -101,6 +101,16 @@ pub fn confirm(question: &str, what: &str, yes: bool, progress: Option<&Progress
     ask(progress, question).map_err(|e| Error::Other(format!("reading the answer: {e}")))
 }
 
+/// [`confirm`] for a command that has nothing to do when the answer is no: a "no" is an
+/// error that says `cancelled` (exit 1).
+pub fn confirm_or_cancel(question: &str, what: &str, yes: bool, cancelled: &str) -> Result<()> {
+    if confirm(question, what, yes, None)? {
+        Ok(())
+    } else {
+        Err(Error::Other(cancelled.to_string()))
+    }
+}
+
 /// Asks a yes/no question on the terminal (stderr), after clearing any spinner. Anything but
 /// "y"/"yes" is no.
 fn ask(progress: Option<&Progress>, question: &str) -> std::io::Result<bool> {

@@ -479,6 +479,7 @@ impl LambdaEmulator {
                 "AWS_SECRET_ACCESS_KEY",
                 "WORKTIME_SERVICES",
                 "WORKTIME_TIMEZONE",
+                "WORKTIME_ALLOWED_SERVICES",
             ] {
                 command.env_remove(var);
             }

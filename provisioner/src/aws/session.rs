@@ -42,9 +42,7 @@ impl Session {
             sdk,
         })
     }
-}
 
-impl Session {
     /// Loads the SDK config for `region` (unless the flags name another) and connects.
     pub async fn connect_to(aws: &super::AwsArgs, region: &str) -> Result<Self> {
         let sdk = aws.load(Some(region)).await;

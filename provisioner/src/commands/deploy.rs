@@ -3,7 +3,6 @@
 
 use crate::aws::{AwsArgs, Session};
 use crate::cli::DeployArgs;
-use crate::deploy::artifact;
 use crate::deploy::lifecycle::{self, ApplyOptions};
 use crate::error::Result;
 use crate::output::{self, OutputFormat};
@@ -18,12 +17,8 @@ pub async fn run(
     let fleet = super::load_checked(&args.config.config)?;
     let config = &fleet.home;
     let session = Session::connect_to(aws, &config.stack.region).await?;
+    let artifact = super::artifact(&args.artifact, config)?;
     let progress = Progress::new();
-    let artifact = artifact::resolve(
-        args.artifact.artifact.as_deref(),
-        config.function.architecture,
-        &progress,
-    )?;
     let report = lifecycle::apply(
         &session,
         ApplyOptions {

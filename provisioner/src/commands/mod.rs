@@ -14,8 +14,11 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use crate::config::{self, Fleet};
+use crate::cli::ArtifactArgs;
+use crate::config::{self, Fleet, StackConfig};
+use crate::deploy::artifact::{self, Artifact};
 use crate::error::Result;
+use crate::progress::Progress;
 use crate::template::{self, TemplateFormat};
 
 /// Loads the config and renders the caller's template: a config that cannot become a stack
@@ -24,4 +27,17 @@ fn load_checked(path: &Path) -> Result<Fleet> {
     let fleet = config::load(path, Utc::now())?;
     template::render(&fleet.home, TemplateFormat::Yaml)?;
     Ok(fleet)
+}
+
+/// The function zip to deploy: `--artifact`, the current build, or a fresh build for the
+/// stack's architecture (with its own progress line while it builds).
+fn artifact(args: &ArtifactArgs, config: &StackConfig) -> Result<Artifact> {
+    let progress = Progress::new();
+    let artifact = artifact::resolve(
+        args.artifact.as_deref(),
+        config.function.architecture,
+        &progress,
+    );
+    progress.finish();
+    artifact
 }

@@ -3,68 +3,56 @@
 
 use crate::aws::AwsArgs;
 use crate::cli::{Engine, RolloutArgs};
-use crate::deploy::artifact;
 use crate::error::{Error, Result};
 use crate::fleet::direct::{self, Operation};
 use crate::fleet::results::Results;
 use crate::fleet::{stacksets, targets};
 use crate::output::{self, OutputFormat};
-use crate::progress::{self, Progress};
+use crate::progress;
 use crate::template::{self, TemplateFormat};
 
 pub async fn run(args: &RolloutArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
     let fleet = super::load_checked(&args.config.config)?;
     let selection = args.targets.selection();
     let name = &fleet.home.stack.name;
+    let home_region = &fleet.home.stack.region;
     if args.engine == Engine::Stacksets {
         // The stack set template and every instance's values, before any call.
         let plan = stacksets::plan(&fleet, &selection)?;
-        let progress = Progress::new();
-        let artifact = artifact::resolve(
-            args.artifact.artifact.as_deref(),
-            fleet.home.function.architecture,
-            &progress,
-        )?;
-        progress.finish();
+        let artifact = super::artifact(&args.artifact, &fleet.home)?;
         if !args.dry_run {
             confirm(
                 &format!("Deploy stack set {name} to its targets?"),
                 args.yes,
             )?;
         }
-        let base = aws.load(Some(&fleet.home.stack.region)).await;
-        let results = Results(
-            stacksets::rollout(
-                aws,
-                &base,
-                &fleet,
-                &plan,
-                &artifact,
-                &selection,
-                args.dry_run,
-            )
-            .await?,
-        );
+        let base = aws.load(Some(home_region)).await;
+        let rows = stacksets::rollout(
+            aws,
+            &base,
+            &fleet,
+            &plan,
+            &artifact,
+            &selection,
+            args.dry_run,
+        )
+        .await?;
+        let results = Results(rows);
         output::print(&results, format);
         return results.outcome();
     }
-    // Every target's own template must render too (its services and schedule).
-    for account in &fleet.accounts {
-        template::render(
-            &fleet.for_target(account, &fleet.home.stack.region),
-            TemplateFormat::Yaml,
-        )
-        .map_err(|e| Error::Usage(format!("account {}: {e}", account.id)))?;
+    // Unknown --accounts / --regions are a usage error, and every target's own template
+    // (its services, schedule and region) must render, before anything is asked or done.
+    let targets = targets::targets(&fleet, &selection)?;
+    for target in &targets {
+        template::render(&target.config, TemplateFormat::Yaml).map_err(|e| {
+            Error::Usage(format!(
+                "account {}: {e}",
+                target.account_id.as_deref().unwrap_or("caller")
+            ))
+        })?;
     }
-    let progress = Progress::new();
-    let artifact = artifact::resolve(
-        args.artifact.artifact.as_deref(),
-        fleet.home.function.architecture,
-        &progress,
-    )?;
-    progress.finish();
-    // Unknown --accounts / --regions are a usage error before anything is asked or done.
-    targets::targets(&fleet, &selection)?;
+    let artifact = super::artifact(&args.artifact, &fleet.home)?;
     let operation = if args.dry_run {
         Operation::DryRun
     } else {
@@ -77,17 +65,24 @@ pub async fn run(args: &RolloutArgs, aws: &AwsArgs, format: OutputFormat) -> Res
         )?;
         Operation::Deploy
     };
-    let results = direct::over_fleet(aws, &fleet, &selection, operation, Some(&artifact)).await?;
+    let results = direct::over_targets(
+        aws,
+        home_region,
+        targets,
+        &selection,
+        operation,
+        Some(&artifact),
+    )
+    .await;
     output::print(&results, format);
     results.outcome()
 }
 
 fn confirm(question: &str, yes: bool) -> Result<()> {
-    if progress::confirm(question, "rollout deploys to every target", yes, None)? {
-        Ok(())
-    } else {
-        Err(Error::Other(
-            "rollout cancelled: nothing was deployed".into(),
-        ))
-    }
+    progress::confirm_or_cancel(
+        question,
+        "rollout deploys to every target",
+        yes,
+        "rollout cancelled: nothing was deployed",
+    )
 }

@@ -9,23 +9,27 @@ use crate::config;
 use crate::deploy::inspect;
 use crate::error::Result;
 use crate::fleet::direct::{self, Operation};
+use crate::fleet::targets;
 use crate::output::{self, OutputFormat};
 
 pub async fn run(args: &StatusArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
     let fleet = config::load(&args.config.config, Utc::now())?;
+    let config = &fleet.home;
     if args.all_accounts {
-        let results = direct::over_fleet(
+        let selection = args.targets.selection();
+        let targets = targets::targets(&fleet, &selection)?;
+        let results = direct::over_targets(
             aws,
-            &fleet,
-            &args.targets.selection(),
+            &config.stack.region,
+            targets,
+            &selection,
             Operation::Status,
             None,
         )
-        .await?;
+        .await;
         output::print(&results, format);
         return results.outcome();
     }
-    let config = &fleet.home;
     let session = Session::connect_to(aws, &config.stack.region).await?;
     let report = inspect::status(&session, config, Utc::now()).await?;
     output::print(&report, format);

@@ -10,7 +10,7 @@ use crate::deploy::lifecycle;
 use crate::error::{Error, Result};
 use crate::fleet::direct::{self, Operation};
 use crate::fleet::results::Results;
-use crate::fleet::stacksets;
+use crate::fleet::{stacksets, targets};
 use crate::output::{self, OutputFormat};
 use crate::progress::{self, Progress};
 
@@ -38,18 +38,21 @@ pub async fn run(args: &TeardownArgs, aws: &AwsArgs, format: OutputFormat) -> Re
         return results.outcome();
     }
     if args.all_accounts {
+        let selection = args.targets.selection();
+        let targets = targets::targets(&fleet, &selection)?;
         confirm(
             &format!("Delete stack {name} and its artifacts in every target of {path}?"),
             args.yes,
         )?;
-        let results = direct::over_fleet(
+        let results = direct::over_targets(
             aws,
-            &fleet,
-            &args.targets.selection(),
+            &fleet.home.stack.region,
+            targets,
+            &selection,
             Operation::Teardown,
             None,
         )
-        .await?;
+        .await;
         output::print(&results, format);
         return results.outcome();
     }

@@ -188,18 +188,17 @@ fn seconds(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 
-/// `operation` over every target of `fleet` that `selection` picks, with the caller's
-/// credentials as the base for each target's own.
-pub async fn over_fleet(
+/// `operation` over `targets` (from `targets::targets`, so filters are checked before any
+/// prompt or call), with the caller's credentials for `home_region` as the base of each
+/// target's own.
+pub async fn over_targets(
     aws: &AwsArgs,
-    fleet: &crate::config::Fleet,
+    home_region: &str,
+    targets: Vec<Target>,
     selection: &Selection,
     operation: Operation,
     artifact: Option<&Artifact>,
-) -> Result<Results> {
-    let list = super::targets::targets(fleet, selection)?;
-    let base = aws.load(Some(&fleet.home.stack.region)).await;
-    Ok(Results(
-        run(aws, &base, list, operation, artifact, selection).await,
-    ))
+) -> Results {
+    let base = aws.load(Some(home_region)).await;
+    Results(run(aws, &base, targets, operation, artifact, selection).await)
 }

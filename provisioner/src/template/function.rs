@@ -8,6 +8,7 @@ use worktime_cfn::resources::{
     LambdaEnvironment, LambdaFunction, LambdaLoggingConfig, LogGroup, SqsQueue,
 };
 use worktime_cfn::{DeletionPolicy, Expr, Output, Parameter, Resource, Template};
+use worktime_lambda::env;
 
 use super::ids::{self, DLQ_RETENTION_SECONDS};
 use super::policy::function_policy;
@@ -92,9 +93,9 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
 
     // ------------------------------------------------------------ function
     let mut variables = IndexMap::new();
-    variables.insert("WORKTIME_TIMEZONE".to_string(), values.timezone.clone());
+    variables.insert(env::TIMEZONE_VAR.to_string(), values.timezone.clone());
     variables.insert(
-        "WORKTIME_ALLOWED_SERVICES".to_string(),
+        env::ALLOWED_SERVICES_VAR.to_string(),
         values.allowed_services.clone(),
     );
     variables.insert("RUST_LOG".to_string(), Expr::str("info"));

@@ -131,7 +131,7 @@ pub fn stackset_parameters(
         (ids::SCALE_IN_EXPRESSION, into.expression),
         (ids::SCALE_OUT_INPUT, out.input),
         (ids::SCALE_IN_INPUT, into.input),
-        (ids::ALLOWED_SERVICES, allowed_services(target)),
+        (ids::ALLOWED_SERVICES, allowed_services(target)?),
         (ids::SERVICE_ARN_PATTERNS, service_arns.join(",")),
     ];
     if let Some((parameter, value)) = values.iter().find(|(_, v)| v.len() > MAX_PARAMETER_BYTES) {

@@ -109,13 +109,7 @@ pub(super) struct TargetValues {
 impl TargetValues {
     pub(super) fn literal(config: &StackConfig) -> Result<Self, TemplateError> {
         let [out, into] = trigger_texts(config)?;
-        let allowed = allowed_services(config);
-        if allowed.len() > MAX_ENVIRONMENT_BYTES {
-            return Err(TemplateError::AllowListTooLarge {
-                size: allowed.len(),
-                limit: MAX_ENVIRONMENT_BYTES,
-            });
-        }
+        let allowed = allowed_services(config)?;
         let literal = |t: TriggerText| (Expr::str(t.expression), Expr::str(t.input), t.when);
         Ok(TargetValues {
             timezone: Expr::str(config.schedule.timezone.name()),
@@ -192,12 +186,20 @@ pub fn partition(region: &str) -> &'static str {
     }
 }
 
-/// The function's allow-list as its environment takes it: `cluster/service`, comma-separated.
-pub(super) fn allowed_services(config: &StackConfig) -> String {
-    config
+/// The function's allow-list as its environment takes it: `cluster/service`, comma-separated;
+/// refused when it would not fit the function's environment.
+pub(super) fn allowed_services(config: &StackConfig) -> Result<String, TemplateError> {
+    let allowed = config
         .services
         .iter()
         .map(|s| format!("{}/{}", s.cluster, s.service))
         .collect::<Vec<_>>()
-        .join(",")
+        .join(",");
+    if allowed.len() > MAX_ENVIRONMENT_BYTES {
+        return Err(TemplateError::AllowListTooLarge {
+            size: allowed.len(),
+            limit: MAX_ENVIRONMENT_BYTES,
+        });
+    }
+    Ok(allowed)
 }

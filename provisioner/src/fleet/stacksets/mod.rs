@@ -9,7 +9,7 @@
 //! a bucket policy lets the target accounts (self-managed) or the organisation's accounts
 //! (service-managed) read this stack's prefix.
 //!
-//! Results come back as `rollout::TargetResult` rows, printed by `rollout::print`: one row
+//! Results come back as `fleet::results::TargetResult` rows, printed as one table: one row
 //! `stack-set` (the stack set itself and the code buckets), then one per stack instance.
 //! An instance that should exist but does not, or is not CURRENT/SUCCEEDED, is a failed row
 //! with the reason: never silent.

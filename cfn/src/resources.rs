@@ -17,6 +17,7 @@ pub enum ResourceProperties {
     LogGroup(LogGroup),
     LambdaFunction(Box<LambdaFunction>),
     LambdaPermission(LambdaPermission),
+    LambdaEventInvokeConfig(LambdaEventInvokeConfig),
     SqsQueue(SqsQueue),
     CloudWatchAlarm(Box<CloudWatchAlarm>),
     EventsRule(Box<EventsRule>),
@@ -32,6 +33,7 @@ impl ResourceProperties {
             ResourceProperties::LogGroup(_) => "AWS::Logs::LogGroup",
             ResourceProperties::LambdaFunction(_) => "AWS::Lambda::Function",
             ResourceProperties::LambdaPermission(_) => "AWS::Lambda::Permission",
+            ResourceProperties::LambdaEventInvokeConfig(_) => "AWS::Lambda::EventInvokeConfig",
             ResourceProperties::SqsQueue(_) => "AWS::SQS::Queue",
             ResourceProperties::CloudWatchAlarm(_) => "AWS::CloudWatch::Alarm",
             ResourceProperties::EventsRule(_) => "AWS::Events::Rule",
@@ -48,6 +50,7 @@ impl Serialize for ResourceProperties {
             ResourceProperties::LogGroup(p) => p.serialize(serializer),
             ResourceProperties::LambdaFunction(p) => p.serialize(serializer),
             ResourceProperties::LambdaPermission(p) => p.serialize(serializer),
+            ResourceProperties::LambdaEventInvokeConfig(p) => p.serialize(serializer),
             ResourceProperties::SqsQueue(p) => p.serialize(serializer),
             ResourceProperties::CloudWatchAlarm(p) => p.serialize(serializer),
             ResourceProperties::EventsRule(p) => p.serialize(serializer),
@@ -74,6 +77,11 @@ impl From<LogGroup> for ResourceProperties {
 impl From<LambdaFunction> for ResourceProperties {
     fn from(p: LambdaFunction) -> Self {
         ResourceProperties::LambdaFunction(Box::new(p))
+    }
+}
+impl From<LambdaEventInvokeConfig> for ResourceProperties {
+    fn from(p: LambdaEventInvokeConfig) -> Self {
+        ResourceProperties::LambdaEventInvokeConfig(p)
     }
 }
 impl From<LambdaPermission> for ResourceProperties {
@@ -277,6 +285,19 @@ pub struct LambdaPermission {
     pub source_account: Option<Expr>,
 }
 
+/// `AWS::Lambda::EventInvokeConfig`: how Lambda handles the function's asynchronous events.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LambdaEventInvokeConfig {
+    pub function_name: Expr,
+    /// `$LATEST`, a version number or an alias name.
+    pub qualifier: String,
+    /// 60 to 21600.
+    pub maximum_event_age_in_seconds: u32,
+    /// 0 to 2.
+    pub maximum_retry_attempts: u32,
+}
+
 // ---------------------------------------------------------------- SQS
 
 /// `AWS::SQS::Queue`.
@@ -359,14 +380,27 @@ pub struct EventsRule {
 pub struct EventsTarget {
     pub id: String,
     pub arn: Expr,
+    /// A constant payload; nothing of the event is passed on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<Expr>,
+    /// A payload built from the event (exclusive with `input`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_transformer: Option<InputTransformer>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_policy: Option<RetryPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<TargetDeadLetterConfig>,
+}
+
+/// An EventBridge rule target's `InputTransformer`: variables read from the event by JSON
+/// path, placed into `InputTemplate` as `<name>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InputTransformer {
+    pub input_paths_map: IndexMap<String, String>,
+    pub input_template: Expr,
 }
 
 /// Retry policy of an EventBridge rule target or a Scheduler target (same shape).

@@ -456,7 +456,15 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
             "{name}: {}",
             target.arn()
         );
-        let input: serde_json::Value = serde_json::from_str(target.input().unwrap()).unwrap();
+        // What the rule delivers when it fires: the scheduled event's time travels with it.
+        let fired = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let input = triggers::deployed_rule_payload(&sdk, name, fired)
+            .await
+            .unwrap();
+        assert_eq!(input["scheduled_time"], "2026-12-01T10:00:00Z", "{input}");
+        assert_eq!(input["max_delay_minutes"], 60);
         assert_eq!(input["action"], action);
         assert_eq!(input["timezone"], "Asia/Seoul");
         assert_eq!(input["services"][0]["resource_id"], "service/prod/api");
@@ -467,6 +475,17 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
         );
         assert_eq!(input["skip_dates"], serde_json::json!(["2026-12-25"]));
     }
+
+    // Lambda keeps the triggers' events (6 hours) and retries a failed run twice: the function
+    // itself judges lateness from each event's scheduled time.
+    let invoke_config = lambda
+        .get_function_event_invoke_config()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .expect("the stack configures asynchronous invocation");
+    assert_eq!(invoke_config.maximum_event_age_in_seconds(), Some(21600));
+    assert_eq!(invoke_config.maximum_retry_attempts(), Some(2));
 
     // Both invoke permissions, one per rule.
     let policy = lambda

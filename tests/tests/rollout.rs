@@ -27,14 +27,14 @@ async fn rule_cron(sdk: &SdkConfig, name: &str) -> Option<String> {
 }
 
 async fn rule_input(sdk: &SdkConfig, name: &str) -> serde_json::Value {
-    let events = aws_sdk_eventbridge::Client::new(sdk);
-    let targets = events
-        .list_targets_by_rule()
-        .rule(name)
-        .send()
+    let fired = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let input = triggers::deployed_rule_payload(sdk, name, fired)
         .await
         .unwrap();
-    serde_json::from_str(targets.targets()[0].input().unwrap()).unwrap()
+    assert_eq!(input["scheduled_time"], "2026-12-01T00:00:00Z", "{input}");
+    input
 }
 
 const BASE: &str = r#"

@@ -44,8 +44,11 @@ async fn instance_stacks(sdk: &SdkConfig, name: &str) -> Vec<(String, String)> {
 async fn rule(sdk: &SdkConfig, name: &str) -> Option<(String, serde_json::Value)> {
     let events = aws_sdk_eventbridge::Client::new(sdk);
     let described = events.describe_rule().name(name).send().await.ok()?;
-    let targets = events.list_targets_by_rule().rule(name).send().await.ok()?;
-    let input = serde_json::from_str(targets.targets().first()?.input()?).ok()?;
+    let fired = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+        .ok()?
+        .to_utc();
+    let input = triggers::deployed_rule_payload(sdk, name, fired).await.ok()?;
+    assert_eq!(input["scheduled_time"], "2026-12-01T00:00:00Z", "{input}");
     Some((described.schedule_expression()?.to_string(), input))
 }
 

@@ -137,6 +137,9 @@ impl Validator<'_> {
                 if let Some(v) = &o.skip_dates {
                     schedule_raw.skip_dates = Some(v.clone());
                 }
+                if let Some(v) = &o.max_delay_minutes {
+                    schedule_raw.max_delay_minutes = Some(v.clone());
+                }
             }
             let in_account = |mut e: ConfigError| {
                 e.key = Some(match e.key {

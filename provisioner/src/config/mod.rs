@@ -73,6 +73,10 @@ impl Trigger {
     }
 }
 
+/// The largest `schedule.max_delay_minutes`: Lambda keeps an asynchronous event at most six
+/// hours, so a later delivery never reaches the function.
+pub const MAX_DELAY_MINUTES: u32 = 360;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
     pub timezone: Tz,
@@ -83,6 +87,9 @@ pub struct Schedule {
     pub trigger: Trigger,
     /// Local dates with no scale-out.
     pub skip_dates: Vec<NaiveDate>,
+    /// A trigger delivered more than this many minutes after its scheduled time changes
+    /// nothing (the function reports it `stale`).
+    pub max_delay_minutes: u32,
     /// When the zone's offsets were read (validation time): the UTC conversion for rules is
     /// the one in force then, so the same file gives the same stack whatever the clock says
     /// later in the run.
@@ -273,7 +280,7 @@ impl StackConfig {
             },
             dry_run: None,
             scheduled_time: None,
-            max_delay_minutes: None,
+            max_delay_minutes: Some(self.schedule.max_delay_minutes),
         }
     }
 

@@ -68,6 +68,8 @@ pub struct ScheduleOverride {
     pub trigger: Option<Spanned<String>>,
     #[serde(default)]
     pub skip_dates: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub max_delay_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +90,8 @@ pub struct Schedule {
     pub trigger: Option<Spanned<String>>,
     #[serde(default)]
     pub skip_dates: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub max_delay_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

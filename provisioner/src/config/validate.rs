@@ -6,13 +6,14 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use worktime_lambda::{is_valid_ecs_name, Capacity, MAX_SERVICES};
+use worktime_lambda::{is_valid_ecs_name, Capacity, DEFAULT_MAX_DELAY_MINUTES, MAX_SERVICES};
 
 use super::error::line_of;
 use super::ids::{
     is_valid_region, parse_date, stack_name_problem, suggest_zone, MAX_STACK_NAME_LEN,
 };
 use super::raw;
+use super::MAX_DELAY_MINUTES;
 use super::{
     Architecture, ConfigError, Fleet, FunctionSettings, Schedule, ServiceSpec, StackConfig,
     StackSettings, Trigger,
@@ -200,12 +201,30 @@ impl Validator<'_> {
         skip_dates.sort();
         skip_dates.dedup();
 
+        let max_delay_minutes = match &raw.max_delay_minutes {
+            None => DEFAULT_MAX_DELAY_MINUTES,
+            Some(m) => u32::try_from(*m.get_ref())
+                .ok()
+                .filter(|m| (1..=MAX_DELAY_MINUTES).contains(m))
+                .ok_or_else(|| {
+                    self.err(
+                        "schedule.max_delay_minutes",
+                        Some(m),
+                        format!("{} is out of range", m.get_ref()),
+                        format!(
+                            "use 1 to {MAX_DELAY_MINUTES} minutes (Lambda keeps an undelivered event at most 6 hours); the default is {DEFAULT_MAX_DELAY_MINUTES}"
+                        ),
+                    )
+                })?,
+        };
+
         Ok(Schedule {
             timezone,
             scale_out,
             scale_in,
             trigger,
             skip_dates,
+            max_delay_minutes,
             checked_at: self.now,
         })
     }

@@ -5,7 +5,8 @@ use indexmap::IndexMap;
 use worktime_cfn::iam::{PolicyDocument, Principal, Statement};
 use worktime_cfn::resources::{
     CloudWatchAlarm, Dimension, IamPolicy, IamRole, LambdaCode, LambdaDeadLetterConfig,
-    LambdaEnvironment, LambdaFunction, LambdaLoggingConfig, LogGroup, SqsQueue,
+    LambdaEnvironment, LambdaEventInvokeConfig, LambdaFunction, LambdaLoggingConfig, LogGroup,
+    SqsQueue,
 };
 use worktime_cfn::{DeletionPolicy, Expr, Output, Parameter, Resource, Template};
 use worktime_lambda::env;
@@ -139,6 +140,16 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
             "CKV_AWS_173",
             "the environment holds only the time zone, the allowed service names and the log level, no secrets",
         ),
+    );
+
+    t.resource(
+        ids::FUNCTION_EVENT_INVOKE_CONFIG,
+        Resource::new(LambdaEventInvokeConfig {
+            function_name: Expr::reference(ids::FUNCTION),
+            qualifier: "$LATEST".into(),
+            maximum_event_age_in_seconds: ids::FUNCTION_MAX_EVENT_AGE_SECONDS,
+            maximum_retry_attempts: ids::FUNCTION_RETRY_ATTEMPTS,
+        }),
     );
 
     t.resource(

@@ -11,6 +11,7 @@ pub const FUNCTION_POLICY: &str = "FunctionPolicy";
 pub const FUNCTION_LOG_GROUP: &str = "FunctionLogGroup";
 pub const DEAD_LETTER_QUEUE: &str = "DeadLetterQueue";
 pub const FUNCTION: &str = "Function";
+pub const FUNCTION_EVENT_INVOKE_CONFIG: &str = "FunctionEventInvokeConfig";
 pub const ERRORS_ALARM: &str = "ErrorsAlarm";
 pub const SCALE_OUT_RULE: &str = "ScaleOutRule";
 pub const SCALE_IN_RULE: &str = "ScaleInRule";
@@ -51,6 +52,13 @@ pub const TARGET_RETRY_ATTEMPTS: u32 = 2;
 /// A delivery older than this is dropped (to the DLQ for Scheduler): scaling an hour late
 /// is still useful, much later is not.
 pub const TARGET_MAX_EVENT_AGE_SECONDS: u32 = 3600;
+/// How long Lambda keeps a trigger's event for the function (its maximum, 6 hours): the
+/// function, not Lambda, judges lateness from the event's `scheduled_time`, so a late
+/// delivery is logged and reported `stale` instead of vanishing from the queue.
+pub const FUNCTION_MAX_EVENT_AGE_SECONDS: u32 = 21_600;
+/// Lambda's retries of a failed run (its maximum): every action is idempotent, and a retry
+/// of a run that failed on some services repairs them.
+pub const FUNCTION_RETRY_ATTEMPTS: u32 = 2;
 /// SQS maximum: 14 days to notice and inspect a failed run.
 pub const DLQ_RETENTION_SECONDS: u32 = 1_209_600;
 

@@ -62,7 +62,7 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
                 min_length: Some(2),
                 max_length: Some(MAX_PARAMETER_BYTES as u32),
                 ..Parameter::string(format!(
-                    "The {} payload (JSON) the trigger sends to the function.",
+                    "The {} trigger's input: the payload (JSON) with the placeholder EventBridge fills with the scheduled time.",
                     spec.action
                 ))
             },

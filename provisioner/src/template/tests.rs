@@ -9,7 +9,7 @@ use worktime_lambda::{Action, Capacity};
 
 use super::ids::{MAX_INPUT_CHARS, MAX_PARAMETER_BYTES};
 use super::stackset::stackset_trigger;
-use super::values::payload;
+use super::values::{payload, trigger_input};
 use super::*;
 use crate::config::{Fleet, FunctionSettings, Schedule, ServiceSpec, StackSettings};
 use crate::cron::AwsCron;
@@ -42,6 +42,7 @@ fn config(
             scale_in: AwsCron::parse("cron(0 19 ? * MON-FRI *)").unwrap(),
             trigger,
             skip_dates: Vec::new(),
+            max_delay_minutes: 60,
             checked_at: Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap(),
         },
         services,
@@ -105,6 +106,19 @@ fn restore() -> StackConfig {
     c.function.memory_mb = 256;
     c.function.log_retention_days = 14;
     c
+}
+
+/// When the tests' triggers fire.
+const DELIVERY_TIME: &str = "2026-06-01T10:00:00Z";
+
+/// A trigger's input as the function receives it at `DELIVERY_TIME`: the rule's `<time>`
+/// placeholder (a JSON value position) or the Scheduler's context attribute (inside quotes)
+/// filled in. The end-to-end tests apply the full EventBridge transformation.
+fn as_delivered(input: &str) -> serde_json::Value {
+    let text = input
+        .replace("<time>", &format!("\"{DELIVERY_TIME}\""))
+        .replace("<aws.scheduler.scheduled-time>", DELIVERY_TIME);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
 fn json(config: &StackConfig) -> serde_json::Value {
@@ -179,12 +193,12 @@ fn half_hour_zone_kolkata() {
 #[test]
 fn restore_mode_payload_has_no_capacity() {
     let v = json(&restore());
-    let input: serde_json::Value = serde_json::from_str(
+    let input = as_delivered(
         v["Resources"]["ScaleOutSchedule"]["Properties"]["Target"]["Input"]
             .as_str()
             .unwrap(),
-    )
-    .unwrap();
+    );
+    assert_eq!(input["scheduled_time"], DELIVERY_TIME);
     assert_eq!(
         input["services"],
         serde_json::json!([
@@ -216,8 +230,16 @@ fn rules_use_utc_crons_and_permissions() {
         target["Arn"],
         serde_json::json!({"Fn::GetAtt": ["Function", "Arn"]})
     );
-    let input: serde_json::Value = serde_json::from_str(target["Input"].as_str().unwrap()).unwrap();
+    assert!(target.get("Input").is_none(), "{target}");
+    let transformer = &target["InputTransformer"];
+    assert_eq!(
+        transformer["InputPathsMap"],
+        serde_json::json!({"time": "$.time"})
+    );
+    let input = as_delivered(transformer["InputTemplate"].as_str().unwrap());
     assert_eq!(input["action"], "scale-in");
+    assert_eq!(input["scheduled_time"], DELIVERY_TIME);
+    assert_eq!(input["max_delay_minutes"], 60);
     assert_eq!(input["timezone"], "Asia/Seoul");
     assert_eq!(input["skip_dates"], serde_json::json!(["2026-01-01"]));
     assert_eq!(
@@ -436,13 +458,13 @@ fn payload_at_the_limit_is_accepted() {
     let mut i = 0;
     loop {
         c.services.push(svc("c", &format!("s{i}"), Some((1, 1))));
-        if payload(&c, Action::ScaleOut).is_err() {
+        if trigger_input(&c, Action::ScaleOut).is_err() {
             c.services.pop();
             break;
         }
         i += 1;
     }
-    let size = payload(&c, Action::ScaleOut).unwrap().len();
+    let size = trigger_input(&c, Action::ScaleOut).unwrap().len();
     assert!(
         size <= MAX_INPUT_CHARS && size > MAX_INPUT_CHARS - 64,
         "{size}"
@@ -569,7 +591,7 @@ fn stackset_template_takes_the_per_target_values_as_parameters() {
         reference("ScaleOutExpression")
     );
     assert_eq!(
-        r["ScaleInRule"]["Properties"]["Targets"][0]["Input"],
+        r["ScaleInRule"]["Properties"]["Targets"][0]["InputTransformer"]["InputTemplate"],
         reference("ScaleInInput")
     );
     assert_eq!(
@@ -666,7 +688,7 @@ fn stackset_parameters_are_the_values_build_writes() {
             value("ScaleInExpression")
         );
         let input = |id: &str| match c.schedule.trigger {
-            Trigger::Rules => r[id]["Properties"]["Targets"][0]["Input"].clone(),
+            Trigger::Rules => r[id]["Properties"]["Targets"][0]["InputTransformer"]["InputTemplate"].clone(),
             Trigger::Scheduler => r[id]["Properties"]["Target"]["Input"].clone(),
         };
         assert_eq!(input(out), value("ScaleOutInput"));
@@ -711,7 +733,7 @@ fn stackset_parameter_over_4096_bytes_is_refused_with_the_fix() {
         })
         .collect();
     let c = config("big", "us-east-1", chrono_tz::UTC, Trigger::Rules, services);
-    let size = payload(&c, Action::ScaleOut).unwrap().len();
+    let size = trigger_input(&c, Action::ScaleOut).unwrap().len();
     assert!(
         size > MAX_PARAMETER_BYTES && size <= MAX_INPUT_CHARS,
         "{size}"

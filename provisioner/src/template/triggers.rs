@@ -1,15 +1,16 @@
 //! The two triggers: EventBridge rules with their invoke permissions, or EventBridge
 //! Scheduler schedules with the role they assume.
 
+use indexmap::IndexMap;
 use worktime_cfn::resources::{
-    EventsRule, EventsTarget, FlexibleTimeWindow, LambdaPermission, RetryPolicy, SchedulerSchedule,
+    EventsRule, EventsTarget, FlexibleTimeWindow, InputTransformer, LambdaPermission, RetryPolicy, SchedulerSchedule,
     SchedulerTarget, TargetDeadLetterConfig,
 };
 use worktime_cfn::{Expr, Output, Resource, Template};
 
 use super::ids::{self, TARGET_MAX_EVENT_AGE_SECONDS, TARGET_RETRY_ATTEMPTS};
 use super::policy::scheduler_role;
-use super::values::{TargetValues, TRIGGERS};
+use super::values::{TargetValues, TIME_PATH, TIME_VARIABLE, TRIGGERS};
 use crate::config::Trigger;
 
 /// Adds both triggers of `stack` to `t`.
@@ -36,7 +37,14 @@ pub(super) fn add(t: &mut Template, stack: &str, trigger: Trigger, values: &Targ
                         targets: vec![EventsTarget {
                             id: "scaler".into(),
                             arn: Expr::get_att(ids::FUNCTION, "Arn"),
-                            input: Some(input.clone()),
+                            input: None,
+                            input_transformer: Some(InputTransformer {
+                                input_paths_map: IndexMap::from([(
+                                    TIME_VARIABLE.to_string(),
+                                    TIME_PATH.to_string(),
+                                )]),
+                                input_template: input.clone(),
+                            }),
                             role_arn: None,
                             retry_policy: Some(retry_policy),
                             dead_letter_config: None,

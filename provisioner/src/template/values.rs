@@ -64,7 +64,7 @@ pub(super) struct TriggerText {
 pub(super) fn trigger_texts(config: &StackConfig) -> Result<[TriggerText; 2], TemplateError> {
     let zone = config.schedule.timezone.name();
     let text = |action: Action, cron: &AwsCron| -> Result<TriggerText, TemplateError> {
-        let input = payload(config, action)?;
+        let input = trigger_input(config, action)?;
         let (expression, when) = match config.schedule.trigger {
             Trigger::Rules => {
                 let utc = config
@@ -151,7 +151,46 @@ pub(super) fn trigger_text(trigger: Trigger) -> &'static str {
     }
 }
 
-/// The compact JSON a trigger sends for `action`, checked against EventBridge's limit.
+/// The rule target's `InputTransformer` variable that carries the scheduled event's `time`.
+pub(super) const TIME_VARIABLE: &str = "time";
+/// The JSON path of the scheduled event's `time` (when the rule was scheduled to fire).
+pub(super) const TIME_PATH: &str = "$.time";
+
+/// What a trigger writes as the payload's `scheduled_time`: a rule's transformer puts the
+/// event's `time` where `<time>` stands, as a JSON string (a placeholder in a value position
+/// is replaced by the value as JSON); the Scheduler puts its context attribute's text where
+/// `<aws.scheduler.scheduled-time>` stands, inside the quotes the template supplies.
+fn scheduled_time_placeholder(trigger: Trigger) -> String {
+    match trigger {
+        Trigger::Rules => format!("<{TIME_VARIABLE}>"),
+        Trigger::Scheduler => "\"<aws.scheduler.scheduled-time>\"".to_string(),
+    }
+}
+
+/// What the trigger of `action` carries: the payload with `scheduled_time` filled in by
+/// EventBridge at delivery (the rule's `InputTemplate`, or the schedule's `Input`), checked
+/// against EventBridge's limit.
+pub fn trigger_input(config: &StackConfig, action: Action) -> Result<String, TemplateError> {
+    let payload = payload(config, action)?;
+    // The payload is a JSON object with at least `action`: add one more member.
+    let body = payload.strip_suffix('}').unwrap_or(&payload);
+    let text = format!(
+        "{body},\"scheduled_time\":{}}}",
+        scheduled_time_placeholder(config.schedule.trigger)
+    );
+    let size = text.chars().count();
+    if size > MAX_INPUT_CHARS {
+        return Err(TemplateError::PayloadTooLarge {
+            action,
+            size,
+            limit: MAX_INPUT_CHARS,
+        });
+    }
+    Ok(text)
+}
+
+/// The compact JSON a trigger sends for `action` (without its scheduled time), checked
+/// against EventBridge's limit.
 pub fn payload(config: &StackConfig, action: Action) -> Result<String, TemplateError> {
     let text = serde_json::to_string(&config.scaling_event(action))
         .map_err(|source| TemplateError::Payload { action, source })?;

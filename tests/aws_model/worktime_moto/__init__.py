@@ -17,6 +17,8 @@ not) modelled:
   with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
   ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
   ``GetAccountSettings``.
+- ``lambda_event_invoke``: ``AWS::Lambda::EventInvokeConfig`` in CloudFormation, put through
+  moto's own event-invoke-config API (moto has no CloudFormation model for it).
 - ``cfn_failures``: a resource that fails while CloudFormation creates or updates a stack
   fails the stack operation as on AWS (``*_FAILED`` resource event, rollback,
   ``ROLLBACK_COMPLETE`` / ``UPDATE_ROLLBACK_COMPLETE``) instead of an API error.
@@ -36,10 +38,11 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import autoscaling, cfn_failures, lambda_quota, s3_tls
+    from . import autoscaling, cfn_failures, lambda_event_invoke, lambda_quota, s3_tls
 
     autoscaling.install()
     cfn_failures.install()
+    lambda_event_invoke.install()
     lambda_quota.install()
     s3_tls.install()
     _installed = True

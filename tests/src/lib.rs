@@ -326,6 +326,58 @@ pub async fn create_services(sdk: &SdkConfig, cluster: &str, services: &[(&str, 
     }
 }
 
+/// A service's desired count.
+pub async fn desired_count(sdk: &SdkConfig, cluster: &str, service: &str) -> i32 {
+    aws_sdk_ecs::Client::new(sdk)
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .expect("describe services")
+        .services()[0]
+        .desired_count()
+}
+
+/// Sets a service's desired count, as a deploy or a person would (ECS `UpdateService`).
+pub async fn set_desired_count(sdk: &SdkConfig, cluster: &str, service: &str, desired: i32) {
+    aws_sdk_ecs::Client::new(sdk)
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .desired_count(desired)
+        .send()
+        .await
+        .expect("update service");
+}
+
+/// Sets a tag on a service (ECS `TagResource`).
+pub async fn tag_service(sdk: &SdkConfig, cluster: &str, service: &str, key: &str, value: &str) {
+    let ecs = aws_sdk_ecs::Client::new(sdk);
+    let arn = ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .expect("describe services")
+        .services()[0]
+        .service_arn()
+        .expect("service arn")
+        .to_string();
+    ecs.tag_resource()
+        .resource_arn(arn)
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("tag service");
+}
+
 /// Registers a scalable target directly (the capacity a team set up by hand).
 pub async fn register_target(sdk: &SdkConfig, cluster: &str, service: &str, min: i32, max: i32) {
     use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};

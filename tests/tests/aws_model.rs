@@ -11,18 +11,6 @@ use worktime_e2e::*;
 const REGION: &str = "ap-northeast-2";
 const REFUSAL: &str = "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [10].";
 
-async fn desired_count(sdk: &aws_config::SdkConfig, cluster: &str, service: &str) -> i32 {
-    aws_sdk_ecs::Client::new(sdk)
-        .describe_services()
-        .cluster(cluster)
-        .services(service)
-        .send()
-        .await
-        .expect("describe services")
-        .services()[0]
-        .desired_count()
-}
-
 /// A tiny function zip (moto stores code, it never runs it).
 fn tiny_zip() -> Vec<u8> {
     use std::io::Write;

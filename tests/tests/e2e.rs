@@ -8,6 +8,7 @@ use worktime_e2e::*;
 
 mod aws_model;
 mod cli;
+mod nights;
 mod rollout;
 mod stacksets;
 

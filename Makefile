@@ -28,7 +28,7 @@ build:
 
 ## lambda: the function as an arm64 bootstrap.zip for provided.al2023
 lambda: $(STAMP)
-	cargo lambda build --release --arm64 --output-format zip -p worktime-lambda
+	cargo lambda build --profile function --arm64 --output-format zip -p worktime-lambda
 	@ls -l target/lambda/bootstrap/bootstrap.zip | awk '{printf "target/lambda/bootstrap/bootstrap.zip: %d bytes (%.2f MiB)\n", $$5, $$5/1048576}'
 
 ## test: unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then template lint

@@ -5,7 +5,10 @@
 #   2. scaling function: the original recipe's Python function (bench/baseline_seed.py, boto3)
 #      vs `worktime run scale-in|scale-out` on the same N services (N = 1 and 200) of a local
 #      moto server, wall time and peak RSS over RUNS runs, with the ratios ours/baseline and
-#      PASS/FAIL against the targets.
+#      PASS/FAIL against the targets;
+#   3. the function (issue 9): the arm64 zip's size, and the peak RSS of one execution
+#      environment scaling one service in and out;
+#   4. rollout to 10 accounts vs bootstrap into 1 (issue 5), direct and through a latency proxy.
 # Prints a markdown table; writes target/bench/results.json. Exits 0 whatever the targets say,
 # non-zero if anything failed (a build, moto, a run that errored or did not scale every service).
 #
@@ -103,12 +106,26 @@ echo "bench: moto server on 127.0.0.1:$port (pid $moto_pid, log $moto_log)" >&2
     --sizes "${SIZES:-1,200}" \
     --actions "${ACTIONS:-scale-in,scale-out}"
 
-# Issue 5: rollout to 10 accounts vs bootstrap into 1, with the real function zip.
+# Issue 9: the function's arm64 zip and its peak RSS for one service (host build of the
+# same profile, under the harness's Lambda Runtime API).
 artifact="${ARTIFACT:-$root/target/lambda/bootstrap/bootstrap.zip}"
-if [[ ! -f "$artifact" ]]; then
-    echo "bench: no function zip at $artifact: building it (make lambda)" >&2
+if [[ "${SKIP_BUILD:-}" != 1 || ! -f "$artifact" ]]; then
+    echo "bench: building the function zip (make lambda)" >&2
     make -C "$root" lambda
 fi
+if [[ "${SKIP_BUILD:-}" != 1 ]]; then
+    echo "bench: cargo build --profile function -p worktime-lambda; cargo build -p worktime-e2e --bins" >&2
+    cargo build --profile function -p worktime-lambda
+    cargo build -p worktime-e2e --bins
+fi
+"$python" "$root/bench/function.py" \
+    --endpoint "http://127.0.0.1:$port" \
+    --zip "$artifact" \
+    --bootstrap "$target_dir/function/bootstrap" \
+    --peak-rss "$target_dir/debug/function-peak-rss" \
+    --out "$out_dir/function.json"
+
+# Issue 5: rollout to 10 accounts vs bootstrap into 1, with the real function zip.
 "$python" "$root/bench/rollout.py" \
     --endpoint "http://127.0.0.1:$port" \
     --worktime "$bin" \

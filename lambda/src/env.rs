@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono_tz::Tz;
 use thiserror::Error;
+use tracing_subscriber::filter::LevelFilter;
 
 use crate::event::{resource_id, split_resource_id, EventDefaults, ServiceTarget};
 
@@ -77,24 +78,22 @@ fn parse_allowed(list: &str) -> Result<BTreeSet<String>, EnvError> {
 
 /// Logs to stderr: JSON when Lambda's log format is JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`),
 /// plain text otherwise; level from `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging
-/// controls), else `RUST_LOG`, else `info`.
+/// controls), else `RUST_LOG` (a level: `debug`, `info`, ...), else `info`.
 ///
 /// Not `lambda_runtime::tracing::init_default_subscriber`: its JSON lines carry no
-/// `timestamp` field and do carry the runtime's span fields, so the lines would change; and
-/// it writes to stdout. This keeps the existing lines and adds `AWS_LAMBDA_LOG_LEVEL`.
+/// `timestamp` field and do carry the runtime's span fields, and it writes to stdout. A plain
+/// level filter, not `EnvFilter`: per-module directives are not worth the regex engine they
+/// add to the function's zip (issue 9 measured the size each dependency costs).
 pub fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let lambda_level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .ok()
-        .map(|level| lambda_log_level(&level));
-    let filter = match lambda_level {
-        Some(level) => EnvFilter::new(level),
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    let level = match std::env::var("AWS_LAMBDA_LOG_LEVEL") {
+        Ok(level) => lambda_log_level(&level),
+        Err(_) => rust_log_level(std::env::var("RUST_LOG").ok().as_deref()),
     };
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(level)
         .with_writer(std::io::stderr)
+        .with_ansi(false)
         .with_target(false);
     // Lambda adds its own timestamps to plain-text lines.
     if json {
@@ -104,15 +103,25 @@ pub fn init_tracing() {
     }
 }
 
-/// Lambda's level names (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) as a tracing filter.
-fn lambda_log_level(level: &str) -> &'static str {
+/// Lambda's level names (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) as a tracing level.
+fn lambda_log_level(level: &str) -> LevelFilter {
     match level.trim().to_ascii_uppercase().as_str() {
-        "TRACE" => "trace",
-        "DEBUG" => "debug",
-        "WARN" => "warn",
-        "ERROR" | "FATAL" => "error",
-        _ => "info",
+        "TRACE" => LevelFilter::TRACE,
+        "DEBUG" => LevelFilter::DEBUG,
+        "WARN" => LevelFilter::WARN,
+        "ERROR" | "FATAL" => LevelFilter::ERROR,
+        _ => LevelFilter::INFO,
     }
+}
+
+/// `RUST_LOG` as one level: a bare level (`debug`), or the level of its last directive
+/// (`worktime_lambda=debug` gives debug for everything); `info` when unset or unreadable.
+fn rust_log_level(value: Option<&str>) -> LevelFilter {
+    value
+        .and_then(|v| v.split(',').next_back())
+        .map(|directive| directive.rsplit('=').next().unwrap_or(directive).trim())
+        .and_then(|level| level.parse().ok())
+        .unwrap_or(LevelFilter::INFO)
 }
 
 #[cfg(test)]
@@ -169,8 +178,19 @@ mod tests {
 
     #[test]
     fn lambda_levels_map_to_tracing_levels() {
-        assert_eq!(lambda_log_level("DEBUG"), "debug");
-        assert_eq!(lambda_log_level("FATAL"), "error");
-        assert_eq!(lambda_log_level("whatever"), "info");
+        assert_eq!(lambda_log_level("DEBUG"), LevelFilter::DEBUG);
+        assert_eq!(lambda_log_level("FATAL"), LevelFilter::ERROR);
+        assert_eq!(lambda_log_level("whatever"), LevelFilter::INFO);
+    }
+
+    #[test]
+    fn rust_log_is_read_as_one_level() {
+        assert_eq!(rust_log_level(None), LevelFilter::INFO);
+        assert_eq!(rust_log_level(Some("debug")), LevelFilter::DEBUG);
+        assert_eq!(
+            rust_log_level(Some("warn,worktime_lambda=trace")),
+            LevelFilter::TRACE
+        );
+        assert_eq!(rust_log_level(Some("nonsense")), LevelFilter::INFO);
     }
 }

@@ -206,6 +206,17 @@ impl FunctionRuntime {
         }
     }
 
+    /// The function process's peak resident set so far, in KiB (`VmHWM` of
+    /// `/proc/<pid>/status`: the high-water mark of its own address space since exec, unlike
+    /// `ru_maxrss`, which starts from the parent's). `None` once the process has exited.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
     /// The Runtime API address (`AWS_LAMBDA_RUNTIME_API`).
     pub fn runtime_api(&self) -> String {
         format!("127.0.0.1:{}", self.port)

@@ -141,7 +141,11 @@ async fn a_night_and_a_morning_through_the_deployed_rules() {
     let report = function.invoke(&payload).expect_ok();
     assert_eq!(report["summary"]["changed"], 4, "{report}");
     for name in ["api", "batch", "worker", "cron"] {
-        assert_eq!(state(&sdk, name).await, (Some((0, 0)), 0), "{name}: {report}");
+        assert_eq!(
+            state(&sdk, name).await,
+            (Some((0, 0)), 0),
+            "{name}: {report}"
+        );
     }
     assert_eq!(service(&report, "worker")["desired_before"], 4);
     assert_eq!(service(&report, "worker")["desired_after"], 0);
@@ -253,7 +257,10 @@ async fn late_foreign_and_tampered_deliveries_change_nothing_of_theirs() {
     assert!(message.contains("2 of 4 services failed"), "{error}");
     assert!(message.contains("0/999999@1"), "names the value: {error}");
     assert!(message.contains("0/0@0"), "names the value: {error}");
-    assert!(message.contains("worktime:capacity"), "names the tag: {error}");
+    assert!(
+        message.contains("worktime:capacity"),
+        "names the tag: {error}"
+    );
     // Nothing guessed: both stay down; the declared services come back.
     assert_eq!(state(&sdk, "worker").await, (Some((0, 0)), 0));
     assert_eq!(state(&sdk, "cron").await, (Some((0, 0)), 0));
@@ -277,12 +284,7 @@ async fn the_scheduler_schedule_delivers_its_scheduled_time_and_skip_dates_are_l
         .to_string();
     let text = config("scheduler").replace("2026-12-25", &seoul_today);
     write_config(dir.path(), &text);
-    let synth = worktime(
-        dir.path(),
-        &moto.env(),
-        &["synth", "--format", "json"],
-    )
-    .expect_code(0);
+    let synth = worktime(dir.path(), &moto.env(), &["synth", "--format", "json"]).expect_code(0);
     let template: Value = serde_json::from_str(&synth.stdout).unwrap();
     let resources = &template["Resources"];
     let variables = &resources["Function"]["Properties"]["Environment"]["Variables"];

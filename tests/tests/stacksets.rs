@@ -47,7 +47,9 @@ async fn rule(sdk: &SdkConfig, name: &str) -> Option<(String, serde_json::Value)
     let fired = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
         .ok()?
         .to_utc();
-    let input = triggers::deployed_rule_payload(sdk, name, fired).await.ok()?;
+    let input = triggers::deployed_rule_payload(sdk, name, fired)
+        .await
+        .ok()?;
     assert_eq!(input["scheduled_time"], "2026-12-01T00:00:00Z", "{input}");
     Some((described.schedule_expression()?.to_string(), input))
 }

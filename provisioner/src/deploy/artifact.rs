@@ -65,10 +65,10 @@ pub fn resolve(
         Architecture::X86_64 => "--x86-64",
     };
     progress.step(format!(
-        "building the function (cargo lambda build --release {arch_flag} --output-format zip): a few minutes the first time"
+        "building the function (cargo lambda build --profile function {arch_flag} --output-format zip): a few minutes the first time"
     ));
     let status = Command::new("cargo")
-        .args(["lambda", "build", "--release", arch_flag, "--output-format", "zip", "-p", "worktime-lambda"])
+        .args(["lambda", "build", "--profile", "function", arch_flag, "--output-format", "zip", "-p", "worktime-lambda"])
         .status()
         .map_err(|e| Error::Other(format!("could not run cargo lambda: {e}; install it (pip install cargo-lambda ziglang) or pass --artifact PATH")))?;
     if !status.success() {

@@ -9,7 +9,7 @@ use worktime_lambda::{Action, Capacity};
 
 use super::ids::{MAX_INPUT_CHARS, MAX_PARAMETER_BYTES};
 use super::stackset::stackset_trigger;
-use super::values::{payload, trigger_input};
+use super::values::trigger_input;
 use super::*;
 use crate::config::{Fleet, FunctionSettings, Schedule, ServiceSpec, StackSettings};
 use crate::cron::AwsCron;
@@ -688,7 +688,9 @@ fn stackset_parameters_are_the_values_build_writes() {
             value("ScaleInExpression")
         );
         let input = |id: &str| match c.schedule.trigger {
-            Trigger::Rules => r[id]["Properties"]["Targets"][0]["InputTransformer"]["InputTemplate"].clone(),
+            Trigger::Rules => {
+                r[id]["Properties"]["Targets"][0]["InputTransformer"]["InputTemplate"].clone()
+            }
             Trigger::Scheduler => r[id]["Properties"]["Target"]["Input"].clone(),
         };
         assert_eq!(input(out), value("ScaleOutInput"));

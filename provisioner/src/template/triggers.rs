@@ -3,8 +3,8 @@
 
 use indexmap::IndexMap;
 use worktime_cfn::resources::{
-    EventsRule, EventsTarget, FlexibleTimeWindow, InputTransformer, LambdaPermission, RetryPolicy, SchedulerSchedule,
-    SchedulerTarget, TargetDeadLetterConfig,
+    EventsRule, EventsTarget, FlexibleTimeWindow, InputTransformer, LambdaPermission, RetryPolicy,
+    SchedulerSchedule, SchedulerTarget, TargetDeadLetterConfig,
 };
 use worktime_cfn::{Expr, Output, Resource, Template};
 

@@ -191,7 +191,7 @@ pub fn trigger_input(config: &StackConfig, action: Action) -> Result<String, Tem
 
 /// The compact JSON a trigger sends for `action` (without its scheduled time), checked
 /// against EventBridge's limit.
-pub fn payload(config: &StackConfig, action: Action) -> Result<String, TemplateError> {
+fn payload(config: &StackConfig, action: Action) -> Result<String, TemplateError> {
     let text = serde_json::to_string(&config.scaling_event(action))
         .map_err(|source| TemplateError::Payload { action, source })?;
     let size = text.chars().count();

@@ -60,7 +60,12 @@ async fn fire() -> Result<bool, String> {
         .rule(&rule)
         .send()
         .await
-        .map_err(|e| format!("rule {rule}: {}", aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
+        .map_err(|e| {
+            format!(
+                "rule {rule}: {}",
+                aws_sdk_eventbridge::error::DisplayErrorContext(e)
+            )
+        })?;
     let function_arn = targets
         .targets()
         .first()

@@ -93,7 +93,10 @@ fn self_managed_plan_has_one_instance_per_account_and_region_with_its_values() {
     );
     // The rules' input template: `<time>` is where EventBridge writes the scheduled time.
     let template = value(first, "ScaleInInput");
-    assert!(template.ends_with(r#","scheduled_time":<time>}"#), "{template}");
+    assert!(
+        template.ends_with(r#","scheduled_time":<time>}"#),
+        "{template}"
+    );
     let input: Value = serde_json::from_str(&template.replace("<time>", "null")).unwrap();
     assert_eq!(input["action"], "scale-in");
     assert_eq!(input["timezone"], "Asia/Kolkata");

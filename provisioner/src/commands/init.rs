@@ -65,6 +65,11 @@ trigger = "scheduler"
 # Scale-in still runs on those dates, so nothing is left running by accident.
 skip_dates = ["2026-12-25", "2027-01-01"]
 
+# Optional: a trigger delivered more than this many minutes after its scheduled time (after
+# an outage, say) changes nothing: last night's scale-in never lands in working hours.
+# 1 to 360; default 60.
+max_delay_minutes = 60
+
 # One [[services]] table per ECS service to manage.
 # cluster / service: the names (not ARNs) of the ECS cluster and service.
 # min / max: the Application Auto Scaling capacity during working hours. Give both or
@@ -142,6 +147,7 @@ mod tests {
         assert!(c.home.services[0].capacity.is_some());
         assert!(c.home.services[1].capacity.is_none());
         assert_eq!(c.home.schedule.skip_dates.len(), 2);
+        assert_eq!(c.home.schedule.max_delay_minutes, 60);
     }
 
     #[test]

@@ -838,3 +838,37 @@ fn stackset_regions_are_the_union_of_the_accounts_regions_in_order() {
         ["ap-northeast-2"]
     );
 }
+
+#[test]
+fn max_delay_minutes() {
+    let with = |value: &str| {
+        GOOD.replace(
+            "skip_dates = [\"2026-12-25\"]",
+            &format!("skip_dates = [\"2026-12-25\"]\nmax_delay_minutes = {value}"),
+        )
+    };
+    assert_eq!(parse_str(GOOD).unwrap().home.schedule.max_delay_minutes, 60);
+    assert_eq!(
+        parse_str(&with("180"))
+            .unwrap()
+            .home
+            .schedule
+            .max_delay_minutes,
+        180
+    );
+    for value in ["0", "361", "-5"] {
+        let err = parse_str(&with(value)).unwrap_err().to_string();
+        assert!(err.contains("schedule.max_delay_minutes"), "{err}");
+        assert!(err.contains("1 to 360 minutes"), "{err}");
+    }
+    let err = parse_str(&with("\"an hour\"")).unwrap_err().to_string();
+    assert!(err.contains("schedule.max_delay_minutes"), "{err}");
+    // It travels in both payloads.
+    let c = parse_str(&with("90")).unwrap();
+    assert_eq!(
+        c.home
+            .scaling_event(worktime_lambda::Action::ScaleIn)
+            .max_delay_minutes,
+        Some(90)
+    );
+}

@@ -43,6 +43,19 @@ pub enum Error {
     /// Some services could not be scaled (the others were).
     #[error("{failed} of {total} services failed (see above)")]
     ServicesFailed { failed: usize, total: usize },
+    /// AWS would refuse what the config asks for in this account and region (checked before
+    /// anything is created).
+    #[error("{0}")]
+    AccountLimit(String),
+    /// A stack or stack set of this name exists and is not worktime's own (no
+    /// `worktime:stack` tag naming it): nothing was changed.
+    #[error("{kind} {name} in {place} is not worktime's ({found}): nothing was changed. Fix: give worktime another [stack] name, or remove {name} yourself if it is yours")]
+    NotOurs {
+        kind: &'static str,
+        name: String,
+        place: String,
+        found: String,
+    },
     #[error("{0}")]
     Other(String),
 }

@@ -9,6 +9,7 @@ use worktime_e2e::*;
 mod aws_model;
 mod cli;
 mod nights;
+mod ownership;
 mod rollout;
 mod stacksets;
 
@@ -959,6 +960,12 @@ async fn a_stack_left_half_made_by_an_interrupted_run_is_recreated() {
         .change_set_name("interrupted")
         .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::Create)
         .template_body(r#"{"Resources":{"Q":{"Type":"AWS::SQS::Queue"}}}"#)
+        .tags(
+            aws_sdk_cloudformation::types::Tag::builder()
+                .key("worktime:stack")
+                .value("wt")
+                .build(),
+        )
         .send()
         .await
         .unwrap();

@@ -133,6 +133,10 @@ pub struct FunctionSettings {
     pub memory_mb: u32,
     pub timeout_seconds: u32,
     pub log_retention_days: u32,
+    /// Concurrency reserved for the function; none by default: a new account's quota (often
+    /// 10) refuses any reservation, and overlapping runs are safe without one (each event
+    /// names its action and scheduled time, and every action is idempotent).
+    pub reserved_concurrency: Option<u32>,
 }
 
 impl Default for FunctionSettings {
@@ -142,6 +146,7 @@ impl Default for FunctionSettings {
             memory_mb: 128,
             timeout_seconds: 60,
             log_retention_days: 30,
+            reserved_concurrency: None,
         }
     }
 }

@@ -116,4 +116,6 @@ pub struct Function {
     pub timeout_seconds: Option<Spanned<i64>>,
     #[serde(default)]
     pub log_retention_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub reserved_concurrency: Option<Spanned<i64>>,
 }

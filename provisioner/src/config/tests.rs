@@ -131,9 +131,23 @@ fn function_settings() {
             architecture: Architecture::X86_64,
             memory_mb: 256,
             timeout_seconds: 900,
-            log_retention_days: 3653
+            log_retention_days: 3653,
+            reserved_concurrency: None,
         }
     );
+    let text = GOOD.replace(
+        "log_retention_days = 30",
+        "log_retention_days = 30\nreserved_concurrency = 2",
+    );
+    let f = parse_str(&text).unwrap().home.function;
+    assert_eq!(f.reserved_concurrency, Some(2));
+    let err = parse_str(&GOOD.replace(
+        "log_retention_days = 30",
+        "log_retention_days = 30\nreserved_concurrency = 0",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("function.reserved_concurrency"), "{err}");
 }
 
 #[test]

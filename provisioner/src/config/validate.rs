@@ -399,6 +399,13 @@ impl Validator<'_> {
         )? {
             f.timeout_seconds = t;
         }
+        f.reserved_concurrency = ranged(
+            "reserved_concurrency",
+            &raw.reserved_concurrency,
+            1,
+            1000,
+            "a function's reserved concurrency (1 up to your account's quota)",
+        )?;
         if let Some(r) = &raw.log_retention_days {
             let v = *r.get_ref();
             match LOG_RETENTION_DAYS.iter().find(|d| i64::from(**d) == v) {

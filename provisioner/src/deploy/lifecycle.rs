@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::artifact::Artifact;
 use super::changes::PlannedChange;
 use super::stack::{self, Applied};
-use super::{bucket, leftovers, service_role};
+use super::{bucket, concurrency, leftovers, service_role};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::error::{Error, Result};
@@ -84,6 +84,12 @@ pub async fn apply(
         "account {} ({}), region {}",
         session.account, session.caller_arn, session.region
     ));
+    // What must stop the run is found before anything is created: a stack of this name
+    // that is not worktime's, and a reservation AWS would refuse.
+    if let Some(existing) = stack::describe(&session.cfn, stack_name).await? {
+        existing.ensure_ours()?;
+    }
+    concurrency::check(session, config).await?;
     let bucket = bucket::bucket_name(&session.account, &session.region);
     if options.prepare_account {
         if service_role::ensure(&session.iam).await? {

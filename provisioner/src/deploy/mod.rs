@@ -5,6 +5,7 @@
 pub mod artifact;
 pub mod bucket;
 pub mod changes;
+pub mod concurrency;
 pub mod inspect;
 pub mod leftovers;
 pub mod lifecycle;

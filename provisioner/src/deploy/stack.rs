@@ -15,6 +15,7 @@ use aws_sdk_cloudformation::types::{
 };
 use aws_sdk_cloudformation::Client;
 use serde::Serialize;
+use worktime_lambda::tags::STACK_TAG;
 
 use super::changes::{ChangeKind, PlannedChange};
 use super::poll_interval;
@@ -38,6 +39,36 @@ pub struct StackInfo {
     pub last_updated: Option<String>,
     pub parameters: Vec<(String, String)>,
     pub outputs: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+}
+
+impl StackInfo {
+    /// `account/region`, from the stack's ARN.
+    fn place(&self) -> String {
+        let mut fields = self.id.split(':').skip(3);
+        match (fields.next(), fields.next()) {
+            (Some(region), Some(account)) => format!("{account}/{region}"),
+            _ => "this account and region".to_string(),
+        }
+    }
+
+    /// Refuses a stack that is not worktime's: worktime tags every stack it creates with
+    /// `worktime:stack = <name>` (also while it is only a change set's placeholder).
+    pub fn ensure_ours(&self) -> Result<()> {
+        let tag = self.tags.iter().find(|(k, _)| k == STACK_TAG);
+        match tag {
+            Some((_, value)) if *value == self.name => Ok(()),
+            _ => Err(Error::NotOurs {
+                kind: "stack",
+                name: self.name.clone(),
+                place: self.place(),
+                found: match tag {
+                    Some((_, value)) => format!("its {STACK_TAG} tag names {value:?}"),
+                    None => format!("no {STACK_TAG} tag; status {}", self.status.as_str()),
+                },
+            }),
+        }
+    }
 }
 
 /// Describes a stack by name; `None` when there is none (or only a deleted one).
@@ -95,6 +126,16 @@ pub async fn describe(cfn: &Client, name: &str) -> Result<Option<StackInfo>> {
                 )
             })
             .collect(),
+        tags: stack
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
     }))
 }
 
@@ -139,6 +180,7 @@ pub async fn prepare(
 ) -> Result<Prepared> {
     let mut existing = describe(cfn, stack_name).await?;
     if let Some(info) = &existing {
+        info.ensure_ours()?;
         if is_in_progress(&info.status) {
             progress.line(format!(
                 "stack {stack_name} is {}: waiting for it to finish",
@@ -196,7 +238,7 @@ pub async fn prepare(
         .capabilities(Capability::CapabilityNamedIam)
         .tags(
             aws_sdk_cloudformation::types::Tag::builder()
-                .key("worktime:stack")
+                .key(STACK_TAG)
                 .value(stack_name)
                 .build(),
         )
@@ -513,6 +555,7 @@ pub async fn delete(cfn: &Client, stack_name: &str, progress: &Progress) -> Resu
     let Some(info) = describe(cfn, stack_name).await? else {
         return Ok(false);
     };
+    info.ensure_ours()?;
     let mut seen = HashSet::new();
     if info.status != StackStatus::DeleteInProgress {
         progress.step(format!("deleting stack {stack_name}"));
@@ -546,6 +589,12 @@ mod tests {
 
     fn stack(status: StackStatus) -> Stack {
         Stack::builder()
+            .tags(
+                aws_sdk_cloudformation::types::Tag::builder()
+                    .key(STACK_TAG)
+                    .value("wt")
+                    .build(),
+            )
             .stack_name("wt")
             .stack_id("arn:aws:cloudformation:ap-northeast-2:123456789012:stack/wt/1")
             .stack_status(status)

@@ -100,9 +100,7 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
         values.allowed_services.clone(),
     );
     variables.insert("RUST_LOG".to_string(), Expr::str("info"));
-    t.resource(
-        ids::FUNCTION,
-        Resource::new(LambdaFunction {
+    let function = Resource::new(LambdaFunction {
             function_name: Some(Expr::str(&function_name)),
             description: Some(format!(
                 "{stack} (worktime): scales ECS services to 0/0 outside working hours and back"
@@ -127,8 +125,8 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
                 ..Default::default()
             }),
             environment: Some(LambdaEnvironment { variables }),
-            // One run at a time: scale-in and scale-out never race on a service.
-            reserved_concurrent_executions: Some(1),
+            // None unless configured: see FunctionSettings::reserved_concurrency.
+            reserved_concurrent_executions: config.function.reserved_concurrency,
             ..Default::default()
         })
         .depends_on(ids::FUNCTION_POLICY)
@@ -139,8 +137,16 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
         .skip_checkov(
             "CKV_AWS_173",
             "the environment holds only the time zone, the allowed service names and the log level, no secrets",
-        ),
-    );
+        );
+    let function = if config.function.reserved_concurrency.is_none() {
+        function.skip_checkov(
+            "CKV_AWS_115",
+            "no reserved concurrency by default: new accounts (quota 10) refuse any reservation, and two triggers a day never need one; [function] reserved_concurrency sets it",
+        )
+    } else {
+        function
+    };
+    t.resource(ids::FUNCTION, function);
 
     t.resource(
         ids::FUNCTION_EVENT_INVOKE_CONFIG,

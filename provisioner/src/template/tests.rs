@@ -319,7 +319,17 @@ fn function_settings() {
     assert_eq!(p["Handler"], "bootstrap");
     assert_eq!(p["Architectures"], serde_json::json!(["x86_64"]));
     assert_eq!(p["MemorySize"], 256);
-    assert_eq!(p["ReservedConcurrentExecutions"], 1);
+    // No reservation unless configured (a new account's quota refuses any), and checkov is
+    // told why.
+    assert!(p.get("ReservedConcurrentExecutions").is_none(), "{p}");
+    let skips = f["Metadata"]["checkov"]["skip"].to_string();
+    assert!(skips.contains("CKV_AWS_115"), "{skips}");
+    let mut reserving = restore();
+    reserving.function.reserved_concurrency = Some(2);
+    let v = json(&reserving);
+    let f = &v["Resources"]["Function"];
+    assert_eq!(f["Properties"]["ReservedConcurrentExecutions"], 2);
+    assert!(!f["Metadata"].to_string().contains("CKV_AWS_115"));
     assert_eq!(
         p["Code"]["S3Bucket"],
         serde_json::json!({"Ref": "CodeS3Bucket"})

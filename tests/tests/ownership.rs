@@ -1,0 +1,184 @@
+//! Issue 11: worktime never harms what is not its own, and a new account bootstraps in one
+//! command.
+
+use aws_config::SdkConfig;
+use aws_sdk_cloudformation::types::ChangeSetType;
+use worktime_e2e::*;
+
+const REGION: &str = "ap-northeast-2";
+
+fn config(name: &str, function: &str) -> String {
+    format!(
+        r#"
+[stack]
+name = "{name}"
+region = "{REGION}"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+trigger = "rules"
+
+[[services]]
+cluster = "prod"
+service = "api"
+min = 1
+max = 3
+
+{function}
+"#
+    )
+}
+
+async fn stack_status(sdk: &SdkConfig, name: &str) -> Option<String> {
+    aws_sdk_cloudformation::Client::new(sdk)
+        .describe_stacks()
+        .stack_name(name)
+        .send()
+        .await
+        .ok()?
+        .stacks()
+        .first()
+        .and_then(|s| s.stack_status())
+        .map(|s| s.as_str().to_string())
+}
+
+async fn bucket_count(moto: &Moto) -> usize {
+    moto.s3()
+        .await
+        .list_buckets()
+        .send()
+        .await
+        .unwrap()
+        .buckets()
+        .len()
+}
+
+/// Another team's stack that happens to be named `wt`: no `worktime:stack` tag.
+async fn foreign_stack(sdk: &SdkConfig) {
+    aws_sdk_cloudformation::Client::new(sdk)
+        .create_stack()
+        .stack_name("wt")
+        .template_body(r#"{"Resources":{"Queue":{"Type":"AWS::SQS::Queue"}}}"#)
+        .send()
+        .await
+        .expect("create the other team's stack");
+}
+
+#[tokio::test]
+async fn a_foreign_stack_of_the_same_name_is_never_updated_deleted_or_diffed() {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("api", 2)]).await;
+    foreign_stack(&sdk).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &config("wt", ""));
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let zip = zip.to_str().unwrap();
+
+    for args in [
+        vec!["bootstrap", "--yes", "--artifact", zip],
+        vec!["deploy", "--yes", "--artifact", zip],
+        vec!["diff", "--artifact", zip],
+        vec!["teardown", "--yes"],
+    ] {
+        let run = worktime(dir.path(), &moto.env(), &args).expect_code(1);
+        assert!(
+            run.stderr.contains("stack wt in 123456789012/ap-northeast-2 is not worktime's")
+                && run.stderr.contains("no worktime:stack tag"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            stack_status(&sdk, "wt").await.as_deref(),
+            Some("CREATE_COMPLETE"),
+            "{args:?} left the other team's stack alone"
+        );
+    }
+    // Nothing of worktime's was made either: bootstrap stopped before its bucket.
+    assert_eq!(bucket_count(&moto).await, 0);
+}
+
+#[tokio::test]
+async fn a_foreign_stack_waiting_for_review_is_not_deleted_by_diff() {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    cfn.create_change_set()
+        .stack_name("wt")
+        .change_set_name("theirs")
+        .change_set_type(ChangeSetType::Create)
+        .template_body(r#"{"Resources":{"Queue":{"Type":"AWS::SQS::Queue"}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stack_status(&sdk, "wt").await.as_deref(),
+        Some("REVIEW_IN_PROGRESS")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &config("wt", ""));
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["diff", "--artifact", zip.to_str().unwrap()],
+    )
+    .expect_code(1);
+    assert!(run.stderr.contains("not worktime's"), "{}", run.stderr);
+    assert_eq!(
+        stack_status(&sdk, "wt").await.as_deref(),
+        Some("REVIEW_IN_PROGRESS"),
+        "the other team's pending change set is still there"
+    );
+}
+
+#[tokio::test]
+async fn a_new_account_with_quota_10_bootstraps_and_a_reservation_it_cannot_take_is_refused_first(
+) {
+    let moto = Moto::start_with_env(REGION, &[("MOTO_LAMBDA_CONCURRENCY_QUOTA", "10")]);
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("api", 2)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let zip = zip.to_str().unwrap();
+
+    // Asking for a reservation: refused before anything is created, with the fix.
+    write_config(
+        dir.path(),
+        &config("wt", "[function]\nreserved_concurrency = 1"),
+    );
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["bootstrap", "--yes", "--artifact", zip],
+    )
+    .expect_code(1);
+    assert!(
+        run.stderr.contains("reserved_concurrency = 1")
+            && run.stderr.contains("at least 10 unreserved")
+            && run.stderr.contains("Nothing was created"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(stack_status(&sdk, "wt").await, None);
+    assert_eq!(bucket_count(&moto).await, 0);
+
+    // The default (no reservation): one command, the whole stack.
+    write_config(dir.path(), &config("wt", ""));
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["--output", "json", "bootstrap", "--yes", "--artifact", zip],
+    )
+    .expect_code(0);
+    assert_eq!(run.json()["result"], "created", "{}", run.stdout);
+    let concurrency = aws_sdk_lambda::Client::new(&sdk)
+        .get_function_concurrency()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(concurrency.reserved_concurrent_executions(), None);
+}

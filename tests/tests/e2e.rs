@@ -371,7 +371,7 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
     let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys.len(), 1);
     assert!(
-        keys[0].starts_with("wt/bootstrap-") && keys[0].ends_with(".zip"),
+        keys[0].starts_with("stacks/wt/bootstrap-") && keys[0].ends_with(".zip"),
         "{keys:?}"
     );
 

@@ -85,7 +85,8 @@ async fn a_foreign_stack_of_the_same_name_is_never_updated_deleted_or_diffed() {
     ] {
         let run = worktime(dir.path(), &moto.env(), &args).expect_code(1);
         assert!(
-            run.stderr.contains("stack wt in 123456789012/ap-northeast-2 is not worktime's")
+            run.stderr
+                .contains("stack wt in 123456789012/ap-northeast-2 is not worktime's")
                 && run.stderr.contains("no worktime:stack tag"),
             "{args:?}: {}",
             run.stderr
@@ -135,8 +136,8 @@ async fn a_foreign_stack_waiting_for_review_is_not_deleted_by_diff() {
 }
 
 #[tokio::test]
-async fn a_new_account_with_quota_10_bootstraps_and_a_reservation_it_cannot_take_is_refused_first(
-) {
+async fn a_new_account_with_quota_10_bootstraps_and_a_reservation_it_cannot_take_is_refused_first()
+{
     let moto = Moto::start_with_env(REGION, &[("MOTO_LAMBDA_CONCURRENCY_QUOTA", "10")]);
     let sdk = moto.sdk().await;
     create_services(&sdk, "prod", &[("api", 2)]).await;
@@ -181,4 +182,74 @@ async fn a_new_account_with_quota_10_bootstraps_and_a_reservation_it_cannot_take
         .await
         .unwrap();
     assert_eq!(concurrency.reserved_concurrent_executions(), None);
+}
+
+#[tokio::test]
+async fn two_stacks_side_by_side_tear_down_apart() {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("api", 2)]).await;
+    let zip_dir = tempfile::tempdir().unwrap();
+    let zip = function_zip(zip_dir.path(), "fn.zip", None);
+    let zip = zip.to_str().unwrap();
+    let wt = tempfile::tempdir().unwrap();
+    write_config(wt.path(), &config("wt", ""));
+    let wt_prod = tempfile::tempdir().unwrap();
+    write_config(wt_prod.path(), &config("wt-prod", ""));
+    for dir in [&wt, &wt_prod] {
+        worktime(
+            dir.path(),
+            &moto.env(),
+            &["bootstrap", "--yes", "--artifact", zip],
+        )
+        .expect_code(0);
+    }
+
+    // Tearing down wt reports nothing left of wt (wt-prod's role, rules and code are not
+    // wt's) and leaves wt-prod whole.
+    let run = worktime(
+        wt.path(),
+        &moto.env(),
+        &["--output", "json", "teardown", "--yes"],
+    )
+    .expect_code(0);
+    let report = run.json();
+    assert_eq!(report["stack_deleted"], true, "{}", run.stdout);
+    assert_eq!(report["leftovers"], serde_json::json!([]), "{}", run.stdout);
+    assert_eq!(report["bucket_deleted"], false, "wt-prod's code keeps the bucket");
+    assert_eq!(
+        stack_status(&sdk, "wt-prod").await.as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+    let status = worktime(
+        wt_prod.path(),
+        &moto.env(),
+        &["--output", "json", "status"],
+    )
+    .expect_code(0);
+    assert!(status.stdout.contains("wt-prod"), "{}", status.stdout);
+    let keys: Vec<String> = moto
+        .s3()
+        .await
+        .list_objects_v2()
+        .bucket("worktime-artifacts-123456789012-ap-northeast-2")
+        .send()
+        .await
+        .unwrap()
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys[0].starts_with("stacks/wt-prod/"), "{keys:?}");
+
+    // And wt-prod's own teardown leaves nothing at all.
+    let run = worktime(
+        wt_prod.path(),
+        &moto.env(),
+        &["--output", "json", "teardown", "--yes"],
+    )
+    .expect_code(0);
+    assert_eq!(run.json()["leftovers"], serde_json::json!([]), "{}", run.stdout);
+    assert_eq!(run.json()["bucket_deleted"], true, "{}", run.stdout);
 }

@@ -240,7 +240,7 @@ async fn stackset_self_managed_three_accounts_two_regions_with_overrides_then_te
             value(&parameters, "CodeS3Bucket"),
             format!("worktime-artifacts-{ADMIN}-{region}")
         );
-        assert!(value(&parameters, "CodeS3Key").starts_with("wt/bootstrap-"));
+        assert!(value(&parameters, "CodeS3Key").starts_with("stack-sets/wt/bootstrap-"));
         match account {
             "111111111111" => {
                 // 09:00 Asia/Kolkata is 03:30 UTC.
@@ -321,7 +321,7 @@ async fn stackset_self_managed_three_accounts_two_regions_with_overrides_then_te
     assert_eq!(statement["Action"], "s3:GetObject");
     assert_eq!(
         statement["Resource"],
-        format!("arn:aws:s3:::worktime-artifacts-{ADMIN}-ap-northeast-2/wt/*")
+        format!("arn:aws:s3:::worktime-artifacts-{ADMIN}-ap-northeast-2/stack-sets/wt/*")
     );
     assert_eq!(
         statement["Principal"]["AWS"],

@@ -10,6 +10,17 @@ use crate::config::Architecture;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
+/// The artifact prefix of the stack `name`. A stack and a stack set of the same name keep
+/// their code apart: tearing one down never deletes the other's.
+pub fn stack_prefix(name: &str) -> String {
+    format!("stacks/{name}/")
+}
+
+/// The artifact prefix of the stack set `name`.
+pub fn stack_set_prefix(name: &str) -> String {
+    format!("stack-sets/{name}/")
+}
+
 /// Where `cargo lambda build --output-format zip` leaves the function's zip.
 pub const CARGO_LAMBDA_ZIP: &str = "target/lambda/bootstrap/bootstrap.zip";
 
@@ -41,9 +52,10 @@ impl Artifact {
         })
     }
 
-    /// The object key: the stack's prefix and the content hash.
-    pub fn key(&self, stack: &str) -> String {
-        format!("{stack}/bootstrap-{}.zip", &self.sha256[..16])
+    /// The object key: the owner's prefix ([`stack_prefix`] or [`stack_set_prefix`]) and
+    /// the content hash.
+    pub fn key(&self, prefix: &str) -> String {
+        format!("{prefix}bootstrap-{}.zip", &self.sha256[..16])
     }
 }
 

@@ -3,9 +3,10 @@
 
 use worktime_lambda::describe_error;
 
-use super::{bucket, stack};
+use super::{artifact, bucket, stack};
 use crate::aws::Session;
 use crate::config::StackConfig;
+use crate::template::ids;
 
 /// Everything under worktime's names in this account and region that still exists. An item
 /// that could not be checked is listed as such, never silently passed over.
@@ -52,25 +53,22 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
             describe_error(&e)
         )),
     }
+    // Exactly the names this stack creates, never a prefix another stack's names share.
     let events = aws_sdk_eventbridge::Client::new(&session.sdk);
-    match events
-        .list_rules()
-        .name_prefix(format!("{stack_name}-scale-"))
-        .send()
-        .await
-    {
-        Ok(out) => {
-            for rule in out.rules() {
-                found.push(format!("rule {}", rule.name().unwrap_or_default()));
-            }
+    for rule in ids::trigger_names(stack_name) {
+        match events.describe_rule().name(&rule).send().await {
+            Ok(_) => found.push(format!("rule {rule}")),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
+            Err(e) => found.push(format!(
+                "rule {rule}: could not check ({})",
+                describe_error(&e)
+            )),
         }
-        Err(e) => found.push(format!(
-            "rules {stack_name}-scale-*: could not check ({})",
-            describe_error(&e)
-        )),
     }
     let sqs = aws_sdk_sqs::Client::new(&session.sdk);
-    let queue = format!("{stack_name}-dlq");
+    let queue = ids::queue_name(stack_name);
     match sqs.get_queue_url().queue_name(&queue).send().await {
         Ok(_) => found.push(format!("queue {queue}")),
         Err(e)
@@ -81,47 +79,29 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
             describe_error(&e)
         )),
     }
-    // IAM is global: only this region's roles carry its name.
-    let mut marker = None;
-    loop {
-        match session
-            .iam
-            .list_roles()
-            .set_marker(marker.clone())
-            .send()
-            .await
-        {
-            Ok(out) => {
-                for role in out.roles() {
-                    let name = role.role_name();
-                    if name.starts_with(&format!("{stack_name}-"))
-                        && name.ends_with(&session.region)
-                    {
-                        found.push(format!("role {name}"));
-                    }
-                }
-                match out.marker() {
-                    Some(next) if out.is_truncated() && Some(next) != marker.as_deref() => {
-                        marker = Some(next.to_string())
-                    }
-                    _ => break,
-                }
-            }
-            Err(e) => {
-                found.push(format!(
-                    "roles {stack_name}-*: could not check ({})",
-                    describe_error(&e)
-                ));
-                break;
-            }
+    // IAM is global: the role names carry the region.
+    for role in [
+        ids::function_role_name(stack_name, &session.region),
+        ids::scheduler_role_name(stack_name, &session.region),
+    ] {
+        match session.iam.get_role().role_name(&role).send().await {
+            Ok(_) => found.push(format!("role {role}")),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_entity_exception()) => {}
+            Err(e) => found.push(format!(
+                "role {role}: could not check ({})",
+                describe_error(&e)
+            )),
         }
     }
     let bucket = bucket::bucket_name(&session.account, &session.region);
+    let prefix = artifact::stack_prefix(stack_name);
     if let Ok(out) = session
         .s3
         .list_object_versions()
         .bucket(&bucket)
-        .prefix(format!("{stack_name}/"))
+        .prefix(&prefix)
         .expected_bucket_owner(&session.account)
         .send()
         .await
@@ -129,7 +109,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
         let count = out.versions().len() + out.delete_markers().len();
         if count > 0 {
             found.push(format!(
-                "{count} artifact version(s) under s3://{bucket}/{stack_name}/"
+                "{count} artifact version(s) under s3://{bucket}/{prefix}"
             ));
         }
     }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::artifact::Artifact;
+use super::artifact::{self, Artifact};
 use super::changes::PlannedChange;
 use super::stack::{self, Applied};
 use super::{bucket, concurrency, leftovers, service_role};
@@ -127,7 +127,7 @@ pub async fn apply(
     // Template first: a config that cannot become a template stops before any upload.
     let template = template::render(config, TemplateFormat::Yaml)?;
     let artifact = options.artifact;
-    let key = artifact.key(stack_name);
+    let key = artifact.key(&artifact::stack_prefix(stack_name));
     let uploaded = bucket::upload(
         &session.s3,
         &bucket,
@@ -210,7 +210,7 @@ pub async fn diff(
     let stack_name = &config.stack.name;
     let template = template::render(config, TemplateFormat::Yaml)?;
     let bucket = bucket::bucket_name(&session.account, &session.region);
-    let key = artifact.key(stack_name);
+    let key = artifact.key(&artifact::stack_prefix(stack_name));
     let prepared = stack::prepare(
         &session.cfn,
         stack_name,
@@ -299,7 +299,7 @@ pub async fn teardown(
         &session.s3,
         &bucket,
         &session.account,
-        &format!("{stack_name}/"),
+        &artifact::stack_prefix(stack_name),
     )
     .await?;
     let bucket_present = !bucket_deleted

@@ -62,6 +62,26 @@ pub const FUNCTION_RETRY_ATTEMPTS: u32 = 2;
 /// SQS maximum: 14 days to notice and inspect a failed run.
 pub const DLQ_RETENTION_SECONDS: u32 = 1_209_600;
 
+/// The function's IAM role in `region` (IAM is global: the region keeps regions apart).
+pub fn function_role_name(stack: &str, region: &str) -> String {
+    format!("{stack}-scaler-{region}")
+}
+
+/// The Scheduler's IAM role in `region`.
+pub fn scheduler_role_name(stack: &str, region: &str) -> String {
+    format!("{stack}-scheduler-{region}")
+}
+
+/// The two triggers' names (rules or schedules), scale-out first.
+pub fn trigger_names(stack: &str) -> [String; 2] {
+    [format!("{stack}-scale-out"), format!("{stack}-scale-in")]
+}
+
+/// The dead-letter queue's name.
+pub fn queue_name(stack: &str) -> String {
+    format!("{stack}-dlq")
+}
+
 /// AWS name limits, checked with the target's region so the error names the real length.
 pub(super) fn check_names(
     config: &StackConfig,
@@ -70,18 +90,19 @@ pub(super) fn check_names(
 ) -> Result<(), TemplateError> {
     let stack = &config.stack.name;
     let mut names: Vec<(&'static str, String, usize)> = vec![
-        ("IAM role", format!("{stack}-scaler-{region}"), 64),
+        ("IAM role", function_role_name(stack, region), 64),
         ("Lambda function", config.function_name(), 64),
-        ("SQS queue", format!("{stack}-dlq"), 80),
+        ("SQS queue", queue_name(stack), 80),
         ("CloudWatch alarm", format!("{stack}-scaler-errors"), 255),
     ];
     let trigger_what = match trigger {
         Trigger::Rules => "EventBridge rule",
         Trigger::Scheduler => "EventBridge Scheduler schedule",
     };
-    names.push((trigger_what, format!("{stack}-scale-out"), 64));
+    let [scale_out, _] = trigger_names(stack);
+    names.push((trigger_what, scale_out, 64));
     if trigger == Trigger::Scheduler {
-        names.push(("IAM role", format!("{stack}-scheduler-{region}"), 64));
+        names.push(("IAM role", scheduler_role_name(stack, region), 64));
     }
     for (what, name, limit) in names {
         let length = name.chars().count();

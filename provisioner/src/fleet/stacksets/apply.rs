@@ -52,7 +52,7 @@ pub async fn rollout(
         permissions.as_str(),
         session.caller_arn
     ));
-    let key = artifact.key(name);
+    let key = artifact.key(&crate::deploy::artifact::stack_set_prefix(name));
     let mut wanted = plan.wanted.clone();
     for w in &mut wanted {
         w.parameters.push((

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::aws::{AwsArgs, Session};
 use crate::config::{Fleet, StackSetPermissions};
+use crate::deploy::artifact::stack_set_prefix;
 use crate::error::{Error, Result};
 use crate::template;
 
@@ -36,7 +37,7 @@ pub(super) fn code_statement(
         "Sid": statement_id(stack),
         "Effect": "Allow",
         "Action": "s3:GetObject",
-        "Resource": format!("arn:{partition}:s3:::{bucket}/{stack}/*"),
+        "Resource": format!("arn:{partition}:s3:::{bucket}/{}*", stack_set_prefix(stack)),
     });
     match permissions {
         StackSetPermissions::SelfManaged { .. } => {
@@ -56,20 +57,32 @@ pub(super) fn code_statement(
             statement["Principal"] = json!({ "AWS": roots });
         }
         StackSetPermissions::ServiceManaged {
-            organization_id, ..
+            organization_id,
+            organizational_units,
+            ..
         } => {
+            // The listed OUs (at any depth below the root, their child OUs included), not
+            // the whole organisation: aws:PrincipalOrgPaths is `o-id/r-id/ou-id/.../`.
+            let paths: Vec<String> = organizational_units
+                .iter()
+                .map(|ou| format!("{organization_id}/*/{ou}/*"))
+                .collect();
             statement["Principal"] = json!("*");
-            statement["Condition"] =
-                json!({ "StringEquals": { "aws:PrincipalOrgID": organization_id } });
+            statement["Condition"] = json!({
+                "StringEquals": { "aws:PrincipalOrgID": organization_id },
+                "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": paths },
+            });
         }
     }
     statement
 }
 
-/// `Sid`s allow letters and digits only.
+/// This stack set's statement id. `Sid`s allow letters and digits only, so the name is
+/// written in hex: one name, one id (dropping the other characters made `wt-prod` and
+/// `wtprod` share a statement).
 pub(super) fn statement_id(stack: &str) -> String {
-    let name: String = stack.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("WorktimeStackSetCode{name}")
+    let hex: String = stack.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("WorktimeStackSetCode{hex}")
 }
 
 /// The bucket's policy, if it has one.
@@ -104,9 +117,45 @@ pub(super) async fn bucket_policy(
     }
 }
 
+/// How often a policy write is retried when a concurrent writer replaced it.
+const POLICY_WRITE_ATTEMPTS: u32 = 5;
+
 /// Puts `statement` into the bucket policy in place of this stack's earlier one (other
 /// statements, another stack's say, stay); with `None`, takes this stack's statement out.
+///
+/// S3 has no conditional policy write: two rollouts that read the policy at the same time
+/// would each write back the other's statement missing. So the policy is read back after
+/// the write, and the write is made again (from a fresh read) until this stack's statement
+/// is as wanted there.
 pub(super) async fn set_code_statement(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    account: &str,
+    sid: &str,
+    statement: Option<Value>,
+) -> Result<()> {
+    for attempt in 1..=POLICY_WRITE_ATTEMPTS {
+        write_code_statement(s3, bucket, account, sid, statement.clone()).await?;
+        let now = bucket_policy(s3, bucket, account).await?;
+        let present = now
+            .as_ref()
+            .and_then(|p| p["Statement"].as_array().cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .find(|s| s["Sid"].as_str() == Some(sid));
+        if present == statement {
+            return Ok(());
+        }
+        // Another writer's policy replaced ours: back off a little, then read and write again.
+        tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt))).await;
+    }
+    Err(Error::Other(format!(
+        "the policy of bucket {bucket} kept changing under worktime ({POLICY_WRITE_ATTEMPTS} writes): another rollout is writing it; re-run when it is done"
+    )))
+}
+
+/// One read-modify-write of the bucket policy.
+async fn write_code_statement(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     account: &str,

@@ -12,6 +12,7 @@ use super::report::{row, seconds};
 use super::{settings, STACK_SET_ROW};
 use crate::aws::AwsArgs;
 use crate::config::{Fleet, StackSetPermissions};
+use crate::deploy::artifact::stack_set_prefix;
 use crate::deploy::bucket;
 use crate::error::{Error, Result};
 use crate::fleet::results::{TargetOutcome, TargetResult};
@@ -287,7 +288,7 @@ pub async fn teardown(
                 }
                 set_code_statement(&s3, &bucket, &admin, &statement_id(name), None).await?;
                 let (count, gone) =
-                    bucket::empty_and_delete(&s3, &bucket, &admin, &format!("{name}/")).await?;
+                    bucket::empty_and_delete(&s3, &bucket, &admin, &stack_set_prefix(name)).await?;
                 objects += count;
                 if gone {
                     progress.line(format!("deleted artifact bucket {bucket}"));

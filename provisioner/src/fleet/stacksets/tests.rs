@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::api::Deployed;
-use super::code::code_statement;
+use super::code::{code_statement, statement_id};
 use super::plan::{step_for, template_changes, Step, Wanted};
 use super::*;
 use crate::config::{Fleet, StackSetPermissions};
@@ -233,10 +233,10 @@ fn code_statement_per_permission_model() {
         "worktime-artifacts-999999999999-ap-northeast-2",
         "ap-northeast-2",
     );
-    assert_eq!(s["Sid"], "WorktimeStackSetCodewt");
+    assert_eq!(s["Sid"], "WorktimeStackSetCode7774");
     assert_eq!(
         s["Resource"],
-        "arn:aws:s3:::worktime-artifacts-999999999999-ap-northeast-2/wt/*"
+        "arn:aws:s3:::worktime-artifacts-999999999999-ap-northeast-2/stack-sets/wt/*"
     );
     assert_eq!(
         s["Principal"]["AWS"],
@@ -254,5 +254,21 @@ fn code_statement_per_permission_model() {
         s["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
         "o-abcdefghij"
     );
-    assert_eq!(s["Resource"], "arn:aws-cn:s3:::b/wt/*");
+    assert_eq!(
+        s["Condition"]["ForAnyValue:StringLike"]["aws:PrincipalOrgPaths"],
+        json!(["o-abcdefghij/*/ou-abcd-12345678/*"]),
+        "only the listed OUs, not the whole organisation"
+    );
+    assert_eq!(s["Resource"], "arn:aws-cn:s3:::b/stack-sets/wt/*");
+}
+
+#[test]
+fn statement_ids_are_one_per_name() {
+    assert_ne!(statement_id("wt-prod"), statement_id("wtprod"));
+    assert_ne!(statement_id("a-b"), statement_id("a_b"));
+    for name in ["wt-prod", "wtprod", "A-1"] {
+        assert!(statement_id(name)
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric()));
+    }
 }

@@ -433,9 +433,32 @@ pub async fn service_tag(
         .and_then(|t| t.value().map(str::to_string))
 }
 
-/// Writes a worktime.toml into `dir`.
+/// The Lambda architecture of this machine: the zips these tests deploy
+/// ([`function_zip`]) hold the host build of `bootstrap`, and worktime refuses code built for
+/// another architecture than the config's.
+pub fn host_architecture() -> &'static str {
+    match std::env::consts::ARCH {
+        "aarch64" => "arm64",
+        _ => "x86_64",
+    }
+}
+
+/// Writes a worktime.toml into `dir`, declaring [`host_architecture`] in `[function]` unless
+/// the text names an architecture itself.
 pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("worktime.toml");
+    let architecture = format!("architecture = \"{}\"", host_architecture());
+    let text = if text.contains("architecture =") {
+        text.to_string()
+    } else if text.contains("\n[function]\n") {
+        text.replacen(
+            "\n[function]\n",
+            &format!("\n[function]\n{architecture}\n"),
+            1,
+        )
+    } else {
+        format!("{text}\n[function]\n{architecture}\n")
+    };
     std::fs::write(&path, text).expect("write config");
     path
 }

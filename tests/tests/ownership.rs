@@ -216,17 +216,16 @@ async fn two_stacks_side_by_side_tear_down_apart() {
     let report = run.json();
     assert_eq!(report["stack_deleted"], true, "{}", run.stdout);
     assert_eq!(report["leftovers"], serde_json::json!([]), "{}", run.stdout);
-    assert_eq!(report["bucket_deleted"], false, "wt-prod's code keeps the bucket");
+    assert_eq!(
+        report["bucket_deleted"], false,
+        "wt-prod's code keeps the bucket"
+    );
     assert_eq!(
         stack_status(&sdk, "wt-prod").await.as_deref(),
         Some("CREATE_COMPLETE")
     );
-    let status = worktime(
-        wt_prod.path(),
-        &moto.env(),
-        &["--output", "json", "status"],
-    )
-    .expect_code(0);
+    let status =
+        worktime(wt_prod.path(), &moto.env(), &["--output", "json", "status"]).expect_code(0);
     assert!(status.stdout.contains("wt-prod"), "{}", status.stdout);
     let keys: Vec<String> = moto
         .s3()
@@ -250,6 +249,70 @@ async fn two_stacks_side_by_side_tear_down_apart() {
         &["--output", "json", "teardown", "--yes"],
     )
     .expect_code(0);
-    assert_eq!(run.json()["leftovers"], serde_json::json!([]), "{}", run.stdout);
+    assert_eq!(
+        run.json()["leftovers"],
+        serde_json::json!([]),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.json()["bucket_deleted"], true, "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn code_for_another_architecture_or_without_bootstrap_is_refused_before_anything_is_made() {
+    use std::io::Write;
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host_zip = function_zip(dir.path(), "fn.zip", None);
+    let other = if host_architecture() == "arm64" {
+        "x86_64"
+    } else {
+        "arm64"
+    };
+    write_config(
+        dir.path(),
+        &config("wt", &format!("[function]\narchitecture = \"{other}\"")),
+    );
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "bootstrap",
+            "--yes",
+            "--artifact",
+            host_zip.to_str().unwrap(),
+        ],
+    )
+    .expect_code(2);
+    assert!(
+        run.stderr
+            .contains(&format!("built for {}", host_architecture()))
+            && run.stderr.contains(&format!("architecture is {other}")),
+        "{}",
+        run.stderr
+    );
+
+    // A zip whose program is not at ./bootstrap.
+    let wrong = dir.path().join("handler.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&wrong).unwrap());
+    zip.start_file(
+        "handler",
+        zip::write::SimpleFileOptions::default().unix_permissions(0o755),
+    )
+    .unwrap();
+    zip.write_all(&std::fs::read(binary("bootstrap")).unwrap())
+        .unwrap();
+    zip.finish().unwrap();
+    write_config(dir.path(), &config("wt", ""));
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["bootstrap", "--yes", "--artifact", wrong.to_str().unwrap()],
+    )
+    .expect_code(2);
+    assert!(run.stderr.contains("has no `bootstrap`"), "{}", run.stderr);
+
+    assert_eq!(stack_status(&sdk, "wt").await, None);
+    assert_eq!(bucket_count(&moto).await, 0, "nothing was created");
 }

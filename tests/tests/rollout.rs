@@ -367,11 +367,10 @@ async fn an_unreachable_account_fails_alone_and_a_rerun_deploys_only_it() {
     );
 
     // Fixed: only the failed account's targets change.
-    std::fs::write(
-        &path,
-        three_accounts("role = \"OrganizationAccountAccessRole\""),
-    )
-    .unwrap();
+    write_config(
+        path.parent().unwrap(),
+        &three_accounts("role = \"OrganizationAccountAccessRole\""),
+    );
     let run = worktime(
         dir.path(),
         &moto.env(),

@@ -340,14 +340,13 @@ async fn stackset_self_managed_three_accounts_two_regions_with_overrides_then_te
 
     // One account's schedule changes: only its instances are updated (their overrides; moto
     // records them but, like UpdateStackSet, does not re-deploy the stack).
-    std::fs::write(
-        &path,
-        CONFIG.replace(
+    write_config(
+        path.parent().unwrap(),
+        &CONFIG.replace(
             "THIRD",
             "[accounts.schedule]\nscale_out = \"cron(0 8 ? * MON-FRI *)\"\n",
         ),
-    )
-    .unwrap();
+    );
     let run = rollout(&[]).expect_code(0);
     let (_, instances) = rows(&run);
     for (account, region, result) in results(&instances) {
@@ -366,14 +365,13 @@ async fn stackset_self_managed_three_accounts_two_regions_with_overrides_then_te
 
     // A template change goes through UpdateStackSet (moto keeps the template; AWS would also
     // re-deploy every instance with it).
-    std::fs::write(
-        &path,
-        CONFIG.replace(
+    write_config(
+        path.parent().unwrap(),
+        &(CONFIG.replace(
             "THIRD",
             "[accounts.schedule]\nscale_out = \"cron(0 8 ? * MON-FRI *)\"\n",
-        ) + "\n[function]\nmemory_mb = 256\n",
-    )
-    .unwrap();
+        ) + "\n[function]\nmemory_mb = 256\n"),
+    );
     let run = rollout(&["--dry-run"]).expect_code(0);
     let (set, _) = rows(&run);
     assert_eq!(set["result"], "planned", "{}", run.stdout);

@@ -59,23 +59,93 @@ impl Artifact {
     }
 }
 
-/// The given `--artifact`, else the cargo-lambda build output, else a fresh build.
+/// What the function zip's `bootstrap` was built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Machine {
+    Known(Architecture),
+    /// An ELF `e_machine` Lambda has no architecture for.
+    Other(u16),
+}
+
+/// Why a zip cannot be the function's code (a `provided.al2023` function runs the zip's
+/// executable `bootstrap`, an ELF binary for its architecture).
+fn bootstrap_machine(bytes: &[u8]) -> std::result::Result<Machine, String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable zip ({e})"))?;
+    let mut entry = archive.by_name("bootstrap").map_err(|_| {
+        "has no `bootstrap` at its root (Lambda's provided.al2023 runtime runs ./bootstrap)"
+            .to_string()
+    })?;
+    if entry.unix_mode().is_none_or(|mode| mode & 0o111 == 0) {
+        return Err("has a `bootstrap` that is not executable (Lambda could not start it): zip it with mode 755, as cargo lambda does".into());
+    }
+    let mut header = [0u8; 20];
+    std::io::Read::read_exact(&mut entry, &mut header)
+        .map_err(|_| "has a `bootstrap` too short to be a program".to_string())?;
+    if &header[..4] != b"\x7fELF" || header[4] != 2 || header[5] != 1 {
+        return Err(
+            "has a `bootstrap` that is not a 64-bit little-endian ELF program (Linux)".into(),
+        );
+    }
+    Ok(match u16::from_le_bytes([header[18], header[19]]) {
+        183 => Machine::Known(Architecture::Arm64),
+        62 => Machine::Known(Architecture::X86_64),
+        other => Machine::Other(other),
+    })
+}
+
+/// Refuses code that would fail at every invocation: no executable `bootstrap`, or one
+/// built for another architecture than the function's.
+fn check_code(artifact: &Artifact, architecture: Architecture) -> Result<()> {
+    let at = artifact.path.display();
+    match bootstrap_machine(&artifact.bytes) {
+        Err(why) => Err(Error::Usage(format!(
+            "{at} {why}. Nothing was created. Fix: pass the zip `make lambda` builds (target/lambda/bootstrap/bootstrap.zip)"
+        ))),
+        Ok(Machine::Known(built)) if built == architecture => Ok(()),
+        Ok(found) => {
+            let found = match found {
+                Machine::Known(a) => a.as_str().to_string(),
+                Machine::Other(m) => format!("ELF machine {m}"),
+            };
+            Err(Error::Usage(format!(
+                "{at}: its bootstrap is built for {found}, and [function] architecture is {}: every invocation would fail. Nothing was created. Fix: build for {} (cargo lambda build {}) or set [function] architecture = \"{found}\"",
+                architecture.as_str(),
+                architecture.as_str(),
+                arch_flag(architecture),
+            )))
+        }
+    }
+}
+
+fn arch_flag(architecture: Architecture) -> &'static str {
+    match architecture {
+        Architecture::Arm64 => "--arm64",
+        Architecture::X86_64 => "--x86-64",
+    }
+}
+
+/// The given `--artifact`, else the cargo-lambda build output, else a fresh build; in each
+/// case checked to hold an executable `bootstrap` for `architecture`.
 pub fn resolve(
     explicit: Option<&Path>,
     architecture: Architecture,
     progress: &Progress,
 ) -> Result<Artifact> {
     if let Some(path) = explicit {
-        return Artifact::read(path);
+        let artifact = Artifact::read(path)?;
+        check_code(&artifact, architecture)?;
+        return Ok(artifact);
     }
     let default = Path::new(CARGO_LAMBDA_ZIP);
     if default.exists() && !stale(default) {
-        return Artifact::read(default);
+        let artifact = Artifact::read(default)?;
+        // The last build was for the other architecture: build again rather than refuse.
+        if check_code(&artifact, architecture).is_ok() {
+            return Ok(artifact);
+        }
     }
-    let arch_flag = match architecture {
-        Architecture::Arm64 => "--arm64",
-        Architecture::X86_64 => "--x86-64",
-    };
+    let arch_flag = arch_flag(architecture);
     progress.step(format!(
         "building the function (cargo lambda build --profile function {arch_flag} --output-format zip): a few minutes the first time"
     ));
@@ -88,7 +158,9 @@ pub fn resolve(
             "cargo lambda build failed (see above); fix the build or pass --artifact PATH".into(),
         ));
     }
-    Artifact::read(default)
+    let artifact = Artifact::read(default)?;
+    check_code(&artifact, architecture)?;
+    Ok(artifact)
 }
 
 /// Inside the worktime workspace, a zip older than any of the function's sources (or the
@@ -121,4 +193,86 @@ fn stale(zip: &Path) -> bool {
         && (walk(&sources.join("src"), &newer)
             || newer(&sources.join("Cargo.toml"))
             || newer(Path::new("Cargo.lock")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// An ELF header for `machine` (the first 64 bytes of a 64-bit little-endian program).
+    fn elf(machine: u16) -> Vec<u8> {
+        let mut header = vec![0u8; 64];
+        header[..4].copy_from_slice(b"\x7fELF");
+        header[4] = 2; // ELFCLASS64
+        header[5] = 1; // little-endian
+        header[18..20].copy_from_slice(&machine.to_le_bytes());
+        header
+    }
+
+    fn zip_with(name: &str, mode: u32, content: &[u8]) -> Artifact {
+        let mut cursor = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut cursor);
+        let options = zip::write::SimpleFileOptions::default().unix_permissions(mode);
+        zip.start_file(name, options).unwrap();
+        zip.write_all(content).unwrap();
+        zip.finish().unwrap();
+        let bytes = cursor.into_inner();
+        Artifact {
+            path: PathBuf::from("fn.zip"),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            bytes,
+        }
+    }
+
+    #[test]
+    fn the_bootstrap_machine_is_read_from_its_elf_header() {
+        let arm = zip_with("bootstrap", 0o755, &elf(183));
+        assert_eq!(
+            bootstrap_machine(&arm.bytes),
+            Ok(Machine::Known(Architecture::Arm64))
+        );
+        check_code(&arm, Architecture::Arm64).unwrap();
+        let intel = zip_with("bootstrap", 0o755, &elf(62));
+        assert_eq!(
+            bootstrap_machine(&intel.bytes),
+            Ok(Machine::Known(Architecture::X86_64))
+        );
+        let other = zip_with("bootstrap", 0o755, &elf(40));
+        assert_eq!(bootstrap_machine(&other.bytes), Ok(Machine::Other(40)));
+    }
+
+    #[test]
+    fn wrong_architecture_missing_or_unrunnable_bootstrap_is_refused_with_the_fix() {
+        let intel = zip_with("bootstrap", 0o755, &elf(62));
+        let err = check_code(&intel, Architecture::Arm64).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
+        let text = err.to_string();
+        assert!(text.contains("built for x86_64"), "{text}");
+        assert!(text.contains("architecture is arm64"), "{text}");
+        assert!(text.contains("--arm64"), "{text}");
+
+        let missing = zip_with("handler", 0o755, &elf(183));
+        let text = check_code(&missing, Architecture::Arm64)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("has no `bootstrap`"), "{text}");
+
+        let not_executable = zip_with("bootstrap", 0o644, &elf(183));
+        let text = check_code(&not_executable, Architecture::Arm64)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("not executable"), "{text}");
+
+        let script = zip_with(
+            "bootstrap",
+            0o755,
+            b"#!/bin/sh\necho hello world, not ELF\n",
+        );
+        let text = check_code(&script, Architecture::Arm64)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("not a 64-bit little-endian ELF"), "{text}");
+    }
 }

@@ -375,7 +375,21 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
         "{keys:?}"
     );
 
-    // The bucket's protections.
+    // The bucket's protections. Requests without TLS are denied (the test endpoint evaluates
+    // aws:SecureTransport, loopback HTTP standing for TLS: every call of this test got through).
+    let policy = s3.get_bucket_policy().bucket(bucket).send().await.unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let tls = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "WorktimeDenyInsecureTransport")
+        .expect("the TLS-only statement");
+    assert_eq!(tls["Effect"], "Deny");
+    assert_eq!(
+        tls["Condition"],
+        serde_json::json!({"Bool": {"aws:SecureTransport": "false"}})
+    );
     // Versioning, by its effect: the same key written twice keeps two versions. (moto 5.2.5
     // names GetBucketVersioning's root element differently from S3 and the Rust SDK cannot
     // parse its answer.)

@@ -317,8 +317,17 @@ async fn stackset_self_managed_three_accounts_two_regions_with_overrides_then_te
         .await
         .unwrap();
     let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
-    let statement = &policy["Statement"][0];
-    assert_eq!(statement["Action"], "s3:GetObject");
+    let statements = policy["Statement"].as_array().unwrap();
+    assert!(
+        statements
+            .iter()
+            .any(|s| s["Sid"] == "WorktimeDenyInsecureTransport"),
+        "the bucket stays TLS-only: {policy}"
+    );
+    let statement = statements
+        .iter()
+        .find(|s| s["Action"] == "s3:GetObject")
+        .expect("the stack set's code statement");
     assert_eq!(
         statement["Resource"],
         format!("arn:aws:s3:::worktime-artifacts-{ADMIN}-ap-northeast-2/stack-sets/wt/*")
@@ -540,9 +549,22 @@ async fn stackset_service_managed_reports_each_region_without_an_instance_as_fai
         .await
         .unwrap();
     let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let code = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == "s3:GetObject")
+        .expect("the code statement");
     assert_eq!(
-        policy["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
+        code["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
         "o-abcdefghij"
+    );
+    // Only the listed OUs, not the whole organisation.
+    assert!(
+        code["Condition"]["ForAnyValue:StringLike"]["aws:PrincipalOrgPaths"][0]
+            .as_str()
+            .is_some_and(|p| p.starts_with("o-abcdefghij/*/ou-")),
+        "{code}"
     );
     let cfn = aws_sdk_cloudformation::Client::new(&moto.sdk().await);
     let described = cfn

@@ -1,9 +1,8 @@
 //! The artifact bucket: owned by worktime directly (not by a stack),
 //! `worktime-artifacts-<account>-<region>`, versioned, encrypted (SSE-S3), public access
 //! blocked. Each stack keeps its zips under its own prefix, keyed by content hash, so
-//! unchanged code is never uploaded twice and never updates the function. A TLS-only bucket
-//! policy would be right on AWS but is left out: moto applies a policy's Deny without its
-//! condition, which would block every upload in the tests (see the README).
+//! unchanged code is never uploaded twice and never updates the function. Its policy denies
+//! every request not made over TLS (`bucket_policy`).
 
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration,
@@ -12,6 +11,7 @@ use aws_sdk_s3::types::{
 };
 
 use super::artifact::Artifact;
+use super::bucket_policy;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
@@ -166,6 +166,15 @@ pub async fn ensure(
             .await
             .map_err(|e| Error::aws(format!("blocking public access on {bucket}"), e))?;
     }
+    let partition = crate::template::partition(region);
+    bucket_policy::set_statement(
+        s3,
+        bucket,
+        account,
+        bucket_policy::TLS_ONLY_SID,
+        Some(bucket_policy::tls_only_statement(bucket, partition)),
+    )
+    .await?;
     Ok(created)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod artifact;
 pub mod bucket;
+pub mod bucket_policy;
 pub mod changes;
 pub mod concurrency;
 pub mod inspect;

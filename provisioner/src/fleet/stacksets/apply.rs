@@ -10,9 +10,7 @@ use aws_sdk_cloudformation::Client;
 use serde_json::json;
 
 use super::api::{describe_stack_set, list_instances, operation_id, parameters, preferences, wait};
-use super::code::{
-    administrator, code_statement, regions_of, s3_in, set_code_statement, statement_id,
-};
+use super::code::{administrator, code_statement, regions_of, s3_in, statement_id};
 use super::plan::{
     administration_role_arn, deployed_for, stack_set_needs, step_for, template_changes, Plan, Step,
     Wanted,
@@ -23,6 +21,7 @@ use crate::aws::AwsArgs;
 use crate::config::{Fleet, StackSetPermissions};
 use crate::deploy::artifact::Artifact;
 use crate::deploy::bucket;
+use crate::deploy::bucket_policy::set_statement;
 use crate::deploy::lifecycle::DeployResult;
 use crate::error::{Error, Result};
 use crate::fleet::results::{TargetOutcome, TargetResult};
@@ -226,7 +225,7 @@ pub async fn rollout(
                 uploaded.push(region.clone());
             }
             let statement = code_statement(permissions, config, &bucket, region);
-            set_code_statement(&s3, &bucket, &admin, &statement_id(name), Some(statement)).await?;
+            set_statement(&s3, &bucket, &admin, &statement_id(name), Some(statement)).await?;
         }
         Ok::<_, Error>(uploaded)
     }

@@ -7,13 +7,14 @@ use aws_sdk_cloudformation::types::DeploymentTargets;
 use serde_json::json;
 
 use super::api::{describe_stack_set, list_instances, operation_id, preferences, wait, Deployed};
-use super::code::{administrator, regions_of, s3_in, set_code_statement, statement_id};
+use super::code::{administrator, regions_of, s3_in, statement_id};
 use super::report::{row, seconds};
 use super::{settings, STACK_SET_ROW};
 use crate::aws::AwsArgs;
 use crate::config::{Fleet, StackSetPermissions};
 use crate::deploy::artifact::stack_set_prefix;
 use crate::deploy::bucket;
+use crate::deploy::bucket_policy::set_statement;
 use crate::error::{Error, Result};
 use crate::fleet::results::{TargetOutcome, TargetResult};
 use crate::fleet::targets::{self, Selection};
@@ -286,7 +287,7 @@ pub async fn teardown(
                 if !present {
                     continue;
                 }
-                set_code_statement(&s3, &bucket, &admin, &statement_id(name), None).await?;
+                set_statement(&s3, &bucket, &admin, &statement_id(name), None).await?;
                 let (count, gone) =
                     bucket::empty_and_delete(&s3, &bucket, &admin, &stack_set_prefix(name)).await?;
                 objects += count;

@@ -4,7 +4,7 @@
 //!
 //! `event` (contract, validation) → `observe` (reads) → `planner` (pure decisions) →
 //! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation,
-//! `env` the function's environment, `memory` the remembered-state tag value, `tags` the tag
+//! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `tags` the tag
 //! names shared with the CLI, `clients` the SDK clients.
 
 mod clients;
@@ -15,6 +15,7 @@ pub mod handler;
 mod memory;
 pub mod observe;
 mod planner;
+mod release;
 mod report;
 mod run;
 pub mod tags;
@@ -28,5 +29,6 @@ pub use event::{
 pub use handler::HandlerError;
 pub use memory::{Remembered, MAX_REMEMBERED_TASKS};
 pub use observe::Observed;
+pub use release::{release, Release};
 pub use report::{Outcome, Report, ServiceOutcome, Summary};
 pub use run::run;

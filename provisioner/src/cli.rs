@@ -140,6 +140,10 @@ pub struct TeardownArgs {
     /// Every [[accounts]] target instead of the caller's account.
     #[arg(long)]
     pub all_accounts: bool,
+    /// Leave the services as they are. By default, services worktime scaled in are scaled
+    /// back out (declared or remembered capacity) and its tags removed before the stack goes.
+    #[arg(long)]
+    pub no_restore: bool,
     #[command(flatten)]
     pub targets: TargetArgs,
     /// With --all-accounts: delete the stack set's instances, the stack set and its code

@@ -316,3 +316,96 @@ async fn code_for_another_architecture_or_without_bootstrap_is_refused_before_an
     assert_eq!(stack_status(&sdk, "wt").await, None);
     assert_eq!(bucket_count(&moto).await, 0, "nothing was created");
 }
+
+const TWO_SERVICES: &str = r#"
+[[services]]
+cluster = "prod"
+service = "worker"
+"#;
+
+/// A stack with api (declared 1/3) and worker (restore mode, 2/6 by hand), scaled in.
+async fn scaled_in_stack(moto: &Moto, sdk: &SdkConfig, dir: &std::path::Path) {
+    create_services(sdk, "prod", &[("api", 2), ("worker", 4)]).await;
+    register_target(sdk, "prod", "worker", 2, 6).await;
+    write_config(dir, &(config("wt", "") + TWO_SERVICES));
+    let zip = function_zip(dir, "fn.zip", None);
+    worktime(
+        dir,
+        &moto.env(),
+        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
+    )
+    .expect_code(0);
+    worktime(dir, &moto.env(), &["run", "scale-in"]).expect_code(0);
+    for service in ["api", "worker"] {
+        assert_eq!(target_capacity(sdk, "prod", service).await, Some((0, 0)));
+        assert_eq!(desired_count(sdk, "prod", service).await, 0);
+    }
+}
+
+#[tokio::test]
+async fn teardown_at_night_gives_the_services_back_and_removes_worktime_s_tags() {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    let dir = tempfile::tempdir().unwrap();
+    scaled_in_stack(&moto, &sdk, dir.path()).await;
+
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["--output", "json", "teardown", "--yes"],
+    )
+    .expect_code(0);
+    let report = run.json();
+    assert_eq!(
+        report["restored"],
+        serde_json::json!(["service/prod/api", "service/prod/worker"]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(report["stack_deleted"], true);
+    assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((1, 3)));
+    assert_eq!(desired_count(&sdk, "prod", "api").await, 2);
+    assert_eq!(target_capacity(&sdk, "prod", "worker").await, Some((2, 6)));
+    assert_eq!(desired_count(&sdk, "prod", "worker").await, 4);
+    for service in ["api", "worker"] {
+        assert_eq!(
+            service_tag(&sdk, "prod", service, "worktime:capacity").await,
+            None,
+            "{service} keeps no worktime tag"
+        );
+    }
+}
+
+#[tokio::test]
+async fn teardown_with_no_restore_leaves_the_services_as_they_are() {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    let dir = tempfile::tempdir().unwrap();
+    scaled_in_stack(&moto, &sdk, dir.path()).await;
+
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["--output", "json", "teardown", "--yes", "--no-restore"],
+    )
+    .expect_code(0);
+    let report = run.json();
+    assert_eq!(
+        report["restored"],
+        serde_json::Value::Null,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(report["stack_deleted"], true);
+    for service in ["api", "worker"] {
+        assert_eq!(target_capacity(&sdk, "prod", service).await, Some((0, 0)));
+        assert_eq!(desired_count(&sdk, "prod", service).await, 0);
+    }
+    assert_eq!(
+        service_tag(&sdk, "prod", "worker", "worktime:capacity")
+            .await
+            .as_deref(),
+        Some("2/6@4"),
+        "what worker had stays recorded"
+    );
+}

@@ -1,5 +1,5 @@
-//! `worktime teardown`: the stack, its artifacts and the bucket once empty, then a check for
-//! leftovers; `--all-accounts` for every target, directly or through the stack set.
+//! `worktime teardown`: the services it scaled in given back (unless `--no-restore`), the
+//! stack, its artifacts and the bucket once empty, then a check for leftovers; `--all-accounts` for every target, directly or through the stack set.
 
 use chrono::Utc;
 
@@ -49,7 +49,9 @@ pub async fn run(args: &TeardownArgs, aws: &AwsArgs, format: OutputFormat) -> Re
             &fleet.home.stack.region,
             targets,
             &selection,
-            Operation::Teardown,
+            Operation::Teardown {
+                restore: !args.no_restore,
+            },
             None,
         )
         .await;
@@ -65,7 +67,7 @@ pub async fn run(args: &TeardownArgs, aws: &AwsArgs, format: OutputFormat) -> Re
         args.yes,
     )?;
     let progress = Progress::new();
-    let report = lifecycle::teardown(&session, &fleet.home, &progress).await?;
+    let report = lifecycle::teardown(&session, &fleet.home, !args.no_restore, &progress).await?;
     progress.finish();
     output::print(&report, format);
     if report.leftovers.is_empty() {

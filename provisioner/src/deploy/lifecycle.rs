@@ -14,6 +14,7 @@ use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::error::{Error, Result};
 use crate::progress::{self, Progress};
+use crate::scaling;
 use crate::template::{self, ids, TemplateFormat};
 
 /// How a bootstrap, deploy or diff ended.
@@ -274,6 +275,11 @@ pub struct TeardownReport {
     pub objects_deleted: usize,
     pub bucket_deleted: bool,
     pub bucket_kept_reason: Option<String>,
+    /// Services scaled back out before the stack went (`None`: `--no-restore`, left as
+    /// they were).
+    pub restored: Option<Vec<String>>,
+    /// Services whose `worktime:capacity` tag was removed.
+    pub untagged: Vec<String>,
     /// Anything under worktime's names still present after teardown.
     pub leftovers: Vec<String>,
 }
@@ -282,9 +288,22 @@ pub struct TeardownReport {
 pub async fn teardown(
     session: &Session,
     config: &StackConfig,
+    restore: bool,
     progress: &Progress,
 ) -> Result<TeardownReport> {
     let stack_name = &config.stack.name;
+    // Not ours: refused before anything is touched (services included).
+    if let Some(existing) = stack::describe(&session.cfn, stack_name).await? {
+        existing.ensure_ours()?;
+    }
+    // The services first: once the stack is gone nothing would bring them back.
+    let (restored, untagged) = if restore {
+        let (restored, untagged) = release_services(session, config, progress).await?;
+        (Some(restored), untagged)
+    } else {
+        progress.line("--no-restore: services left as they are");
+        (None, Vec::new())
+    };
     let stack_deleted = stack::delete(&session.cfn, stack_name, progress).await?;
     if stack_deleted {
         progress.line(format!("deleted stack {stack_name}"));
@@ -333,8 +352,57 @@ pub async fn teardown(
         objects_deleted,
         bucket_deleted,
         bucket_kept_reason,
+        restored,
+        untagged,
         leftovers,
     })
+}
+
+/// Scales out the services a scale-in left down (as the morning trigger would) and takes
+/// worktime's tag off them; refuses to go on, naming why, when a service cannot be restored.
+async fn release_services(
+    session: &Session,
+    config: &StackConfig,
+    progress: &Progress,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let now = chrono::Utc::now();
+    let event = scaling::event_for(config, worktime_lambda::Action::ScaleOut, false, now)?;
+    progress.step(format!(
+        "restoring the services {} scaled in",
+        config.stack.name
+    ));
+    let clients = worktime_lambda::Clients::new(&session.sdk);
+    let release = worktime_lambda::release(&clients, &event, now).await;
+    if release.has_failures() {
+        let mut problems: Vec<String> = release
+            .restored
+            .failed()
+            .map(|s| {
+                format!(
+                    "{} ({})",
+                    s.resource_id,
+                    s.reason.as_deref().unwrap_or("failed")
+                )
+            })
+            .collect();
+        problems.extend(release.tag_errors.iter().cloned());
+        return Err(Error::Other(format!(
+            "could not give back every service before deleting stack {}: {}. Nothing was deleted. Fix the service (or its worktime:capacity tag) and re-run, or pass --no-restore to leave services as they are",
+            config.stack.name,
+            problems.join("; ")
+        )));
+    }
+    let restored: Vec<String> = release
+        .restored
+        .services
+        .iter()
+        .filter(|s| s.outcome == worktime_lambda::Outcome::Changed)
+        .map(|s| s.resource_id.clone())
+        .collect();
+    for id in &restored {
+        progress.line(format!("restored {id} to its working-hours capacity"));
+    }
+    Ok((restored, release.untagged))
 }
 
 impl fmt::Display for TeardownReport {
@@ -357,6 +425,22 @@ impl fmt::Display for TeardownReport {
                 "not deleted"
             },
         )?;
+        match &self.restored {
+            None => writeln!(f, "services left as they were (--no-restore)")?,
+            Some(restored) if restored.is_empty() => {
+                writeln!(f, "no service was scaled in: none to restore")?
+            }
+            Some(restored) => {
+                writeln!(f, "restored before the stack went: {}", restored.join(", "))?
+            }
+        }
+        if !self.untagged.is_empty() {
+            writeln!(
+                f,
+                "removed the worktime:capacity tag from: {}",
+                self.untagged.join(", ")
+            )?;
+        }
         if self.leftovers.is_empty() {
             writeln!(
                 f,

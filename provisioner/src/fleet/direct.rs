@@ -30,7 +30,10 @@ pub enum Operation {
     /// Show each target's diff; change nothing.
     DryRun,
     Status,
-    Teardown,
+    /// Delete each target's stack; `restore`: give back the services it scaled in first.
+    Teardown {
+        restore: bool,
+    },
 }
 
 /// Runs `operation` over `targets`: at most `concurrency` at once; once more than
@@ -162,8 +165,8 @@ async fn one(
                 json(serde_json::to_value(&report)),
             ))
         }
-        Operation::Teardown => {
-            let report = lifecycle::teardown(&session, &target.config, progress).await?;
+        Operation::Teardown { restore } => {
+            let report = lifecycle::teardown(&session, &target.config, restore, progress).await?;
             if !report.leftovers.is_empty() {
                 return Err(Error::Other(format!(
                     "left behind: {}",

@@ -409,3 +409,73 @@ async fn teardown_with_no_restore_leaves_the_services_as_they_are() {
         "what worker had stays recorded"
     );
 }
+
+#[tokio::test]
+async fn the_stack_pins_the_checked_object_version_and_an_overwritten_key_is_uploaded_again() {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("api", 2)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &config("wt", ""));
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let zip_arg = zip.to_str().unwrap();
+    worktime(
+        dir.path(),
+        &moto.env(),
+        &["bootstrap", "--yes", "--artifact", zip_arg],
+    )
+    .expect_code(0);
+    let bucket = "worktime-artifacts-123456789012-ap-northeast-2";
+    let s3 = moto.s3().await;
+    let parameter = |name: &'static str| {
+        let sdk = sdk.clone();
+        async move {
+            aws_sdk_cloudformation::Client::new(&sdk)
+                .describe_stacks()
+                .stack_name("wt")
+                .send()
+                .await
+                .unwrap()
+                .stacks()[0]
+                .parameters()
+                .iter()
+                .find(|p| p.parameter_key() == Some(name))
+                .and_then(|p| p.parameter_value())
+                .map(str::to_string)
+                .unwrap_or_default()
+        }
+    };
+    let key = parameter("CodeS3Key").await;
+    let pinned = parameter("CodeS3ObjectVersion").await;
+    let head = s3.head_object().bucket(bucket).key(&key).send().await.unwrap();
+    assert_eq!(head.version_id(), Some(pinned.as_str()), "the stack pins the object it checked");
+
+    // Someone writes other bytes under the same key: the key is only a name. The next deploy
+    // finds the content hash differs, uploads the code again and pins the new version.
+    s3.put_object()
+        .bucket(bucket)
+        .key(&key)
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"not the function"))
+        .send()
+        .await
+        .unwrap();
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["--output", "json", "deploy", "--yes", "--artifact", zip_arg],
+    )
+    .expect_code(0);
+    assert_eq!(run.json()["code_uploaded"], true, "{}", run.stdout);
+    let repinned = parameter("CodeS3ObjectVersion").await;
+    assert_ne!(repinned, pinned);
+    let object = s3
+        .get_object()
+        .bucket(bucket)
+        .key(&key)
+        .version_id(&repinned)
+        .send()
+        .await
+        .unwrap();
+    let body = object.body.collect().await.unwrap().into_bytes();
+    assert_eq!(body.as_ref(), std::fs::read(&zip).unwrap().as_slice());
+}

@@ -10,6 +10,8 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
 };
 
+use sha2::{Digest, Sha256};
+
 use super::artifact::Artifact;
 use super::bucket_policy;
 use crate::error::{Error, Result};
@@ -204,8 +206,59 @@ fn taken_error(bucket: &str) -> Error {
     ))
 }
 
-/// Uploads the artifact unless an object with the same content key is already there.
-/// Returns whether it uploaded.
+/// The object version shown for code a dry run or `diff` would upload (it has none yet).
+pub const NOT_UPLOADED: &str = "(not uploaded yet)";
+
+/// The function's code in the bucket: its object version (what the stack pins) and whether
+/// this run uploaded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub version_id: String,
+    pub uploaded: bool,
+}
+
+/// The version of `key` when it holds exactly the artifact: the object is downloaded and its
+/// content hash compared (a key is only a name: someone may have overwritten it). `None`
+/// when there is no such object, or it holds something else.
+pub async fn stored_version(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    account: &str,
+    key: &str,
+    artifact: &Artifact,
+) -> Result<Option<String>> {
+    let present = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .expected_bucket_owner(account)
+        .send()
+        .await;
+    match present {
+        Ok(object) => {
+            let version = object.version_id().map(str::to_string);
+            let body = object
+                .body
+                .collect()
+                .await
+                .map_err(|e| Error::Other(format!("reading s3://{bucket}/{key}: {e}")))?
+                .into_bytes();
+            let same = hex::encode(Sha256::digest(&body)) == artifact.sha256;
+            Ok(version.filter(|_| same))
+        }
+        Err(error)
+            if error
+                .raw_response()
+                .is_some_and(|r| r.status().as_u16() == 404) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(Error::aws(format!("checking s3://{bucket}/{key}"), error)),
+    }
+}
+
+/// Makes sure `key` holds exactly the artifact ([`stored_version`]), uploading it when it
+/// does not. Returns the version the stack is to pin.
 pub async fn upload(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
@@ -213,28 +266,20 @@ pub async fn upload(
     key: &str,
     artifact: &Artifact,
     progress: &Progress,
-) -> Result<bool> {
-    let present = s3
-        .head_object()
-        .bucket(bucket)
-        .key(key)
-        .expected_bucket_owner(account)
-        .send()
-        .await;
-    match present {
-        Ok(_) => return Ok(false),
-        Err(error)
-            if error
-                .raw_response()
-                .is_some_and(|r| r.status().as_u16() == 404) => {}
-        Err(error) => return Err(Error::aws(format!("checking s3://{bucket}/{key}"), error)),
+) -> Result<Stored> {
+    if let Some(version_id) = stored_version(s3, bucket, account, key, artifact).await? {
+        return Ok(Stored {
+            version_id,
+            uploaded: false,
+        });
     }
     progress.step(format!(
         "uploading {} ({} bytes) to s3://{bucket}/{key}",
         artifact.path.display(),
         artifact.bytes.len()
     ));
-    s3.put_object()
+    let put = s3
+        .put_object()
         .bucket(bucket)
         .key(key)
         .expected_bucket_owner(account)
@@ -245,7 +290,15 @@ pub async fn upload(
         .send()
         .await
         .map_err(|e| Error::aws(format!("uploading s3://{bucket}/{key}"), e))?;
-    Ok(true)
+    let version_id = put.version_id().map(str::to_string).ok_or_else(|| {
+        Error::Other(format!(
+            "s3://{bucket}/{key} has no version id: versioning is off on {bucket}; run `worktime bootstrap` to turn it on"
+        ))
+    })?;
+    Ok(Stored {
+        version_id,
+        uploaded: true,
+    })
 }
 
 /// Deletes every version and delete marker under `prefix`; then the bucket itself if

@@ -129,7 +129,7 @@ pub async fn apply(
     let template = template::render(config, TemplateFormat::Yaml)?;
     let artifact = options.artifact;
     let key = artifact.key(&artifact::stack_prefix(stack_name));
-    let uploaded = bucket::upload(
+    let stored = bucket::upload(
         &session.s3,
         &bucket,
         &session.account,
@@ -138,6 +138,7 @@ pub async fn apply(
         progress,
     )
     .await?;
+    let uploaded = stored.uploaded;
     if uploaded {
         progress.line(format!("uploaded function code to s3://{bucket}/{key}"));
     }
@@ -146,7 +147,7 @@ pub async fn apply(
         &session.cfn,
         stack_name,
         &template,
-        &parameters(&bucket, &key),
+        &parameters(&bucket, &key, &stored.version_id),
         progress,
     )
     .await?;
@@ -201,7 +202,8 @@ pub async fn apply(
 }
 
 /// `worktime diff`: the change set's content, then the change set is deleted. Uploads
-/// nothing: the code's key is derived from its hash.
+/// nothing: the code's key is derived from its hash, and code not uploaded yet shows as a
+/// new object version.
 pub async fn diff(
     session: &Session,
     config: &StackConfig,
@@ -212,11 +214,16 @@ pub async fn diff(
     let template = template::render(config, TemplateFormat::Yaml)?;
     let bucket = bucket::bucket_name(&session.account, &session.region);
     let key = artifact.key(&artifact::stack_prefix(stack_name));
+    let version = bucket::stored_version(&session.s3, &bucket, &session.account, &key, artifact)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| bucket::NOT_UPLOADED.to_string());
     let prepared = stack::prepare(
         &session.cfn,
         stack_name,
         &template,
-        &parameters(&bucket, &key),
+        &parameters(&bucket, &key, &version),
         progress,
     )
     .await?;
@@ -236,10 +243,11 @@ pub async fn diff(
     })
 }
 
-fn parameters(bucket: &str, key: &str) -> Vec<(String, String)> {
+fn parameters(bucket: &str, key: &str, version: &str) -> Vec<(String, String)> {
     vec![
         (ids::CODE_S3_BUCKET.to_string(), bucket.to_string()),
         (ids::CODE_S3_KEY.to_string(), key.to_string()),
+        (ids::CODE_S3_OBJECT_VERSION.to_string(), version.to_string()),
     ]
 }
 

@@ -37,6 +37,15 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
             ..Parameter::string("S3 key of the scaling function's code zip.")
         },
     );
+    t.parameter(
+        ids::CODE_S3_OBJECT_VERSION,
+        Parameter {
+            min_length: Some(1),
+            ..Parameter::string(
+                "S3 object version of the code zip: the function runs exactly the object worktime checked, whatever is written to the key later.",
+            )
+        },
+    );
 
     // ------------------------------------------------------------ function role and policy
     t.resource(
@@ -113,6 +122,7 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
             code: LambdaCode {
                 s3_bucket: Some(Expr::reference(ids::CODE_S3_BUCKET)),
                 s3_key: Some(Expr::reference(ids::CODE_S3_KEY)),
+                s3_object_version: Some(Expr::reference(ids::CODE_S3_OBJECT_VERSION)),
                 ..Default::default()
             },
             role: Expr::get_att(ids::FUNCTION_ROLE, "Arn"),

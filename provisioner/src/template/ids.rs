@@ -6,6 +6,7 @@ use crate::config::{StackConfig, Trigger};
 
 pub const CODE_S3_BUCKET: &str = "CodeS3Bucket";
 pub const CODE_S3_KEY: &str = "CodeS3Key";
+pub const CODE_S3_OBJECT_VERSION: &str = "CodeS3ObjectVersion";
 pub const FUNCTION_ROLE: &str = "FunctionRole";
 pub const FUNCTION_POLICY: &str = "FunctionPolicy";
 pub const FUNCTION_LOG_GROUP: &str = "FunctionLogGroup";

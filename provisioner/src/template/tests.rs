@@ -580,6 +580,7 @@ fn stackset_template_takes_the_per_target_values_as_parameters() {
         [
             "CodeS3Bucket",
             "CodeS3Key",
+            "CodeS3ObjectVersion",
             "ScheduleTimezone",
             "ScaleOutExpression",
             "ScaleInExpression",

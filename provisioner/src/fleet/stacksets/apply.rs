@@ -1,6 +1,7 @@
 //! `rollout --engine stacksets`: create or update the stack set, then create or update
 //! each instance whose overrides or template changed.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudformation::types::{
@@ -53,14 +54,6 @@ pub async fn rollout(
     ));
     let key = artifact.key(&crate::deploy::artifact::stack_set_prefix(name));
     let mut wanted = plan.wanted.clone();
-    for w in &mut wanted {
-        w.parameters.push((
-            template::ids::CODE_S3_BUCKET.to_string(),
-            bucket::bucket_name(&admin, &w.region),
-        ));
-        w.parameters
-            .push((template::ids::CODE_S3_KEY.to_string(), key.clone()));
-    }
     let regions = regions_of(wanted.iter().map(|w| w.region.as_str()));
     let admin_role = administration_role_arn(&plan.settings, config, &admin);
 
@@ -78,6 +71,65 @@ pub async fn rollout(
         Some(_) => list_instances(&session.cfn, name, true).await?,
         None => Vec::new(),
     };
+    // ---------------------------------------------------------------- code, readable by targets
+    // Its object version in each region is an instance parameter, so it is known before the
+    // instances are compared: uploaded now, or (dry run) read.
+    let code = async {
+        let mut uploaded = Vec::new();
+        let mut versions = HashMap::new();
+        for region in &regions {
+            let s3 = s3_in(&session, region, aws.custom_endpoint());
+            let bucket = bucket::bucket_name(&admin, region);
+            if dry_run {
+                let version = bucket::stored_version(&s3, &bucket, &admin, &key, artifact)
+                    .await
+                    .ok()
+                    .flatten();
+                versions.insert(
+                    region.clone(),
+                    version.unwrap_or_else(|| bucket::NOT_UPLOADED.to_string()),
+                );
+                continue;
+            }
+            if bucket::ensure(&s3, &bucket, &admin, region, &progress).await? {
+                progress.line(format!(
+                    "created artifact bucket {bucket} (versioned, encrypted, public access blocked)"
+                ));
+            }
+            let stored = bucket::upload(&s3, &bucket, &admin, &key, artifact, &progress).await?;
+            if stored.uploaded {
+                progress.line(format!("uploaded function code to s3://{bucket}/{key}"));
+                uploaded.push(region.clone());
+            }
+            versions.insert(region.clone(), stored.version_id);
+            let statement = code_statement(permissions, config, &bucket, region);
+            set_statement(&s3, &bucket, &admin, &statement_id(name), Some(statement)).await?;
+        }
+        Ok::<_, Error>((uploaded, versions))
+    }
+    .await;
+    let (uploaded, versions) = match code {
+        Ok(code) => code,
+        Err(error) => {
+            return Ok(abandoned(
+                &home,
+                &wanted,
+                format!("the function code could not be made readable for the targets: {error}"),
+            ))
+        }
+    };
+    for w in &mut wanted {
+        w.parameters.push((
+            template::ids::CODE_S3_BUCKET.to_string(),
+            bucket::bucket_name(&admin, &w.region),
+        ));
+        w.parameters
+            .push((template::ids::CODE_S3_KEY.to_string(), key.clone()));
+        let version = versions.get(&w.region).cloned().unwrap_or_default();
+        w.parameters
+            .push((template::ids::CODE_S3_OBJECT_VERSION.to_string(), version));
+    }
+
     let changes = template_changes(
         existing.as_ref().map(|e| e.template_body.as_str()),
         &plan.template,
@@ -209,38 +261,6 @@ pub async fn rollout(
 
     let started = Instant::now();
     let mut rows = Vec::new();
-    // ---------------------------------------------------------------- code, readable by targets
-    let code = async {
-        let mut uploaded = Vec::new();
-        for region in &regions {
-            let s3 = s3_in(&session, region, aws.custom_endpoint());
-            let bucket = bucket::bucket_name(&admin, region);
-            if bucket::ensure(&s3, &bucket, &admin, region, &progress).await? {
-                progress.line(format!(
-                    "created artifact bucket {bucket} (versioned, encrypted, public access blocked)"
-                ));
-            }
-            if bucket::upload(&s3, &bucket, &admin, &key, artifact, &progress).await? {
-                progress.line(format!("uploaded function code to s3://{bucket}/{key}"));
-                uploaded.push(region.clone());
-            }
-            let statement = code_statement(permissions, config, &bucket, region);
-            set_statement(&s3, &bucket, &admin, &statement_id(name), Some(statement)).await?;
-        }
-        Ok::<_, Error>(uploaded)
-    }
-    .await;
-    let uploaded = match code {
-        Ok(uploaded) => uploaded,
-        Err(error) => {
-            return Ok(abandoned(
-                &home,
-                &wanted,
-                format!("the function code could not be made readable for the targets: {error}"),
-            ))
-        }
-    };
-
     // ---------------------------------------------------------------- the stack set
     // Who runs the operations: the two roles (self-managed) or automatic deployment.
     let roles = match permissions {

@@ -447,15 +447,27 @@ async fn the_stack_pins_the_checked_object_version_and_an_overwritten_key_is_upl
     };
     let key = parameter("CodeS3Key").await;
     let pinned = parameter("CodeS3ObjectVersion").await;
-    let head = s3.head_object().bucket(bucket).key(&key).send().await.unwrap();
-    assert_eq!(head.version_id(), Some(pinned.as_str()), "the stack pins the object it checked");
+    let head = s3
+        .head_object()
+        .bucket(bucket)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.version_id(),
+        Some(pinned.as_str()),
+        "the stack pins the object it checked"
+    );
 
     // Someone writes other bytes under the same key: the key is only a name. The next deploy
     // finds the content hash differs, uploads the code again and pins the new version.
     s3.put_object()
         .bucket(bucket)
         .key(&key)
-        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"not the function"))
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(
+            b"not the function",
+        ))
         .send()
         .await
         .unwrap();

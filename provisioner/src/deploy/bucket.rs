@@ -206,6 +206,9 @@ fn taken_error(bucket: &str) -> Error {
     ))
 }
 
+/// How many list-and-delete rounds teardown makes under one prefix (1,000 versions each).
+const MAX_EMPTYING_ROUNDS: usize = 100;
+
 /// The object version shown for code a dry run or `diff` would upload (it has none yet).
 pub const NOT_UPLOADED: &str = "(not uploaded yet)";
 
@@ -321,7 +324,16 @@ pub async fn empty_and_delete(
         return Ok((0, false));
     }
     let mut deleted = 0;
+    let mut rounds = 0;
     loop {
+        // Each round deletes what one listing returned (up to 1,000 versions); a prefix that
+        // never empties (someone writing to it) is reported, not chased forever.
+        rounds += 1;
+        if rounds > MAX_EMPTYING_ROUNDS {
+            return Err(Error::Other(format!(
+                "s3://{bucket}/{prefix} still has objects after {MAX_EMPTYING_ROUNDS} rounds of deleting ({deleted} deleted): something keeps writing there; stop it and re-run teardown"
+            )));
+        }
         let listed = s3
             .list_object_versions()
             .bucket(bucket)
@@ -357,7 +369,8 @@ pub async fn empty_and_delete(
             })
             .collect::<Result<Vec<_>>>()?;
         let count = objects.len();
-        s3.delete_objects()
+        let answer = s3
+            .delete_objects()
             .bucket(bucket)
             .expected_bucket_owner(account)
             .delete(
@@ -370,7 +383,29 @@ pub async fn empty_and_delete(
             .send()
             .await
             .map_err(|e| Error::aws(format!("deleting objects in {bucket}"), e))?;
-        deleted += count;
+        // DeleteObjects answers 200 and lists the keys it could not delete.
+        let errors = answer.errors();
+        deleted += count - errors.len().min(count);
+        if !errors.is_empty() {
+            let named: Vec<String> = errors
+                .iter()
+                .take(5)
+                .map(|e| {
+                    format!(
+                        "{} ({}: {})",
+                        e.key().unwrap_or("?"),
+                        e.code().unwrap_or("error"),
+                        e.message().unwrap_or("no message")
+                    )
+                })
+                .collect();
+            return Err(Error::Other(format!(
+                "could not delete {} object version(s) in s3://{bucket}/{prefix}: {}{}",
+                errors.len(),
+                named.join("; "),
+                if errors.len() > 5 { "; ..." } else { "" }
+            )));
+        }
     }
     let rest = s3
         .list_object_versions()

@@ -167,6 +167,82 @@ pub enum Applied {
     Updated,
 }
 
+/// Brings a stack left by an earlier run into a state a change set can start from, and
+/// returns it (`None`: there is none, create it). Refuses a stack that is not worktime's.
+///
+/// - an operation still in progress (an interrupted run): waited out;
+/// - `ROLLBACK_COMPLETE`, `ROLLBACK_FAILED`, `CREATE_FAILED` (a failed create) and
+///   `REVIEW_IN_PROGRESS` (a create change set never executed): deleted, to create afresh;
+/// - `DELETE_FAILED` (a teardown that could not finish): deleted again, naming what blocks
+///   it if that fails, then created afresh;
+/// - `UPDATE_ROLLBACK_FAILED`: the rollback is continued (`ContinueUpdateRollback`, the
+///   only way out AWS offers) until `UPDATE_ROLLBACK_COMPLETE`, then updated.
+pub async fn resume(
+    cfn: &Client,
+    stack_name: &str,
+    mut existing: Option<StackInfo>,
+    progress: &Progress,
+) -> Result<Option<StackInfo>> {
+    if let Some(info) = &existing {
+        info.ensure_ours()?;
+        if is_in_progress(&info.status) {
+            progress.line(format!(
+                "stack {stack_name} is {}: waiting for it to finish",
+                info.status.as_str()
+            ));
+            existing = wait_settled(cfn, stack_name, progress, &mut HashSet::new()).await?;
+        }
+    }
+    let Some(info) = &existing else {
+        return Ok(None);
+    };
+    match info.status {
+        StackStatus::RollbackComplete | StackStatus::RollbackFailed | StackStatus::CreateFailed => {
+            progress.line(format!(
+                "stack {stack_name} is in {} from an earlier failed create: deleting it to create it again",
+                info.status.as_str()
+            ));
+            delete(cfn, stack_name, progress).await?;
+            Ok(None)
+        }
+        StackStatus::ReviewInProgress => {
+            // A CREATE change set was made but never executed (an interrupted diff): the
+            // placeholder stack goes, and we create afresh.
+            delete(cfn, stack_name, progress).await?;
+            Ok(None)
+        }
+        StackStatus::DeleteFailed => {
+            progress.line(format!(
+                "stack {stack_name} is in DELETE_FAILED from an earlier teardown: deleting it again, then creating it"
+            ));
+            delete(cfn, stack_name, progress).await?;
+            Ok(None)
+        }
+        StackStatus::UpdateRollbackFailed => {
+            progress.line(format!(
+                "stack {stack_name} is in UPDATE_ROLLBACK_FAILED: continuing the rollback before updating it"
+            ));
+            cfn.continue_update_rollback()
+                .stack_name(stack_name)
+                .send()
+                .await
+                .map_err(|e| {
+                    Error::aws(format!("continuing the rollback of stack {stack_name}"), e)
+                })?;
+            match wait_settled(cfn, stack_name, progress, &mut HashSet::new()).await? {
+                Some(info) if info.status == StackStatus::UpdateRollbackComplete => Ok(Some(info)),
+                Some(info) => Err(Error::StackFailed {
+                    stack: stack_name.into(),
+                    status: info.status.as_str().to_string(),
+                    reason: failure_reason(cfn, stack_name).await.or(info.status_reason),
+                }),
+                None => Ok(None),
+            }
+        }
+        _ => Ok(existing),
+    }
+}
+
 /// Creates a change set for `template` and waits for it. Chooses CREATE or UPDATE from the
 /// stack's state; deletes a stack left in ROLLBACK_COMPLETE by an earlier failed create
 /// (it can only be deleted) and waits out an operation still in progress (an interrupted
@@ -178,38 +254,7 @@ pub async fn prepare(
     parameters: &[(String, String)],
     progress: &Progress,
 ) -> Result<Prepared> {
-    let mut existing = describe(cfn, stack_name).await?;
-    if let Some(info) = &existing {
-        info.ensure_ours()?;
-        if is_in_progress(&info.status) {
-            progress.line(format!(
-                "stack {stack_name} is {}: waiting for it to finish",
-                info.status.as_str()
-            ));
-            existing = wait_settled(cfn, stack_name, progress, &mut HashSet::new()).await?;
-        }
-    }
-    if let Some(info) = &existing {
-        match info.status {
-            StackStatus::RollbackComplete
-            | StackStatus::RollbackFailed
-            | StackStatus::CreateFailed => {
-                progress.line(format!(
-                    "stack {stack_name} is in {} from an earlier failed create: deleting it to create it again",
-                    info.status.as_str()
-                ));
-                delete(cfn, stack_name, progress).await?;
-                existing = None;
-            }
-            StackStatus::ReviewInProgress => {
-                // A CREATE change set was made but never executed (an interrupted diff):
-                // the placeholder stack goes, and we create afresh.
-                delete(cfn, stack_name, progress).await?;
-                existing = None;
-            }
-            _ => {}
-        }
-    }
+    let existing = resume(cfn, stack_name, describe(cfn, stack_name).await?, progress).await?;
     let kind = if existing.is_some() {
         ChangeSetType::Update
     } else {
@@ -750,5 +795,130 @@ mod tests {
         assert!(no_changes_message(Some("The submitted information didn't contain changes. Submit different information to create a change set.")));
         assert!(no_changes_message(Some("No updates are to be performed.")));
         assert!(!no_changes_message(Some("Template format error")));
+    }
+
+    fn stacks(status: StackStatus) -> DescribeStacksOutput {
+        DescribeStacksOutput::builder()
+            .stacks(stack(status))
+            .build()
+    }
+
+    /// worktime's stack `wt`, as `describe` reads it, in `status`.
+    fn info(status: StackStatus) -> StackInfo {
+        StackInfo {
+            id: "arn:aws:cloudformation:ap-northeast-2:123456789012:stack/wt/1".into(),
+            name: "wt".into(),
+            status,
+            status_reason: None,
+            last_updated: None,
+            parameters: Vec::new(),
+            outputs: Vec::new(),
+            tags: vec![(STACK_TAG.to_string(), "wt".to_string())],
+        }
+    }
+
+    #[tokio::test]
+    async fn an_update_rollback_failed_stack_is_rolled_back_then_updated() {
+        std::env::set_var("WORKTIME_POLL_MS", "1");
+        use aws_sdk_cloudformation::operation::continue_update_rollback::ContinueUpdateRollbackOutput;
+        let continued = mock!(Client::continue_update_rollback)
+            .then_output(|| ContinueUpdateRollbackOutput::builder().build());
+        let described = mock!(Client::describe_stacks)
+            .sequence()
+            .output(|| stacks(StackStatus::UpdateRollbackInProgress))
+            .output(|| stacks(StackStatus::UpdateRollbackComplete))
+            .repeatedly()
+            .build();
+        let events = mock!(Client::describe_stack_events)
+            .then_output(|| DescribeStackEventsOutput::builder().build());
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&continued, &described, &events]
+        );
+        let stuck = describe(&cfn, "wt").await.unwrap();
+        assert_eq!(
+            stuck.as_ref().map(|s| s.status.clone()),
+            Some(StackStatus::UpdateRollbackInProgress)
+        );
+        let mut stuck = stuck.unwrap();
+        stuck.status = StackStatus::UpdateRollbackFailed;
+        let resumed = resume(&cfn, "wt", Some(stuck), &Progress::prefixed(""))
+            .await
+            .unwrap()
+            .expect("the stack stays, to be updated");
+        assert_eq!(resumed.status, StackStatus::UpdateRollbackComplete);
+        assert_eq!(continued.num_calls(), 1, "ContinueUpdateRollback, once");
+    }
+
+    #[tokio::test]
+    async fn a_rollback_that_fails_again_names_the_resource_that_blocks_it() {
+        std::env::set_var("WORKTIME_POLL_MS", "1");
+        use aws_sdk_cloudformation::operation::continue_update_rollback::ContinueUpdateRollbackOutput;
+        let continued = mock!(Client::continue_update_rollback)
+            .then_output(|| ContinueUpdateRollbackOutput::builder().build());
+        let described = mock!(Client::describe_stacks)
+            .then_output(|| stacks(StackStatus::UpdateRollbackFailed));
+        let events = mock!(Client::describe_stack_events).then_output(|| {
+            DescribeStackEventsOutput::builder()
+                .stack_events(event(
+                    "2",
+                    "FunctionRole",
+                    "AWS::IAM::Role",
+                    ResourceStatus::UpdateFailed,
+                    Some("User is not authorized to perform iam:UpdateAssumeRolePolicy"),
+                ))
+                .build()
+        });
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&continued, &described, &events]
+        );
+        let stuck = info(StackStatus::UpdateRollbackFailed);
+        let err = resume(&cfn, "wt", Some(stuck), &Progress::prefixed(""))
+            .await
+            .expect_err("still stuck");
+        assert_eq!(err.exit_code(), crate::error::EXIT_STACK_FAILED);
+        let text = err.to_string();
+        assert!(text.contains("UPDATE_ROLLBACK_FAILED"), "{text}");
+        assert!(text.contains("FunctionRole (AWS::IAM::Role)"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_delete_failed_stack_is_deleted_again_then_created_afresh() {
+        std::env::set_var("WORKTIME_POLL_MS", "1");
+        use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+        use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
+        use aws_smithy_types::error::ErrorMetadata;
+        let deleted =
+            mock!(Client::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+        let described = mock!(Client::describe_stacks)
+            .sequence()
+            .output(|| stacks(StackStatus::DeleteFailed))
+            .output(|| stacks(StackStatus::DeleteInProgress))
+            .error(|| {
+                DescribeStacksError::generic(
+                    ErrorMetadata::builder()
+                        .code("ValidationError")
+                        .message("Stack with id wt does not exist")
+                        .build(),
+                )
+            })
+            .repeatedly()
+            .build();
+        let events = mock!(Client::describe_stack_events)
+            .then_output(|| DescribeStackEventsOutput::builder().build());
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&deleted, &described, &events]
+        );
+        let failed = info(StackStatus::DeleteFailed);
+        let resumed = resume(&cfn, "wt", Some(failed), &Progress::prefixed(""))
+            .await
+            .unwrap();
+        assert_eq!(resumed, None, "gone: the deploy creates it afresh");
+        assert_eq!(deleted.num_calls(), 1, "DeleteStack again");
     }
 }

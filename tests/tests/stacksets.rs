@@ -668,3 +668,60 @@ fn stackset_usage_errors_change_nothing() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn a_foreign_stack_set_of_the_same_name_is_neither_updated_nor_deleted() {
+    let moto = Moto::start();
+    let cfn = aws_sdk_cloudformation::Client::new(&moto.sdk().await);
+    cfn.create_stack_set()
+        .stack_set_name("wt")
+        .template_body(r#"{"Resources":{"Queue":{"Type":"AWS::SQS::Queue"}}}"#)
+        .send()
+        .await
+        .expect("another team's stack set");
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &CONFIG.replace("THIRD", ""));
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    for args in [
+        vec![
+            "rollout",
+            "--yes",
+            "--engine",
+            "stacksets",
+            "--artifact",
+            zip.to_str().unwrap(),
+        ],
+        vec![
+            "teardown",
+            "--yes",
+            "--all-accounts",
+            "--engine",
+            "stacksets",
+        ],
+    ] {
+        let run = worktime(dir.path(), &moto.env(), &args).expect_code(1);
+        assert!(
+            run.stderr.contains("stack set wt")
+                && run.stderr.contains("is not worktime's")
+                && run.stderr.contains("no worktime:stack tag"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(stack_set_exists(&moto, "wt").await, "{args:?}");
+    }
+    let template = cfn
+        .describe_stack_set()
+        .stack_set_name("wt")
+        .send()
+        .await
+        .unwrap()
+        .stack_set()
+        .unwrap()
+        .template_body()
+        .unwrap()
+        .to_string();
+    assert!(
+        template.contains("AWS::SQS::Queue"),
+        "untouched: {template}"
+    );
+}

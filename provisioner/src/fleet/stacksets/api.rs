@@ -15,6 +15,7 @@ use crate::deploy::poll_interval;
 use crate::error::{Error, Result};
 use crate::fleet::targets::Selection;
 use crate::progress::Progress;
+use worktime_lambda::tags::STACK_TAG;
 
 /// What the stack set looks like now.
 #[derive(Debug, Clone)]
@@ -26,12 +27,35 @@ pub(super) struct Existing {
     pub(super) auto_deployment: Option<bool>,
 }
 
+/// The stack set `name`, if there is one; refused (nothing changed) when it is not
+/// worktime's: worktime tags every stack set it creates with `worktime:stack = <name>`.
 pub(super) async fn describe_stack_set(cfn: &Client, name: &str) -> Result<Option<Existing>> {
     match cfn.describe_stack_set().stack_set_name(name).send().await {
-        Ok(out) => Ok(out
-            .stack_set()
-            .filter(|s| s.status().is_none_or(|st| st.as_str() != "DELETED"))
-            .map(|s| Existing {
+        Ok(out) => {
+            let set = out
+                .stack_set()
+                .filter(|s| s.status().is_none_or(|st| st.as_str() != "DELETED"));
+            if let Some(set) = set {
+                let tag = set.tags().iter().find(|t| t.key() == Some(STACK_TAG));
+                if tag.and_then(|t| t.value()) != Some(name) {
+                    let arn = set.stack_set_arn().unwrap_or_default();
+                    let mut fields = arn.split(':').skip(3);
+                    let place = match (fields.next(), fields.next()) {
+                        (Some(region), Some(account)) => format!("{account}/{region}"),
+                        _ => "the administrator account".to_string(),
+                    };
+                    return Err(Error::NotOurs {
+                        kind: "stack set",
+                        name: name.to_string(),
+                        place,
+                        found: match tag.and_then(|t| t.value()) {
+                            Some(value) => format!("its {STACK_TAG} tag names {value:?}"),
+                            None => format!("no {STACK_TAG} tag"),
+                        },
+                    });
+                }
+            }
+            Ok(set.map(|s| Existing {
                 template_body: s.template_body().unwrap_or_default().to_string(),
                 permission_model: s
                     .permission_model()
@@ -40,7 +64,8 @@ pub(super) async fn describe_stack_set(cfn: &Client, name: &str) -> Result<Optio
                 administration_role_arn: s.administration_role_arn().map(str::to_string),
                 execution_role_name: s.execution_role_name().map(str::to_string),
                 auto_deployment: s.auto_deployment().and_then(|a| a.enabled()),
-            })),
+            }))
+        }
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_stack_set_not_found_exception()) =>

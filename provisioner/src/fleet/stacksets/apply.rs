@@ -305,7 +305,7 @@ pub async fn rollout(
                 .permission_model(PermissionModels::from(permissions.model()))
                 .tags(
                     aws_sdk_cloudformation::types::Tag::builder()
-                        .key("worktime:stack")
+                        .key(worktime_lambda::tags::STACK_TAG)
                         .value(name)
                         .build(),
                 )

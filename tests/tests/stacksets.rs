@@ -725,3 +725,76 @@ async fn a_foreign_stack_set_of_the_same_name_is_neither_updated_nor_deleted() {
         "untouched: {template}"
     );
 }
+
+#[tokio::test]
+async fn stackset_teardown_gives_back_the_services_scaled_in_first() {
+    use worktime_lambda::{Clients, EventDefaults, ScalingEvent};
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &CONFIG.replace("THIRD", ""));
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "rollout",
+            "--yes",
+            "--engine",
+            "stacksets",
+            "--artifact",
+            zip.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    let (set, _) = rows(&run);
+    assert_eq!(set["result"], "created", "{}", run.stdout);
+
+    // Account 111111111111's api in Seoul runs 2 tasks at 1/3, then the function's own code
+    // scales it in there (what its instance's evening trigger does).
+    let sdk = in_account(&moto, "111111111111", "ap-northeast-2").await;
+    create_services(&sdk, "prod", &[("api", 2)]).await;
+    register_target(&sdk, "prod", "api", 1, 3).await;
+    let now = chrono::Utc::now();
+    let event = ScalingEvent::from_json(
+        serde_json::json!({
+            "action": "scale-in",
+            "services": [{"resource_id": "service/prod/api", "min": 1, "max": 3}]
+        }),
+        &EventDefaults::allowing(["service/prod/api".to_string()]),
+        now,
+    )
+    .unwrap();
+    let report = worktime_lambda::run(&Clients::new(&sdk), &event, now).await;
+    assert_eq!(report.summary.changed, 1, "{report:?}");
+    assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((0, 0)));
+    assert_eq!(desired_count(&sdk, "prod", "api").await, 0);
+
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "--output",
+            "json",
+            "teardown",
+            "--yes",
+            "--all-accounts",
+            "--engine",
+            "stacksets",
+        ],
+    )
+    .expect_code(0);
+    assert!(
+        run.stderr.contains("111111111111/ap-northeast-2: gave back service/prod/api"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((1, 3)));
+    assert_eq!(desired_count(&sdk, "prod", "api").await, 2);
+    assert_eq!(
+        service_tag(&sdk, "prod", "api", "worktime:capacity").await,
+        None
+    );
+    assert!(!stack_set_exists(&moto, "wt").await);
+}

@@ -33,7 +33,8 @@ pub async fn run(args: &TeardownArgs, aws: &AwsArgs, format: OutputFormat) -> Re
         )?;
         let selection = args.targets.selection();
         let base = aws.load(Some(&fleet.home.stack.region)).await;
-        let results = Results(stacksets::teardown(aws, &base, &fleet, &selection).await?);
+        let results =
+            Results(stacksets::teardown(aws, &base, &fleet, &selection, !args.no_restore).await?);
         output::print(&results, format);
         return results.outcome();
     }

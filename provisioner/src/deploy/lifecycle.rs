@@ -368,7 +368,8 @@ pub async fn teardown(
 
 /// Scales out the services a scale-in left down (as the morning trigger would) and takes
 /// worktime's tag off them; refuses to go on, naming why, when a service cannot be restored.
-async fn release_services(
+/// Returns (services restored, services untagged).
+pub async fn release_services(
     session: &Session,
     config: &StackConfig,
     progress: &Progress,

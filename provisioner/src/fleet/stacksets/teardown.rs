@@ -15,6 +15,7 @@ use crate::config::{Fleet, StackSetPermissions};
 use crate::deploy::artifact::stack_set_prefix;
 use crate::deploy::bucket;
 use crate::deploy::bucket_policy::set_statement;
+use crate::deploy::lifecycle;
 use crate::error::{Error, Result};
 use crate::fleet::results::{TargetOutcome, TargetResult};
 use crate::fleet::targets::{self, Selection};
@@ -29,6 +30,7 @@ pub async fn teardown(
     base: &aws_config::SdkConfig,
     config: &Fleet,
     selection: &Selection,
+    restore: bool,
 ) -> Result<Vec<TargetResult>> {
     let settings = settings(config)?;
     let permissions = &settings.permissions;
@@ -69,6 +71,11 @@ pub async fn teardown(
     let ordered = |regions: &mut Vec<String>| {
         regions.sort_by_key(|r| order.iter().position(|o| o == r).unwrap_or(usize::MAX));
     };
+
+    // ---------------------------------------------------------------- services first
+    if restore && !selected.is_empty() {
+        give_back(aws, base, config, selection, &selected, &progress).await?;
+    }
 
     // ---------------------------------------------------------------- instances
     let mut errors: Vec<(String, String, String)> = Vec::new(); // (account or "*", region, reason)
@@ -326,4 +333,54 @@ pub async fn teardown(
     let mut rows = vec![set_row];
     rows.extend(instance_rows);
     Ok(rows)
+}
+
+/// Gives back the services of every selected instance (as `teardown` does for one stack)
+/// before the instances go, through the account access the config names; an account
+/// without one is warned about and left as it is. A service that cannot be given back stops
+/// the teardown before anything is deleted.
+async fn give_back(
+    aws: &AwsArgs,
+    base: &aws_config::SdkConfig,
+    config: &Fleet,
+    selection: &Selection,
+    selected: &[Deployed],
+    progress: &Progress,
+) -> Result<()> {
+    if config.accounts.is_empty() {
+        progress.warn(
+            "services are not given back: the config lists no [[accounts]] to reach them through (service-managed); scale them out with `worktime run scale-out` in each account, or they stay as they are",
+        );
+        return Ok(());
+    }
+    for target in targets::targets(config, selection)? {
+        let deployed = selected.iter().any(|d| {
+            Some(d.account.as_str()) == target.account_id.as_deref() && d.region == target.region
+        });
+        if !deployed {
+            continue;
+        }
+        let label = target.label();
+        let Some(access) = &target.access else {
+            progress.warn(format!(
+                "{label}: services not given back: the config names no role or profile for this account"
+            ));
+            continue;
+        };
+        let session = crate::aws::connect(
+            aws,
+            base,
+            target.account_id.as_deref(),
+            Some(access),
+            &target.region,
+        )
+        .await?;
+        let (restored, _) = lifecycle::release_services(&session, &target.config, progress)
+            .await
+            .map_err(|e| Error::Other(format!("{label}: {e}")))?;
+        if !restored.is_empty() {
+            progress.line(format!("{label}: gave back {}", restored.join(", ")));
+        }
+    }
+    Ok(())
 }

@@ -80,6 +80,24 @@ async fn state(sdk: &SdkConfig, service: &str) -> (Option<(i32, i32)>, i32) {
     )
 }
 
+/// The team's day, the stack bootstrapped with rules, and its deployed function.
+async fn day_with_rules() -> (Moto, SdkConfig, FunctionRuntime) {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    day_state(&sdk).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &config("rules"));
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    worktime(
+        dir.path(),
+        &moto.env(),
+        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
+    )
+    .expect_code(0);
+    let function = deployed_function(&moto, &sdk).await;
+    (moto, sdk, function)
+}
+
 /// The deployed function: the built `bootstrap` with the environment the stack gave it.
 async fn deployed_function(moto: &Moto, sdk: &SdkConfig) -> FunctionRuntime {
     let configuration = aws_sdk_lambda::Client::new(sdk)
@@ -115,19 +133,8 @@ fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
 
 #[tokio::test]
 async fn a_night_and_a_morning_through_the_deployed_rules() {
-    let moto = Moto::start_in(REGION);
-    let sdk = moto.sdk().await;
-    day_state(&sdk).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &config("rules"));
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
-    let mut function = deployed_function(&moto, &sdk).await;
+    // The server lives as long as `_moto`.
+    let (_moto, sdk, mut function) = day_with_rules().await;
 
     // Evening: the scale-in rule fires. No service keeps a task, whatever its bounds were.
     let evening = now() - TimeDelta::minutes(1);
@@ -196,19 +203,8 @@ async fn a_night_and_a_morning_through_the_deployed_rules() {
 
 #[tokio::test]
 async fn late_foreign_and_tampered_deliveries_change_nothing_of_theirs() {
-    let moto = Moto::start_in(REGION);
-    let sdk = moto.sdk().await;
-    day_state(&sdk).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &config("rules"));
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
-    let mut function = deployed_function(&moto, &sdk).await;
+    // The server lives as long as `_moto`.
+    let (_moto, sdk, mut function) = day_with_rules().await;
 
     // Yesterday evening's scale-in, delivered three hours late (after an outage): stale,
     // nothing read or changed, and not an error.

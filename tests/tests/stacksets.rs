@@ -786,7 +786,8 @@ async fn stackset_teardown_gives_back_the_services_scaled_in_first() {
     )
     .expect_code(0);
     assert!(
-        run.stderr.contains("111111111111/ap-northeast-2: gave back service/prod/api"),
+        run.stderr
+            .contains("111111111111/ap-northeast-2: gave back service/prod/api"),
         "{}",
         run.stderr
     );

@@ -72,11 +72,7 @@ pub async fn set_statement(
 ) -> Result<()> {
     for attempt in 1..=POLICY_WRITE_ATTEMPTS {
         write_statement(s3, bucket, account, sid, statement.clone()).await?;
-        let now = read(s3, bucket, account).await?;
-        let present = now
-            .as_ref()
-            .and_then(|p| p["Statement"].as_array().cloned())
-            .unwrap_or_default()
+        let present = statements(read(s3, bucket, account).await?)
             .into_iter()
             .find(|s| s["Sid"].as_str() == Some(sid));
         if present == statement {
@@ -90,6 +86,13 @@ pub async fn set_statement(
     )))
 }
 
+/// A policy's statements (none without a policy).
+fn statements(policy: Option<Value>) -> Vec<Value> {
+    policy
+        .and_then(|p| p["Statement"].as_array().cloned())
+        .unwrap_or_default()
+}
+
 /// One read-modify-write of the bucket policy.
 async fn write_statement(
     s3: &aws_sdk_s3::Client,
@@ -98,11 +101,7 @@ async fn write_statement(
     sid: &str,
     statement: Option<Value>,
 ) -> Result<()> {
-    let current = read(s3, bucket, account).await?;
-    let mut statements: Vec<Value> = current
-        .as_ref()
-        .and_then(|p| p["Statement"].as_array().cloned())
-        .unwrap_or_default();
+    let mut statements = statements(read(s3, bucket, account).await?);
     if statement.is_some() && statements.iter().any(|s| Some(s) == statement.as_ref()) {
         return Ok(()); // already as wanted: no write
     }

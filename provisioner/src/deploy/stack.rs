@@ -109,34 +109,27 @@ pub async fn describe(cfn: &Client, name: &str) -> Result<Option<StackInfo>> {
         parameters: stack
             .parameters()
             .iter()
-            .map(|p| {
-                (
-                    p.parameter_key().unwrap_or_default().to_string(),
-                    p.parameter_value().unwrap_or_default().to_string(),
-                )
-            })
+            .map(|p| pair(p.parameter_key(), p.parameter_value()))
             .collect(),
         outputs: stack
             .outputs()
             .iter()
-            .map(|o| {
-                (
-                    o.output_key().unwrap_or_default().to_string(),
-                    o.output_value().unwrap_or_default().to_string(),
-                )
-            })
+            .map(|o| pair(o.output_key(), o.output_value()))
             .collect(),
         tags: stack
             .tags()
             .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
+            .map(|t| pair(t.key(), t.value()))
             .collect(),
     }))
+}
+
+/// A key and value CloudFormation may leave out, as owned strings ("" when absent).
+fn pair(key: Option<&str>, value: Option<&str>) -> (String, String) {
+    (
+        key.unwrap_or_default().to_string(),
+        value.unwrap_or_default().to_string(),
+    )
 }
 
 fn is_in_progress(status: &StackStatus) -> bool {

@@ -189,20 +189,11 @@ pub fn trigger_input(config: &StackConfig, action: Action) -> Result<String, Tem
     Ok(text)
 }
 
-/// The compact JSON a trigger sends for `action` (without its scheduled time), checked
-/// against EventBridge's limit.
+/// The compact JSON a trigger sends for `action`, without its scheduled time (the caller
+/// checks the size of the whole input).
 fn payload(config: &StackConfig, action: Action) -> Result<String, TemplateError> {
-    let text = serde_json::to_string(&config.scaling_event(action))
-        .map_err(|source| TemplateError::Payload { action, source })?;
-    let size = text.chars().count();
-    if size > MAX_INPUT_CHARS {
-        return Err(TemplateError::PayloadTooLarge {
-            action,
-            size,
-            limit: MAX_INPUT_CHARS,
-        });
-    }
-    Ok(text)
+    serde_json::to_string(&config.scaling_event(action))
+        .map_err(|source| TemplateError::Payload { action, source })
 }
 
 /// The distinct clusters, in a stable order.

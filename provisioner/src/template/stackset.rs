@@ -9,7 +9,7 @@ use super::ids::{self, check_names, MAX_ENVIRONMENT_BYTES, MAX_PARAMETER_BYTES};
 use super::values::{
     allowed_services, clusters, partition, trigger_text, trigger_texts, TargetValues, TRIGGERS,
 };
-use crate::config::{Fleet, StackConfig, Trigger};
+use crate::config::{Fleet, StackConfig, StackSetPermissions, Trigger};
 
 /// The worktime stack as one template for a CloudFormation stack set: the zone, the trigger
 /// expressions and payloads and the service ARNs come in as parameters, which
@@ -26,10 +26,15 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
          instance gets its account's zone, schedule and services as parameters.",
         trigger_text(trigger)
     );
+    // Instances in accounts not known in advance (organizational units) name their own.
+    let own_account = matches!(
+        fleet.stacksets.as_ref().map(|s| &s.permissions),
+        Some(StackSetPermissions::ServiceManaged { .. })
+    );
     let mut t = assemble(
         &fleet.home,
         trigger,
-        &TargetValues::parameters(),
+        &TargetValues::parameters(&fleet.home, own_account),
         description,
     );
     t.parameter(
@@ -78,15 +83,17 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
             )
         },
     );
-    t.parameter(
-        ids::SERVICE_ARN_PATTERNS,
-        Parameter {
-            type_name: "CommaDelimitedList".into(),
-            ..Parameter::string(
-                "ECS service ARN patterns the function may scale: arn:<partition>:ecs:<region>:<account>:service/<cluster>/*",
-            )
-        },
-    );
+    if !own_account {
+        t.parameter(
+            ids::SERVICE_ARN_PATTERNS,
+            Parameter {
+                type_name: "CommaDelimitedList".into(),
+                ..Parameter::string(
+                    "ECS service ARN patterns the function may scale: arn:<partition>:ecs:<region>:<account>:service/<cluster>/*",
+                )
+            },
+        );
+    }
     Ok(t)
 }
 
@@ -110,19 +117,16 @@ pub fn stackset_trigger(fleet: &Fleet) -> Result<Trigger, TemplateError> {
 
 /// The parameter values of one stack instance, all but the code location: the values
 /// [`build`] writes into `target`'s own template. `account` is the instance's account id,
-/// or `*` where instances go to accounts not known in advance (organizational units).
+/// or `None` where instances go to accounts not known in advance (organizational units: the
+/// template names each instance's own account, and there is no ARN parameter).
 pub fn stackset_parameters(
     target: &StackConfig,
-    account: &str,
+    account: Option<&str>,
 ) -> Result<Vec<(&'static str, String)>, TemplateError> {
     let [out, into] = trigger_texts(target)?;
     let region = &target.stack.region;
     let partition = partition(region);
-    let service_arns: Vec<String> = clusters(target)
-        .into_iter()
-        .map(|cluster| format!("arn:{partition}:ecs:{region}:{account}:service/{cluster}/*"))
-        .collect();
-    let values = vec![
+    let mut values = vec![
         (
             ids::SCHEDULE_TIMEZONE,
             target.schedule.timezone.name().to_string(),
@@ -132,12 +136,18 @@ pub fn stackset_parameters(
         (ids::SCALE_OUT_INPUT, out.input),
         (ids::SCALE_IN_INPUT, into.input),
         (ids::ALLOWED_SERVICES, allowed_services(target)?),
-        (ids::SERVICE_ARN_PATTERNS, service_arns.join(",")),
     ];
+    if let Some(account) = account {
+        let service_arns: Vec<String> = clusters(target)
+            .into_iter()
+            .map(|cluster| format!("arn:{partition}:ecs:{region}:{account}:service/{cluster}/*"))
+            .collect();
+        values.push((ids::SERVICE_ARN_PATTERNS, service_arns.join(",")));
+    }
     if let Some((parameter, value)) = values.iter().find(|(_, v)| v.len() > MAX_PARAMETER_BYTES) {
         return Err(TemplateError::ParameterTooLarge {
             parameter,
-            target: format!("{account}/{region}"),
+            target: format!("{}/{region}", account.unwrap_or("*")),
             size: value.len(),
             limit: MAX_PARAMETER_BYTES,
         });

@@ -683,7 +683,7 @@ fn stackset_scheduler_variant_takes_the_zone_as_a_parameter() {
 fn stackset_parameters_are_the_values_build_writes() {
     for c in [seoul(), berlin(), kolkata(), restore()] {
         let direct = json(&c);
-        let values = stackset_parameters(&c, "123456789012").unwrap();
+        let values = stackset_parameters(&c, Some("123456789012")).unwrap();
         let value = |key: &str| values.iter().find(|(k, _)| *k == key).unwrap().1.clone();
         let (out, into) = match c.schedule.trigger {
             Trigger::Rules => ("ScaleOutRule", "ScaleInRule"),
@@ -715,7 +715,7 @@ fn stackset_parameters_are_the_values_build_writes() {
             value("AllowedServices")
         );
     }
-    let values = stackset_parameters(&seoul(), "123456789012").unwrap();
+    let values = stackset_parameters(&seoul(), Some("123456789012")).unwrap();
     assert_eq!(
         values.last().unwrap(),
         &(
@@ -725,12 +725,37 @@ fn stackset_parameters_are_the_values_build_writes() {
     );
     let mut china = seoul();
     china.stack.region = "cn-north-1".into();
-    let values = stackset_parameters(&china, "*").unwrap();
+    let values = stackset_parameters(&china, Some("111111111111")).unwrap();
     assert!(values
         .last()
         .unwrap()
         .1
-        .starts_with("arn:aws-cn:ecs:cn-north-1:*:service/"));
+        .starts_with("arn:aws-cn:ecs:cn-north-1:111111111111:service/"));
+    // Accounts not known in advance (organizational units): no ARN parameter at all; the
+    // template names each instance's own account.
+    let values = stackset_parameters(&china, None).unwrap();
+    assert!(values.iter().all(|(k, _)| *k != "ServiceArnPatterns"));
+}
+
+#[test]
+fn a_service_managed_stack_set_names_each_instance_s_own_account() {
+    let mut fleet = alone(seoul());
+    fleet.stacksets = Some(crate::config::StackSetSettings {
+        permissions: crate::config::StackSetPermissions::ServiceManaged {
+            organizational_units: vec!["ou-abcd-12345678".into()],
+            organization_id: "o-abcdefghij".into(),
+            auto_deployment: true,
+        },
+    });
+    let v: serde_json::Value =
+        serde_json::from_str(&build_for_stackset(&fleet).unwrap().to_json().unwrap()).unwrap();
+    assert!(v["Parameters"].get("ServiceArnPatterns").is_none());
+    let policy = v["Resources"]["FunctionPolicy"].to_string();
+    assert!(
+        policy.contains("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/dev/*"),
+        "{policy}"
+    );
+    assert!(!policy.contains(":*:service/"), "{policy}");
 }
 
 #[test]
@@ -753,7 +778,7 @@ fn stackset_parameter_over_4096_bytes_is_refused_with_the_fix() {
     );
     build(&c).unwrap();
     build_for_stackset(&alone(c.clone())).unwrap();
-    let err = stackset_parameters(&c, "111111111111").unwrap_err();
+    let err = stackset_parameters(&c, Some("111111111111")).unwrap_err();
     let TemplateError::ParameterTooLarge {
         parameter,
         target,

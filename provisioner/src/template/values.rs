@@ -114,19 +114,15 @@ impl TargetValues {
         Ok(TargetValues {
             timezone: Expr::str(config.schedule.timezone.name()),
             triggers: [literal(out), literal(into)],
-            service_arns: clusters(config)
-                .into_iter()
-                .map(|cluster| {
-                    Expr::sub(format!(
-                        "arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:service/{cluster}/*"
-                    ))
-                })
-                .collect(),
+            service_arns: own_account_service_arns(config),
             allowed_services: Expr::str(allowed),
         })
     }
 
-    pub(super) fn parameters() -> Self {
+    /// The stack set's values: parameters; the service ARNs too, unless `own_account` (a
+    /// service-managed stack set, whose instances' accounts are not known in advance and
+    /// share the home config's services): then each instance's own account, in the template.
+    pub(super) fn parameters(home: &StackConfig, own_account: bool) -> Self {
         let reference = |spec: &TriggerSpec| {
             (
                 Expr::reference(spec.expression_parameter),
@@ -137,11 +133,28 @@ impl TargetValues {
         TargetValues {
             timezone: Expr::reference(ids::SCHEDULE_TIMEZONE),
             triggers: [reference(&TRIGGERS[0]), reference(&TRIGGERS[1])],
-            // A CommaDelimitedList is a list: the statement's Resource is the reference itself.
-            service_arns: vec![Expr::reference(ids::SERVICE_ARN_PATTERNS)],
+            service_arns: if own_account {
+                own_account_service_arns(home)
+            } else {
+                // A CommaDelimitedList is a list: the statement's Resource is the reference
+                // itself.
+                vec![Expr::reference(ids::SERVICE_ARN_PATTERNS)]
+            },
             allowed_services: Expr::reference(ids::ALLOWED_SERVICES),
         }
     }
+}
+
+/// The ECS service ARN patterns of `config`'s clusters in the stack's own account and region.
+fn own_account_service_arns(config: &StackConfig) -> Vec<Expr> {
+    clusters(config)
+        .into_iter()
+        .map(|cluster| {
+            Expr::sub(format!(
+                "arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:service/{cluster}/*"
+            ))
+        })
+        .collect()
 }
 
 pub(super) fn trigger_text(trigger: Trigger) -> &'static str {

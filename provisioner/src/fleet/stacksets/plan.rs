@@ -60,7 +60,7 @@ pub fn plan(config: &Fleet, selection: &Selection) -> Result<Plan> {
             let mut wanted = Vec::new();
             for target in targets::targets(config, selection)? {
                 let account = target.account_id.clone().unwrap_or_default();
-                let parameters = template::stackset_parameters(&target.config, &account)?;
+                let parameters = template::stackset_parameters(&target.config, Some(&account))?;
                 wanted.push(Wanted {
                     account,
                     region: target.region,
@@ -113,7 +113,7 @@ pub fn plan(config: &Fleet, selection: &Selection) -> Result<Plan> {
                 wanted.push(Wanted {
                     account: organizational_units.join(","),
                     region,
-                    parameters: owned(template::stackset_parameters(&target, "*")?),
+                    parameters: owned(template::stackset_parameters(&target, None)?),
                 });
             }
             wanted

@@ -125,9 +125,16 @@ fn service_managed_plan_has_one_entry_per_region_and_refuses_overrides() {
     let regions: Vec<&str> = p.wanted.iter().map(|w| w.region.as_str()).collect();
     assert_eq!(regions, ["ap-northeast-2", "us-east-1", "eu-west-1"]);
     assert_eq!(p.wanted[0].account, "ou-abcd-12345678");
-    assert_eq!(
-        value(&p.wanted[1], "ServiceArnPatterns"),
-        "arn:aws:ecs:us-east-1:*:service/prod/*"
+    // Accounts not known in advance: no ARN parameter; the template names each instance's
+    // own account.
+    assert!(p.wanted[1]
+        .parameters
+        .iter()
+        .all(|(k, _)| k != "ServiceArnPatterns"));
+    assert!(
+        p.template.contains("${AWS::AccountId}:service/prod/*"),
+        "{}",
+        p.template
     );
     let err = plan(
         &c,

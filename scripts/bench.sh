@@ -27,16 +27,17 @@ cd "$root"
 
 venv="${VENV:-$root/.venv}"
 python="$venv/bin/python"
-moto_server="$venv/bin/moto_server"
+# The project's extension of moto server (tests/aws_model): AWS behaviours the tools rely on,
+# such as the artifact bucket's TLS-only policy being evaluated by its condition.
+moto_server="$root/tests/aws_model/worktime_moto_server.py"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 bin="${WORKTIME_BIN:-$target_dir/release/worktime}"
 out_dir="$root/target/bench"
 
 die() { echo "bench: $*" >&2; exit 1; }
 
-for tool in "$python" "$moto_server"; do
-    [[ -x "$tool" ]] || die "$tool not found: run \`make venv\` (make bench does) or set VENV"
-done
+[[ -x "$python" ]] || die "$python not found: run \`make venv\` (make bench does) or set VENV"
+[[ -f "$moto_server" ]] || die "$moto_server not found"
 "$python" -c 'import boto3' 2>/dev/null || die "boto3 is missing from $venv (it comes with moto[server])"
 
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
@@ -81,7 +82,7 @@ EOF
 port=""
 for _attempt in 1 2 3 4 5; do
     candidate="$(free_port)"
-    "$moto_server" -H 127.0.0.1 -p "$candidate" >"$moto_log" 2>&1 &
+    "$python" "$moto_server" -H 127.0.0.1 -p "$candidate" >"$moto_log" 2>&1 &
     moto_pid=$!
     for _ in $(seq 1 100); do
         kill -0 "$moto_pid" 2>/dev/null || break   # exited: the port was taken, most likely

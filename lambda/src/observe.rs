@@ -10,7 +10,7 @@ use aws_sdk_ecs::types::ServiceField;
 use crate::clients::{describe_error, Clients};
 use crate::event::{Capacity, ServiceRequest};
 use crate::memory::Remembered;
-use crate::tags::CAPACITY_TAG;
+use crate::tags::{CAPACITY_TAG, EXCLUDE_TAG};
 
 /// ECS `DescribeServices` accepts at most 10 services per call.
 const ECS_DESCRIBE_BATCH: usize = 10;
@@ -34,6 +34,8 @@ pub struct Observed {
     pub remembered_error: Option<String>,
     /// Reading the service failed for another reason (access denied, say): it fails alone.
     pub lookup_error: Option<String>,
+    /// The service carries the opt-out tag `worktime:exclude` (any value): never changed.
+    pub excluded: bool,
 }
 
 impl Observed {
@@ -88,6 +90,8 @@ pub async fn observe(clients: &Clients, services: &[ServiceRequest]) -> HashMap<
                         entry.exists = true;
                         entry.service_arn = service.service_arn().map(str::to_string);
                         entry.desired_count = Some(service.desired_count());
+                        entry.excluded =
+                            service.tags().iter().any(|t| t.key() == Some(EXCLUDE_TAG));
                         if let Some(tag) = service
                             .tags()
                             .iter()

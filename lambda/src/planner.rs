@@ -18,6 +18,7 @@
 //! - A broken memory (see [`crate::memory`]) fails the service at scale-out; nothing is
 //!   guessed. At scale-in it is replaced by the current state when the service is running.
 //! - A skip date (the scheduled time's local date) skips scale-out; scale-in still runs.
+//! - A service tagged `worktime:exclude` (any value) is skipped, whatever the action.
 //! - A delivery later than `max_delay_minutes` after its scheduled time is `stale`: nothing
 //!   is read or changed. A service refused by the allow-list fails, untouched.
 
@@ -29,6 +30,7 @@ use chrono_tz::Tz;
 use crate::event::{Action, Capacity, ScalingEvent, ServiceRequest};
 use crate::memory::Remembered;
 use crate::observe::Observed;
+use crate::tags::EXCLUDE_TAG;
 
 /// A change to the scalable target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +180,16 @@ pub(crate) fn plan_service(
                 reason: format!(
                     "ECS service {} not found in cluster {}: check the cluster and service names",
                     request.service, request.cluster
+                ),
+            },
+        );
+    }
+    if observed.excluded {
+        return line(
+            action,
+            Decision::Skipped {
+                reason: format!(
+                    "tagged {EXCLUDE_TAG}: worktime never changes it (remove the tag to manage it again)"
                 ),
             },
         );

@@ -12,6 +12,6 @@ pub const STACK_TAG: &str = "worktime:stack";
 /// until which scale-in leaves it as it is. Not read yet.
 pub const HOLD_UNTIL_TAG: &str = "worktime:hold-until";
 
-/// Reserved for issue 10 (opt-out): on an ECS service, any value means "never change this
-/// service". Not read yet.
+/// The opt-out: on an ECS service, any value means "never change this service"; every
+/// action reports it skipped.
 pub const EXCLUDE_TAG: &str = "worktime:exclude";

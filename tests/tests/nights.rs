@@ -318,3 +318,31 @@ fn chrono_tz_seoul() -> chrono::FixedOffset {
     // Asia/Seoul has kept UTC+9 without daylight saving since 1988.
     chrono::FixedOffset::east_opt(9 * 3600).unwrap()
 }
+
+#[tokio::test]
+async fn a_service_tagged_worktime_exclude_is_never_changed() {
+    // The server lives as long as `_moto`.
+    let (_moto, sdk, mut function) = day_with_rules().await;
+    tag_service(&sdk, "prod", "batch", "worktime:exclude", "release week").await;
+
+    for rule in ["wt-scale-in", "wt-scale-out"] {
+        let payload = deployed_rule_payload(&sdk, rule, now()).await.unwrap();
+        let report = function.invoke(&payload).expect_ok();
+        let batch = service(&report, "batch");
+        assert_eq!(batch["outcome"], "skipped", "{rule}: {report}");
+        assert!(
+            batch["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("worktime:exclude")),
+            "{rule}: {report}"
+        );
+        assert_eq!(state(&sdk, "batch").await, (None, 2), "{rule}: untouched");
+        assert_eq!(
+            service_tag(&sdk, "prod", "batch", "worktime:capacity").await,
+            None,
+            "{rule}: not even remembered"
+        );
+    }
+    // The others scaled in and out as usual.
+    assert_eq!(state(&sdk, "api").await, (Some((1, 3)), 2));
+}

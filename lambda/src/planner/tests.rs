@@ -35,6 +35,7 @@ fn seen(target: Option<Capacity>, desired: i32, remembered: Option<Remembered>) 
         remembered,
         remembered_error: None,
         lookup_error: None,
+        excluded: false,
     }
 }
 
@@ -608,4 +609,19 @@ fn staleness_follows_max_delay() {
         scheduled + chrono::TimeDelta::hours(3),
     );
     assert!(matches!(planned[0].decision, Decision::Stale { .. }));
+}
+
+#[test]
+fn an_excluded_service_is_skipped_whatever_the_action() {
+    let mut excluded = seen(Some(cap(1, 3)), 2, Some(mem(Some(cap(1, 3)), 2)));
+    excluded.excluded = true;
+    for action in [Action::ScaleIn, Action::ScaleOut, Action::Toggle] {
+        let planned = plan_service(action, &request(None), &excluded, &Context::default());
+        match &planned.decision {
+            Decision::Skipped { reason } => {
+                assert!(reason.contains("worktime:exclude"), "{action}: {reason}")
+            }
+            other => panic!("{action}: expected skipped, got {other:?}"),
+        }
+    }
 }

@@ -27,7 +27,7 @@ timezone = "Asia/Seoul"
 scale_out = "cron(0 9 ? * MON-FRI *)"
 scale_in = "cron(0 19 ? * MON-FRI *)"
 trigger = "{trigger}"
-skip_dates = ["2026-12-25"]
+skip_dates = ["2030-12-25"]
 
 {services}
 "#
@@ -489,7 +489,7 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
             input["services"][1],
             serde_json::json!({"resource_id": "service/prod/worker"})
         );
-        assert_eq!(input["skip_dates"], serde_json::json!(["2026-12-25"]));
+        assert_eq!(input["skip_dates"], serde_json::json!(["2030-12-25"]));
     }
 
     // Lambda keeps the triggers' events (6 hours) and retries a failed run twice: the function

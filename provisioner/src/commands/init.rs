@@ -61,8 +61,9 @@ scale_in = "cron(0 19 ? * MON-FRI *)"
 #                Asia/Seoul or Asia/Kolkata); it refuses zones with DST.
 trigger = "scheduler"
 
-# Optional: local dates ("YYYY-MM-DD") on which services are NOT scaled out (holidays).
-# Scale-in still runs on those dates, so nothing is left running by accident.
+# Optional: local dates ("YYYY-MM-DD", or inclusive ranges "2026-12-24..2027-01-01") on which
+# services are NOT scaled out (holidays). Scale-in still runs on those dates, so nothing is
+# left running by accident. Dates already past are not deployed.
 skip_dates = ["2026-12-25", "2027-01-01"]
 
 # Optional: a trigger delivered more than this many minutes after its scheduled time (after
@@ -135,12 +136,10 @@ mod tests {
 
     #[test]
     fn example_parses() {
-        let c = config::parse(
-            EXAMPLE_CONFIG,
-            Path::new("worktime.toml"),
-            chrono::Utc::now(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        // A fixed day before the example's skip dates (past ones are not deployed).
+        let day = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 1, 12, 0, 0).unwrap();
+        let c = config::parse(EXAMPLE_CONFIG, Path::new("worktime.toml"), day)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.home.stack.name, "worktime");
         assert_eq!(c.home.schedule.trigger, Trigger::Scheduler);
         assert_eq!(c.home.services.len(), 2);

@@ -73,6 +73,9 @@ impl Trigger {
     }
 }
 
+/// The longest `skip_dates` range ("2026-12-24..2027-01-01"), in days: a year.
+pub const MAX_SKIP_RANGE_DAYS: i64 = 366;
+
 /// The largest `schedule.max_delay_minutes`: Lambda keeps an asynchronous event at most six
 /// hours, so a later delivery never reaches the function.
 pub const MAX_DELAY_MINUTES: u32 = 360;
@@ -85,7 +88,7 @@ pub struct Schedule {
     /// In `timezone` local time.
     pub scale_in: AwsCron,
     pub trigger: Trigger,
-    /// Local dates with no scale-out.
+    /// Local dates with no scale-out, from today on (ranges expanded, past dates dropped).
     pub skip_dates: Vec<NaiveDate>,
     /// A trigger delivered more than this many minutes after its scheduled time changes
     /// nothing (the function reports it `stale`).

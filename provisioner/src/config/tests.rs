@@ -470,16 +470,47 @@ fn skip_dates() {
         "[2026-12-25]",
         &["schedule.skip_dates", "invalid type"],
     );
+    // Sorted, de-duplicated; a date already past (the tests' today is 2026-06-01) is dropped.
     let c = parse_str(&GOOD.replace(
         "[\"2026-12-25\"]",
-        "[\"2026-12-25\", \"2026-01-01\", \"2026-12-25\"]",
+        "[\"2026-12-25\", \"2027-01-01\", \"2026-01-01\", \"2026-12-25\"]",
     ))
     .unwrap();
-    assert_eq!(c.home.schedule.skip_dates.len(), 2);
     assert_eq!(
-        c.home.schedule.skip_dates[0],
-        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+        c.home.schedule.skip_dates,
+        [
+            NaiveDate::from_ymd_opt(2026, 12, 25).unwrap(),
+            NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
+        ]
     );
+}
+
+#[test]
+fn skip_date_ranges_are_inclusive_and_checked() {
+    let c = parse_str(&GOOD.replace(
+        "[\"2026-12-25\"]",
+        "[\"2026-12-24..2027-01-01\", \"2026-05-30..2026-06-02\"]",
+    ))
+    .unwrap();
+    let dates = &c.home.schedule.skip_dates;
+    // 2026-06-01 and 02 of the second range are still to come; 9 days of the first.
+    assert_eq!(dates.len(), 2 + 9, "{dates:?}");
+    assert_eq!(dates[0], NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
+    assert_eq!(
+        dates.last(),
+        Some(&NaiveDate::from_ymd_opt(2027, 1, 1).unwrap())
+    );
+    for (range, needle) in [
+        ("2027-01-01..2026-12-24", "runs -7 days"),
+        ("2026-12-24..2028-01-01", "at most 366 days"),
+        ("2026-12-24..soon", "\"soon\" is not a date"),
+    ] {
+        bad(
+            "\"2026-12-25\"",
+            &format!("\"{range}\""),
+            &["schedule.skip_dates[0]", needle],
+        );
+    }
 }
 
 #[test]

@@ -13,11 +13,11 @@ use super::ids::{
     is_valid_region, parse_date, stack_name_problem, suggest_zone, MAX_STACK_NAME_LEN,
 };
 use super::raw;
-use super::MAX_DELAY_MINUTES;
 use super::{
     Architecture, ConfigError, Fleet, FunctionSettings, Schedule, ServiceSpec, StackConfig,
     StackSettings, Trigger,
 };
+use super::{MAX_DELAY_MINUTES, MAX_SKIP_RANGE_DAYS};
 use crate::cron::{observes_dst, AwsCron};
 
 /// CloudWatch Logs' allowed retention periods, in days.
@@ -188,16 +188,38 @@ impl Validator<'_> {
 
         let mut skip_dates = Vec::new();
         for (i, d) in raw.skip_dates.iter().flatten().enumerate() {
-            let date = parse_date(d.get_ref()).ok_or_else(|| {
-                self.err(
-                    format!("schedule.skip_dates[{i}]"),
-                    Some(d),
-                    format!("{:?} is not a date", d.get_ref()),
-                    "write dates as \"YYYY-MM-DD\" strings, for example \"2026-12-25\"",
-                )
-            })?;
-            skip_dates.push(date);
+            let key = format!("schedule.skip_dates[{i}]");
+            let text = d.get_ref().trim();
+            let date = |s: &str| {
+                parse_date(s.trim()).ok_or_else(|| {
+                    self.err(
+                        &key,
+                        Some(d),
+                        format!("{s:?} is not a date"),
+                        "write dates as \"YYYY-MM-DD\" strings, for example \"2026-12-25\", or a range as \"2026-12-24..2027-01-01\"",
+                    )
+                })
+            };
+            match text.split_once("..") {
+                None => skip_dates.push(date(text)?),
+                Some((first, last)) => {
+                    let (first, last) = (date(first)?, date(last)?);
+                    let days = (last - first).num_days();
+                    if !(0..MAX_SKIP_RANGE_DAYS).contains(&days) {
+                        return Err(self.err(
+                            &key,
+                            Some(d),
+                            format!("the range {text:?} runs {} days", days + 1),
+                            format!("write it first date first, inclusive, at most {MAX_SKIP_RANGE_DAYS} days (\"2026-12-24..2027-01-01\")"),
+                        ));
+                    }
+                    skip_dates.extend(first.iter_days().take(days as usize + 1));
+                }
+            }
         }
+        // A date before today in the schedule's zone never comes again: it is not deployed.
+        let today = self.now.with_timezone(&timezone).date_naive();
+        skip_dates.retain(|d| *d >= today);
         skip_dates.sort();
         skip_dates.dedup();
 

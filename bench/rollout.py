@@ -94,7 +94,7 @@ def main():
         AWS_EC2_METADATA_DISABLED="true",
     )
     deploy_cmd = [a.worktime, "--output", "json", "bootstrap", "--yes", "--config", single, "--artifact", a.artifact]
-    rollout_cmd = [a.worktime, "--output", "json", "rollout", "--config", many, "--artifact", a.artifact,
+    rollout_cmd = [a.worktime, "--output", "json", "rollout", "--yes", "--config", many, "--artifact", a.artifact,
                    "--concurrency", str(a.concurrency)]
 
     deploys, rollouts = [], []

@@ -27,9 +27,12 @@ cd "$root"
 
 venv="${VENV:-$root/.venv}"
 python="$venv/bin/python"
-# The project's extension of moto server (tests/aws_model): AWS behaviours the tools rely on,
-# such as the artifact bucket's TLS-only policy being evaluated by its condition.
-moto_server="$root/tests/aws_model/worktime_moto_server.py"
+# Two servers: plain moto for the scaling comparison with the recipe (the same server the
+# earlier figures were measured on: the client's cost, not the server's, is what differs),
+# and the project's extension of moto (tests/aws_model) for the rollouts, whose uploads need
+# the artifact bucket's TLS-only policy evaluated by its condition.
+plain_server="$venv/bin/moto_server"
+model_server="$root/tests/aws_model/worktime_moto_server.py"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 bin="${WORKTIME_BIN:-$target_dir/release/worktime}"
 out_dir="$root/target/bench"
@@ -37,7 +40,8 @@ out_dir="$root/target/bench"
 die() { echo "bench: $*" >&2; exit 1; }
 
 [[ -x "$python" ]] || die "$python not found: run \`make venv\` (make bench does) or set VENV"
-[[ -f "$moto_server" ]] || die "$moto_server not found"
+[[ -x "$plain_server" ]] || die "$plain_server not found: run \`make venv\`"
+[[ -f "$model_server" ]] || die "$model_server not found"
 "$python" -c 'import boto3' 2>/dev/null || die "boto3 is missing from $venv (it comes with moto[server])"
 
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
@@ -79,23 +83,27 @@ except Exception:
 EOF
 }
 
-port=""
-for _attempt in 1 2 3 4 5; do
-    candidate="$(free_port)"
-    "$python" "$moto_server" -H 127.0.0.1 -p "$candidate" >"$moto_log" 2>&1 &
-    moto_pid=$!
-    for _ in $(seq 1 100); do
-        kill -0 "$moto_pid" 2>/dev/null || break   # exited: the port was taken, most likely
-        if ready "$candidate"; then port="$candidate"; break; fi
-        sleep 0.2
+# start_server COMMAND...: a server on a free 127.0.0.1 port; sets port and moto_pid.
+start_server() {
+    port=""
+    for _attempt in 1 2 3 4 5; do
+        candidate="$(free_port)"
+        "$@" -H 127.0.0.1 -p "$candidate" >"$moto_log" 2>&1 &
+        moto_pid=$!
+        for _ in $(seq 1 100); do
+            kill -0 "$moto_pid" 2>/dev/null || break   # exited: the port was taken, most likely
+            if ready "$candidate"; then port="$candidate"; break; fi
+            sleep 0.2
+        done
+        [[ -n "$port" ]] && break
+        cleanup
+        moto_pid=""
     done
-    [[ -n "$port" ]] && break
-    cleanup
-    moto_pid=""
-done
-[[ -n "$port" ]] || die "moto_server did not start on 127.0.0.1 (log: $moto_log)"
-echo "bench: moto server on 127.0.0.1:$port (pid $moto_pid, log $moto_log)" >&2
+    [[ -n "$port" ]] || die "$1 did not start on 127.0.0.1 (log: $moto_log)"
+    echo "bench: $* on 127.0.0.1:$port (pid $moto_pid, log $moto_log)" >&2
+}
 
+start_server "$plain_server"
 "$python" "$root/bench/measure.py" \
     --endpoint "http://127.0.0.1:$port" \
     --worktime "$bin" \
@@ -126,7 +134,10 @@ fi
     --peak-rss "$target_dir/debug/function-peak-rss" \
     --out "$out_dir/function.json"
 
-# Issue 5: rollout to 10 accounts vs bootstrap into 1, with the real function zip.
+# Issue 5: rollout to 10 accounts vs bootstrap into 1, with the real function zip, on the
+# project's model of AWS.
+cleanup
+start_server "$python" "$model_server"
 "$python" "$root/bench/rollout.py" \
     --endpoint "http://127.0.0.1:$port" \
     --worktime "$bin" \

@@ -13,7 +13,7 @@ use crate::clients::{describe_error, Clients};
 use crate::event::{Action, ScalingEvent};
 use crate::observe::observe;
 use crate::report::{Outcome, Report};
-use crate::run::run;
+use crate::run::run_observed;
 use crate::tags::CAPACITY_TAG;
 
 /// What a release did.
@@ -50,7 +50,8 @@ pub async fn release(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>
                 && (seen.remembered.is_some() || seen.remembered_error.is_some())
         })
     });
-    let restored = run(clients, &down, now).await;
+    // The services were just read: decided and written on that, not read again.
+    let restored = run_observed(clients, &down, &observed, now).await;
 
     let mut untagged = Vec::new();
     let mut tag_errors = Vec::new();

@@ -9,7 +9,7 @@ use tracing::{info, warn};
 use crate::clients::Clients;
 use crate::event::{Capacity, ScalingEvent};
 use crate::execute::execute;
-use crate::observe::observe;
+use crate::observe::{observe, Observed};
 use crate::planner;
 use crate::report::{Outcome, Report, ServiceOutcome, Summary};
 use crate::tags::CAPACITY_TAG;
@@ -32,13 +32,23 @@ pub async fn run(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>) ->
         }
         None => observe(clients, &event.services).await,
     };
-    for (id, seen) in &observed {
+    run_observed(clients, event, &observed, now).await
+}
+
+/// [`run`] on states already read (`observed`, keyed by resource id): decide, write, report.
+pub(crate) async fn run_observed(
+    clients: &Clients,
+    event: &ScalingEvent,
+    observed: &HashMap<String, Observed>,
+    now: DateTime<Utc>,
+) -> Report {
+    for (id, seen) in observed {
         if let Some(reason) = &seen.remembered_error {
             warn!(resource_id = %id, reason = %reason, "broken {CAPACITY_TAG} tag");
         }
     }
-    let plan = planner::plan(event, &observed, now);
-    let services = execute(clients, plan, &observed, event.dry_run).await;
+    let plan = planner::plan(event, observed, now);
+    let services = execute(clients, plan, observed, event.dry_run).await;
     for service in &services {
         log_outcome(service);
     }

@@ -433,6 +433,28 @@ pub async fn service_tag(
         .and_then(|t| t.value().map(str::to_string))
 }
 
+/// For the harness's own tools (`fire-trigger`, `function-peak-rss`): this process's AWS
+/// settings a function run needs (endpoint, keys, region), refused unless the endpoint is
+/// a local test endpoint — the tools never send traffic beyond loopback.
+pub fn local_endpoint_env() -> Result<Vec<(String, String)>, String> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    if !endpoint.starts_with("http://127.0.0.1:") {
+        return Err(format!(
+            "AWS_ENDPOINT_URL is {endpoint:?}: only a local test endpoint (http://127.0.0.1:PORT) is driven"
+        ));
+    }
+    Ok([
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "AWS_EC2_METADATA_DISABLED",
+    ]
+    .iter()
+    .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+    .collect())
+}
+
 /// The Lambda architecture of this machine: the zips these tests deploy
 /// ([`function_zip`]) hold the host build of `bootstrap`, and worktime refuses code built for
 /// another architecture than the config's.

@@ -43,32 +43,34 @@ pub struct StackInfo {
 }
 
 impl StackInfo {
-    /// `account/region`, from the stack's ARN.
-    fn place(&self) -> String {
-        let mut fields = self.id.split(':').skip(3);
-        match (fields.next(), fields.next()) {
-            (Some(region), Some(account)) => format!("{account}/{region}"),
-            _ => "this account and region".to_string(),
-        }
-    }
-
-    /// Refuses a stack that is not worktime's: worktime tags every stack it creates with
-    /// `worktime:stack = <name>` (also while it is only a change set's placeholder).
+    /// Refuses a stack that is not worktime's ([`ensure_owned`]).
     pub fn ensure_ours(&self) -> Result<()> {
         let tag = self.tags.iter().find(|(k, _)| k == STACK_TAG);
-        match tag {
-            Some((_, value)) if *value == self.name => Ok(()),
-            _ => Err(Error::NotOurs {
-                kind: "stack",
-                name: self.name.clone(),
-                place: self.place(),
-                found: match tag {
-                    Some((_, value)) => format!("its {STACK_TAG} tag names {value:?}"),
-                    None => format!("no {STACK_TAG} tag; status {}", self.status.as_str()),
-                },
-            }),
-        }
+        ensure_owned("stack", &self.name, &self.id, tag.map(|(_, v)| v.as_str()))
     }
+}
+
+/// Refuses a stack or stack set `name` (ARN `arn`) unless its `worktime:stack` tag (`tag`)
+/// names it: worktime tags every stack and stack set it creates (a stack also while it is
+/// only a change set's placeholder), so anything else is someone else's.
+pub fn ensure_owned(kind: &'static str, name: &str, arn: &str, tag: Option<&str>) -> Result<()> {
+    if tag == Some(name) {
+        return Ok(());
+    }
+    let mut fields = arn.split(':').skip(3);
+    let place = match (fields.next(), fields.next()) {
+        (Some(region), Some(account)) => format!("{account}/{region}"),
+        _ => "this account and region".to_string(),
+    };
+    Err(Error::NotOurs {
+        kind,
+        name: name.to_string(),
+        place,
+        found: match tag {
+            Some(value) => format!("its {STACK_TAG} tag names {value:?}"),
+            None => format!("no {STACK_TAG} tag"),
+        },
+    })
 }
 
 /// Describes a stack by name; `None` when there is none (or only a deleted one).
@@ -676,16 +678,8 @@ mod tests {
             .then_output(|| ExecuteChangeSetOutput::builder().build());
         let describe = mock!(Client::describe_stacks)
             .sequence()
-            .output(|| {
-                DescribeStacksOutput::builder()
-                    .stacks(stack(StackStatus::CreateInProgress))
-                    .build()
-            })
-            .output(|| {
-                DescribeStacksOutput::builder()
-                    .stacks(stack(StackStatus::RollbackComplete))
-                    .build()
-            })
+            .output(|| stacks(StackStatus::CreateInProgress))
+            .output(|| stacks(StackStatus::RollbackComplete))
             .repeatedly()
             .build();
         let events = mock!(Client::describe_stack_events).then_output(|| {
@@ -740,21 +734,9 @@ mod tests {
             .then_output(|| ExecuteChangeSetOutput::builder().build());
         let describe = mock!(Client::describe_stacks)
             .sequence()
-            .output(|| {
-                DescribeStacksOutput::builder()
-                    .stacks(stack(StackStatus::UpdateInProgress))
-                    .build()
-            })
-            .output(|| {
-                DescribeStacksOutput::builder()
-                    .stacks(stack(StackStatus::UpdateCompleteCleanupInProgress))
-                    .build()
-            })
-            .output(|| {
-                DescribeStacksOutput::builder()
-                    .stacks(stack(StackStatus::UpdateComplete))
-                    .build()
-            })
+            .output(|| stacks(StackStatus::UpdateInProgress))
+            .output(|| stacks(StackStatus::UpdateCompleteCleanupInProgress))
+            .output(|| stacks(StackStatus::UpdateComplete))
             .repeatedly()
             .build();
         let events = mock!(Client::describe_stack_events)

@@ -12,16 +12,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use worktime_e2e::triggers::deployed_rule_payload;
-use worktime_e2e::FunctionRuntime;
-
-/// What the function's environment takes from this process: the endpoint and credentials.
-const PASSED_ON: [&str; 5] = [
-    "AWS_ENDPOINT_URL",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_REGION",
-    "AWS_EC2_METADATA_DISABLED",
-];
+use worktime_e2e::{local_endpoint_env, FunctionRuntime};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -46,12 +37,7 @@ async fn fire() -> Result<bool, String> {
             .to_utc(),
         None => Utc::now().trunc_subsecs(0),
     };
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
-    if !endpoint.starts_with("http://127.0.0.1:") {
-        return Err(format!(
-            "AWS_ENDPOINT_URL is {endpoint:?}: fire-trigger only drives a local test endpoint (http://127.0.0.1:PORT)"
-        ));
-    }
+    let mut env = local_endpoint_env()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
 
     let events = aws_sdk_eventbridge::Client::new(&sdk);
@@ -84,10 +70,6 @@ async fn fire() -> Result<bool, String> {
                 aws_sdk_lambda::error::DisplayErrorContext(e)
             )
         })?;
-    let mut env: Vec<(String, String)> = PASSED_ON
-        .iter()
-        .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
-        .collect();
     if let Some(variables) = configuration.environment().and_then(|e| e.variables()) {
         env.extend(variables.iter().map(|(k, v)| (k.clone(), v.clone())));
     }

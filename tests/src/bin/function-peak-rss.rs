@@ -12,14 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use worktime_e2e::{FunctionConfig, FunctionRuntime};
-
-const PASSED_ON: [&str; 4] = [
-    "AWS_ENDPOINT_URL",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_REGION",
-];
+use worktime_e2e::{local_endpoint_env, FunctionConfig, FunctionRuntime};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,16 +20,16 @@ fn main() -> ExitCode {
         eprintln!("usage: function-peak-rss BOOTSTRAP EVENT_FILE...");
         return ExitCode::from(2);
     }
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
-    if !endpoint.starts_with("http://127.0.0.1:") {
-        eprintln!("function-peak-rss: AWS_ENDPOINT_URL must be a local test endpoint (http://127.0.0.1:PORT), not {endpoint:?}");
-        return ExitCode::from(2);
-    }
-    let env: Vec<(String, String)> = PASSED_ON
-        .iter()
-        .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
-        .chain(std::env::vars().filter(|(k, _)| k.starts_with("WORKTIME_") || k == "RUST_LOG"))
-        .collect();
+    let env: Vec<(String, String)> = match local_endpoint_env() {
+        Ok(env) => env
+            .into_iter()
+            .chain(std::env::vars().filter(|(k, _)| k.starts_with("WORKTIME_") || k == "RUST_LOG"))
+            .collect(),
+        Err(why) => {
+            eprintln!("function-peak-rss: {why}");
+            return ExitCode::from(2);
+        }
+    };
     let config = FunctionConfig {
         binary: PathBuf::from(&args[0]),
         timeout: Duration::from_secs(120),

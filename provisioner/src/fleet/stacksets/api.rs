@@ -10,12 +10,14 @@ use aws_sdk_cloudformation::types::{
 use aws_sdk_cloudformation::Client;
 use serde::Serialize;
 
+use worktime_lambda::tags::STACK_TAG;
+
 use super::{MAX_WAIT, POLL};
 use crate::deploy::poll_interval;
+use crate::deploy::stack::ensure_owned;
 use crate::error::{Error, Result};
 use crate::fleet::targets::Selection;
 use crate::progress::Progress;
-use worktime_lambda::tags::STACK_TAG;
 
 /// What the stack set looks like now.
 #[derive(Debug, Clone)]
@@ -37,23 +39,12 @@ pub(super) async fn describe_stack_set(cfn: &Client, name: &str) -> Result<Optio
                 .filter(|s| s.status().is_none_or(|st| st.as_str() != "DELETED"));
             if let Some(set) = set {
                 let tag = set.tags().iter().find(|t| t.key() == Some(STACK_TAG));
-                if tag.and_then(|t| t.value()) != Some(name) {
-                    let arn = set.stack_set_arn().unwrap_or_default();
-                    let mut fields = arn.split(':').skip(3);
-                    let place = match (fields.next(), fields.next()) {
-                        (Some(region), Some(account)) => format!("{account}/{region}"),
-                        _ => "the administrator account".to_string(),
-                    };
-                    return Err(Error::NotOurs {
-                        kind: "stack set",
-                        name: name.to_string(),
-                        place,
-                        found: match tag.and_then(|t| t.value()) {
-                            Some(value) => format!("its {STACK_TAG} tag names {value:?}"),
-                            None => format!("no {STACK_TAG} tag"),
-                        },
-                    });
-                }
+                ensure_owned(
+                    "stack set",
+                    name,
+                    set.stack_set_arn().unwrap_or_default(),
+                    tag.and_then(|t| t.value()),
+                )?;
             }
             Ok(set.map(|s| Existing {
                 template_body: s.template_body().unwrap_or_default().to_string(),

@@ -8,7 +8,8 @@
 #      PASS/FAIL against the targets;
 #   3. the function (issue 9): the arm64 zip's size, and the peak RSS of one execution
 #      environment scaling one service in and out;
-#   4. rollout to 10 accounts vs bootstrap into 1 (issue 5), direct and through a latency proxy.
+#   4. rollout to 10 accounts vs bootstrap into 1 (issue 5), direct and through a latency proxy;
+#   5. 500 services selected by tag, scaled by one invocation through a 50 ms link (issue 10).
 # Prints a markdown table; writes target/bench/results.json. Exits 0 whatever the targets say,
 # non-zero if anything failed (a build, moto, a run that errored or did not scale every service).
 #
@@ -159,3 +160,22 @@ sleep 0.5
     --runs "${ROLLOUT_RUNS:-3}" \
     --latency-ms "$latency_ms" \
     --out "$out_dir/rollout-latency.json"
+
+# Issue 10: 500 services selected by tag, scaled in and out by one invocation of the function
+# through a link adding 50 ms to every request, on a fresh server of the project's model.
+kill "$proxy_pid" 2>/dev/null || true
+cleanup
+start_server "$python" "$model_server"
+fleet_latency_ms="${FLEET_LATENCY_MS:-50}"
+proxy_port="$(free_port)"
+"$python" "$root/bench/latency_proxy.py" "$proxy_port" "$port" "$fleet_latency_ms" &
+proxy_pid=$!
+sleep 0.5
+"$python" "$root/bench/tag_fleet.py" \
+    --upstream "http://127.0.0.1:$port" \
+    --endpoint "http://127.0.0.1:$proxy_port" \
+    --latency-ms "$fleet_latency_ms" \
+    --services "${FLEET_SERVICES:-500}" \
+    --bootstrap "$target_dir/function/bootstrap" \
+    --peak-rss "$target_dir/debug/function-peak-rss" \
+    --out "$out_dir/tag-fleet.json"

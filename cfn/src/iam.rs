@@ -83,6 +83,17 @@ impl Statement {
         }
     }
 
+    /// A resource-policy statement: `principal` may `actions` on `resources`.
+    pub fn grant<A: Into<String>>(
+        principal: Principal,
+        actions: impl IntoIterator<Item = A>,
+        resources: impl IntoIterator<Item = Expr>,
+    ) -> Self {
+        let mut statement = Statement::trust(principal, actions);
+        statement.resource = Some(resources.into_iter().collect::<Vec<_>>().into());
+        statement
+    }
+
     /// A trust-policy statement: `principal` may `actions` (no `Resource`).
     pub fn trust<A: Into<String>>(
         principal: Principal,

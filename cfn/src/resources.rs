@@ -22,6 +22,9 @@ pub enum ResourceProperties {
     CloudWatchAlarm(Box<CloudWatchAlarm>),
     EventsRule(Box<EventsRule>),
     SchedulerSchedule(Box<SchedulerSchedule>),
+    KmsKey(Box<KmsKey>),
+    SnsTopic(Box<SnsTopic>),
+    SnsTopicPolicy(Box<SnsTopicPolicy>),
 }
 
 impl ResourceProperties {
@@ -38,6 +41,9 @@ impl ResourceProperties {
             ResourceProperties::CloudWatchAlarm(_) => "AWS::CloudWatch::Alarm",
             ResourceProperties::EventsRule(_) => "AWS::Events::Rule",
             ResourceProperties::SchedulerSchedule(_) => "AWS::Scheduler::Schedule",
+            ResourceProperties::KmsKey(_) => "AWS::KMS::Key",
+            ResourceProperties::SnsTopic(_) => "AWS::SNS::Topic",
+            ResourceProperties::SnsTopicPolicy(_) => "AWS::SNS::TopicPolicy",
         }
     }
 }
@@ -55,6 +61,9 @@ impl Serialize for ResourceProperties {
             ResourceProperties::CloudWatchAlarm(p) => p.serialize(serializer),
             ResourceProperties::EventsRule(p) => p.serialize(serializer),
             ResourceProperties::SchedulerSchedule(p) => p.serialize(serializer),
+            ResourceProperties::KmsKey(p) => p.serialize(serializer),
+            ResourceProperties::SnsTopic(p) => p.serialize(serializer),
+            ResourceProperties::SnsTopicPolicy(p) => p.serialize(serializer),
         }
     }
 }
@@ -107,6 +116,22 @@ impl From<EventsRule> for ResourceProperties {
 impl From<SchedulerSchedule> for ResourceProperties {
     fn from(p: SchedulerSchedule) -> Self {
         ResourceProperties::SchedulerSchedule(Box::new(p))
+    }
+}
+
+impl From<KmsKey> for ResourceProperties {
+    fn from(p: KmsKey) -> Self {
+        ResourceProperties::KmsKey(Box::new(p))
+    }
+}
+impl From<SnsTopic> for ResourceProperties {
+    fn from(p: SnsTopic) -> Self {
+        ResourceProperties::SnsTopic(Box::new(p))
+    }
+}
+impl From<SnsTopicPolicy> for ResourceProperties {
+    fn from(p: SnsTopicPolicy) -> Self {
+        ResourceProperties::SnsTopicPolicy(Box::new(p))
     }
 }
 
@@ -467,4 +492,50 @@ pub struct SchedulerTarget {
     pub retry_policy: Option<RetryPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<TargetDeadLetterConfig>,
+}
+
+// ---------------------------------------------------------------- KMS and SNS
+
+/// `AWS::KMS::Key` (symmetric, for encryption).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KmsKey {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub enable_key_rotation: bool,
+    /// 7 to 30 days between deleting the stack and the key's deletion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_window_in_days: Option<u32>,
+    pub key_policy: PolicyDocument,
+}
+
+/// `AWS::SNS::Topic`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnsTopic {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_name: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// A KMS key id, ARN or alias: the topic is encrypted at rest with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_master_key_id: Option<Expr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subscription: Vec<SnsSubscription>,
+}
+
+/// One of `AWS::SNS::Topic`'s `Subscription` entries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnsSubscription {
+    pub endpoint: Expr,
+    pub protocol: String,
+}
+
+/// `AWS::SNS::TopicPolicy`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnsTopicPolicy {
+    pub topics: Vec<Expr>,
+    pub policy_document: PolicyDocument,
 }

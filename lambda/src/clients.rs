@@ -1,10 +1,13 @@
-//! The two SDK clients the function uses, and how their errors are described.
+//! The SDK clients the function uses, and how their errors are described.
 
-/// Application Auto Scaling and ECS, built once per process from one SDK config.
+/// Application Auto Scaling and ECS (scaling), EventBridge (one event per run) and SNS (the
+/// notice), built once per process from one SDK config.
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub ecs: aws_sdk_ecs::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub sns: aws_sdk_sns::Client,
 }
 
 impl Clients {
@@ -12,6 +15,8 @@ impl Clients {
         Clients {
             autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
             ecs: aws_sdk_ecs::Client::new(config),
+            events: aws_sdk_eventbridge::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
         }
     }
 }

@@ -8,6 +8,7 @@ use thiserror::Error;
 use tracing_subscriber::filter::LevelFilter;
 
 use crate::event::{resource_id, split_resource_id, EventDefaults, ServiceTarget};
+use crate::selector::{AllowedSelector, AllowedSelectorEntry};
 
 /// Zone for events that name none (`WORKTIME_TIMEZONE`, IANA name).
 pub const TIMEZONE_VAR: &str = "WORKTIME_TIMEZONE";
@@ -17,6 +18,14 @@ pub const SERVICES_VAR: &str = "WORKTIME_SERVICES";
 /// The services the function may touch (`WORKTIME_ALLOWED_SERVICES`): comma-separated
 /// `cluster/service` pairs. Absent: the services of `WORKTIME_SERVICES`; neither: none.
 pub const ALLOWED_SERVICES_VAR: &str = "WORKTIME_ALLOWED_SERVICES";
+/// The stack the function belongs to, named in its events (`WORKTIME_STACK`).
+pub const STACK_VAR: &str = "WORKTIME_STACK";
+/// SNS topic ARNs a notice is published to, comma-separated (`WORKTIME_NOTIFY_TOPICS`).
+pub const NOTIFY_TOPICS_VAR: &str = "WORKTIME_NOTIFY_TOPICS";
+/// The tag selectors the function may resolve (`WORKTIME_ALLOWED_SELECTORS`): a JSON array of
+/// `{"cluster": "<name>|*", "tag": "key=value|key", "schedule": "<name>"}` in configuration
+/// order (no `schedule`: the default one). Absent: none.
+pub const ALLOWED_SELECTORS_VAR: &str = "WORKTIME_ALLOWED_SELECTORS";
 
 /// A setting in the environment the function cannot use.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -52,11 +61,54 @@ pub fn defaults_from(lookup: impl Fn(&str) -> Option<String>) -> Result<EventDef
             .map(|s| s.resource_id.clone())
             .collect(),
     };
+    let allowed_selectors = match lookup(ALLOWED_SELECTORS_VAR) {
+        None => Vec::new(),
+        Some(json) => parse_allowed_selectors(&json)?,
+    };
+    let notify_topics = lookup(NOTIFY_TOPICS_VAR)
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|topic| {
+                    if topic.starts_with("arn:") && topic.split(':').count() == 6 {
+                        Ok(topic.to_string())
+                    } else {
+                        Err(EnvError {
+                            name: NOTIFY_TOPICS_VAR,
+                            reason: format!("{topic:?} is not an SNS topic ARN"),
+                        })
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
     Ok(EventDefaults {
         services,
         timezone,
         allowed,
+        allowed_selectors,
+        stack: lookup(STACK_VAR).filter(|s| !s.is_empty()),
+        notify_topics,
     })
+}
+
+/// The allowed selectors in configuration order, each checked as an event's selector is.
+fn parse_allowed_selectors(json: &str) -> Result<Vec<AllowedSelector>, EnvError> {
+    let error = |reason: String| EnvError {
+        name: ALLOWED_SELECTORS_VAR,
+        reason,
+    };
+    let entries = serde_json::from_str::<Vec<AllowedSelectorEntry>>(json).map_err(|e| {
+        error(format!(
+            "not a JSON array of {{\"cluster\": ..., \"tag\": ..., \"schedule\": ...}}: {e}"
+        ))
+    })?;
+    entries
+        .iter()
+        .map(|entry| AllowedSelector::parse(entry).map_err(&error))
+        .collect()
 }
 
 /// `cluster/service,cluster/service` → resource ids. Blank entries are ignored, so an empty
@@ -173,6 +225,45 @@ mod tests {
             let err = defaults_from(env(&[(ALLOWED_SERVICES_VAR, bad)])).unwrap_err();
             assert_eq!(err.name, ALLOWED_SERVICES_VAR, "{bad}");
             assert!(err.reason.contains(bad), "{err}");
+        }
+    }
+
+    #[test]
+    fn allowed_selectors_are_read_and_checked() {
+        let defaults = defaults_from(env(&[(
+            ALLOWED_SELECTORS_VAR,
+            r#"[{"cluster":"*","tag":"team=web"},{"cluster":"prod","tag":"worktime","schedule":"late"}]"#,
+        )]))
+        .unwrap();
+        let read: Vec<(String, String, Option<&str>)> = defaults
+            .allowed_selectors
+            .iter()
+            .map(|a| {
+                (
+                    a.cluster.to_string(),
+                    a.tag.to_string(),
+                    a.schedule.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("*".to_string(), "team=web".to_string(), None),
+                ("prod".to_string(), "worktime".to_string(), Some("late"))
+            ]
+        );
+        assert!(defaults_from(env(&[]))
+            .unwrap()
+            .allowed_selectors
+            .is_empty());
+        for bad in [
+            r#"[{"cluster":"a b","tag":"t"}]"#,
+            r#"[{"cluster":"a","tag":"=x"}]"#,
+            "{}",
+        ] {
+            let err = defaults_from(env(&[(ALLOWED_SELECTORS_VAR, bad)])).unwrap_err();
+            assert_eq!(err.name, ALLOWED_SELECTORS_VAR, "{bad}");
         }
     }
 

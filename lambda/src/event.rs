@@ -18,6 +18,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::selector::{
+    AllowedSelector, ClusterScope, Ownership, Selector, SelectorTarget, TagMatch,
+};
+
 /// An event the function refuses: nothing is read or changed.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum EventError {
@@ -44,6 +48,9 @@ pub enum Action {
     ScaleOut,
     /// Decide per service from its current state: at zero → out, otherwise → in.
     Toggle,
+    /// Working hours end in `warn_before_minutes`: change nothing, tell `[notify]` which
+    /// services the scale-in will stop and how to keep one up.
+    Notice,
 }
 
 impl Action {
@@ -52,6 +59,7 @@ impl Action {
             Action::ScaleIn => "scale-in",
             Action::ScaleOut => "scale-out",
             Action::Toggle => "toggle",
+            Action::Notice => "notice",
         }
     }
 }
@@ -69,8 +77,9 @@ impl FromStr for Action {
             "scale-in" => Ok(Action::ScaleIn),
             "scale-out" => Ok(Action::ScaleOut),
             "toggle" => Ok(Action::Toggle),
+            "notice" => Ok(Action::Notice),
             other => Err(format!(
-                "unknown action {other:?}: use \"scale-in\", \"scale-out\" or \"toggle\""
+                "unknown action {other:?}: use \"scale-in\", \"scale-out\", \"toggle\" or \"notice\""
             )),
         }
     }
@@ -174,6 +183,16 @@ pub struct RawEvent {
     /// How late a delivery may arrive and still act (minutes, 1..=1440; default 60).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_delay_minutes: Option<u32>,
+    /// Tag selectors, resolved to services when the function runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selectors: Option<Vec<SelectorTarget>>,
+    /// The named schedule whose trigger sent the event (absent: the default schedule); for
+    /// logs and reports only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// With action `notice`: how long before the scale-in it is sent (1..=720 minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_before_minutes: Option<u32>,
 }
 
 /// The top-level keys of an EventBridge scheduled event, accepted (and otherwise ignored) so
@@ -191,12 +210,18 @@ pub const ENVELOPE_KEYS: [&str; 9] = [
 ];
 
 /// The keys of the contract itself, for the "unknown field" message.
-const CONTRACT_KEYS: &str = "action, services, timezone, skip_dates, dry_run, scheduled_time, \
-                             max_delay_minutes";
+const CONTRACT_KEYS: &str = "action, services, selectors, schedule, timezone, skip_dates, \
+                             dry_run, scheduled_time, max_delay_minutes, warn_before_minutes";
 
 /// The most services one invocation accepts; well above what an 8 KB trigger input can
 /// carry, low enough to bound a run inside Lambda's 15 minutes.
 pub const MAX_SERVICES: usize = 1000;
+/// The longest warning before scale-in: half a day.
+pub const MAX_WARN_BEFORE_MINUTES: u32 = 720;
+/// The most selectors one event accepts.
+pub const MAX_SELECTORS: usize = 100;
+/// The longest schedule name an event may carry.
+pub const MAX_SCHEDULE_NAME_CHARS: usize = 64;
 /// The most skip dates one event accepts (years of holidays).
 pub const MAX_SKIP_DATES: usize = 1000;
 /// `max_delay_minutes` when the event names none.
@@ -218,6 +243,8 @@ pub struct ServiceRequest {
     /// Why the function will not touch this service (it is not on the allow-list); such a
     /// service is never read or written and is reported as failed.
     pub refused: Option<String>,
+    /// The selector (`cluster:tag`) that chose it; `None`: named in the event.
+    pub selected_by: Option<String>,
 }
 
 /// A validated event: what the handler acts on.
@@ -226,7 +253,14 @@ pub struct ScalingEvent {
     pub action: Action,
     /// True when the event named no action (the retry-unsafe toggle of the original recipe).
     pub implicit_toggle: bool,
+    /// The services named in the event; a run adds those its selectors resolve to.
     pub services: Vec<ServiceRequest>,
+    pub selectors: Vec<Selector>,
+    /// The named schedule that sent it (`None`: the default schedule).
+    pub schedule: Option<String>,
+    /// Which schedule owns which service (from the allow-lists): a selector never takes a
+    /// service that belongs to another schedule.
+    pub ownership: Ownership,
     pub timezone: Tz,
     pub skip_dates: Vec<NaiveDate>,
     pub dry_run: bool,
@@ -234,6 +268,8 @@ pub struct ScalingEvent {
     pub scheduled_time: Option<DateTime<Utc>>,
     /// How late a delivery may be and still act.
     pub max_delay: TimeDelta,
+    /// Action `notice`: how long before the scale-in it warns.
+    pub warn_before: Option<TimeDelta>,
 }
 
 /// What the function knows beyond the event (from its environment).
@@ -246,6 +282,14 @@ pub struct EventDefaults {
     /// The resource ids (`service/<cluster>/<service>`) the function may touch; every other
     /// id in an event is refused. Empty: nothing is allowed.
     pub allowed: BTreeSet<String>,
+    /// The selectors the function may resolve, with the schedule whose events may carry
+    /// each, in configuration order; any other selector in an event is refused. The services
+    /// they select at run time are allowed with them.
+    pub allowed_selectors: Vec<AllowedSelector>,
+    /// The stack the function belongs to (`WORKTIME_STACK`), named in its events.
+    pub stack: Option<String>,
+    /// Where a notice is published (`WORKTIME_NOTIFY_TOPICS`).
+    pub notify_topics: Vec<String>,
 }
 
 impl EventDefaults {
@@ -282,6 +326,9 @@ impl ScalingEvent {
             match key.as_str() {
                 "action" => raw.action = field(&key, value)?,
                 "services" => raw.services = services_field(value)?,
+                "selectors" => raw.selectors = selectors_field(value)?,
+                "schedule" => raw.schedule = field(&key, value)?,
+                "warn_before_minutes" => raw.warn_before_minutes = field(&key, value)?,
                 "timezone" => raw.timezone = field(&key, value)?,
                 "skip_dates" => raw.skip_dates = field(&key, value)?,
                 "dry_run" => raw.dry_run = field(&key, value)?,
@@ -328,8 +375,30 @@ impl ScalingEvent {
             ),
         };
 
+        let schedule = match raw.schedule {
+            Some(name)
+                if name.is_empty()
+                    || name.chars().count() > MAX_SCHEDULE_NAME_CHARS
+                    || name.chars().any(char::is_control) =>
+            {
+                return Err(field_error(
+                    "schedule",
+                    format!(
+                        "{name:?} is not a schedule name: 1-{MAX_SCHEDULE_NAME_CHARS} printable characters"
+                    ),
+                ))
+            }
+            other => other,
+        };
+        let selectors = parse_selectors(
+            raw.selectors.unwrap_or_default(),
+            schedule.as_deref(),
+            defaults,
+        )?;
         let targets = match (raw.services, &defaults.services) {
             (Some(list), _) => list,
+            // Selectors alone are a complete event.
+            (None, _) if !selectors.is_empty() => Vec::new(),
             (None, Some(list)) => list.clone(),
             (None, None) => {
                 return Err(field_error(
@@ -340,10 +409,10 @@ impl ScalingEvent {
                 ))
             }
         };
-        if targets.is_empty() {
+        if targets.is_empty() && selectors.is_empty() {
             return Err(field_error(
                 "services",
-                "the list is empty: name at least one service",
+                "the list is empty and there are no selectors: name at least one service",
             ));
         }
         if targets.len() > MAX_SERVICES {
@@ -424,15 +493,45 @@ impl ScalingEvent {
             ));
         }
 
+        let warn_before = match (action, raw.warn_before_minutes) {
+            (Action::Notice, Some(m)) if (1..=MAX_WARN_BEFORE_MINUTES).contains(&m) => {
+                Some(TimeDelta::minutes(i64::from(m)))
+            }
+            (Action::Notice, Some(m)) => {
+                return Err(field_error(
+                    "warn_before_minutes",
+                    format!("{m} is out of range: use 1 to {MAX_WARN_BEFORE_MINUTES} minutes"),
+                ))
+            }
+            (Action::Notice, None) => return Err(field_error(
+                "warn_before_minutes",
+                "a notice says how long before scale-in it is sent: add \"warn_before_minutes\"",
+            )),
+            (_, Some(_)) => {
+                return Err(field_error(
+                    "warn_before_minutes",
+                    "only a \"notice\" warns: remove it, or send action \"notice\"",
+                ))
+            }
+            (_, None) => None,
+        };
+
         Ok(ScalingEvent {
             action,
             implicit_toggle,
             services,
+            selectors,
+            schedule,
+            ownership: Ownership {
+                explicit: defaults.allowed.clone(),
+                selectors: defaults.allowed_selectors.clone(),
+            },
             timezone,
             skip_dates,
             dry_run: raw.dry_run.unwrap_or(false),
             scheduled_time,
             max_delay: TimeDelta::minutes(i64::from(minutes)),
+            warn_before,
         })
     }
 
@@ -478,6 +577,101 @@ fn services_field(value: Value) -> Result<Option<Vec<ServiceTarget>>, EventError
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// `selectors`, each entry's error naming its index.
+fn selectors_field(value: Value) -> Result<Option<Vec<SelectorTarget>>, EventError> {
+    let entries = match value {
+        Value::Null => return Ok(None),
+        Value::Array(entries) if entries.len() <= MAX_SELECTORS => entries,
+        Value::Array(entries) => {
+            return Err(field_error(
+                "selectors",
+                format!(
+                    "{} selectors in one event; at most {MAX_SELECTORS}",
+                    entries.len()
+                ),
+            ))
+        }
+        _ => {
+            return Err(field_error(
+                "selectors",
+                "not an array of {\"cluster\": \"<name>|*\", \"tag\": \"key=value\"}",
+            ))
+        }
+    };
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            serde_json::from_value::<SelectorTarget>(entry)
+                .map_err(|e| field_error(format!("selectors[{index}]"), e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Validates each selector; one the allow-list does not hold is marked refused.
+fn parse_selectors(
+    targets: Vec<SelectorTarget>,
+    schedule: Option<&str>,
+    defaults: &EventDefaults,
+) -> Result<Vec<Selector>, EventError> {
+    let mut selectors: Vec<Selector> = Vec::with_capacity(targets.len());
+    for (index, target) in targets.into_iter().enumerate() {
+        let field = format!("selectors[{index}]");
+        let cluster = ClusterScope::parse(&target.cluster)
+            .map_err(|reason| field_error(format!("{field}.cluster"), reason))?;
+        let tag = TagMatch::parse(&target.tag)
+            .map_err(|reason| field_error(format!("{field}.tag"), reason))?;
+        let declared = capacity_of(&field, target.min, target.max)?;
+        if selectors
+            .iter()
+            .any(|s| s.cluster == cluster && s.tag == tag)
+        {
+            return Err(field_error(
+                field,
+                format!("{cluster}:{tag} is listed twice: list each selector once"),
+            ));
+        }
+        let allowed = defaults
+            .allowed_selectors
+            .iter()
+            .any(|a| a.cluster == cluster && a.tag == tag && a.schedule.as_deref() == schedule);
+        let refused = (!allowed).then(|| {
+            format!(
+                "{field}: {cluster}:{tag} is not configured for this stack's {} schedule (not \
+                 in WORKTIME_ALLOWED_SELECTORS): the function only resolves the selectors it \
+                 was deployed with; add it to worktime.toml and deploy",
+                schedule.unwrap_or("default")
+            )
+        });
+        selectors.push(Selector {
+            cluster,
+            tag,
+            declared,
+            refused,
+        });
+    }
+    Ok(selectors)
+}
+
+/// Both of min/max, or neither (restore mode).
+fn capacity_of(
+    field: &str,
+    min: Option<i32>,
+    max: Option<i32>,
+) -> Result<Option<Capacity>, EventError> {
+    match (min, max) {
+        (None, None) => Ok(None),
+        (Some(min), Some(max)) => Capacity::new(min, max)
+            .map(Some)
+            .map_err(|reason| field_error(field, reason)),
+        _ => Err(field_error(
+            field,
+            "only one of min/max is given: give both, or neither to restore remembered capacity",
+        )),
+    }
 }
 
 fn parse_scheduled_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EventError> {
@@ -532,25 +726,14 @@ fn parse_target(field: &str, target: ServiceTarget) -> Result<ServiceRequest, Ev
             ),
         ));
     };
-    let declared = match (target.min, target.max) {
-        (None, None) => None,
-        (Some(min), Some(max)) => {
-            Some(Capacity::new(min, max).map_err(|reason| field_error(field, reason))?)
-        }
-        _ => {
-            return Err(field_error(
-                field,
-                "only one of min/max is given: give both, or neither to restore remembered \
-                 capacity",
-            ))
-        }
-    };
+    let declared = capacity_of(field, target.min, target.max)?;
     Ok(ServiceRequest {
         resource_id: target.resource_id.clone(),
         cluster: cluster.to_string(),
         service: service.to_string(),
         declared,
         refused: None,
+        selected_by: None,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The writes of a plan: per service the memory tag first, then the scalable target, then the
-//! desired count; at most [`WRITE_CONCURRENCY`] services in flight, the SDK's standard retry
-//! absorbing throttling. One failing service never stops the others.
+//! desired count, then the removal of a hold that has ended; at most [`WRITE_CONCURRENCY`]
+//! services in flight, the SDK's standard retry absorbing throttling. One failing service
+//! never stops the others.
 
 use std::collections::HashMap;
 
@@ -12,7 +13,7 @@ use crate::clients::{describe_error, Clients};
 use crate::observe::Observed;
 use crate::planner::{BoundsWrite, Decision, PlannedService, Writes};
 use crate::report::{Outcome, ServiceOutcome};
-use crate::tags::CAPACITY_TAG;
+use crate::tags::{hold_until_value, CAPACITY_TAG, HOLD_UNTIL_TAG};
 
 /// How many services are written at once. Application Auto Scaling's documented request rate
 /// for `RegisterScalableTarget` is modest; eight in flight keep 200 services inside a few
@@ -57,46 +58,84 @@ async fn execute_one(
         remembered: None,
         reason: None,
     };
-    let (writes, note) = match planned.decision.clone() {
-        Decision::Unchanged { reason } => return line.ended(Outcome::Unchanged, reason),
-        Decision::Skipped { reason } => return line.ended(Outcome::Skipped, reason),
-        Decision::Stale { reason } => return line.ended(Outcome::Stale, reason),
-        Decision::Fail { reason } => return line.ended(Outcome::Failed, reason),
-        Decision::Apply { writes, note } => (writes, note),
-    };
-    line.reason = note;
-    if dry_run {
-        line.outcome = Outcome::WouldChange;
-        line.remembered = writes.remember;
-        apply_to_line(&mut line, &writes);
-        return line;
-    }
-    match write(
-        clients,
-        &planned,
-        service_arn.as_deref(),
-        &writes,
-        &mut line,
-    )
-    .await
-    {
-        Ok(()) => line.outcome = Outcome::Changed,
-        Err(reason) => {
-            line.outcome = Outcome::Failed;
-            line.reason = Some(match line.reason.take() {
-                Some(note) => format!("{reason} ({note})"),
-                None => reason,
-            });
+    // One level of futures only (no helper that awaits `write`): the bootstrap's future is
+    // deep enough to reach the compiler's layout depth limit.
+    match planned.decision.clone() {
+        Decision::Unchanged { reason } => line.end(Outcome::Unchanged, reason),
+        Decision::Skipped { reason } => line.end(Outcome::Skipped, reason),
+        Decision::Held { reason } => line.end(Outcome::Held, reason),
+        Decision::Stale { reason } => line.end(Outcome::Stale, reason),
+        Decision::Fail { reason } => line.end(Outcome::Failed, reason),
+        Decision::Apply { writes, note } if dry_run => {
+            line.reason = note;
+            line.outcome = Outcome::WouldChange;
+            line.remembered = writes.remember;
+            apply_to_line(&mut line, &writes);
         }
+        Decision::Apply { writes, note } => {
+            line.reason = note;
+            match write(
+                clients,
+                &planned,
+                service_arn.as_deref(),
+                &writes,
+                &mut line,
+            )
+            .await
+            {
+                Ok(()) => line.outcome = Outcome::Changed,
+                Err(reason) => {
+                    line.outcome = Outcome::Failed;
+                    line.reason = Some(match line.reason.take() {
+                        Some(note) => format!("{reason} ({note})"),
+                        None => reason,
+                    });
+                }
+            }
+        }
+    }
+    if let (Some(until), false) = (planned.remove_expired_hold, dry_run) {
+        // The scaling stands whatever happens here: a tag left behind is ignored (it has
+        // ended) and removed again by the next run.
+        let ended = hold_until_value(until);
+        line.add_reason(
+            match remove_hold_tag(clients, service_arn.as_deref()).await {
+                Ok(()) => format!("the hold until {ended} had ended: {HOLD_UNTIL_TAG} removed"),
+                Err(reason) => format!(
+                    "the hold until {ended} had ended (ignored), but removing {HOLD_UNTIL_TAG} \
+                 failed: {reason}"
+                ),
+            },
+        );
     }
     line
 }
 
+async fn remove_hold_tag(clients: &Clients, service_arn: Option<&str>) -> Result<(), String> {
+    let arn = service_arn.ok_or("the service has no ARN to untag")?;
+    clients
+        .ecs
+        .untag_resource()
+        .resource_arn(arn)
+        .tag_keys(HOLD_UNTIL_TAG)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|error| describe_error(&error))
+}
+
 impl ServiceOutcome {
-    fn ended(mut self, outcome: Outcome, reason: String) -> Self {
+    fn end(&mut self, outcome: Outcome, reason: String) {
         self.outcome = outcome;
         self.reason = Some(reason);
-        self
+    }
+
+    /// Adds `text` to the reason.
+    fn add_reason(&mut self, text: String) {
+        self.reason = Some(match self.reason.take() {
+            Some(reason) => format!("{reason}; {text}"),
+            None => text,
+        });
     }
 }
 

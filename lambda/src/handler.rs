@@ -1,14 +1,22 @@
-//! The Lambda handler: event JSON in, report JSON out; an error when the event is refused or
-//! any service failed, so that Lambda's asynchronous retries and the dead-letter queue act on it.
+//! The Lambda handler: event JSON in, report JSON out, the run's event on the default bus
+//! (and the notice to `[notify]`); an error when the event is refused, any service failed or
+//! a notice could not be published, so that Lambda's asynchronous retries and the
+//! dead-letter queue act on it.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use thiserror::Error;
 
 use crate::clients::Clients;
-use crate::event::{EventDefaults, EventError, ScalingEvent};
-use crate::report::Report;
-use crate::run::run;
+use crate::event::{Action, EventDefaults, EventError, ScalingEvent};
+use crate::publish::{notice_message, publish_notice, publish_run};
+use crate::report::{Outcome, Report};
+use crate::run::{notice_stop_time, run};
+
+/// A late notice (every service `stale`) is not sent: its scale-in has happened.
+fn planner_not_stale(report: &Report) -> bool {
+    !report.services.iter().all(|s| s.outcome == Outcome::Stale)
+}
 
 /// Why an invocation failed.
 #[derive(Debug, Error)]
@@ -19,6 +27,9 @@ pub enum HandlerError {
     /// Every other service was applied; these did not.
     #[error("{}", .0.failure_message())]
     ServicesFailed(Box<Report>),
+    /// The notice could not be published (nothing was changed).
+    #[error("{0}")]
+    NoticeUndelivered(String),
 }
 
 /// Handles one invocation, now.
@@ -39,6 +50,19 @@ pub async fn handle_at(
 ) -> Result<Report, HandlerError> {
     let event = ScalingEvent::from_json(payload, defaults, now)?;
     let report = run(clients, &event, now).await;
+    let stack = defaults.stack.as_deref();
+    publish_run(clients, stack, &report).await;
+    if event.action == Action::Notice && planner_not_stale(&report) {
+        let message = notice_message(
+            stack,
+            &report,
+            notice_stop_time(&event, now),
+            event.timezone,
+        );
+        publish_notice(clients, &defaults.notify_topics, &message)
+            .await
+            .map_err(HandlerError::NoticeUndelivered)?;
+    }
     if report.has_failures() {
         return Err(HandlerError::ServicesFailed(Box::new(report)));
     }

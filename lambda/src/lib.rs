@@ -2,7 +2,7 @@
 //! planner, bounded writes and the report — so that `worktime run` in the CLI runs exactly
 //! the code the deployed function runs.
 //!
-//! `event` (contract, validation) → `observe` (reads) → `planner` (pure decisions) →
+//! `event` (contract, validation) → `resolve` (tag selectors to services) → `observe` (reads) → `planner` (pure decisions) →
 //! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation,
 //! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `tags` the tag
 //! names shared with the CLI, `clients` the SDK clients.
@@ -15,20 +15,28 @@ pub mod handler;
 mod memory;
 pub mod observe;
 mod planner;
+pub mod publish;
 mod release;
 mod report;
+mod resolve;
 mod run;
+pub mod selector;
 pub mod tags;
 
 pub use clients::{describe_error, Clients};
 pub use event::{
-    is_valid_ecs_name, Action, Capacity, EventDefaults, EventError, RawEvent, ScalingEvent,
-    ServiceRequest, ServiceTarget, DEFAULT_MAX_DELAY_MINUTES, ENVELOPE_KEYS,
-    MAX_DELAY_MINUTES_LIMIT, MAX_SERVICES, MAX_SKIP_DATES,
+    is_valid_ecs_name, resource_id, Action, Capacity, EventDefaults, EventError, RawEvent,
+    ScalingEvent, ServiceRequest, ServiceTarget, DEFAULT_MAX_DELAY_MINUTES, ENVELOPE_KEYS,
+    MAX_DELAY_MINUTES_LIMIT, MAX_SELECTORS, MAX_SERVICES, MAX_SKIP_DATES, MAX_WARN_BEFORE_MINUTES,
 };
 pub use handler::HandlerError;
 pub use memory::{Remembered, MAX_REMEMBERED_TASKS};
 pub use observe::Observed;
 pub use release::{release, Release};
 pub use report::{Outcome, Report, ServiceOutcome, Summary};
-pub use run::run;
+pub use resolve::SelectorOutcome;
+pub use run::{notice_stop_time, run, with_selected};
+pub use selector::{
+    AllowedSelector, AllowedSelectorEntry, ClusterScope, Ownership, Selector, SelectorTarget,
+    TagMatch, ALL_CLUSTERS,
+};

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_ecs::types::ServiceField;
+use chrono::{DateTime, Utc};
 
 use crate::clients::{describe_error, Clients};
 use crate::event::{Capacity, ServiceRequest};
 use crate::memory::Remembered;
-use crate::tags::{CAPACITY_TAG, EXCLUDE_TAG};
+use crate::tags::{parse_hold_until, CAPACITY_TAG, EXCLUDE_TAG, HOLD_UNTIL_TAG};
 
 /// ECS `DescribeServices` accepts at most 10 services per call.
 const ECS_DESCRIBE_BATCH: usize = 10;
@@ -36,6 +37,10 @@ pub struct Observed {
     pub lookup_error: Option<String>,
     /// The service carries the opt-out tag `worktime:exclude` (any value): never changed.
     pub excluded: bool,
+    /// The `worktime:hold-until` tag: scale-in leaves the service alone before this instant.
+    pub hold_until: Option<DateTime<Utc>>,
+    /// The hold tag is present but unreadable: why (naming tag, value and the fix).
+    pub hold_error: Option<String>,
 }
 
 impl Observed {
@@ -100,6 +105,23 @@ pub async fn observe(clients: &Clients, services: &[ServiceRequest]) -> HashMap<
                             match Remembered::parse(tag.value().unwrap_or_default()) {
                                 Ok(remembered) => entry.remembered = Some(remembered),
                                 Err(reason) => entry.remembered_error = Some(reason),
+                            }
+                        }
+                        if let Some(tag) = service
+                            .tags()
+                            .iter()
+                            .find(|t| t.key() == Some(HOLD_UNTIL_TAG))
+                        {
+                            let value = tag.value().unwrap_or_default();
+                            match parse_hold_until(value) {
+                                Ok(until) => entry.hold_until = Some(until),
+                                Err(problem) => {
+                                    entry.hold_error = Some(format!(
+                                        "tag {HOLD_UNTIL_TAG} = {value:?}: {problem}; fix: \
+                                         worktime hold {}/{} --clear (or hold it again)",
+                                        request.cluster, request.service
+                                    ))
+                                }
                             }
                         }
                     }

@@ -19,6 +19,12 @@
 //!   guessed. At scale-in it is replaced by the current state when the service is running.
 //! - A skip date (the scheduled time's local date) skips scale-out; scale-in still runs.
 //! - A service tagged `worktime:exclude` (any value) is skipped, whatever the action.
+//! - **Hold** (`worktime:hold-until`): while the hold lies after the event's effective time
+//!   (scheduled time, else now), scale-in — and a toggle that resolves to scale-in — leaves
+//!   the service as it is (`held`); scale-out ignores holds. A hold that has passed is
+//!   ignored and its tag removed in the same run (an explicit step; not on a dry run). An
+//!   unreadable hold fails the service at scale-in, nothing written: whether it is held
+//!   cannot be known, so nothing is guessed.
 //! - A delivery later than `max_delay_minutes` after its scheduled time is `stale`: nothing
 //!   is read or changed. A service refused by the allow-list fails, untouched.
 
@@ -30,7 +36,7 @@ use chrono_tz::Tz;
 use crate::event::{Action, Capacity, ScalingEvent, ServiceRequest};
 use crate::memory::Remembered;
 use crate::observe::Observed;
-use crate::tags::EXCLUDE_TAG;
+use crate::tags::{hold_until_value, EXCLUDE_TAG, HOLD_UNTIL_TAG};
 
 /// A change to the scalable target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +69,8 @@ pub(crate) enum Decision {
     Unchanged { reason: String },
     /// Deliberately left alone (skip date).
     Skipped { reason: String },
+    /// Scale-in while a hold lies in the future: left as it is.
+    Held { reason: String },
     /// Delivered too late: nothing read, nothing changed.
     Stale { reason: String },
     /// Cannot be done; the others go on.
@@ -80,6 +88,38 @@ pub(crate) struct PlannedService {
     pub before: Option<Capacity>,
     pub desired_before: Option<i32>,
     pub decision: Decision,
+    /// Remove the `worktime:hold-until` tag of a hold that ended at this instant, after the
+    /// decision's writes. A failure to remove it is reported, never fails the service.
+    /// Never planned on a dry run.
+    pub remove_expired_hold: Option<DateTime<Utc>>,
+}
+
+impl Decision {
+    /// The same decision with `extra` added to what the report says about it.
+    fn noted(self, extra: String) -> Self {
+        let join = |text: String| format!("{text}; {extra}");
+        match self {
+            Decision::Apply { writes, note } => Decision::Apply {
+                writes,
+                note: Some(note.map_or_else(|| extra.clone(), join)),
+            },
+            Decision::Unchanged { reason } => Decision::Unchanged {
+                reason: join(reason),
+            },
+            Decision::Skipped { reason } => Decision::Skipped {
+                reason: join(reason),
+            },
+            Decision::Held { reason } => Decision::Held {
+                reason: join(reason),
+            },
+            Decision::Stale { reason } => Decision::Stale {
+                reason: join(reason),
+            },
+            Decision::Fail { reason } => Decision::Fail {
+                reason: join(reason),
+            },
+        }
+    }
 }
 
 /// The date of an instant in the schedule's zone.
@@ -109,6 +149,11 @@ pub(crate) struct Context {
     pub skip_date: bool,
     /// The delivery is stale, and why.
     pub stale: Option<String>,
+    /// The instant the event acts for ([`ScalingEvent::effective_time`]): a hold after it
+    /// holds, one at or before it has ended.
+    pub effective_time: DateTime<Utc>,
+    /// A dry run: nothing is written, not even an ended hold's tag removed.
+    pub dry_run: bool,
 }
 
 /// Plans every service of an event, in event order.
@@ -117,10 +162,13 @@ pub(crate) fn plan(
     observed: &HashMap<String, Observed>,
     now: DateTime<Utc>,
 ) -> Vec<PlannedService> {
-    let date = local_date(event.effective_time(now), event.timezone);
+    let effective_time = event.effective_time(now);
+    let date = local_date(effective_time, event.timezone);
     let context = Context {
         skip_date: event.skip_dates.contains(&date),
         stale: staleness(event, now),
+        effective_time,
+        dry_run: event.dry_run,
     };
     let missing = Observed::default();
     event
@@ -148,6 +196,7 @@ pub(crate) fn plan_service(
         before: observed.target,
         desired_before: observed.desired_count,
         decision,
+        remove_expired_hold: None,
     };
     if let Some(reason) = &request.refused {
         return line(
@@ -200,10 +249,47 @@ pub(crate) fn plan_service(
         other => other,
     };
     let decision = match resolved {
-        Action::ScaleOut => decide_scale_out(request, observed, context.skip_date),
-        _ => decide_scale_in(observed),
+        Action::ScaleOut => {
+            let decision = decide_scale_out(request, observed, context.skip_date);
+            // Scale-out ignores holds, readable or not; an unreadable one is only mentioned.
+            match &observed.hold_error {
+                Some(error) => decision.noted(format!("hold ignored at scale-out: {error}")),
+                None => decision,
+            }
+        }
+        _ => match (&observed.hold_error, observed.hold_until) {
+            (Some(error), _) => {
+                return line(
+                    resolved,
+                    Decision::Fail {
+                        reason: error.clone(),
+                    },
+                )
+            }
+            (None, Some(until)) if until > context.effective_time => Decision::Held {
+                reason: format!("held until {} ({HOLD_UNTIL_TAG})", hold_until_value(until)),
+            },
+            _ => decide_scale_in(observed),
+        },
     };
-    line(resolved, decision)
+    // A hold that has ended is removed in this run, whatever the action decided.
+    match observed
+        .hold_until
+        .filter(|until| *until <= context.effective_time)
+    {
+        Some(until) if context.dry_run => line(
+            resolved,
+            decision.noted(format!(
+                "the hold until {} has ended: its {HOLD_UNTIL_TAG} tag would be removed",
+                hold_until_value(until)
+            )),
+        ),
+        Some(until) => PlannedService {
+            remove_expired_hold: Some(until),
+            ..line(resolved, decision)
+        },
+        None => line(resolved, decision),
+    }
 }
 
 fn decide_scale_in(observed: &Observed) -> Decision {

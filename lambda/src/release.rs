@@ -13,15 +13,15 @@ use crate::clients::{describe_error, Clients};
 use crate::event::{Action, ScalingEvent};
 use crate::observe::observe;
 use crate::report::{Outcome, Report};
-use crate::run::run_observed;
-use crate::tags::CAPACITY_TAG;
+use crate::run::{log_summary, run_observed, with_selected};
+use crate::tags::{CAPACITY_TAG, HOLD_UNTIL_TAG};
 
 /// What a release did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Release {
     /// The scale-out of the services that were down, as `run` reports it.
     pub restored: Report,
-    /// Services whose `worktime:capacity` tag was removed.
+    /// Services whose worktime tags (`worktime:capacity`, `worktime:hold-until`) were removed.
     pub untagged: Vec<String>,
     /// Tags that could not be removed, and why (the service keeps its tag).
     pub tag_errors: Vec<String>,
@@ -37,6 +37,9 @@ impl Release {
 /// scale-in left down, then removes worktime's tag from each service that has one and was
 /// not left failed.
 pub async fn release(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>) -> Release {
+    // The services selectors select now are given back too.
+    let (event, selectors) = with_selected(clients, event).await;
+    let event = &event;
     let observed = observe(clients, &event.services).await;
     let mut down = event.clone();
     down.action = Action::ScaleOut;
@@ -51,7 +54,9 @@ pub async fn release(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>
         })
     });
     // The services were just read: decided and written on that, not read again.
-    let restored = run_observed(clients, &down, &observed, now).await;
+    let mut restored = run_observed(clients, &down, &observed, now).await;
+    restored.selectors = selectors;
+    log_summary(&restored);
 
     let mut untagged = Vec::new();
     let mut tag_errors = Vec::new();
@@ -60,26 +65,35 @@ pub async fn release(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>
             let Some(seen) = observed.get(&request.resource_id) else {
                 continue;
             };
-            let tagged = seen.remembered.is_some() || seen.remembered_error.is_some();
+            // worktime's tags: the memory (kept when restoring failed: it is then the only
+            // record of what the service had) and a hold (nothing reads it any more).
             let failed = restored
                 .services
                 .iter()
                 .any(|s| s.resource_id == request.resource_id && s.outcome == Outcome::Failed);
-            let (true, false, Some(arn)) = (tagged, failed, &seen.service_arn) else {
+            let mut keys = Vec::new();
+            if (seen.remembered.is_some() || seen.remembered_error.is_some()) && !failed {
+                keys.push(CAPACITY_TAG);
+            }
+            if seen.hold_until.is_some() || seen.hold_error.is_some() {
+                keys.push(HOLD_UNTIL_TAG);
+            }
+            let Some(arn) = seen.service_arn.as_deref().filter(|_| !keys.is_empty()) else {
                 continue;
             };
             match clients
                 .ecs
                 .untag_resource()
                 .resource_arn(arn)
-                .tag_keys(CAPACITY_TAG)
+                .set_tag_keys(Some(keys.iter().map(|k| k.to_string()).collect()))
                 .send()
                 .await
             {
                 Ok(_) => untagged.push(request.resource_id.clone()),
                 Err(e) => tag_errors.push(format!(
-                    "{}: removing {CAPACITY_TAG}: {}",
+                    "{}: removing {}: {}",
                     request.resource_id,
+                    keys.join(", "),
                     describe_error(&e)
                 )),
             }

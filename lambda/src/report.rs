@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::event::{Action, Capacity};
 use crate::memory::Remembered;
+use crate::resolve::SelectorOutcome;
 
 /// What happened to one service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -17,8 +18,11 @@ pub enum Outcome {
     /// Dry run: would have changed.
     WouldChange,
     Unchanged,
-    /// Deliberately left alone (skip date).
+    /// Deliberately left alone (skip date, `worktime:exclude`).
     Skipped,
+    /// Scale-in left it as it is: a `worktime:hold-until` hold lies in the future. Not a
+    /// failure.
+    Held,
     /// The delivery came later than `max_delay_minutes` after its scheduled time: nothing
     /// was read or changed. Not a failure.
     Stale,
@@ -32,6 +36,7 @@ impl Outcome {
             Outcome::WouldChange => "would-change",
             Outcome::Unchanged => "unchanged",
             Outcome::Skipped => "skipped",
+            Outcome::Held => "held",
             Outcome::Stale => "stale",
             Outcome::Failed => "failed",
         }
@@ -73,6 +78,7 @@ pub struct Summary {
     pub would_change: usize,
     pub unchanged: usize,
     pub skipped: usize,
+    pub held: usize,
     pub stale: usize,
     pub failed: usize,
 }
@@ -86,6 +92,7 @@ impl Summary {
                 Outcome::WouldChange => &mut summary.would_change,
                 Outcome::Unchanged => &mut summary.unchanged,
                 Outcome::Skipped => &mut summary.skipped,
+                Outcome::Held => &mut summary.held,
                 Outcome::Stale => &mut summary.stale,
                 Outcome::Failed => &mut summary.failed,
             } += 1;
@@ -102,8 +109,14 @@ pub struct Report {
     /// The event's scheduled time, when it named one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_time: Option<DateTime<Utc>>,
+    /// The named schedule whose trigger sent the event (absent: the default schedule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
     pub summary: Summary,
     pub services: Vec<ServiceOutcome>,
+    /// What each tag selector resolved to (absent: the event had none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub selectors: Vec<SelectorOutcome>,
 }
 
 impl Report {
@@ -113,8 +126,13 @@ impl Report {
             .filter(|s| s.outcome == Outcome::Failed)
     }
 
+    /// A service failed, or a selector could not be resolved (its services may be missing).
     pub fn has_failures(&self) -> bool {
-        self.summary.failed > 0
+        self.summary.failed > 0 || self.failed_selectors().next().is_some()
+    }
+
+    pub fn failed_selectors(&self) -> impl Iterator<Item = &SelectorOutcome> {
+        self.selectors.iter().filter(|s| s.error.is_some())
     }
 
     /// "N of M services failed: id (reason); ...".
@@ -130,10 +148,18 @@ impl Report {
             })
             .collect::<Vec<_>>()
             .join("; ");
-        format!(
+        let mut message = format!(
             "{} of {} services failed: {list}",
             self.summary.failed,
             self.services.len()
-        )
+        );
+        for selector in self.failed_selectors() {
+            message.push_str(&format!(
+                "; selector {} failed ({})",
+                selector.selector,
+                selector.error.as_deref().unwrap_or("unknown")
+            ));
+        }
+        message
     }
 }

@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use crate::clients::Clients;
-use crate::event::{Capacity, ScalingEvent};
+use crate::event::{Action, Capacity, ScalingEvent};
 use crate::execute::execute;
 use crate::observe::{observe, Observed};
 use crate::planner;
 use crate::report::{Outcome, Report, ServiceOutcome, Summary};
+use crate::resolve::{resolve, SelectorOutcome};
 use crate::tags::CAPACITY_TAG;
 
 /// Plans and applies one event at `now`: read, decide, write, report. Never stops at the
@@ -25,14 +26,66 @@ pub async fn run(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>) ->
         );
     }
     let stale = planner::staleness(event, now);
-    let observed = match &stale {
-        Some(reason) => {
-            warn!(action = %event.action, reason = %reason, "stale delivery: nothing changed");
-            HashMap::new()
-        }
-        None => observe(clients, &event.services).await,
+    let report = if let Some(reason) = &stale {
+        warn!(action = %event.action, reason = %reason, "stale delivery: nothing changed");
+        run_observed(clients, event, &HashMap::new(), now).await
+    } else if event.action == Action::Notice {
+        Box::pin(notice(clients, event, now)).await
+    } else {
+        // Boxed: inlined, the resolver's futures nest past the compiler's layout depth limit.
+        let (event, selectors) = Box::pin(with_selected(clients, event)).await;
+        let observed = observe(clients, &event.services).await;
+        let mut report = run_observed(clients, &event, &observed, now).await;
+        report.selectors = selectors;
+        report
     };
-    run_observed(clients, event, &observed, now).await
+    log_summary(&report);
+    report
+}
+
+/// The coming scale-in, planned and not applied: a dry-run scale-in at the time the notice
+/// warns of (so a hold that ends before then does not count), reported as action `notice`.
+async fn notice(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>) -> Report {
+    let mut scale_in = event.clone();
+    scale_in.action = Action::ScaleIn;
+    scale_in.dry_run = true;
+    scale_in.scheduled_time = Some(notice_stop_time(event, now));
+    let (scale_in, selectors) = with_selected(clients, &scale_in).await;
+    let observed = observe(clients, &scale_in.services).await;
+    let mut report = run_observed(clients, &scale_in, &observed, now).await;
+    report.action = Action::Notice;
+    report.scheduled_time = event.scheduled_time;
+    report.selectors = selectors;
+    report
+}
+
+/// When the scale-in a notice warns of happens: its scheduled time (else now) plus the
+/// warning.
+pub fn notice_stop_time(event: &ScalingEvent, now: DateTime<Utc>) -> DateTime<Utc> {
+    event.effective_time(now) + event.warn_before.unwrap_or_default()
+}
+
+/// `event` with the services its selectors select now appended (each logged), and what each
+/// selector resolved to.
+pub async fn with_selected(
+    clients: &Clients,
+    event: &ScalingEvent,
+) -> (ScalingEvent, Vec<SelectorOutcome>) {
+    let mut event = event.clone();
+    if event.selectors.is_empty() {
+        return (event, Vec::new());
+    }
+    let (selected, outcomes) = resolve(clients, &event).await;
+    for outcome in &outcomes {
+        match &outcome.error {
+            None => info!(selector = %outcome.selector, clusters = outcome.clusters,
+                          matched = outcome.matched, "selector"),
+            Some(reason) => warn!(selector = %outcome.selector, clusters = outcome.clusters,
+                                  matched = outcome.matched, reason = %reason, "selector failed"),
+        }
+    }
+    event.services.extend(selected);
+    (event, outcomes)
 }
 
 /// [`run`] on states already read (`observed`, keyed by resource id): decide, write, report.
@@ -53,25 +106,36 @@ pub(crate) async fn run_observed(
         log_outcome(service);
     }
     let summary = Summary::of(&services);
-    info!(
-        action = %event.action,
-        dry_run = event.dry_run,
-        scheduled_time = %event.scheduled_time.map_or_else(|| "-".to_string(), |t| t.to_rfc3339()),
-        changed = summary.changed,
-        would_change = summary.would_change,
-        unchanged = summary.unchanged,
-        skipped = summary.skipped,
-        stale = summary.stale,
-        failed = summary.failed,
-        "summary"
-    );
     Report {
         action: event.action,
         dry_run: event.dry_run,
         scheduled_time: event.scheduled_time,
+        schedule: event.schedule.clone(),
         summary,
         services,
+        selectors: Vec::new(),
     }
+}
+
+/// The run's `summary` line: what `worktime status` reads back from the log group as the
+/// last run of its schedule's action.
+pub(crate) fn log_summary(report: &Report) {
+    let summary = &report.summary;
+    info!(
+        action = %report.action,
+        schedule = report.schedule.as_deref().unwrap_or("default"),
+        dry_run = report.dry_run,
+        scheduled_time = %report.scheduled_time.map_or_else(|| "-".to_string(), |t| t.to_rfc3339()),
+        changed = summary.changed,
+        would_change = summary.would_change,
+        unchanged = summary.unchanged,
+        skipped = summary.skipped,
+        held = summary.held,
+        stale = summary.stale,
+        failed = summary.failed,
+        selectors_failed = report.failed_selectors().count(),
+        "summary"
+    );
 }
 
 fn log_outcome(service: &ServiceOutcome) {

@@ -415,6 +415,14 @@ impl World {
             .into_iter()
             .chain(self.autoscaling_rules())
             .collect();
+        // The run's event and the notice: accepted, and not what these tests look at.
+        let put_events = mock!(aws_sdk_eventbridge::Client::put_events).then_output(|| {
+            aws_sdk_eventbridge::operation::put_events::PutEventsOutput::builder()
+                .failed_entry_count(0)
+                .build()
+        });
+        let publish = mock!(aws_sdk_sns::Client::publish)
+            .then_output(|| aws_sdk_sns::operation::publish::PublishOutput::builder().build());
         Clients {
             ecs: mock_client!(aws_sdk_ecs, RuleMode::MatchAny, &ecs),
             autoscaling: mock_client!(
@@ -422,6 +430,8 @@ impl World {
                 RuleMode::MatchAny,
                 &autoscaling
             ),
+            events: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[&put_events]),
+            sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, &[&publish]),
         }
     }
 }
@@ -863,6 +873,7 @@ fn outcomes_are_kebab_case_in_json_and_display() {
         (Outcome::WouldChange, "would-change"),
         (Outcome::Unchanged, "unchanged"),
         (Outcome::Skipped, "skipped"),
+        (Outcome::Held, "held"),
         (Outcome::Stale, "stale"),
         (Outcome::Failed, "failed"),
     ] {

@@ -3,10 +3,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use chrono::NaiveDateTime;
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::aws::AwsArgs;
+use crate::duration::{parse_hold_duration, HoldDuration};
 use crate::fleet::targets::Selection;
+use crate::hold::{parse_local_time, HoldRequest};
 use crate::output::OutputFormat;
 use crate::template::TemplateFormat;
 
@@ -83,6 +86,13 @@ pub enum Command {
     Teardown(TeardownArgs),
     /// Bootstrap and deploy to every [[accounts]] target (account × region), in parallel.
     Rollout(RolloutArgs),
+    /// Keep services up through scale-in until a time (tag worktime:hold-until), or clear that.
+    Hold(HoldArgs),
+    /// Scale services out now and hold them for a while (default 2h).
+    Wake(WakeArgs),
+    /// What worktime saves: each schedule's hours on and off a week, each service's task-hours
+    /// off and, on Fargate, dollars a month (no stack needed: reads the config and ECS).
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -109,6 +119,69 @@ pub struct RunArgs {
     /// Show what would change; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `worktime hold`: exactly one of `--for`, `--until`, `--clear`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    group(ArgGroup::new("change").required(true).args(["duration", "until", "clear"])),
+    after_help = "While a hold lies in the future, scale-in leaves the service as it is \
+                  (reported \"held\"); scale-out is not affected. The first scale-in after \
+                  the hold takes the service down and removes the tag.\n\n\
+                  Examples:\n  worktime hold prod/api --for 3h\n  \
+                  worktime hold prod/api prod/worker --until \"2026-11-28 21:00\"\n  \
+                  worktime hold prod/api --clear"
+)]
+pub struct HoldArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The services (each one a [[services]] entry of the config).
+    #[arg(required = true, value_name = "CLUSTER/SERVICE")]
+    pub services: Vec<String>,
+    /// Hold from now for this long: 90m, 3h, 1d, or combined largest first (1h30m); at most
+    /// 30 days. The end is rounded up to the whole minute.
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_hold_duration)]
+    pub duration: Option<HoldDuration>,
+    /// Hold until this local time in the service's schedule time zone ("YYYY-MM-DD HH:MM").
+    /// A time the clocks skip (daylight saving time) is refused; a time they pass twice
+    /// means the earlier one.
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM", value_parser = parse_local_time)]
+    pub until: Option<NaiveDateTime>,
+    /// Remove the hold: the next scale-in takes the services down as usual.
+    #[arg(long)]
+    pub clear: bool,
+}
+
+impl HoldArgs {
+    /// The one change asked for (clap makes sure there is exactly one).
+    pub fn request(&self) -> HoldRequest {
+        match (self.duration, self.until) {
+            (Some(duration), _) => HoldRequest::For(duration),
+            (None, Some(until)) => HoldRequest::Until(until),
+            (None, None) => HoldRequest::Clear,
+        }
+    }
+}
+
+/// `worktime wake`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Each service is scaled out now with its declared capacity (or the one it \
+                  remembers from its last scale-in), then held: a scale-in during the wake \
+                  leaves it up, the first one after it takes it down. A service that could \
+                  not be scaled out is not held (exit 1).\n\n\
+                  Examples:\n  worktime wake prod/api\n  worktime wake prod/api prod/worker --for 4h"
+)]
+pub struct WakeArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The services (each one a [[services]] entry of the config).
+    #[arg(required = true, value_name = "CLUSTER/SERVICE")]
+    pub services: Vec<String>,
+    /// How long to keep them up: 90m, 3h, 1d, or combined largest first (1h30m); at most 30
+    /// days.
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_hold_duration, default_value = "2h")]
+    pub duration: HoldDuration,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -216,4 +289,36 @@ impl TargetArgs {
             failure_tolerance: usize::from(self.failure_tolerance),
         }
     }
+}
+
+/// `worktime report`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "The period is --weeks whole weeks in each schedule's time zone, from \
+                  the Monday after today (or the Monday of --from's week); figures per week \
+                  are the period's averages. Money is Fargate's On-Demand Linux list price \
+                  (a table in worktime, dated) unless --price-vcpu-hour / --price-gb-hour \
+                  say otherwise; EC2 and capacity providers get task-hours only.\n\n\
+                  Examples:\n  worktime report\n  worktime report --weeks 12 --html savings.html\n  \
+                  worktime report --price-vcpu-hour 0.03 --price-gb-hour 0.0035 --output json"
+)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Weeks in the period (1 to 52).
+    #[arg(long, default_value_t = crate::hours::DEFAULT_WEEKS, value_name = "N")]
+    pub weeks: u32,
+    /// Start the period at the Monday of this date's week instead of next Monday.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<chrono::NaiveDate>,
+    /// USD per vCPU-hour for every Fargate task, instead of the price table's.
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub price_vcpu_hour: Option<f64>,
+    /// USD per GB-hour for every Fargate task, instead of the price table's.
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub price_gb_hour: Option<f64>,
+    /// Also write the report as one self-contained HTML page (chart, tables; no scripts, no
+    /// external files) to attach to a ticket.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }

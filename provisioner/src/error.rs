@@ -40,9 +40,13 @@ pub enum Error {
         status: String,
         reason: Option<String>,
     },
-    /// Some services could not be scaled (the others were).
-    #[error("{failed} of {total} services failed (see above)")]
-    ServicesFailed { failed: usize, total: usize },
+    /// Some services could not be scaled, or tag selectors resolved; the others were.
+    #[error("{failed} of {total} services failed{} (see above)", selectors_note(*.selectors_failed))]
+    ServicesFailed {
+        failed: usize,
+        total: usize,
+        selectors_failed: usize,
+    },
     /// AWS would refuse what the config asks for in this account and region (checked before
     /// anything is created).
     #[error("{0}")]
@@ -56,6 +60,10 @@ pub enum Error {
         place: String,
         found: String,
     },
+    /// `worktime hold` / `worktime wake`: bad input (exit 2) or a service not found or not
+    /// held (exit 1).
+    #[error(transparent)]
+    Hold(#[from] crate::hold::HoldError),
     #[error("{0}")]
     Other(String),
 }
@@ -65,6 +73,7 @@ impl Error {
         match self {
             Error::Config(_) | Error::Usage(_) | Error::Template(_) | Error::Init(_) => EXIT_USAGE,
             Error::StackFailed { .. } => EXIT_STACK_FAILED,
+            Error::Hold(error) if error.is_usage() => EXIT_USAGE,
             _ => EXIT_FAILURE,
         }
     }
@@ -84,3 +93,10 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn selectors_note(selectors_failed: usize) -> String {
+    match selectors_failed {
+        0 => String::new(),
+        n => format!(", and {n} tag selector(s) could not be resolved"),
+    }
+}

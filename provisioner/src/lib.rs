@@ -9,10 +9,14 @@ mod commands;
 mod config;
 mod cron;
 mod deploy;
+mod duration;
 mod error;
 mod fleet;
+mod hold;
+mod hours;
 mod output;
 mod progress;
+mod report;
 mod scaling;
 mod template;
 
@@ -81,5 +85,8 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Status(args) => status::run(args, aws, format).await,
         Command::Teardown(args) => teardown::run(args, aws, format).await,
         Command::Rollout(args) => rollout::run(args, aws, format).await,
+        Command::Hold(args) => commands::hold::run(args, aws, format).await,
+        Command::Wake(args) => commands::wake::run(args, aws, format).await,
+        Command::Report(args) => commands::report::run(args, aws, format).await,
     }
 }

@@ -1,28 +1,83 @@
-//! The scaling function's event for a stack's configuration: the payload its triggers
-//! carry, validated by the function's own code (used by `run` and `status`).
+//! The scaling function's events for a stack's configuration: the payloads its triggers
+//! carry (one per schedule in use), validated by the function's own code with the allow-lists
+//! its environment holds (used by `run`, `status`, `wake` and teardown).
 
 use chrono::{DateTime, Utc};
-use worktime_lambda::{Action, EventDefaults, ScalingEvent, ServiceTarget};
+use worktime_lambda::{
+    Action, AllowedSelector, Clients, EventDefaults, Report, ScalingEvent, Summary,
+};
 
 use crate::config::StackConfig;
 use crate::error::{Error, Result};
 
-/// The event a trigger would carry for `action` at `now`, marked dry-run on request; the
-/// config's services are the allow-list, as the deployed function's environment says.
-pub fn event_for(
+/// What the deployed function's environment allows: the configured services by name, and
+/// every selector with its schedule, in file order.
+pub fn event_defaults(config: &StackConfig) -> EventDefaults {
+    EventDefaults {
+        allowed_selectors: config
+            .selectors
+            .iter()
+            .map(|s| AllowedSelector {
+                cluster: s.cluster.clone(),
+                tag: s.tag.clone(),
+                schedule: s.schedule.clone(),
+            })
+            .collect(),
+        ..EventDefaults::allowing(
+            config
+                .services
+                .iter()
+                .map(|s| worktime_lambda::resource_id(&s.cluster, &s.service)),
+        )
+    }
+}
+
+/// The events the triggers would carry for `action` at `now`, one per schedule in use
+/// (`[schedule]` first), marked dry-run on request.
+pub fn events_for(
     config: &StackConfig,
     action: Action,
     dry_run: bool,
     now: DateTime<Utc>,
-) -> Result<ScalingEvent> {
-    let mut raw = config.scaling_event(action);
-    raw.dry_run = Some(dry_run);
-    let allowed = EventDefaults::allowing(
-        config
-            .services
-            .iter()
-            .map(|s| ServiceTarget::new(&s.cluster, &s.service, None).resource_id),
-    );
-    ScalingEvent::from_raw(raw, &allowed, now)
-        .map_err(|e| Error::Usage(format!("{}: {e}", config.path.display())))
+) -> Result<Vec<ScalingEvent>> {
+    let defaults = event_defaults(config);
+    config
+        .schedules_in_use()
+        .into_iter()
+        .map(|schedule| {
+            let mut raw = config.scaling_event(action, schedule.name);
+            raw.dry_run = Some(dry_run);
+            ScalingEvent::from_raw(raw, &defaults, now)
+                .map_err(|e| Error::Usage(format!("{}: {e}", config.path.display())))
+        })
+        .collect()
+}
+
+/// Runs each event in turn (each schedule with its own zone and skip dates) and reports them
+/// as one run.
+pub async fn run_events(clients: &Clients, events: &[ScalingEvent], now: DateTime<Utc>) -> Report {
+    let mut merged: Option<Report> = None;
+    for event in events {
+        let report = worktime_lambda::run(clients, event, now).await;
+        merged = Some(match merged {
+            None => report,
+            Some(mut all) => {
+                all.services.extend(report.services);
+                all.selectors.extend(report.selectors);
+                all.schedule = None;
+                all
+            }
+        });
+    }
+    let mut report = merged.unwrap_or_else(|| Report {
+        action: events.first().map_or(Action::ScaleIn, |e| e.action),
+        dry_run: false,
+        scheduled_time: None,
+        schedule: None,
+        summary: Summary::default(),
+        services: Vec::new(),
+        selectors: Vec::new(),
+    });
+    report.summary = Summary::of(&report.services);
+    report
 }

@@ -6,7 +6,10 @@
 //! (`tests/aws_model/worktime_moto`), which adds AWS behaviours moto 5.2.5 leaves out, each
 //! documented there with the AWS documentation it follows: desired count moved into the
 //! bounds on `RegisterScalableTarget`, the Lambda concurrency quota (also through
-//! CloudFormation, whose failed operations roll back as on AWS) and `GetAccountSettings`, and
+//! CloudFormation, whose failed operations roll back as on AWS) and `GetAccountSettings`, the
+//! CloudFormation types moto skips that worktime's stacks use (`AWS::Lambda::EventInvokeConfig`,
+//! `AWS::Scheduler::Schedule`, `AWS::CloudWatch::Alarm`, made through moto's own APIs), stack
+//! outputs fixed when an operation completes, schedule-only rules left out of `PutEvents`, and
 //! the `aws:SecureTransport` bucket-policy condition with loopback HTTP standing in for HTTPS.
 //!
 //! - [`Moto`]: the server, its environment for the binaries, SDK configs.

@@ -136,6 +136,43 @@ impl FunctionRuntime {
         Self::start_with(FunctionConfig::default(), env)
     }
 
+    /// The deployed function `name` as Lambda would run it: the built `bootstrap` with the
+    /// environment variables the stack gave the function, plus `endpoint_env` (the test
+    /// endpoint and its keys).
+    pub async fn deployed(
+        sdk: &aws_config::SdkConfig,
+        name: &str,
+        endpoint_env: Vec<(String, String)>,
+    ) -> FunctionRuntime {
+        Self::deployed_with(sdk, name, endpoint_env, FunctionConfig::default()).await
+    }
+
+    /// [`FunctionRuntime::deployed`] with Lambda's side of the configuration given (the log
+    /// format, say).
+    pub async fn deployed_with(
+        sdk: &aws_config::SdkConfig,
+        name: &str,
+        mut endpoint_env: Vec<(String, String)>,
+        config: FunctionConfig,
+    ) -> FunctionRuntime {
+        let configuration = aws_sdk_lambda::Client::new(sdk)
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the stack created the function {name}: {e:?}"));
+        let variables = configuration
+            .environment()
+            .and_then(|e| e.variables())
+            .expect("the function has an environment");
+        assert!(
+            variables.contains_key("WORKTIME_ALLOWED_SERVICES"),
+            "{variables:?}"
+        );
+        endpoint_env.extend(variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+        FunctionRuntime::start_with(config, &endpoint_env)
+    }
+
     pub fn start_with(config: FunctionConfig, env: &[(String, String)]) -> FunctionRuntime {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let port = listener.local_addr().expect("local address").port();

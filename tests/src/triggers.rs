@@ -1,11 +1,14 @@
 //! The payload each deployed trigger would deliver to the function, built as AWS documents it
-//! (moto stores rules and never fires them, and skips Scheduler schedules).
+//! (moto stores rules and schedules and never fires them; the project's extension of moto
+//! creates a stack's `AWS::Scheduler::Schedule` through the Scheduler API, where moto alone
+//! skips it).
 //!
 //! - EventBridge rule: the scheduled event ([`scheduled_event`]) passed through the target's
 //!   input — the whole event, a constant `Input`, or an `InputTransformer`
-//!   ([`RuleTargetInput::payload`]).
+//!   ([`RuleTargetInput::payload`]); read back by [`deployed_rule_payload`].
 //! - EventBridge Scheduler: the schedule's `Input` with its context attributes substituted
-//!   ([`scheduler_input`]).
+//!   ([`scheduler_input`]); read back by [`deployed_schedule`] and
+//!   [`deployed_schedule_payload`].
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -300,6 +303,94 @@ pub async fn deployed_rule_payload(
         RuleTargetInput::Event
     };
     input.payload(&scheduled_event(&rule_arn, time), &rule_arn)
+}
+
+/// A deployed EventBridge Scheduler schedule as `GetSchedule` reports it: what decides when it
+/// fires and what it invokes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleView {
+    /// `arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>`.
+    pub arn: String,
+    /// `ScheduleExpression`: `cron(...)`, `rate(...)` or `at(...)`.
+    pub expression: String,
+    /// `ScheduleExpressionTimezone` (the API answers `UTC` when none was set).
+    pub timezone: String,
+    /// `ENABLED` or `DISABLED`.
+    pub state: String,
+    /// `Target.Arn`: what the schedule invokes.
+    pub target_arn: String,
+    /// `Target.RoleArn`: the role EventBridge Scheduler assumes to invoke it.
+    pub role_arn: String,
+    /// `Target.DeadLetterConfig.Arn`, when the schedule has a dead-letter queue.
+    pub dead_letter_arn: Option<String>,
+    /// `Target.Input`, the text the target receives (context attributes not yet substituted).
+    pub input: Option<String>,
+}
+
+/// The schedule group worktime's stacks put their schedules in (no `GroupName` in the
+/// template).
+pub const SCHEDULE_GROUP: &str = "default";
+
+/// The deployed schedule `name` (group `default`), read back through `GetSchedule`.
+pub async fn deployed_schedule(
+    sdk: &aws_config::SdkConfig,
+    name: &str,
+) -> Result<ScheduleView, String> {
+    let schedule = aws_sdk_scheduler::Client::new(sdk)
+        .get_schedule()
+        .name(name)
+        .group_name(SCHEDULE_GROUP)
+        .send()
+        .await
+        .map_err(|e| format!("get schedule {name}: {e:?}"))?;
+    let target = schedule
+        .target()
+        .ok_or_else(|| format!("schedule {name} has no target"))?;
+    let required = |value: Option<&str>, what: &str| {
+        value
+            .map(str::to_string)
+            .ok_or_else(|| format!("schedule {name} has no {what}"))
+    };
+    Ok(ScheduleView {
+        arn: required(schedule.arn(), "ARN")?,
+        expression: required(schedule.schedule_expression(), "schedule expression")?,
+        timezone: schedule
+            .schedule_expression_timezone()
+            .unwrap_or("UTC")
+            .to_string(),
+        state: required(schedule.state().map(|s| s.as_str()), "state")?,
+        target_arn: target.arn().to_string(),
+        role_arn: target.role_arn().to_string(),
+        dead_letter_arn: target
+            .dead_letter_config()
+            .and_then(|d| d.arn())
+            .map(str::to_string),
+        input: target.input().map(str::to_string),
+    })
+}
+
+/// The payload the deployed schedule `name` (group `default`) would deliver to its target on
+/// the first attempt of the invocation scheduled for `scheduled_time`: its `Target.Input`,
+/// read back through `GetSchedule`, with the context attributes substituted
+/// ([`scheduler_input`], [`SchedulerContext::first_attempt`] with the schedule's own ARN), as
+/// JSON (an error when the schedule has no `Input` or the text is not JSON: the function could
+/// not decode it either).
+pub async fn deployed_schedule_payload(
+    sdk: &aws_config::SdkConfig,
+    name: &str,
+    scheduled_time: DateTime<Utc>,
+) -> Result<Value, String> {
+    let schedule = deployed_schedule(sdk, name).await?;
+    let input = schedule
+        .input
+        .as_deref()
+        .ok_or_else(|| format!("schedule {name} has no Input"))?;
+    let text = scheduler_input(
+        input,
+        &SchedulerContext::first_attempt(&schedule.arn, scheduled_time),
+    );
+    serde_json::from_str(&text)
+        .map_err(|e| format!("the target would receive text that is not JSON ({e}): {text}"))
 }
 
 #[cfg(test)]

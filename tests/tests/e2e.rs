@@ -6,11 +6,19 @@ use std::collections::HashSet;
 
 use worktime_e2e::*;
 
+mod alarms_model;
 mod aws_model;
 mod cli;
+mod cloudwatch_cbor;
+mod hold;
 mod nights;
+mod notify;
 mod ownership;
+mod report;
 mod rollout;
+mod scheduler_model;
+mod schedules;
+mod selectors;
 mod stacksets;
 
 const REGION: &str = "ap-northeast-2";

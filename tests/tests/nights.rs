@@ -100,23 +100,7 @@ async fn day_with_rules() -> (Moto, SdkConfig, FunctionRuntime) {
 
 /// The deployed function: the built `bootstrap` with the environment the stack gave it.
 async fn deployed_function(moto: &Moto, sdk: &SdkConfig) -> FunctionRuntime {
-    let configuration = aws_sdk_lambda::Client::new(sdk)
-        .get_function_configuration()
-        .function_name("wt-scaler")
-        .send()
-        .await
-        .expect("the stack created the function");
-    let variables = configuration
-        .environment()
-        .and_then(|e| e.variables())
-        .expect("the function has an environment");
-    assert!(
-        variables.contains_key("WORKTIME_ALLOWED_SERVICES"),
-        "{variables:?}"
-    );
-    let mut env = moto.env();
-    env.extend(variables.iter().map(|(k, v)| (k.clone(), v.clone())));
-    FunctionRuntime::start(&env)
+    FunctionRuntime::deployed(sdk, "wt-scaler", moto.env()).await
 }
 
 fn now() -> DateTime<Utc> {
@@ -266,8 +250,9 @@ async fn late_foreign_and_tampered_deliveries_change_nothing_of_theirs() {
 
 #[tokio::test]
 async fn the_scheduler_schedule_delivers_its_scheduled_time_and_skip_dates_are_local() {
-    // moto skips Scheduler schedules: the payload comes from the synthesized template, with the
-    // context attribute substituted as EventBridge Scheduler documents.
+    // No stack is deployed here: the payload comes from the synthesized template, with the
+    // context attribute substituted as EventBridge Scheduler documents. (The deployed schedules
+    // are read back through GetSchedule in `scheduler_model.rs`.)
     let moto = Moto::start_in(REGION);
     let sdk = moto.sdk().await;
     day_state(&sdk).await;

@@ -5,6 +5,7 @@ use chrono::TimeZone;
 use serde_json::json;
 
 use super::*;
+use crate::selector::{AllowedSelector, ClusterScope, TagMatch};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 10, 30, 0).unwrap()
@@ -199,4 +200,110 @@ fn raw_event_round_trips_through_json() {
         event,
         ScalingEvent::from_raw(raw, &allow_api(), now()).unwrap()
     );
+}
+
+fn allow_selectors() -> EventDefaults {
+    EventDefaults {
+        allowed_selectors: [("*", "team=web"), ("prod", "worktime")]
+            .into_iter()
+            .map(|(cluster, tag)| AllowedSelector {
+                cluster: ClusterScope::parse(cluster).unwrap(),
+                tag: TagMatch::parse(tag).unwrap(),
+                schedule: Some("night-owls".into()),
+            })
+            .collect(),
+        ..allow_api()
+    }
+}
+
+#[test]
+fn selectors_alone_make_an_event_and_unlisted_ones_are_refused() {
+    let event = ScalingEvent::from_json(
+        json!({"action": "scale-in", "schedule": "night-owls", "selectors": [
+            {"cluster": "*", "tag": "team=web", "min": 1, "max": 2},
+            {"cluster": "prod", "tag": "worktime"},
+            {"cluster": "prod", "tag": "team=web"}]}),
+        &allow_selectors(),
+        now(),
+    )
+    .unwrap();
+    assert!(event.services.is_empty());
+    assert_eq!(event.schedule.as_deref(), Some("night-owls"));
+    assert_eq!(event.selectors.len(), 3);
+    assert_eq!(event.selectors[0].cluster, ClusterScope::All);
+    assert_eq!(
+        event.selectors[0].declared,
+        Some(Capacity { min: 1, max: 2 })
+    );
+    assert_eq!(event.selectors[1].declared, None);
+    assert_eq!(event.selectors[1].refused, None);
+    // Same tag, another scope: not what was deployed.
+    let reason = event.selectors[2].refused.as_deref().unwrap();
+    assert!(
+        reason.starts_with(
+            "selectors[2]: prod:team=web is not configured for this stack's night-owls schedule"
+        ),
+        "{reason}"
+    );
+    // The same selector from another schedule's event: refused too.
+    let other = ScalingEvent::from_json(
+        json!({"action": "scale-in", "selectors": [{"cluster": "prod", "tag": "worktime"}]}),
+        &allow_selectors(),
+        now(),
+    )
+    .unwrap();
+    assert!(other.selectors[0].refused.is_some());
+}
+
+#[test]
+fn bad_selectors_are_named() {
+    for (selectors, field, words) in [
+        (
+            json!([{"cluster": "a b", "tag": "t"}]),
+            "selectors[0].cluster",
+            "neither a cluster",
+        ),
+        (
+            json!([{"cluster": "prod", "tag": "=web"}]),
+            "selectors[0].tag",
+            "empty tag key",
+        ),
+        (
+            json!([{"cluster": "prod", "tag": "t", "min": 1}]),
+            "selectors[0]",
+            "only one of min/max",
+        ),
+        (
+            json!([{"cluster": "prod", "tag": "t", "min": 3, "max": 1}]),
+            "selectors[0]",
+            "greater than max",
+        ),
+        (
+            json!([{"cluster": "prod", "tag": "t"}, {"cluster": "prod", "tag": "t"}]),
+            "selectors[1]",
+            "listed twice",
+        ),
+        (json!([{"cluster": "prod"}]), "selectors[0]", "tag"),
+        (json!({"cluster": "prod"}), "selectors", "not an array"),
+    ] {
+        let (got, reason) = field_of(
+            ScalingEvent::from_json(
+                json!({"action": "scale-in", "schedule": "night-owls", "selectors": selectors}),
+                &allow_selectors(),
+                now(),
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(got, field, "{reason}");
+        assert!(reason.contains(words), "{field}: {reason}");
+    }
+    let (got, _) = field_of(
+        ScalingEvent::from_json(
+            json!({"action": "scale-in", "schedule": "", "services": [{"resource_id": "service/prod/api"}]}),
+            &allow_api(),
+            now(),
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(got, "schedule");
 }

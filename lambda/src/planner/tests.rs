@@ -22,6 +22,7 @@ fn request(declared: Option<Capacity>) -> ServiceRequest {
         service: "api".into(),
         declared,
         refused: None,
+        selected_by: None,
     }
 }
 
@@ -36,6 +37,8 @@ fn seen(target: Option<Capacity>, desired: i32, remembered: Option<Remembered>) 
         remembered_error: None,
         lookup_error: None,
         excluded: false,
+        hold_until: None,
+        hold_error: None,
     }
 }
 
@@ -475,7 +478,7 @@ fn toggle_context_and_staleness_table() {
         Case {
             context: Context {
                 skip_date: true,
-                stale: None,
+                ..Context::default()
             },
             ..case(
                 "scale-out on a skip date does nothing",
@@ -488,7 +491,7 @@ fn toggle_context_and_staleness_table() {
         Case {
             context: Context {
                 skip_date: true,
-                stale: None,
+                ..Context::default()
             },
             ..case(
                 "scale-in on a skip date still scales in",
@@ -500,8 +503,8 @@ fn toggle_context_and_staleness_table() {
         },
         Case {
             context: Context {
-                skip_date: false,
                 stale: Some("delivered 180 minutes late".into()),
+                ..Context::default()
             },
             ..case(
                 "a stale delivery changes nothing",
@@ -514,8 +517,8 @@ fn toggle_context_and_staleness_table() {
         Case {
             refused: true,
             context: Context {
-                skip_date: false,
                 stale: Some("delivered 180 minutes late".into()),
+                ..Context::default()
             },
             ..case(
                 "a stale delivery still fails a refused service",
@@ -536,11 +539,15 @@ fn event(action: Action, scheduled: Option<DateTime<Utc>>, zone: Tz) -> ScalingE
         action,
         implicit_toggle: false,
         services: vec![request(Some(cap(1, 3)))],
+        selectors: Vec::new(),
+        ownership: Default::default(),
+        schedule: None,
         timezone: zone,
         skip_dates: vec![NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()],
         dry_run: false,
         scheduled_time: scheduled,
         max_delay: chrono::TimeDelta::minutes(60),
+        warn_before: None,
     }
 }
 
@@ -623,5 +630,242 @@ fn an_excluded_service_is_skipped_whatever_the_action() {
             }
             other => panic!("{action}: expected skipped, got {other:?}"),
         }
+    }
+}
+
+// ---------------------------------------------------------------- holds (worktime:hold-until)
+
+/// 2026-11-27 19:00 UTC: the evening the holds below are compared with.
+fn evening() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 19, 0, 0).unwrap()
+}
+
+fn context_at(effective_time: DateTime<Utc>, dry_run: bool) -> Context {
+    Context {
+        effective_time,
+        dry_run,
+        ..Context::default()
+    }
+}
+
+/// A running declared service (1/3, 2 desired) held until `until`.
+fn held_until(until: DateTime<Utc>) -> Observed {
+    Observed {
+        hold_until: Some(until),
+        ..seen(Some(cap(1, 3)), 2, None)
+    }
+}
+
+fn scale_in_writes() -> Writes {
+    Writes {
+        remember: Some(mem(Some(cap(1, 3)), 2)),
+        bounds: ZERO,
+        desired: Some(0),
+    }
+}
+
+#[test]
+fn a_hold_in_the_future_keeps_the_service_through_scale_in_and_a_toggle() {
+    let until = evening() + chrono::TimeDelta::hours(2);
+    for action in [Action::ScaleIn, Action::Toggle] {
+        let planned = plan_service(
+            action,
+            &request(Some(cap(1, 3))),
+            &held_until(until),
+            &context_at(evening(), false),
+        );
+        assert_eq!(planned.action, Action::ScaleIn, "{action}");
+        assert_eq!(
+            planned.decision,
+            Decision::Held {
+                reason: "held until 2026-11-27T21:00:00Z (worktime:hold-until)".into()
+            },
+            "{action}"
+        );
+        assert_eq!(
+            planned.remove_expired_hold, None,
+            "{action}: still in force"
+        );
+    }
+}
+
+#[test]
+fn an_ended_hold_is_ignored_and_its_removal_planned() {
+    // Ended an hour ago, and ending exactly now: both ended.
+    for until in [evening() - chrono::TimeDelta::hours(1), evening()] {
+        let planned = plan_service(
+            Action::ScaleIn,
+            &request(Some(cap(1, 3))),
+            &held_until(until),
+            &context_at(evening(), false),
+        );
+        assert_eq!(
+            planned.decision,
+            Decision::Apply {
+                writes: scale_in_writes(),
+                note: None
+            },
+            "{until}"
+        );
+        assert_eq!(planned.remove_expired_hold, Some(until), "{until}");
+    }
+    // Already down: nothing to scale, the ended hold is still removed.
+    let down = Observed {
+        hold_until: Some(evening() - chrono::TimeDelta::hours(1)),
+        ..seen(Some(Capacity::ZERO), 0, Some(mem(Some(cap(1, 3)), 2)))
+    };
+    let planned = plan_service(
+        Action::ScaleIn,
+        &request(Some(cap(1, 3))),
+        &down,
+        &context_at(evening(), false),
+    );
+    assert!(matches!(planned.decision, Decision::Unchanged { .. }));
+    assert!(planned.remove_expired_hold.is_some());
+}
+
+#[test]
+fn scale_out_ignores_a_hold() {
+    let at_zero = Observed {
+        hold_until: Some(evening() + chrono::TimeDelta::hours(2)),
+        ..seen(Some(Capacity::ZERO), 0, Some(mem(Some(cap(1, 3)), 2)))
+    };
+    let planned = plan_service(
+        Action::ScaleOut,
+        &request(Some(cap(1, 3))),
+        &at_zero,
+        &context_at(evening(), false),
+    );
+    assert_eq!(
+        planned.decision,
+        Decision::Apply {
+            writes: Writes {
+                remember: None,
+                bounds: register(cap(1, 3)),
+                desired: Some(2),
+            },
+            note: None
+        }
+    );
+    assert_eq!(
+        planned.remove_expired_hold, None,
+        "the hold is still to come"
+    );
+}
+
+#[test]
+fn an_unreadable_hold_fails_scale_in_alone_and_writes_nothing() {
+    let broken = Observed {
+        hold_error: Some(
+            "tag worktime:hold-until = \"tomorrow\": not an RFC 3339 time; fix: worktime hold \
+             prod/api --clear"
+                .into(),
+        ),
+        ..seen(Some(cap(1, 3)), 2, None)
+    };
+    for action in [Action::ScaleIn, Action::Toggle] {
+        let planned = plan_service(
+            action,
+            &request(Some(cap(1, 3))),
+            &broken,
+            &context_at(evening(), false),
+        );
+        match &planned.decision {
+            Decision::Fail { reason } => assert!(
+                reason.contains("worktime:hold-until = \"tomorrow\"")
+                    && reason.contains("worktime hold prod/api --clear"),
+                "{action}: {reason}"
+            ),
+            other => panic!("{action}: expected a failure, got {other:?}"),
+        }
+        assert_eq!(planned.remove_expired_hold, None);
+    }
+    // Scale-out brings it up anyway and says why the hold is ignored.
+    let planned = plan_service(
+        Action::ScaleOut,
+        &request(Some(cap(1, 3))),
+        &Observed {
+            target: Some(Capacity::ZERO),
+            desired_count: Some(0),
+            ..broken
+        },
+        &context_at(evening(), false),
+    );
+    match &planned.decision {
+        Decision::Apply {
+            note: Some(note), ..
+        } => {
+            assert!(note.contains("hold ignored at scale-out"), "{note}")
+        }
+        other => panic!("expected a scale-out with a note, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_dry_run_plans_no_untag() {
+    let until = evening() - chrono::TimeDelta::hours(1);
+    let planned = plan_service(
+        Action::ScaleIn,
+        &request(Some(cap(1, 3))),
+        &held_until(until),
+        &context_at(evening(), true),
+    );
+    assert_eq!(planned.remove_expired_hold, None);
+    match &planned.decision {
+        Decision::Apply {
+            writes,
+            note: Some(note),
+        } => {
+            assert_eq!(*writes, scale_in_writes());
+            assert!(note.contains("would be removed"), "{note}");
+        }
+        other => panic!("expected the scale-in with a note, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_hold_is_compared_with_the_scheduled_time_not_the_delivery() {
+    // Scheduled at 19:00, delivered at 19:40; the hold ends at 19:30: it held at 19:00.
+    let until = evening() + chrono::TimeDelta::minutes(30);
+    let mut scale_in = event(Action::ScaleIn, Some(evening()), chrono_tz::UTC);
+    let observed = HashMap::from([("service/prod/api".to_string(), held_until(until))]);
+    let late = evening() + chrono::TimeDelta::minutes(40);
+    let planned = plan(&scale_in, &observed, late);
+    assert!(
+        matches!(planned[0].decision, Decision::Held { .. }),
+        "{:?}",
+        planned[0].decision
+    );
+    // An event that names no time acts for now: the hold has ended.
+    scale_in.scheduled_time = None;
+    let planned = plan(&scale_in, &observed, late);
+    assert!(matches!(planned[0].decision, Decision::Apply { .. }));
+    assert_eq!(planned[0].remove_expired_hold, Some(until));
+    // On a dry run nothing is removed.
+    scale_in.dry_run = true;
+    assert_eq!(
+        plan(&scale_in, &observed, late)[0].remove_expired_hold,
+        None
+    );
+}
+
+#[test]
+fn an_excluded_service_stays_skipped_whatever_its_hold() {
+    for until in [
+        evening() + chrono::TimeDelta::hours(2),
+        evening() - chrono::TimeDelta::hours(2),
+    ] {
+        let excluded = Observed {
+            excluded: true,
+            ..held_until(until)
+        };
+        let planned = plan_service(
+            Action::ScaleIn,
+            &request(None),
+            &excluded,
+            &context_at(evening(), false),
+        );
+        assert!(matches!(planned.decision, Decision::Skipped { .. }));
+        assert_eq!(planned.remove_expired_hold, None, "never changed");
     }
 }

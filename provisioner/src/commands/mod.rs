@@ -3,12 +3,15 @@
 
 pub mod deploy;
 pub mod diff;
+pub mod hold;
 pub mod init;
+pub mod report;
 pub mod rollout;
 pub mod run;
 pub mod status;
 pub mod synth;
 pub mod teardown;
+pub mod wake;
 
 use std::path::Path;
 

@@ -12,7 +12,7 @@ use crate::cli::{RunAction, RunArgs};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::output::{self, OutputFormat};
-use crate::scaling::event_for;
+use crate::scaling::{events_for, run_events};
 
 impl From<RunAction> for Action {
     fn from(action: RunAction) -> Self {
@@ -29,14 +29,15 @@ pub async fn run(args: &RunArgs, aws: &AwsArgs, format: OutputFormat) -> Result<
     let fleet = config::load(&args.config.config, Utc::now())?;
     let config = &fleet.home;
     let now = Utc::now();
-    let event = event_for(config, args.action.into(), args.dry_run, now)?;
+    let events = events_for(config, args.action.into(), args.dry_run, now)?;
     let sdk = aws.load(Some(&config.stack.region)).await;
-    let report = worktime_lambda::run(&Clients::new(&sdk), &event, now).await;
+    let report = run_events(&Clients::new(&sdk), &events, now).await;
     output::print(&Shown(&report), format);
     if report.has_failures() {
         return Err(Error::ServicesFailed {
             failed: report.summary.failed,
             total: report.services.len(),
+            selectors_failed: report.failed_selectors().count(),
         });
     }
     Ok(())
@@ -64,6 +65,7 @@ impl fmt::Display for Shown<'_> {
                 Outcome::WouldChange => "would change",
                 Outcome::Unchanged => "unchanged",
                 Outcome::Skipped => "skipped",
+                Outcome::Held => "held",
                 Outcome::Stale => "stale",
                 Outcome::Failed => "FAILED",
             };
@@ -83,10 +85,20 @@ impl fmt::Display for Shown<'_> {
             }
             writeln!(f, "{}", line.trim_end())?;
         }
+        for selector in &self.0.selectors {
+            match &selector.error {
+                None => writeln!(
+                    f,
+                    "selector  {}  {} service(s) in {} cluster(s)",
+                    selector.selector, selector.matched, selector.clusters
+                )?,
+                Some(reason) => writeln!(f, "selector  {}  FAILED  {reason}", selector.selector)?,
+            }
+        }
         let s = &self.0.summary;
         writeln!(
             f,
-            "{}{} {}, {} unchanged, {} skipped, {} failed{}",
+            "{}{} {}, {} unchanged, {} skipped, {} held, {} failed{}",
             if self.0.dry_run { "dry run: " } else { "" },
             if self.0.dry_run {
                 s.would_change
@@ -100,6 +112,7 @@ impl fmt::Display for Shown<'_> {
             },
             s.unchanged,
             s.skipped,
+            s.held,
             s.failed,
             if self.0.dry_run {
                 " (nothing was changed)"

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use super::ids::{is_role_arn, is_role_name, is_valid_region};
 use super::raw;
 use super::validate::Validator;
-use super::{Account, AccountAccess, ConfigError, StackSettings};
+use super::{Account, AccountAccess, ConfigError, Schedule, StackSettings};
+use indexmap::IndexMap;
 
 impl Validator<'_> {
     /// `[[accounts]]`: each entry inherits every `[schedule]` key it does not override and
@@ -18,6 +19,7 @@ impl Validator<'_> {
         base_schedule: &raw::Schedule,
         base_services: &Option<toml::Spanned<Vec<toml::Spanned<raw::Service>>>>,
         stack: &StackSettings,
+        schedules: &IndexMap<String, Schedule>,
     ) -> Result<Vec<Account>, ConfigError> {
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(raw.len());
@@ -140,6 +142,12 @@ impl Validator<'_> {
                 if let Some(v) = &o.max_delay_minutes {
                     schedule_raw.max_delay_minutes = Some(v.clone());
                 }
+                if let Some(v) = &o.skip_calendar {
+                    schedule_raw.skip_calendar = Some(v.clone());
+                }
+                if let Some(v) = &o.warn_before_minutes {
+                    schedule_raw.warn_before_minutes = Some(v.clone());
+                }
             }
             let in_account = |mut e: ConfigError| {
                 e.key = Some(match e.key {
@@ -149,8 +157,11 @@ impl Validator<'_> {
                 e
             };
             let schedule = self.schedule(schedule_raw).map_err(in_account)?;
-            let services = self
-                .services(account.services.clone().or_else(|| base_services.clone()))
+            let (services, selectors) = self
+                .services(
+                    account.services.clone().or_else(|| base_services.clone()),
+                    schedules,
+                )
                 .map_err(in_account)?;
             out.push(Account {
                 id,
@@ -158,6 +169,7 @@ impl Validator<'_> {
                 regions,
                 schedule,
                 services,
+                selectors,
             });
         }
         Ok(out)

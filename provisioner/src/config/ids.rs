@@ -27,6 +27,72 @@ pub(crate) fn stack_name_problem(name: &str) -> Option<&'static str> {
     None
 }
 
+/// Longest `[schedules.NAME]` name: its triggers are `<stack>-<name>-scale-out`, within
+/// EventBridge's 64 characters for the longest stack name.
+pub const MAX_SCHEDULE_NAME_LEN: usize = 20;
+
+/// Why `name` can't name a `[schedules.NAME]`, if it can't: it becomes part of trigger names
+/// and (in PascalCase) of CloudFormation logical ids.
+pub(crate) fn schedule_name_problem(name: &str) -> Option<&'static str> {
+    if name == super::DEFAULT_SCHEDULE {
+        return Some("is reserved for [schedule]");
+    }
+    if name.is_empty() || name.len() > MAX_SCHEDULE_NAME_LEN {
+        return Some("is empty or too long");
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Some("does not start with a lowercase letter");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Some("contains characters other than lowercase letters, digits and hyphens");
+    }
+    if name.ends_with('-') || name.contains("--") {
+        return Some("ends with a hyphen or has two in a row");
+    }
+    None
+}
+
+/// `night-owls` → `NightOwls`: a schedule name as part of a logical id.
+pub(crate) fn pascal_case(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// An address SNS can send to: one `@`, a local part, a dotted domain, no spaces.
+pub(crate) fn is_email_address(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// `arn:<partition>:sns:<region>:<12 digits>:<name>`.
+pub(crate) fn is_topic_arn(text: &str) -> bool {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "sns", region, account, name]
+        if partition.starts_with("aws")
+            && is_valid_region(region)
+            && account.len() == 12
+            && account.chars().all(|c| c.is_ascii_digit())
+            && !name.is_empty()
+            && name.len() <= 256
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+}
+
 /// `arn:<partition>:iam::<12 digits>:role/<name>`.
 pub(crate) fn is_role_arn(text: &str) -> bool {
     let parts: Vec<&str> = text.splitn(6, ':').collect();

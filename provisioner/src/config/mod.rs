@@ -7,6 +7,7 @@
 //! `template::build` takes a `StackConfig`, which `Fleet::home` or `Fleet::for_target` gives.
 
 mod accounts;
+mod calendar;
 mod error;
 pub(crate) mod ids;
 mod raw;
@@ -19,8 +20,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use indexmap::IndexSet;
-use worktime_lambda::{Action, Capacity, RawEvent, ServiceTarget};
+use indexmap::{IndexMap, IndexSet};
+use worktime_lambda::{
+    Action, Capacity, ClusterScope, RawEvent, SelectorTarget, ServiceTarget, TagMatch,
+};
 
 use crate::cron::{AwsCron, CronError};
 pub use error::ConfigError;
@@ -44,9 +47,17 @@ pub struct StackConfig {
     /// Where it was read from (for messages).
     pub path: PathBuf,
     pub stack: StackSettings,
+    /// `[schedule]`: the default schedule.
     pub schedule: Schedule,
+    /// `[schedules.NAME]`, in file order: each one in use gets its own pair of triggers.
+    pub schedules: IndexMap<String, Schedule>,
+    /// Services named one by one.
     pub services: Vec<ServiceSpec>,
+    /// Tag selectors, resolved by the function when it runs.
+    pub selectors: Vec<SelectorSpec>,
     pub function: FunctionSettings,
+    /// `[notify]`; `None`: alarms notify no one and no schedule may warn.
+    pub notify: Option<NotifySettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,10 +104,33 @@ pub struct Schedule {
     /// A trigger delivered more than this many minutes after its scheduled time changes
     /// nothing (the function reports it `stale`).
     pub max_delay_minutes: u32,
+    /// `warn_before_minutes`: a notice trigger this many minutes before scale-in, and its
+    /// cron (the scale-in cron moved earlier, in the same zone).
+    pub notice: Option<Notice>,
     /// When the zone's offsets were read (validation time): the UTC conversion for rules is
     /// the one in force then, so the same file gives the same stack whatever the clock says
     /// later in the run.
     pub checked_at: DateTime<Utc>,
+}
+
+/// A warning before scale-in: the function is invoked with action `notice` this long before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub minutes: u32,
+    /// In the schedule's zone.
+    pub cron: AwsCron,
+}
+
+/// The longest `warn_before_minutes`: half a day.
+pub const MAX_WARN_BEFORE_MINUTES: u32 = 720;
+
+/// `[notify]`: where alarms and notices go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NotifySettings {
+    /// Subscribed to a topic the stack creates (each address confirms by email).
+    pub emails: Vec<String>,
+    /// An existing topic.
+    pub topic_arn: Option<String>,
 }
 
 impl Schedule {
@@ -112,7 +146,38 @@ pub struct ServiceSpec {
     pub service: String,
     /// Working-hours capacity; `None` restores what the service had before scale-in.
     pub capacity: Option<Capacity>,
+    /// The `[schedules.NAME]` it follows; `None`: `[schedule]`.
+    pub schedule: Option<String>,
 }
+
+/// A `[[services]]` entry with `tag`: every service of the cluster (or of every cluster)
+/// carrying the tag when a trigger fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectorSpec {
+    pub cluster: ClusterScope,
+    pub tag: TagMatch,
+    /// `None`: restore mode for each service it selects.
+    pub capacity: Option<Capacity>,
+    /// The `[schedules.NAME]` it follows; `None`: `[schedule]`.
+    pub schedule: Option<String>,
+}
+
+/// One schedule a stack deploys triggers for: its name (`None`: `[schedule]`) and settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduleRef<'a> {
+    pub name: Option<&'a str>,
+    pub schedule: &'a Schedule,
+}
+
+impl<'a> ScheduleRef<'a> {
+    /// As shown to people: the name, or `default`.
+    pub fn label(&self) -> &'a str {
+        self.name.unwrap_or(DEFAULT_SCHEDULE)
+    }
+}
+
+/// How `[schedule]` is called where schedules are listed; no `[schedules.NAME]` may take it.
+pub const DEFAULT_SCHEDULE: &str = "default";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Architecture {
@@ -175,8 +240,9 @@ pub struct Account {
     pub regions: Vec<String>,
     /// The top-level schedule with this account's overrides applied.
     pub schedule: Schedule,
-    /// This account's own services, or the top-level list.
+    /// This account's own services and selectors, or the top-level ones.
     pub services: Vec<ServiceSpec>,
+    pub selectors: Vec<SelectorSpec>,
 }
 
 /// The administration role CloudFormation StackSets assumes in the caller's account, by
@@ -242,8 +308,11 @@ impl Fleet {
                 region: region.to_string(),
             },
             schedule: account.schedule.clone(),
+            schedules: self.home.schedules.clone(),
             services: account.services.clone(),
+            selectors: account.selectors.clone(),
             function: self.home.function,
+            notify: self.home.notify.clone(),
         }
     }
 
@@ -263,23 +332,68 @@ impl Fleet {
 }
 
 impl StackConfig {
-    /// The payload a trigger carries for `action`: every service with its declared capacity,
-    /// the zone and the skip dates, so the function needs nothing else to act safely.
-    pub fn scaling_event(&self, action: Action) -> RawEvent {
+    /// The schedules this stack deploys triggers for, `[schedule]` first: those at least one
+    /// service or selector follows.
+    pub fn schedules_in_use(&self) -> Vec<ScheduleRef<'_>> {
+        let used = |name: Option<&str>| {
+            self.services.iter().any(|s| s.schedule.as_deref() == name)
+                || self.selectors.iter().any(|s| s.schedule.as_deref() == name)
+        };
+        let mut list = Vec::new();
+        if used(None) {
+            list.push(ScheduleRef {
+                name: None,
+                schedule: &self.schedule,
+            });
+        }
+        for (name, schedule) in &self.schedules {
+            if used(Some(name)) {
+                list.push(ScheduleRef {
+                    name: Some(name),
+                    schedule,
+                });
+            }
+        }
+        list
+    }
+
+    /// The schedule `name` (`None`: `[schedule]`); validation guarantees every name a
+    /// service or selector gives exists.
+    pub fn schedule_named(&self, name: Option<&str>) -> &Schedule {
+        name.and_then(|n| self.schedules.get(n))
+            .unwrap_or(&self.schedule)
+    }
+
+    /// The payload the trigger of schedule `name` carries for `action`: its services with
+    /// their declared capacity, its selectors, its zone and skip dates, so the function needs
+    /// nothing else to act safely.
+    pub fn scaling_event(&self, action: Action, name: Option<&str>) -> RawEvent {
+        let schedule = self.schedule_named(name);
+        let services: Vec<ServiceTarget> = self
+            .services
+            .iter()
+            .filter(|s| s.schedule.as_deref() == name)
+            .map(|s| ServiceTarget::new(&s.cluster, &s.service, s.capacity))
+            .collect();
+        let selectors: Vec<SelectorTarget> = self
+            .selectors
+            .iter()
+            .filter(|s| s.schedule.as_deref() == name)
+            .map(|s| SelectorTarget::new(&s.cluster, &s.tag, s.capacity))
+            .collect();
         RawEvent {
             action: Some(action.as_str().to_string()),
-            services: Some(
-                self.services
-                    .iter()
-                    .map(|s| ServiceTarget::new(&s.cluster, &s.service, s.capacity))
-                    .collect(),
-            ),
-            timezone: Some(self.schedule.timezone.name().to_string()),
-            skip_dates: if self.schedule.skip_dates.is_empty() {
+            // An event of selectors only leaves `services` out (the function would otherwise
+            // fall back to its default list).
+            services: (!services.is_empty() || selectors.is_empty()).then_some(services),
+            selectors: (!selectors.is_empty()).then_some(selectors),
+            schedule: name.map(str::to_string),
+            timezone: Some(schedule.timezone.name().to_string()),
+            skip_dates: if schedule.skip_dates.is_empty() {
                 None
             } else {
                 Some(
-                    self.schedule
+                    schedule
                         .skip_dates
                         .iter()
                         .map(|d| d.format("%Y-%m-%d").to_string())
@@ -288,7 +402,50 @@ impl StackConfig {
             },
             dry_run: None,
             scheduled_time: None,
-            max_delay_minutes: Some(self.schedule.max_delay_minutes),
+            max_delay_minutes: Some(schedule.max_delay_minutes),
+            warn_before_minutes: match action {
+                Action::Notice => schedule.notice.as_ref().map(|n| n.minutes),
+                _ => None,
+            },
+        }
+    }
+
+    /// The schedule a service follows, as the function decides it: its explicit entry's,
+    /// else that of the first selector (file order) whose cluster and tag match the service's
+    /// `tags`; `None`: the config does not manage the service.
+    pub fn schedule_of_service<'a>(
+        &self,
+        cluster: &str,
+        service: &str,
+        tags: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Option<ScheduleRef<'_>> {
+        if let Some(spec) = self
+            .services
+            .iter()
+            .find(|s| s.cluster == cluster && s.service == service)
+        {
+            return Some(self.schedule_ref(spec.schedule.as_deref()));
+        }
+        self.selectors
+            .iter()
+            .find(|s| {
+                (s.cluster == ClusterScope::All
+                    || s.cluster == ClusterScope::Named(cluster.to_string()))
+                    && s.tag.matches(tags.clone())
+            })
+            .map(|s| self.schedule_ref(s.schedule.as_deref()))
+    }
+
+    fn schedule_ref(&self, name: Option<&str>) -> ScheduleRef<'_> {
+        match name.and_then(|n| self.schedules.get_key_value(n)) {
+            Some((name, schedule)) => ScheduleRef {
+                name: Some(name),
+                schedule,
+            },
+            None => ScheduleRef {
+                name: None,
+                schedule: &self.schedule,
+            },
         }
     }
 

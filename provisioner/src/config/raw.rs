@@ -1,6 +1,7 @@
 //! The raw, serde-facing shape of `worktime.toml`: every table denies unknown keys, and
 //! values keep their spans for line numbers.
 
+use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -9,6 +10,9 @@ use toml::Spanned;
 pub struct File {
     pub stack: Stack,
     pub schedule: Schedule,
+    /// `[schedules.NAME]`, in file order.
+    #[serde(default)]
+    pub schedules: Option<IndexMap<String, Spanned<Schedule>>>,
     #[serde(default)]
     pub services: Option<Spanned<Vec<Spanned<Service>>>>,
     #[serde(default)]
@@ -17,6 +21,17 @@ pub struct File {
     pub accounts: Option<Vec<Spanned<Account>>>,
     #[serde(default)]
     pub stacksets: Option<Spanned<StackSets>>,
+    #[serde(default)]
+    pub notify: Option<Spanned<Notify>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    #[serde(default)]
+    pub email: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub sns_topic_arn: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,7 +84,11 @@ pub struct ScheduleOverride {
     #[serde(default)]
     pub skip_dates: Option<Vec<Spanned<String>>>,
     #[serde(default)]
+    pub skip_calendar: Option<Spanned<String>>,
+    #[serde(default)]
     pub max_delay_minutes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub warn_before_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,14 +110,27 @@ pub struct Schedule {
     #[serde(default)]
     pub skip_dates: Option<Vec<Spanned<String>>>,
     #[serde(default)]
+    pub skip_calendar: Option<Spanned<String>>,
+    #[serde(default)]
     pub max_delay_minutes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub warn_before_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
+    /// A cluster name, or `"*"` with `tag`.
     pub cluster: Spanned<String>,
-    pub service: Spanned<String>,
+    /// One service by name; or `tag`, never both.
+    #[serde(default)]
+    pub service: Option<Spanned<String>>,
+    /// A tag selector: `"key=value"` or `"key"`.
+    #[serde(default)]
+    pub tag: Option<Spanned<String>>,
+    /// A `[schedules.NAME]` (absent: `[schedule]`).
+    #[serde(default)]
+    pub schedule: Option<Spanned<String>>,
     #[serde(default)]
     pub min: Option<Spanned<i64>>,
     #[serde(default)]

@@ -912,8 +912,234 @@ fn max_delay_minutes() {
     let c = parse_str(&with("90")).unwrap();
     assert_eq!(
         c.home
-            .scaling_event(worktime_lambda::Action::ScaleIn)
+            .scaling_event(worktime_lambda::Action::ScaleIn, None)
             .max_delay_minutes,
         Some(90)
+    );
+}
+
+/// GOOD with `extra` appended (more tables, more [[services]]).
+fn with(extra: &str) -> Result<Fleet, ConfigError> {
+    parse_str(&format!("{GOOD}\n{extra}"))
+}
+
+fn with_err(extra: &str, needles: &[&str]) -> ConfigError {
+    let e = with(extra).expect_err(extra);
+    let msg = e.to_string();
+    for n in needles {
+        assert!(msg.contains(n), "{n:?} not in {msg:?}");
+    }
+    assert!(msg.contains("Fix: "), "{msg}");
+    e
+}
+
+const BERLIN: &str = r#"
+[schedules.berlin]
+timezone = "Europe/Berlin"
+scale_out = "cron(0 8 ? * MON-FRI *)"
+scale_in = "cron(0 18 ? * MON-FRI *)"
+"#;
+
+#[test]
+fn selectors_and_named_schedules_are_read() {
+    let fleet = with(&format!(
+        r#"{BERLIN}
+[[services]]
+cluster = "*"
+tag = "team=web"
+min = 1
+max = 2
+
+[[services]]
+cluster = "eu"
+tag = "worktime"
+schedule = "berlin"
+
+[[services]]
+cluster = "eu"
+service = "api"
+schedule = "berlin"
+"#
+    ))
+    .unwrap();
+    let c = fleet.home;
+    assert_eq!(c.schedules["berlin"].timezone, chrono_tz::Europe::Berlin);
+    // A named schedule inherits nothing: its trigger is the default (scheduler), not GOOD's rules.
+    assert_eq!(c.schedules["berlin"].trigger, Trigger::Scheduler);
+    assert_eq!(c.selectors.len(), 2);
+    assert_eq!(c.selectors[0].cluster, ClusterScope::All);
+    assert_eq!(c.selectors[0].tag.to_string(), "team=web");
+    assert_eq!(c.selectors[0].capacity, Some(Capacity { min: 1, max: 2 }));
+    assert_eq!(c.selectors[1].schedule.as_deref(), Some("berlin"));
+    assert_eq!(c.services[2].schedule.as_deref(), Some("berlin"));
+    let in_use: Vec<&str> = c.schedules_in_use().iter().map(|s| s.label()).collect();
+    assert_eq!(in_use, ["default", "berlin"]);
+    // Each schedule's payload holds its own services and selectors.
+    let berlin = c.scaling_event(Action::ScaleIn, Some("berlin"));
+    assert_eq!(berlin.timezone.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(berlin.services.unwrap().len(), 1);
+    assert_eq!(berlin.selectors.unwrap()[0].tag, "worktime");
+    let default = c.scaling_event(Action::ScaleIn, None);
+    assert_eq!(default.services.unwrap().len(), 2);
+    assert_eq!(default.selectors.unwrap()[0].cluster, "*");
+}
+
+#[test]
+fn a_stack_of_selectors_only_sends_no_service_list() {
+    let text = GOOD.split("[[services]]").next().unwrap().to_string()
+        + "[[services]]\ncluster = \"prod\"\ntag = \"worktime\"\n";
+    let c = parse_str(&text).unwrap().home;
+    assert!(c.services.is_empty());
+    let event = c.scaling_event(Action::ScaleOut, None);
+    assert_eq!(event.services, None);
+    assert_eq!(event.selectors.unwrap().len(), 1);
+}
+
+#[test]
+fn bad_selectors_and_schedules_are_named() {
+    with_err(
+        "[[services]]\ncluster = \"prod\"\ntag = \"\"\n",
+        &["services[2].tag", "empty tag key"],
+    );
+    with_err(
+        "[[services]]\ncluster = \"prod\"\ntag = \"=x\"\n",
+        &["services[2].tag", "empty tag key"],
+    );
+    with_err(
+        "[[services]]\ncluster = \"prod\"\nservice = \"x\"\ntag = \"team\"\n",
+        &["services[2].tag", "both service and tag"],
+    );
+    with_err(
+        "[[services]]\ncluster = \"prod\"\n",
+        &["services[2]", "neither a service nor a tag"],
+    );
+    with_err(
+        "[[services]]\ncluster = \"*\"\nservice = \"x\"\n",
+        &["services[2].cluster", "tag selectors"],
+    );
+    with_err(
+        "[[services]]\ncluster = \"prod*\"\ntag = \"t\"\n",
+        &["services[2].cluster", "neither a cluster name"],
+    );
+    with_err(
+        "[[services]]\ncluster = \"prod\"\ntag = \"t\"\n[[services]]\ncluster = \"prod\"\ntag = \"t\"\n",
+        &["services[3]", "listed twice"],
+    );
+    with_err(
+        "[[services]]\ncluster = \"prod\"\nservice = \"x\"\nschedule = \"nights\"\n",
+        &["services[2].schedule", "no [schedules.nights]"],
+    );
+    with_err(
+        &format!(
+            "{BERLIN}\n[[services]]\ncluster = \"prod\"\nservice = \"x\"\nschedule = \"nights\"\n"
+        ),
+        &["services[2].schedule", "use one of berlin"],
+    );
+    // A named schedule missing a key: serde names it.
+    with_err(
+        "[schedules.late]\ntimezone = \"UTC\"\nscale_out = \"cron(0 8 ? * MON-FRI *)\"\n",
+        &["scale_in"],
+    );
+    // A named schedule's own errors carry its key.
+    let e = with_err(
+        "[schedules.late]\ntimezone = \"Mars/Base\"\nscale_out = \"cron(0 8 ? * MON-FRI *)\"\nscale_in = \"cron(0 18 ? * MON-FRI *)\"\n[[services]]\ncluster = \"p\"\nservice = \"x\"\nschedule = \"late\"\n",
+        &["schedules.late.timezone"],
+    );
+    assert_eq!(e.key.as_deref(), Some("schedules.late.timezone"));
+    with_err(
+        BERLIN,
+        &["schedules.berlin", "no service or selector follows"],
+    );
+    for bad in [
+        "default",
+        "Night",
+        "9am",
+        "a_b",
+        "late-",
+        "a--b",
+        "abcdefghijklmnopqrstu",
+    ] {
+        with_err(
+            &format!("[schedules.{bad}]\ntimezone = \"UTC\"\nscale_out = \"cron(0 8 ? * MON-FRI *)\"\nscale_in = \"cron(0 18 ? * MON-FRI *)\"\n"),
+            &[&format!("schedules.{bad}")],
+        );
+    }
+}
+
+#[test]
+fn skip_calendar_dates_join_skip_dates_read_relative_to_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("cal")).unwrap();
+    std::fs::write(
+        dir.path().join("cal/team.ics"),
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n\
+         BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Company day\r\nDTSTART;VALUE=DATE:20260703\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Summer break\r\nDTSTART;VALUE=DATE:20260810\r\nDTEND;VALUE=DATE:20260813\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:3\r\nSUMMARY:Founders day\r\nDTSTART;VALUE=DATE:20200615\r\nRRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n\
+         END:VCALENDAR\r\n",
+    )
+    .unwrap();
+    let path = dir.path().join("worktime.toml");
+    std::fs::write(
+        &path,
+        GOOD.replace(
+            "skip_dates = [\"2026-12-25\"]",
+            "skip_dates = [\"2026-12-25\"]\nskip_calendar = \"cal/team.ics\"",
+        ),
+    )
+    .unwrap();
+    let fleet = load(&path, now()).unwrap();
+    let dates: Vec<String> = fleet
+        .home
+        .schedule
+        .skip_dates
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            "2026-06-15",
+            "2026-07-03",
+            "2026-08-10",
+            "2026-08-11",
+            "2026-08-12",
+            "2026-12-25",
+            "2027-06-15"
+        ],
+        "the yearly event for two years from today (2026-06-01): 2028-06-15 lies beyond"
+    );
+
+    // Missing, and an unsupported recurrence: exit-2 errors naming the key.
+    std::fs::write(
+        &path,
+        GOOD.replace(
+            "skip_dates = [\"2026-12-25\"]",
+            "skip_calendar = \"nope.ics\"",
+        ),
+    )
+    .unwrap();
+    let e = load(&path, now()).unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("schedule.skip_calendar"));
+    assert!(e.to_string().contains("does not exist"), "{e}");
+    std::fs::write(
+        dir.path().join("weekly.ics"),
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n\
+         BEGIN:VEVENT\r\nUID:4\r\nSUMMARY:Gym\r\nDTSTART;VALUE=DATE:20260601\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n\
+         END:VCALENDAR\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &path,
+        GOOD.replace(
+            "skip_dates = [\"2026-12-25\"]",
+            "skip_calendar = \"weekly.ics\"",
+        ),
+    )
+    .unwrap();
+    let e = load(&path, now()).unwrap_err();
+    assert!(
+        e.to_string().contains("FREQ=WEEKLY") && e.to_string().contains("Gym"),
+        "{e}"
     );
 }

@@ -6,16 +6,23 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use worktime_lambda::{is_valid_ecs_name, Capacity, DEFAULT_MAX_DELAY_MINUTES, MAX_SERVICES};
+use indexmap::IndexMap;
+use worktime_lambda::{
+    is_valid_ecs_name, Capacity, ClusterScope, TagMatch, ALL_CLUSTERS, DEFAULT_MAX_DELAY_MINUTES,
+    MAX_SELECTORS, MAX_SERVICES,
+};
 
+use super::calendar::read_calendar;
 use super::error::line_of;
 use super::ids::{
-    is_valid_region, parse_date, stack_name_problem, suggest_zone, MAX_STACK_NAME_LEN,
+    is_email_address, is_topic_arn, is_valid_region, parse_date, pascal_case,
+    schedule_name_problem, stack_name_problem, suggest_zone, MAX_SCHEDULE_NAME_LEN,
+    MAX_STACK_NAME_LEN,
 };
 use super::raw;
 use super::{
-    Architecture, ConfigError, Fleet, FunctionSettings, Schedule, ServiceSpec, StackConfig,
-    StackSettings, Trigger,
+    Architecture, ConfigError, Fleet, FunctionSettings, Notice, NotifySettings, Schedule,
+    SelectorSpec, ServiceSpec, StackConfig, StackSettings, Trigger, MAX_WARN_BEFORE_MINUTES,
 };
 use super::{MAX_DELAY_MINUTES, MAX_SKIP_RANGE_DAYS};
 use crate::cron::{observes_dst, AwsCron};
@@ -52,26 +59,175 @@ impl Validator<'_> {
     pub(super) fn validate(&self, raw: raw::File) -> Result<Fleet, ConfigError> {
         let stack = self.stack(raw.stack)?;
         let schedule = self.schedule(raw.schedule.clone())?;
-        let services = self.services(raw.services.clone())?;
+        let schedules = self.named_schedules(raw.schedules.unwrap_or_default())?;
+        let (services, selectors) = self.services(raw.services.clone(), &schedules)?;
         let function = self.function(raw.function)?;
         let accounts = self.accounts(
             raw.accounts.unwrap_or_default(),
             &raw.schedule,
             &raw.services,
             &stack,
+            &schedules,
         )?;
+        let notify = raw.notify.map(|n| self.notify(n)).transpose()?;
+        let home = StackConfig {
+            path: self.path.to_path_buf(),
+            stack,
+            schedule,
+            schedules,
+            services,
+            selectors,
+            function,
+            notify,
+        };
+        self.every_schedule_used(&home, &accounts)?;
+        self.warnings_have_somewhere_to_go(&home, &accounts)?;
         let stacksets = raw.stacksets.map(|t| self.stacksets(t)).transpose()?;
         Ok(Fleet {
-            home: StackConfig {
-                path: self.path.to_path_buf(),
-                stack,
-                schedule,
-                services,
-                function,
-            },
+            home,
             accounts,
             stacksets,
         })
+    }
+
+    /// `[schedules.NAME]`: each a complete schedule (no key is inherited from `[schedule]`:
+    /// a team's hours are read in one place), its errors keyed `schedules.NAME.<key>`.
+    fn named_schedules(
+        &self,
+        raw: indexmap::IndexMap<String, toml::Spanned<raw::Schedule>>,
+    ) -> Result<IndexMap<String, Schedule>, ConfigError> {
+        let mut out = IndexMap::with_capacity(raw.len());
+        let mut logical: HashSet<String> = HashSet::new();
+        for (name, table) in raw {
+            let key = format!("schedules.{name}");
+            if let Some(problem) = schedule_name_problem(&name) {
+                return Err(self.err(
+                    &key,
+                    Some(&table),
+                    format!("{name:?} {problem}"),
+                    format!("name it with 1-{MAX_SCHEDULE_NAME_LEN} lowercase letters, digits and hyphens, starting with a letter (\"night-owls\", \"batch\")"),
+                ));
+            }
+            if !logical.insert(pascal_case(&name)) {
+                return Err(self.err(
+                    &key,
+                    Some(&table),
+                    format!(
+                        "{name:?} gives the same CloudFormation ids as another schedule ({})",
+                        pascal_case(&name)
+                    ),
+                    "rename one of them",
+                ));
+            }
+            let schedule = self.schedule(table.into_inner()).map_err(|mut e| {
+                e.key = e
+                    .key
+                    .map(|k| k.replacen("schedule.", &format!("{key}."), 1));
+                e
+            })?;
+            out.insert(name, schedule);
+        }
+        Ok(out)
+    }
+
+    /// `[notify]`: email addresses for a topic the stack creates, and/or an existing topic.
+    fn notify(&self, raw: toml::Spanned<raw::Notify>) -> Result<NotifySettings, ConfigError> {
+        let span = raw.span();
+        let table = raw.into_inner();
+        let mut settings = NotifySettings::default();
+        if let Some(list) = &table.email {
+            settings.emails = self.unique_list(
+                "notify.email",
+                list,
+                is_email_address,
+                "is not an email address",
+                "write addresses as \"name@example.com\"",
+            )?;
+        }
+        if let Some(arn) = &table.sns_topic_arn {
+            let text = arn.get_ref().trim();
+            if !is_topic_arn(text) {
+                return Err(self.err(
+                    "notify.sns_topic_arn",
+                    Some(arn),
+                    format!("{text:?} is not an SNS topic ARN"),
+                    "write the topic's ARN: arn:aws:sns:<region>:<account>:<name>",
+                ));
+            }
+            settings.topic_arn = Some(text.to_string());
+        }
+        if settings.emails.is_empty() && settings.topic_arn.is_none() {
+            return Err(ConfigError {
+                path: self.path.to_path_buf(),
+                line: Some(super::error::line_of(self.text, span.start)),
+                key: Some("notify".into()),
+                problem: "[notify] names no one".into(),
+                fix: "add email = [\"team@example.com\"] and/or sns_topic_arn = \"arn:aws:sns:...\", or remove [notify]".into(),
+            });
+        }
+        Ok(settings)
+    }
+
+    /// A notice goes to `[notify]`: a schedule that warns needs it.
+    fn warnings_have_somewhere_to_go(
+        &self,
+        home: &StackConfig,
+        accounts: &[super::Account],
+    ) -> Result<(), ConfigError> {
+        if home.notify.is_some() {
+            return Ok(());
+        }
+        let warns = std::iter::once((String::from("schedule"), &home.schedule))
+            .chain(
+                home.schedules
+                    .iter()
+                    .map(|(n, s)| (format!("schedules.{n}"), s)),
+            )
+            .chain(
+                accounts
+                    .iter()
+                    .map(|a| (format!("accounts ({}).schedule", a.id), &a.schedule)),
+            )
+            .find(|(_, s)| s.notice.is_some());
+        match warns {
+            None => Ok(()),
+            Some((key, _)) => Err(ConfigError {
+                path: self.path.to_path_buf(),
+                line: None,
+                key: Some(format!("{key}.warn_before_minutes")),
+                problem: "a notice before scale-in needs somewhere to go, and there is no [notify]".into(),
+                fix: "add [notify] with email = [...] or sns_topic_arn = \"...\", or remove warn_before_minutes".into(),
+            }),
+        }
+    }
+
+    /// A `[schedules.NAME]` no service or selector follows (in the stack or any account) is
+    /// a mistake: its triggers would never be deployed.
+    fn every_schedule_used(
+        &self,
+        home: &StackConfig,
+        accounts: &[super::Account],
+    ) -> Result<(), ConfigError> {
+        for name in home.schedules.keys() {
+            let follows = |services: &[ServiceSpec], selectors: &[SelectorSpec]| {
+                services.iter().any(|s| s.schedule.as_deref() == Some(name))
+                    || selectors
+                        .iter()
+                        .any(|s| s.schedule.as_deref() == Some(name))
+            };
+            if !follows(&home.services, &home.selectors)
+                && !accounts.iter().any(|a| follows(&a.services, &a.selectors))
+            {
+                return Err(ConfigError {
+                    path: self.path.to_path_buf(),
+                    line: None,
+                    key: Some(format!("schedules.{name}")),
+                    problem: format!("no service or selector follows the schedule {name:?}"),
+                    fix: format!("add schedule = \"{name}\" to the [[services]] entries that follow it, or remove [schedules.{name}]"),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn stack(&self, raw: raw::Stack) -> Result<StackSettings, ConfigError> {
@@ -219,6 +375,22 @@ impl Validator<'_> {
         }
         // A date before today in the schedule's zone never comes again: it is not deployed.
         let today = self.now.with_timezone(&timezone).date_naive();
+        if let Some(file) = &raw.skip_calendar {
+            let path = self
+                .path
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(file.get_ref());
+            let calendar = read_calendar(&path, today).map_err(|e| {
+                self.err(
+                    "schedule.skip_calendar",
+                    Some(file),
+                    e.to_string(),
+                    "skip_calendar names an iCalendar (.ics) file of all-day events, relative to this configuration file",
+                )
+            })?;
+            skip_dates.extend(calendar.dates);
+        }
         skip_dates.retain(|d| *d >= today);
         skip_dates.sort();
         skip_dates.dedup();
@@ -240,6 +412,42 @@ impl Validator<'_> {
                 })?,
         };
 
+        let notice = match &raw.warn_before_minutes {
+            None => None,
+            Some(m) => {
+                let minutes = u32::try_from(*m.get_ref())
+                    .ok()
+                    .filter(|m| (1..=MAX_WARN_BEFORE_MINUTES).contains(m))
+                    .ok_or_else(|| {
+                        self.err(
+                            "schedule.warn_before_minutes",
+                            Some(m),
+                            format!("{} is out of range", m.get_ref()),
+                            format!("use 1 to {MAX_WARN_BEFORE_MINUTES} minutes before scale-in"),
+                        )
+                    })?;
+                let cron = scale_in.earlier_by(minutes).map_err(|e| {
+                    self.err(
+                        "schedule.warn_before_minutes",
+                        Some(m),
+                        e.describe_problem(),
+                        "choose a warning that keeps every notice on the same day as its scale-in, or simplify scale_in",
+                    )
+                })?;
+                if trigger == Trigger::Rules {
+                    cron.to_utc(timezone, self.now).map_err(|e| {
+                        self.err(
+                            "schedule.warn_before_minutes",
+                            Some(m),
+                            format!("with trigger = \"rules\": {}", e.describe_problem()),
+                            e.fix,
+                        )
+                    })?;
+                }
+                Some(Notice { minutes, cron })
+            }
+        };
+
         Ok(Schedule {
             timezone,
             scale_out,
@@ -247,15 +455,19 @@ impl Validator<'_> {
             trigger,
             skip_dates,
             max_delay_minutes,
+            notice,
             checked_at: self.now,
         })
     }
 
+    /// `[[services]]`: services by name and tag selectors, each checked, with the schedule it
+    /// follows (one of `schedules`, or the default).
     pub(super) fn services(
         &self,
         raw: Option<toml::Spanned<Vec<toml::Spanned<raw::Service>>>>,
-    ) -> Result<Vec<ServiceSpec>, ConfigError> {
-        const EXAMPLE: &str = "add one [[services]] table per ECS service, with cluster = \"...\" and service = \"...\" (and optionally min and max)";
+        schedules: &IndexMap<String, Schedule>,
+    ) -> Result<(Vec<ServiceSpec>, Vec<SelectorSpec>), ConfigError> {
+        const EXAMPLE: &str = "add one [[services]] table per ECS service, with cluster = \"...\" and service = \"...\" (and optionally min and max), or a tag selector: cluster = \"<name>\" or \"*\", tag = \"key=value\"";
         let Some(list) = raw else {
             return Err(ConfigError {
                 path: self.path.to_path_buf(),
@@ -282,97 +494,192 @@ impl Validator<'_> {
                     list.get_ref().len(),
                     MAX_SERVICES
                 ),
-                "split the services over several stacks (different stack.name)",
+                "split the services over several stacks (different stack.name), or select them by tag",
             ));
         }
         let mut seen: HashSet<(String, String)> = HashSet::new();
-        let mut out = Vec::new();
+        let mut seen_selectors: HashSet<(ClusterScope, TagMatch)> = HashSet::new();
+        let mut services = Vec::new();
+        let mut selectors = Vec::new();
         for (i, entry) in list.get_ref().iter().enumerate() {
             let svc = entry.get_ref();
             let key = format!("services[{i}]");
-            for (field, value) in [("cluster", &svc.cluster), ("service", &svc.service)] {
-                if !is_valid_ecs_name(value.get_ref()) {
-                    return Err(self.err(
-                        format!("{key}.{field}"),
-                        Some(value),
-                        format!("{:?} is not a valid ECS {field} name", value.get_ref()),
-                        "use 1-255 letters, digits, hyphens and underscores (the name, not an ARN)",
-                    ));
+            let capacity = self.capacity(&key, svc)?;
+            let schedule = match &svc.schedule {
+                None => None,
+                Some(name) if schedules.contains_key(name.get_ref()) => {
+                    Some(name.get_ref().clone())
                 }
-            }
-            let capacity = match (&svc.min, &svc.max) {
-                (None, None) => None,
-                (Some(min), Some(max)) => {
-                    for (field, v) in [("min", min), ("max", max)] {
-                        let n = *v.get_ref();
-                        if n < 0 {
-                            return Err(self.err(
-                                format!("{key}.{field}"),
-                                Some(v),
-                                format!("{field} = {n} is negative"),
-                                "use a task count of 0 or more",
-                            ));
-                        }
-                        if n > i64::from(i32::MAX) {
-                            return Err(self.err(
-                                format!("{key}.{field}"),
-                                Some(v),
-                                format!("{field} = {n} is too large"),
-                                "use a realistic task count",
-                            ));
-                        }
-                    }
-                    let (lo, hi) = (*min.get_ref() as i32, *max.get_ref() as i32);
-                    let cap = Capacity::new(lo, hi).map_err(|_| {
-                        self.err(
-                            format!("{key}.min"),
-                            Some(min),
-                            format!("min = {lo} is greater than max = {hi}"),
-                            "set min ≤ max (min is the fewest tasks during working hours, max the most)",
-                        )
-                    })?;
-                    if cap.is_zero() {
-                        return Err(self.err(
-                            format!("{key}.max"),
-                            Some(max),
-                            "min = 0 and max = 0 would keep the service stopped during working hours too",
-                            "give the working-hours capacity (max at least 1), or leave out both min and max to restore the capacity the service had before scale-in",
-                        ));
-                    }
-                    Some(cap)
-                }
-                (Some(only), None) | (None, Some(only)) => {
-                    let (given, missing) = if svc.min.is_some() {
-                        ("min", "max")
-                    } else {
-                        ("max", "min")
-                    };
+                Some(name) => {
+                    let known: Vec<&str> = schedules.keys().map(String::as_str).collect();
                     return Err(self.err(
-                        format!("{key}.{given}"),
-                        Some(only),
-                        format!("{given} is given without {missing}"),
-                        format!(
-                            "add {missing} as well, or remove {given} to restore the capacity the service had before scale-in"
-                        ),
+                        format!("{key}.schedule"),
+                        Some(name),
+                        format!("there is no [schedules.{}]", name.get_ref()),
+                        if known.is_empty() {
+                            "define it as a [schedules.NAME] table, or leave schedule out to follow [schedule]".to_string()
+                        } else {
+                            format!("use one of {}, or leave schedule out to follow [schedule]", known.join(", "))
+                        },
                     ));
                 }
             };
-            let id = (svc.cluster.get_ref().clone(), svc.service.get_ref().clone());
-            if !seen.insert(id.clone()) {
-                return Err(self.err(
-                    key,
-                    Some(entry),
-                    format!("service {:?} in cluster {:?} is listed twice", id.1, id.0),
-                    "remove the duplicate [[services]] entry",
-                ));
+            match (&svc.service, &svc.tag) {
+                (Some(service), None) => {
+                    for (field, value) in [("cluster", &svc.cluster), ("service", service)] {
+                        if !is_valid_ecs_name(value.get_ref()) {
+                            let hint = if field == "cluster" && value.get_ref() == ALL_CLUSTERS {
+                                " (\"*\" is for tag selectors: use tag = \"key=value\" instead of service)"
+                            } else {
+                                ""
+                            };
+                            return Err(self.err(
+                                format!("{key}.{field}"),
+                                Some(value),
+                                format!("{:?} is not a valid ECS {field} name{hint}", value.get_ref()),
+                                "use 1-255 letters, digits, hyphens and underscores (the name, not an ARN)",
+                            ));
+                        }
+                    }
+                    let id = (svc.cluster.get_ref().clone(), service.get_ref().clone());
+                    if !seen.insert(id.clone()) {
+                        return Err(self.err(
+                            key,
+                            Some(entry),
+                            format!("service {:?} in cluster {:?} is listed twice", id.1, id.0),
+                            "remove the duplicate [[services]] entry",
+                        ));
+                    }
+                    services.push(ServiceSpec {
+                        cluster: id.0,
+                        service: id.1,
+                        capacity,
+                        schedule,
+                    });
+                }
+                (None, Some(tag)) => {
+                    let cluster = ClusterScope::parse(svc.cluster.get_ref()).map_err(|problem| {
+                        self.err(
+                            format!("{key}.cluster"),
+                            Some(&svc.cluster),
+                            problem,
+                            "give the cluster's name, or \"*\" for every cluster of the region",
+                        )
+                    })?;
+                    let tag_match = TagMatch::parse(tag.get_ref()).map_err(|problem| {
+                        self.err(
+                            format!("{key}.tag"),
+                            Some(tag),
+                            problem,
+                            "write tag = \"key=value\" (that value) or tag = \"key\" (any value)",
+                        )
+                    })?;
+                    if !seen_selectors.insert((cluster.clone(), tag_match.clone())) {
+                        return Err(self.err(
+                            key,
+                            Some(entry),
+                            format!("the selector {cluster}:{tag_match} is listed twice"),
+                            "remove the duplicate [[services]] entry",
+                        ));
+                    }
+                    selectors.push(SelectorSpec {
+                        cluster,
+                        tag: tag_match,
+                        capacity,
+                        schedule,
+                    });
+                }
+                (Some(_), Some(tag)) => {
+                    return Err(self.err(
+                        format!("{key}.tag"),
+                        Some(tag),
+                        "both service and tag are given",
+                        "keep service = \"...\" for one service by name, or tag = \"key=value\" to select every service carrying the tag",
+                    ))
+                }
+                (None, None) => {
+                    return Err(self.err(
+                        key,
+                        Some(entry),
+                        "the entry names neither a service nor a tag",
+                        "add service = \"<name>\" (one service) or tag = \"key=value\" (every service of the cluster carrying the tag)",
+                    ))
+                }
             }
-            out.push(ServiceSpec {
-                cluster: id.0,
-                service: id.1,
-                capacity,
-            });
         }
-        Ok(out)
+        if selectors.len() > MAX_SELECTORS {
+            return Err(self.err(
+                "services",
+                Some(&list),
+                format!(
+                    "{} tag selectors, more than the {MAX_SELECTORS} one stack takes",
+                    selectors.len()
+                ),
+                "use fewer, broader tags",
+            ));
+        }
+        Ok((services, selectors))
+    }
+
+    /// An entry's `min`/`max`: both (checked), or neither (restore mode).
+    fn capacity(&self, key: &str, svc: &raw::Service) -> Result<Option<Capacity>, ConfigError> {
+        match (&svc.min, &svc.max) {
+            (None, None) => Ok(None),
+            (Some(min), Some(max)) => {
+                for (field, v) in [("min", min), ("max", max)] {
+                    let n = *v.get_ref();
+                    if n < 0 {
+                        return Err(self.err(
+                            format!("{key}.{field}"),
+                            Some(v),
+                            format!("{field} = {n} is negative"),
+                            "use a task count of 0 or more",
+                        ));
+                    }
+                    if n > i64::from(i32::MAX) {
+                        return Err(self.err(
+                            format!("{key}.{field}"),
+                            Some(v),
+                            format!("{field} = {n} is too large"),
+                            "use a realistic task count",
+                        ));
+                    }
+                }
+                let (lo, hi) = (*min.get_ref() as i32, *max.get_ref() as i32);
+                let cap = Capacity::new(lo, hi).map_err(|_| {
+                    self.err(
+                        format!("{key}.min"),
+                        Some(min),
+                        format!("min = {lo} is greater than max = {hi}"),
+                        "set min ≤ max (min is the fewest tasks during working hours, max the most)",
+                    )
+                })?;
+                if cap.is_zero() {
+                    return Err(self.err(
+                        format!("{key}.max"),
+                        Some(max),
+                        "min = 0 and max = 0 would keep the service stopped during working hours too",
+                        "give the working-hours capacity (max at least 1), or leave out both min and max to restore the capacity the service had before scale-in",
+                    ));
+                }
+                Ok(Some(cap))
+            }
+            (Some(only), None) | (None, Some(only)) => {
+                let (given, missing) = if svc.min.is_some() {
+                    ("min", "max")
+                } else {
+                    ("max", "min")
+                };
+                Err(self.err(
+                    format!("{key}.{given}"),
+                    Some(only),
+                    format!("{given} is given without {missing}"),
+                    format!(
+                        "add {missing} as well, or remove {given} to restore the capacity the service had before scale-in"
+                    ),
+                ))
+            }
+        }
     }
 
     fn function(&self, raw: Option<raw::Function>) -> Result<FunctionSettings, ConfigError> {

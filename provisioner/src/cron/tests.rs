@@ -353,3 +353,33 @@ fn compact_output() {
     );
     assert_eq!(compact(&s(&[1, 7]), 1, 7, Some(&DOW_NAMES)), "SUN,SAT");
 }
+
+#[test]
+fn a_warning_cron_runs_earlier_with_its_days() {
+    let earlier = |s: &str, minutes: u32| {
+        AwsCron::parse(s)
+            .unwrap()
+            .earlier_by(minutes)
+            .map(|c| c.to_string())
+    };
+    assert_eq!(
+        earlier("cron(0 19 ? * MON-FRI *)", 30).unwrap(),
+        "cron(30 18 ? * MON-FRI *)"
+    );
+    assert_eq!(
+        earlier("cron(15 19 ? * MON-FRI *)", 15).unwrap(),
+        "cron(0 19 ? * MON-FRI *)"
+    );
+    // Across midnight: the days move with the runs.
+    assert_eq!(
+        earlier("cron(30 0 ? * TUE-SAT *)", 60).unwrap(),
+        "cron(30 23 ? * MON-FRI *)"
+    );
+    // Runs that would land on two days can't be one cron.
+    let error = earlier("cron(0 0,12 ? * MON-FRI *)", 60).unwrap_err();
+    assert!(
+        error.describe_problem().contains("60 minutes earlier"),
+        "{}",
+        error.describe_problem()
+    );
+}

@@ -36,26 +36,37 @@ impl AwsCron {
             )));
         }
         let offset = offset_secs / 60;
-        if offset == 0 {
+        let context = format!("in UTC ({} is UTC{})", tz.name(), format_offset(offset));
+        self.shifted(-offset, &context)
+    }
+
+    /// The same schedule `minutes` earlier (a warning before scale-in): refused when the
+    /// shifted runs can't be written as a single cron.
+    pub fn earlier_by(&self, minutes: u32) -> Result<AwsCron, CronError> {
+        let context = format!("{minutes} minutes earlier");
+        self.shifted(-(minutes as i32), &context)
+    }
+
+    /// Every run moved by `by` minutes (negative: earlier), days of the week with them;
+    /// `context` says why, in messages.
+    fn shifted(&self, by: i32, context: &str) -> Result<AwsCron, CronError> {
+        if by == 0 {
             return Ok(self.clone());
         }
-
-        // Every local (hour, minute), shifted to UTC.
+        // Every (hour, minute), shifted.
         let mins = set_of(self.minutes, 59);
         let hours = set_of(u64::from(self.hours), 23);
         let mut shift: Option<i32> = None;
         let mut utc_times = BTreeSet::new();
         for &h in &hours {
             for &m in &mins {
-                let t = (h * 60 + m) as i32 - offset;
+                let t = (h * 60 + m) as i32 + by;
                 let day = t.div_euclid(1440);
                 match shift {
                     None => shift = Some(day),
                     Some(s) if s != day => {
                         return Err(CronError::unconvertible(format!(
-                            "in UTC ({} is UTC{}), {self} falls on two different days",
-                            tz.name(),
-                            format_offset(offset)
+                            "{context}, {self} falls on two different days"
                         )));
                     }
                     Some(_) => {}
@@ -68,9 +79,7 @@ impl AwsCron {
         let new_hours: BTreeSet<u32> = utc_times.iter().map(|t| t / 60).collect();
         if new_minutes.len() * new_hours.len() != utc_times.len() {
             return Err(CronError::unconvertible(format!(
-                "in UTC ({} is UTC{}), the times of {self} are not one set of minutes at one set of hours",
-                tz.name(),
-                format_offset(offset)
+                "{context}, the times of {self} are not one set of minutes at one set of hours"
             )));
         }
 
@@ -87,9 +96,7 @@ impl AwsCron {
             let which = if shift < 0 { "previous" } else { "next" };
             let refuse = |what: String| {
                 CronError::unconvertible(format!(
-                    "in UTC ({} is UTC{}) the runs of {self} move to the {which} day, and {what} can't be moved with them",
-                    tz.name(),
-                    format_offset(offset)
+                    "{context} the runs of {self} move to the {which} day, and {what} can't be moved with them"
                 ))
             };
             if self.years.is_some() {

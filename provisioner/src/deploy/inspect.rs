@@ -1,18 +1,22 @@
-//! What is deployed and running: the stack, its two triggers with their next runs, and
-//! each configured service's capacity (`worktime status`, alone or per rollout target).
+//! What is deployed and running: the stack, each schedule's two triggers with their next
+//! runs, and each service's capacity (those named, and those the selectors choose now),
+//! grouped by schedule (`worktime status`, alone or per rollout target).
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use worktime_lambda::{observe, Capacity, Clients, Remembered};
+use worktime_lambda::{observe, with_selected, Capacity, Clients, Remembered};
 
 use crate::aws::Session;
-use crate::config::{StackConfig, Trigger};
+use crate::config::{Schedule, StackConfig, Trigger, DEFAULT_SCHEDULE};
 use crate::cron::AwsCron;
+use crate::deploy::activity::{self, Activity};
 use crate::deploy::stack;
 use crate::error::Result;
-use crate::scaling::event_for;
+use crate::hours::{weekly_hours, Period};
+use crate::scaling::events_for;
+use crate::template::ids;
 
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
@@ -23,11 +27,21 @@ pub struct StatusReport {
     pub stack_status: String,
     pub last_updated: Option<String>,
     pub triggers: Vec<TriggerStatus>,
+    /// Each schedule's hours on and off a week (average of the next 4 local weeks).
+    pub weekly_hours: Vec<ScheduleWeek>,
     pub services: Vec<ServiceStatus>,
+    /// Tag selectors that could not be resolved, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub selector_errors: Vec<String>,
+    /// The last runs, the dead-letter queue and the alarms (a deployed stack only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity: Option<Activity>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct TriggerStatus {
+    /// The schedule it belongs to (`default`: `[schedule]`).
+    pub schedule: String,
     pub name: String,
     pub kind: &'static str,
     /// The cron as configured, in the schedule's zone.
@@ -43,7 +57,12 @@ pub struct TriggerStatus {
 
 #[derive(Debug, Serialize)]
 pub struct ServiceStatus {
+    /// The schedule it follows (`default`: `[schedule]`).
+    pub schedule: String,
     pub resource_id: String,
+    /// The tag selector that chose it (`cluster:tag`); absent: listed by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selected_by: Option<String>,
     pub exists: bool,
     pub capacity: Option<Capacity>,
     pub desired_count: Option<i32>,
@@ -53,13 +72,24 @@ pub struct ServiceStatus {
     pub error: Option<String>,
 }
 
-/// The next run of a local cron, in the zone and in UTC.
+/// One schedule's weekly figures, as `worktime report` computes them.
+#[derive(Debug, Serialize)]
+pub struct ScheduleWeek {
+    pub schedule: String,
+    pub on_hours_per_week: f64,
+    pub off_hours_per_week: f64,
+    /// The period averaged: its first Monday and the Monday after it (local dates).
+    pub first_monday: chrono::NaiveDate,
+    pub end_monday: chrono::NaiveDate,
+}
+
+/// The next run of a local cron, in the schedule's zone and in UTC.
 pub fn next_run(
     cron: &AwsCron,
-    config: &StackConfig,
+    schedule: &Schedule,
     now: DateTime<Utc>,
 ) -> (Option<String>, Option<String>) {
-    let zone = config.schedule.timezone;
+    let zone = schedule.timezone;
     let next = cron.next_after(now.with_timezone(&zone));
     (
         next.map(|t| t.format("%Y-%m-%d %H:%M %Z (%a)").to_string()),
@@ -80,54 +110,70 @@ pub async fn status(
     let info = stack::describe(&session.cfn, &config.stack.name).await?;
     let events = aws_sdk_eventbridge::Client::new(&session.sdk);
     let mut triggers = Vec::new();
-    for (suffix, cron) in [
-        ("scale-out", &config.schedule.scale_out),
-        ("scale-in", &config.schedule.scale_in),
-    ] {
-        let name = format!("{}-{suffix}", config.stack.name);
-        let (next_local, next_utc) = next_run(cron, config, now);
-        let (kind, deployed_cron, state) = match config.schedule.trigger {
-            Trigger::Rules => {
-                let rule = events.describe_rule().name(&name).send().await.ok();
-                let deployed = rule
-                    .as_ref()
-                    .and_then(|r| r.schedule_expression().map(str::to_string))
-                    .or_else(|| config.schedule.to_utc(cron).ok().map(|c| c.to_string()))
-                    .unwrap_or_default();
-                (
-                    "eventbridge-rule",
-                    deployed,
-                    rule.and_then(|r| r.state().map(|s| s.as_str().to_string())),
-                )
-            }
-            // EventBridge Scheduler: the local cron with its zone. (Not read back: the
-            // local emulator does not create schedules.)
-            Trigger::Scheduler => ("eventbridge-schedule", cron.to_string(), None),
-        };
-        triggers.push(TriggerStatus {
-            name,
-            kind,
-            local_cron: cron.to_string(),
-            deployed_cron,
-            timezone: config.schedule.timezone.name().to_string(),
-            next_local,
-            next_utc,
-            state,
-        });
+    for schedule_ref in config.schedules_in_use() {
+        let schedule = schedule_ref.schedule;
+        let names = ids::trigger_names(&config.stack.name, schedule_ref.name);
+        for (name, cron) in names
+            .into_iter()
+            .zip([&schedule.scale_out, &schedule.scale_in])
+        {
+            let (next_local, next_utc) = next_run(cron, schedule, now);
+            let (kind, deployed_cron, state) = match schedule.trigger {
+                Trigger::Rules => {
+                    let rule = events.describe_rule().name(&name).send().await.ok();
+                    let deployed = rule
+                        .as_ref()
+                        .and_then(|r| r.schedule_expression().map(str::to_string))
+                        .or_else(|| schedule.to_utc(cron).ok().map(|c| c.to_string()))
+                        .unwrap_or_default();
+                    (
+                        "eventbridge-rule",
+                        deployed,
+                        rule.and_then(|r| r.state().map(|s| s.as_str().to_string())),
+                    )
+                }
+                // EventBridge Scheduler: the local cron with its zone. (Not read back: the
+                // local emulator does not create schedules.)
+                Trigger::Scheduler => ("eventbridge-schedule", cron.to_string(), None),
+            };
+            triggers.push(TriggerStatus {
+                schedule: schedule_ref.label().to_string(),
+                name,
+                kind,
+                local_cron: cron.to_string(),
+                deployed_cron,
+                timezone: schedule.timezone.name().to_string(),
+                next_local,
+                next_utc,
+                state,
+            });
+        }
     }
 
-    let event = event_for(config, worktime_lambda::Action::ScaleIn, true, now)?;
-    let observed = observe::observe(&Clients::new(&session.sdk), &event.services).await;
-    let services = event
-        .services
-        .iter()
-        .map(|request| {
+    // Each schedule's services, with those its selectors select now.
+    let clients = Clients::new(&session.sdk);
+    let mut services = Vec::new();
+    let mut selector_errors = Vec::new();
+    for event in events_for(config, worktime_lambda::Action::ScaleIn, true, now)? {
+        let label = event
+            .schedule
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SCHEDULE.to_string());
+        let (event, selectors) = with_selected(&clients, &event).await;
+        selector_errors.extend(selectors.into_iter().filter_map(|s| {
+            s.error
+                .map(|reason| format!("selector {}: {reason}", s.selector))
+        }));
+        let observed = observe::observe(&clients, &event.services).await;
+        services.extend(event.services.iter().map(|request| {
             let seen = observed
                 .get(&request.resource_id)
                 .cloned()
                 .unwrap_or_default();
             ServiceStatus {
+                schedule: label.clone(),
                 resource_id: request.resource_id.clone(),
+                selected_by: request.selected_by.clone(),
                 exists: seen.exists,
                 capacity: seen.target,
                 desired_count: seen.desired_count,
@@ -135,9 +181,13 @@ pub async fn status(
                 declared: request.declared,
                 error: seen.lookup_error,
             }
-        })
-        .collect();
+        }));
+    }
 
+    let activity = match &info {
+        Some(_) => Some(activity::read(session, config, now).await),
+        None => None,
+    };
     Ok(StatusReport {
         stack: config.stack.name.clone(),
         account: session.account.clone(),
@@ -148,7 +198,23 @@ pub async fn status(
         ),
         last_updated: info.and_then(|i| i.last_updated),
         triggers,
+        weekly_hours: config
+            .schedules_in_use()
+            .into_iter()
+            .map(|schedule_ref| {
+                let hours = weekly_hours(schedule_ref.schedule, Period::default(), now);
+                ScheduleWeek {
+                    schedule: schedule_ref.label().to_string(),
+                    on_hours_per_week: hours.on_hours_per_week,
+                    off_hours_per_week: hours.off_hours_per_week,
+                    first_monday: hours.first_monday,
+                    end_monday: hours.end_monday,
+                }
+            })
+            .collect(),
         services,
+        selector_errors,
+        activity,
     })
 }
 
@@ -167,54 +233,81 @@ impl fmt::Display for StatusReport {
                 .map(|t| format!(" (last change {t})"))
                 .unwrap_or_default()
         )?;
-        writeln!(f, "triggers:")?;
-        for t in &self.triggers {
-            writeln!(
-                f,
-                "  {:<24} {:<26} {}{}",
-                t.name,
-                t.deployed_cron,
-                t.state.as_deref().unwrap_or(""),
-                if t.local_cron != t.deployed_cron {
-                    format!("  (local {} {})", t.local_cron, t.timezone)
-                } else {
-                    format!("  ({})", t.timezone)
-                }
-            )?;
-            writeln!(
-                f,
-                "  {:<24} next: {} = {}",
-                "",
-                t.next_local.as_deref().unwrap_or("never"),
-                t.next_utc.as_deref().unwrap_or("never")
-            )?;
-        }
-        writeln!(f, "services:")?;
         let width = self
             .services
             .iter()
             .map(|s| s.resource_id.len())
             .max()
             .unwrap_or(0);
-        for s in &self.services {
-            if let Some(error) = &s.error {
-                writeln!(f, "  {:<width$}  error: {error}", s.resource_id)?;
-            } else if !s.exists {
-                writeln!(f, "  {:<width$}  not found", s.resource_id)?;
-            } else {
+        let mut schedules: Vec<&str> = self.triggers.iter().map(|t| t.schedule.as_str()).collect();
+        schedules.dedup();
+        for schedule in schedules {
+            writeln!(f, "schedule {schedule}:")?;
+            for week in self.weekly_hours.iter().filter(|w| w.schedule == schedule) {
                 writeln!(
                     f,
-                    "  {:<width$}  min/max {:<5} desired {:<3} remembered {:<5} declared {}",
-                    s.resource_id,
-                    show(s.capacity),
-                    s.desired_count
-                        .map_or_else(|| "-".into(), |d| d.to_string()),
-                    s.remembered
-                        .map_or_else(|| "-".to_string(), |r| r.to_string()),
-                    s.declared
-                        .map_or_else(|| "restore".to_string(), |c| c.to_string()),
+                    "  hours: {:.1} on / {:.1} off per week (average of the {} weeks from Mon {}; \
+                     worktime report for more)",
+                    week.on_hours_per_week,
+                    week.off_hours_per_week,
+                    (week.end_monday - week.first_monday).num_weeks(),
+                    week.first_monday,
                 )?;
             }
+            writeln!(f, "  triggers:")?;
+            for t in self.triggers.iter().filter(|t| t.schedule == schedule) {
+                writeln!(
+                    f,
+                    "    {:<28} {:<26} {}{}",
+                    t.name,
+                    t.deployed_cron,
+                    t.state.as_deref().unwrap_or(""),
+                    if t.local_cron != t.deployed_cron {
+                        format!("  (local {} {})", t.local_cron, t.timezone)
+                    } else {
+                        format!("  ({})", t.timezone)
+                    }
+                )?;
+                writeln!(
+                    f,
+                    "    {:<28} next: {} = {}",
+                    "",
+                    t.next_local.as_deref().unwrap_or("never"),
+                    t.next_utc.as_deref().unwrap_or("never")
+                )?;
+            }
+            writeln!(f, "  services:")?;
+            for s in self.services.iter().filter(|s| s.schedule == schedule) {
+                let by = s
+                    .selected_by
+                    .as_deref()
+                    .map(|sel| format!("  (tag selector {sel})"))
+                    .unwrap_or_default();
+                if let Some(error) = &s.error {
+                    writeln!(f, "    {:<width$}  error: {error}", s.resource_id)?;
+                } else if !s.exists {
+                    writeln!(f, "    {:<width$}  not found", s.resource_id)?;
+                } else {
+                    writeln!(
+                        f,
+                        "    {:<width$}  min/max {:<5} desired {:<3} remembered {:<5} declared {}{by}",
+                        s.resource_id,
+                        show(s.capacity),
+                        s.desired_count
+                            .map_or_else(|| "-".into(), |d| d.to_string()),
+                        s.remembered
+                            .map_or_else(|| "-".to_string(), |r| r.to_string()),
+                        s.declared
+                            .map_or_else(|| "restore".to_string(), |c| c.to_string()),
+                    )?;
+                }
+            }
+        }
+        for error in &self.selector_errors {
+            writeln!(f, "  {error}")?;
+        }
+        if let Some(activity) = &self.activity {
+            write!(f, "{activity}")?;
         }
         Ok(())
     }

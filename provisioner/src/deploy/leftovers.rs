@@ -55,7 +55,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
     }
     // Exactly the names this stack creates, never a prefix another stack's names share.
     let events = aws_sdk_eventbridge::Client::new(&session.sdk);
-    for rule in ids::trigger_names(stack_name) {
+    for rule in ids::all_trigger_names(config) {
         match events.describe_rule().name(&rule).send().await {
             Ok(_) => found.push(format!("rule {rule}")),
             Err(e)

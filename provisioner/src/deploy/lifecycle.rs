@@ -375,43 +375,53 @@ pub async fn release_services(
     progress: &Progress,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let now = chrono::Utc::now();
-    let event = scaling::event_for(config, worktime_lambda::Action::ScaleOut, false, now)?;
+    let events = scaling::events_for(config, worktime_lambda::Action::ScaleOut, false, now)?;
     progress.step(format!(
         "restoring the services {} scaled in",
         config.stack.name
     ));
     let clients = worktime_lambda::Clients::new(&session.sdk);
-    let release = worktime_lambda::release(&clients, &event, now).await;
-    if release.has_failures() {
-        let mut problems: Vec<String> = release
-            .restored
-            .failed()
-            .map(|s| {
+    // Each schedule's services (and the services its selectors select now).
+    let mut releases = Vec::with_capacity(events.len());
+    for event in &events {
+        releases.push(worktime_lambda::release(&clients, event, now).await);
+    }
+    if releases.iter().any(worktime_lambda::Release::has_failures) {
+        let mut problems: Vec<String> = Vec::new();
+        for release in &releases {
+            problems.extend(release.restored.failed().map(|s| {
                 format!(
                     "{} ({})",
                     s.resource_id,
                     s.reason.as_deref().unwrap_or("failed")
                 )
-            })
-            .collect();
-        problems.extend(release.tag_errors.iter().cloned());
+            }));
+            problems.extend(release.restored.failed_selectors().map(|s| {
+                format!(
+                    "selector {} ({})",
+                    s.selector,
+                    s.error.as_deref().unwrap_or("failed")
+                )
+            }));
+            problems.extend(release.tag_errors.iter().cloned());
+        }
         return Err(Error::Other(format!(
             "could not give back every service before deleting stack {}: {}. Nothing was deleted. Fix the service (or its worktime:capacity tag) and re-run, or pass --no-restore to leave services as they are",
             config.stack.name,
             problems.join("; ")
         )));
     }
-    let restored: Vec<String> = release
-        .restored
-        .services
+    let restored: Vec<String> = releases
         .iter()
+        .flat_map(|r| &r.restored.services)
         .filter(|s| s.outcome == worktime_lambda::Outcome::Changed)
         .map(|s| s.resource_id.clone())
         .collect();
     for id in &restored {
         progress.line(format!("restored {id} to its working-hours capacity"));
     }
-    Ok((restored, release.untagged))
+    let untagged = releases.into_iter().flat_map(|r| r.untagged).collect();
+    Ok((restored, untagged))
 }
 
 impl fmt::Display for TeardownReport {

@@ -2,6 +2,7 @@
 //! change sets and stack events, what is deployed (`inspect`), what is left after teardown,
 //! and the lifecycle that ties them together.
 
+pub mod activity;
 pub mod artifact;
 pub mod bucket;
 pub mod bucket_policy;

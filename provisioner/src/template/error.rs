@@ -72,4 +72,17 @@ pub enum TemplateError {
         account: String,
         other: &'static str,
     },
+    #[error(
+        "the stack-set engine deploys [schedule] only, and this configuration has [schedules.{name}] \
+         (each instance's trigger expressions and payloads are parameters of one template): \
+         deploy with the direct engine (`worktime rollout` without --engine stacksets), which \
+         deploys every named schedule, or move its services to [schedule]"
+    )]
+    NamedSchedulesInStackSet { name: String },
+    #[error(
+        "the stack-set engine does not deploy notices (warn_before_minutes): deploy with the \
+         direct engine (`worktime rollout` without --engine stacksets), or remove \
+         warn_before_minutes"
+    )]
+    NoticeInStackSet,
 }

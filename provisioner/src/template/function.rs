@@ -12,12 +12,18 @@ use worktime_cfn::{DeletionPolicy, Expr, Output, Parameter, Resource, Template};
 use worktime_lambda::env;
 
 use super::ids::{self, DLQ_RETENTION_SECONDS};
+use super::notify::NotifyTargets;
 use super::policy::function_policy;
 use super::values::TargetValues;
 use crate::config::StackConfig;
 
 /// Adds the function and its resources to `t`.
-pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues) {
+pub(super) fn add(
+    t: &mut Template,
+    config: &StackConfig,
+    values: &TargetValues,
+    notify: &NotifyTargets,
+) {
     let stack = config.stack.name.as_str();
     let function_name = config.function_name();
     let log_group_name = format!("/aws/lambda/{function_name}");
@@ -64,7 +70,7 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
         ids::FUNCTION_POLICY,
         Resource::new(IamPolicy {
             policy_name: Expr::str(format!("{stack}-scaler")),
-            policy_document: function_policy(values.service_arns.clone()),
+            policy_document: function_policy(values.service_arns.clone(), &values.listing, notify),
             roles: vec![Expr::reference(ids::FUNCTION_ROLE)],
             users: Vec::new(),
             groups: Vec::new(),
@@ -108,6 +114,16 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
         env::ALLOWED_SERVICES_VAR.to_string(),
         values.allowed_services.clone(),
     );
+    if let Some(selectors) = &values.allowed_selectors {
+        variables.insert(env::ALLOWED_SELECTORS_VAR.to_string(), selectors.clone());
+    }
+    variables.insert(env::STACK_VAR.to_string(), Expr::str(stack));
+    if !notify.topics.is_empty() {
+        variables.insert(
+            env::NOTIFY_TOPICS_VAR.to_string(),
+            Expr::join(",", notify.topics.clone()),
+        );
+    }
     variables.insert("RUST_LOG".to_string(), Expr::str("info"));
     let function = Resource::new(LambdaFunction {
             function_name: Some(Expr::str(&function_name)),
@@ -146,7 +162,7 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
         )
         .skip_checkov(
             "CKV_AWS_173",
-            "the environment holds only the time zone, the allowed service names and the log level, no secrets",
+            "the environment holds only the stack name, the time zone, the allowed service names and tag selectors, the notification topics and the log level, no secrets",
         );
     let function = if config.function.reserved_concurrency.is_none() {
         function.skip_checkov(
@@ -187,6 +203,7 @@ pub(super) fn add(t: &mut Template, config: &StackConfig, values: &TargetValues)
             threshold: 1.0,
             comparison_operator: "GreaterThanOrEqualToThreshold".into(),
             treat_missing_data: Some("notBreaching".into()),
+            alarm_actions: notify.topics.clone(),
             ..Default::default()
         }),
     );

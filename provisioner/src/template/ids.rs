@@ -27,6 +27,15 @@ pub const OUT_LOG_GROUP_NAME: &str = "LogGroupName";
 pub const OUT_DEAD_LETTER_QUEUE_URL: &str = "DeadLetterQueueUrl";
 pub const OUT_SCALE_OUT_TRIGGER: &str = "ScaleOutTrigger";
 pub const OUT_SCALE_IN_TRIGGER: &str = "ScaleInTrigger";
+pub const NOTICE_RULE: &str = "NoticeRule";
+pub const NOTICE_PERMISSION: &str = "NoticePermission";
+pub const NOTICE_SCHEDULE: &str = "NoticeSchedule";
+pub const OUT_NOTICE_TRIGGER: &str = "NoticeTrigger";
+pub const NOTIFY_KEY: &str = "NotifyKey";
+pub const NOTIFY_TOPIC: &str = "NotifyTopic";
+pub const NOTIFY_TOPIC_POLICY: &str = "NotifyTopicPolicy";
+pub const DEAD_LETTER_ALARM: &str = "DeadLetterQueueAlarm";
+pub const OUT_NOTIFY_TOPIC_ARN: &str = "NotifyTopicArn";
 // Parameters of the stack set template only.
 pub const SCHEDULE_TIMEZONE: &str = "ScheduleTimezone";
 pub const SCALE_OUT_EXPRESSION: &str = "ScaleOutExpression";
@@ -35,6 +44,7 @@ pub const SCALE_OUT_INPUT: &str = "ScaleOutInput";
 pub const SCALE_IN_INPUT: &str = "ScaleInInput";
 pub const SERVICE_ARN_PATTERNS: &str = "ServiceArnPatterns";
 pub const ALLOWED_SERVICES: &str = "AllowedServices";
+pub const ALLOWED_SELECTORS: &str = "AllowedSelectors";
 
 /// EventBridge's limit on a target's constant `Input` (rules and Scheduler alike).
 pub const MAX_INPUT_CHARS: usize = 8192;
@@ -73,9 +83,39 @@ pub fn scheduler_role_name(stack: &str, region: &str) -> String {
     format!("{stack}-scheduler-{region}")
 }
 
-/// The two triggers' names (rules or schedules), scale-out first.
-pub fn trigger_names(stack: &str) -> [String; 2] {
-    [format!("{stack}-scale-out"), format!("{stack}-scale-in")]
+/// The two triggers' names (rules or schedules) of schedule `name` (`None`: `[schedule]`),
+/// scale-out first.
+pub fn trigger_names(stack: &str, name: Option<&str>) -> [String; 2] {
+    let stem = match name {
+        Some(name) => format!("{stack}-{name}"),
+        None => stack.to_string(),
+    };
+    [format!("{stem}-scale-out"), format!("{stem}-scale-in")]
+}
+
+/// The notice trigger's name of schedule `name` (`None`: `[schedule]`).
+pub fn notice_name(stack: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{stack}-{name}-notice"),
+        None => format!("{stack}-notice"),
+    }
+}
+
+/// Every trigger name a stack of `config` may own, whatever kind: those of `[schedule]` and
+/// of each `[schedules.NAME]`, notices included.
+pub fn all_trigger_names(config: &StackConfig) -> Vec<String> {
+    std::iter::once(None)
+        .chain(config.schedules.keys().map(|n| Some(n.as_str())))
+        .flat_map(|name| {
+            let [out, into] = trigger_names(&config.stack.name, name);
+            [out, into, notice_name(&config.stack.name, name)]
+        })
+        .collect()
+}
+
+/// The `[notify]` topic the stack creates for email addresses.
+pub fn notify_topic_name(stack: &str) -> String {
+    format!("{stack}-notify")
 }
 
 /// The dead-letter queue's name.
@@ -83,12 +123,17 @@ pub fn queue_name(stack: &str) -> String {
     format!("{stack}-dlq")
 }
 
+/// Whether any schedule in use triggers through EventBridge Scheduler (the stack then has
+/// the Scheduler's role).
+pub(super) fn uses_scheduler(config: &StackConfig) -> bool {
+    config
+        .schedules_in_use()
+        .iter()
+        .any(|s| s.schedule.trigger == Trigger::Scheduler)
+}
+
 /// AWS name limits, checked with the target's region so the error names the real length.
-pub(super) fn check_names(
-    config: &StackConfig,
-    trigger: Trigger,
-    region: &str,
-) -> Result<(), TemplateError> {
+pub(super) fn check_names(config: &StackConfig, region: &str) -> Result<(), TemplateError> {
     let stack = &config.stack.name;
     let mut names: Vec<(&'static str, String, usize)> = vec![
         ("IAM role", function_role_name(stack, region), 64),
@@ -96,13 +141,18 @@ pub(super) fn check_names(
         ("SQS queue", queue_name(stack), 80),
         ("CloudWatch alarm", format!("{stack}-scaler-errors"), 255),
     ];
-    let trigger_what = match trigger {
-        Trigger::Rules => "EventBridge rule",
-        Trigger::Scheduler => "EventBridge Scheduler schedule",
-    };
-    let [scale_out, _] = trigger_names(stack);
-    names.push((trigger_what, scale_out, 64));
-    if trigger == Trigger::Scheduler {
+    for schedule in config.schedules_in_use() {
+        let trigger_what = match schedule.schedule.trigger {
+            Trigger::Rules => "EventBridge rule",
+            Trigger::Scheduler => "EventBridge Scheduler schedule",
+        };
+        let [scale_out, _] = trigger_names(stack, schedule.name);
+        names.push((trigger_what, scale_out, 64));
+        if schedule.schedule.notice.is_some() {
+            names.push((trigger_what, notice_name(stack, schedule.name), 64));
+        }
+    }
+    if uses_scheduler(config) {
         names.push(("IAM role", scheduler_role_name(stack, region), 64));
     }
     for (what, name, limit) in names {

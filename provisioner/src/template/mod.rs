@@ -12,6 +12,7 @@
 mod error;
 mod function;
 pub mod ids;
+mod notify;
 mod policy;
 mod stackset;
 #[cfg(test)]
@@ -22,7 +23,7 @@ mod values;
 use clap::ValueEnum;
 use worktime_cfn::Template;
 
-use crate::config::{Fleet, StackConfig, Trigger};
+use crate::config::{Fleet, StackConfig};
 use crate::error::{Error, Result};
 pub use error::TemplateError;
 use ids::check_names;
@@ -32,29 +33,43 @@ use values::{trigger_text, TargetValues};
 
 /// Builds the worktime stack for `config`.
 pub fn build(config: &StackConfig) -> Result<Template, TemplateError> {
-    let trigger = config.schedule.trigger;
-    check_names(config, trigger, &config.stack.region)?;
+    check_names(config, &config.stack.region)?;
     let values = TargetValues::literal(config)?;
+    let schedules: Vec<String> = config
+        .schedules_in_use()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({}, {})",
+                s.label(),
+                s.schedule.timezone.name(),
+                trigger_text(s.schedule.trigger)
+            )
+        })
+        .collect();
+    let selectors = match config.selectors.len() {
+        0 => String::new(),
+        n => format!(" and the services {n} tag selector(s) choose"),
+    };
     let description = format!(
-        "worktime: keeps {} ECS service(s) running only during working hours in {}, \
-         scaled by a Lambda function through Application Auto Scaling, triggered by {}.",
+        "worktime: keeps {} ECS service(s){selectors} running only during working hours, \
+         scaled by a Lambda function through Application Auto Scaling; schedules: {}.",
         config.services.len(),
-        config.schedule.timezone.name(),
-        trigger_text(trigger)
+        schedules.join("; ")
     );
-    Ok(assemble(config, trigger, &values, description))
+    Ok(assemble(config, &values, description))
 }
 
 /// The stack for `config` with the per-target `values` (literal or parameter references).
-fn assemble(
-    config: &StackConfig,
-    trigger: Trigger,
-    values: &TargetValues,
-    description: String,
-) -> Template {
+fn assemble(config: &StackConfig, values: &TargetValues, description: String) -> Template {
     let mut t = Template::new().with_description(description);
-    function::add(&mut t, config, values);
-    triggers::add(&mut t, &config.stack.name, trigger, values);
+    let notify = notify::add(&mut t, config);
+    function::add(&mut t, config, values, &notify);
+    t.resource(
+        ids::DEAD_LETTER_ALARM,
+        notify::dead_letter_alarm(&config.stack.name, &notify),
+    );
+    triggers::add(&mut t, &config.stack.name, values);
     t
 }
 

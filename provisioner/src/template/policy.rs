@@ -4,16 +4,23 @@
 use worktime_cfn::iam::{PolicyDocument, Principal, Statement};
 use worktime_cfn::resources::{IamRole, InlinePolicy};
 use worktime_cfn::{Expr, Pseudo, Resource};
-use worktime_lambda::tags::CAPACITY_TAG;
+use worktime_lambda::tags::{CAPACITY_TAG, HOLD_UNTIL_TAG};
 
 use super::ids;
+use super::notify::NotifyTargets;
+use super::values::Listing;
 
 /// The service-linked role Application Auto Scaling uses for ECS services.
 const ECS_AUTOSCALING_SLR: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService";
 
-/// Least privilege for the scaling function, on the configured services' clusters.
-pub(super) fn function_policy(service_arns: Vec<Expr>) -> PolicyDocument {
-    PolicyDocument::new(vec![
+/// Least privilege for the scaling function, on the configured services' clusters (every
+/// cluster's services only when a selector says `cluster = "*"`).
+pub(super) fn function_policy(
+    service_arns: Vec<Expr>,
+    listing: &Listing,
+    notify: &NotifyTargets,
+) -> PolicyDocument {
+    let mut statements = vec![
         // No resource-level permissions for Describe*: "*" is the only possible resource.
         Statement::allow(
             ["application-autoscaling:DescribeScalableTargets"],
@@ -44,12 +51,20 @@ pub(super) fn function_policy(service_arns: Vec<Expr>) -> PolicyDocument {
             service_arns.clone(),
         )
         .sid("ScaleConfiguredServices"),
-        Statement::allow(["ecs:TagResource"], service_arns)
+        Statement::allow(["ecs:TagResource"], service_arns.clone())
             .sid("RememberCapacity")
             .condition(
                 "ForAllValues:StringEquals",
                 "aws:TagKeys",
                 Expr::str(CAPACITY_TAG),
+            ),
+        // A hold that has ended is removed by the run that finds it.
+        Statement::allow(["ecs:UntagResource"], service_arns)
+            .sid("RemoveEndedHolds")
+            .condition(
+                "ForAllValues:StringEquals",
+                "aws:TagKeys",
+                Expr::str(HOLD_UNTIL_TAG),
             ),
         Statement::allow(
             ["iam:PassRole"],
@@ -82,7 +97,42 @@ pub(super) fn function_policy(service_arns: Vec<Expr>) -> PolicyDocument {
             [Expr::get_att(ids::DEAD_LETTER_QUEUE, "Arn")],
         )
         .sid("DeadLetters"),
-    ])
+        // One event per run, on the account's default bus only.
+        Statement::allow(
+            ["events:PutEvents"],
+            [Expr::sub(
+                "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default",
+            )],
+        )
+        .sid("PutRunEvents"),
+    ];
+    if !notify.topics.is_empty() {
+        statements
+            .push(Statement::allow(["sns:Publish"], notify.topics.clone()).sid("PublishNotices"));
+    }
+    // Publishing to an encrypted topic encrypts with its key, as the publisher.
+    if let Some(key) = &notify.key_arn {
+        statements.push(
+            Statement::allow(["kms:Decrypt", "kms:GenerateDataKey*"], [key.clone()])
+                .sid("EncryptNotices"),
+        );
+    }
+    // Selectors: ListServices has no resource type, only the `ecs:cluster` condition key
+    // (Service Authorization Reference, Amazon ECS), so it is narrowed to the named clusters;
+    // ListClusters has neither and is granted only for a `"*"` selector.
+    match listing {
+        Listing::None => {}
+        Listing::Clusters(cluster_arns) => statements.push(
+            Statement::allow(["ecs:ListServices"], [Expr::str("*")])
+                .sid("ListSelectedClusters")
+                .condition("ArnEquals", "ecs:cluster", cluster_arns.clone()),
+        ),
+        Listing::All => statements.push(
+            Statement::allow(["ecs:ListClusters", "ecs:ListServices"], [Expr::str("*")])
+                .sid("ListEveryCluster"),
+        ),
+    }
+    PolicyDocument::new(statements)
 }
 
 /// The role EventBridge Scheduler assumes to invoke the function and dead-letter failures.

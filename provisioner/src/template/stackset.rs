@@ -7,9 +7,10 @@ use super::assemble;
 use super::error::TemplateError;
 use super::ids::{self, check_names, MAX_ENVIRONMENT_BYTES, MAX_PARAMETER_BYTES};
 use super::values::{
-    allowed_services, clusters, partition, trigger_text, trigger_texts, TargetValues, TRIGGERS,
+    allowed_selectors, allowed_services, service_arn_patterns, trigger_specs, trigger_text,
+    trigger_texts, TargetValues, STACKSET_TRIGGER_PARAMETERS,
 };
-use crate::config::{Fleet, StackConfig, StackSetPermissions, Trigger};
+use crate::config::{Fleet, ScheduleRef, StackConfig, StackSetPermissions, Trigger};
 
 /// The worktime stack as one template for a CloudFormation stack set: the zone, the trigger
 /// expressions and payloads and the service ARNs come in as parameters, which
@@ -17,8 +18,16 @@ use crate::config::{Fleet, StackConfig, StackSetPermissions, Trigger};
 /// trigger kind ([`stackset_trigger`]).
 pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
     let trigger = stackset_trigger(fleet)?;
+    if let Some(name) = fleet.home.schedules.keys().next() {
+        return Err(TemplateError::NamedSchedulesInStackSet { name: name.clone() });
+    }
+    if fleet.home.schedule.notice.is_some()
+        || fleet.accounts.iter().any(|a| a.schedule.notice.is_some())
+    {
+        return Err(TemplateError::NoticeInStackSet);
+    }
     for region in fleet.stackset_regions() {
-        check_names(&fleet.home, trigger, &region)?;
+        check_names(&fleet.home, &region)?;
     }
     let description = format!(
         "worktime (stack set): keeps ECS services running only during working hours, scaled \
@@ -31,12 +40,16 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
         fleet.stacksets.as_ref().map(|s| &s.permissions),
         Some(StackSetPermissions::ServiceManaged { .. })
     );
-    let mut t = assemble(
-        &fleet.home,
-        trigger,
-        &TargetValues::parameters(&fleet.home, own_account),
-        description,
-    );
+    // The template's policy covers every target's clusters (each instance's ARN parameter
+    // narrows the services to its own).
+    let targets: Vec<StackConfig> = fleet
+        .accounts
+        .iter()
+        .map(|a| fleet.for_target(a, &fleet.home.stack.region))
+        .collect();
+    let configs: Vec<&StackConfig> = std::iter::once(&fleet.home).chain(&targets).collect();
+    let values = TargetValues::parameters(&fleet.home, &configs, own_account);
+    let mut t = assemble(&fleet.home, &values, description);
     t.parameter(
         ids::SCHEDULE_TIMEZONE,
         Parameter {
@@ -46,13 +59,14 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
             )
         },
     );
-    for spec in &TRIGGERS {
+    let specs = trigger_specs(&fleet.home.stack.name, None);
+    for (spec, (expression_parameter, _)) in specs.iter().zip(STACKSET_TRIGGER_PARAMETERS) {
         let zone_note = match trigger {
             Trigger::Rules => "an EventBridge rule cron in UTC",
             Trigger::Scheduler => "an EventBridge Scheduler cron in ScheduleTimezone",
         };
         t.parameter(
-            spec.expression_parameter,
+            expression_parameter,
             Parameter {
                 allowed_pattern: Some("^cron\\(.+\\)$".into()),
                 constraint_description: Some("an AWS cron expression: cron(...)".into()),
@@ -60,9 +74,9 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
             },
         );
     }
-    for spec in &TRIGGERS {
+    for (spec, (_, input_parameter)) in specs.iter().zip(STACKSET_TRIGGER_PARAMETERS) {
         t.parameter(
-            spec.input_parameter,
+            input_parameter,
             Parameter {
                 min_length: Some(2),
                 max_length: Some(MAX_PARAMETER_BYTES as u32),
@@ -83,6 +97,18 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
             )
         },
     );
+    if values.allowed_selectors.is_some() {
+        t.parameter(
+            ids::ALLOWED_SELECTORS,
+            Parameter {
+                min_length: Some(2),
+                max_length: Some(MAX_ENVIRONMENT_BYTES as u32),
+                ..Parameter::string(
+                    "The tag selectors the function may resolve: a JSON array of {cluster, tag}.",
+                )
+            },
+        );
+    }
     if !own_account {
         t.parameter(
             ids::SERVICE_ARN_PATTERNS,
@@ -123,9 +149,12 @@ pub fn stackset_parameters(
     target: &StackConfig,
     account: Option<&str>,
 ) -> Result<Vec<(&'static str, String)>, TemplateError> {
-    let [out, into] = trigger_texts(target)?;
+    let default = ScheduleRef {
+        name: None,
+        schedule: &target.schedule,
+    };
+    let [out, into] = trigger_texts(target, default)?;
     let region = &target.stack.region;
-    let partition = partition(region);
     let mut values = vec![
         (
             ids::SCHEDULE_TIMEZONE,
@@ -137,11 +166,11 @@ pub fn stackset_parameters(
         (ids::SCALE_IN_INPUT, into.input),
         (ids::ALLOWED_SERVICES, allowed_services(target)?),
     ];
+    if let Some(selectors) = allowed_selectors(target)? {
+        values.push((ids::ALLOWED_SELECTORS, selectors));
+    }
     if let Some(account) = account {
-        let service_arns: Vec<String> = clusters(target)
-            .into_iter()
-            .map(|cluster| format!("arn:{partition}:ecs:{region}:{account}:service/{cluster}/*"))
-            .collect();
+        let service_arns = service_arn_patterns(target, account);
         values.push((ids::SERVICE_ARN_PATTERNS, service_arns.join(",")));
     }
     if let Some((parameter, value)) = values.iter().find(|(_, v)| v.len() > MAX_PARAMETER_BYTES) {

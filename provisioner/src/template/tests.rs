@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use serde_json::{json, Value};
 use worktime_cfn::Expr;
 use worktime_lambda::{Action, Capacity};
 
@@ -11,7 +12,7 @@ use super::ids::{MAX_INPUT_CHARS, MAX_PARAMETER_BYTES};
 use super::stackset::stackset_trigger;
 use super::values::trigger_input;
 use super::*;
-use crate::config::{Fleet, FunctionSettings, Schedule, ServiceSpec, StackSettings};
+use crate::config::{Fleet, FunctionSettings, Schedule, ServiceSpec, StackSettings, Trigger};
 use crate::cron::AwsCron;
 
 /// A stack alone, as a fleet of one (the stack-set builder takes a fleet).
@@ -43,10 +44,14 @@ fn config(
             trigger,
             skip_dates: Vec::new(),
             max_delay_minutes: 60,
+            notice: None,
             checked_at: Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap(),
         },
+        schedules: Default::default(),
         services,
+        selectors: Vec::new(),
         function: FunctionSettings::default(),
+        notify: None,
     }
 }
 
@@ -55,6 +60,7 @@ fn svc(cluster: &str, service: &str, capacity: Option<(i32, i32)>) -> ServiceSpe
         cluster: cluster.into(),
         service: service.into(),
         capacity: capacity.map(|(min, max)| Capacity::new(min, max).unwrap()),
+        schedule: None,
     }
 }
 
@@ -470,13 +476,13 @@ fn payload_at_the_limit_is_accepted() {
     let mut i = 0;
     loop {
         c.services.push(svc("c", &format!("s{i}"), Some((1, 1))));
-        if trigger_input(&c, Action::ScaleOut).is_err() {
+        if trigger_input(&c, Action::ScaleOut, None).is_err() {
             c.services.pop();
             break;
         }
         i += 1;
     }
-    let size = trigger_input(&c, Action::ScaleOut).unwrap().len();
+    let size = trigger_input(&c, Action::ScaleOut, None).unwrap().len();
     assert!(
         size <= MAX_INPUT_CHARS && size > MAX_INPUT_CHARS - 64,
         "{size}"
@@ -539,6 +545,7 @@ fn write_templates() {
 
 fn account(id: &str, regions: &[&str], base: &StackConfig) -> crate::config::Account {
     crate::config::Account {
+        selectors: Vec::new(),
         id: id.into(),
         access: crate::config::AccountAccess::Profile("p".into()),
         regions: regions.iter().map(|r| r.to_string()).collect(),
@@ -773,7 +780,7 @@ fn stackset_parameter_over_4096_bytes_is_refused_with_the_fix() {
         })
         .collect();
     let c = config("big", "us-east-1", chrono_tz::UTC, Trigger::Rules, services);
-    let size = trigger_input(&c, Action::ScaleOut).unwrap().len();
+    let size = trigger_input(&c, Action::ScaleOut, None).unwrap().len();
     assert!(
         size > MAX_PARAMETER_BYTES && size <= MAX_INPUT_CHARS,
         "{size}"
@@ -843,4 +850,280 @@ fn partitions() {
     assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
     assert_eq!(partition("us-iso-east-1"), "aws-iso");
     assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
+}
+
+fn example(stem: &str) -> StackConfig {
+    examples()
+        .into_iter()
+        .find(|(s, _)| s == stem)
+        .unwrap_or_else(|| panic!("no example {stem}"))
+        .1
+}
+
+fn payload_of(input: &Value) -> Value {
+    as_delivered(input.as_str().unwrap())
+}
+
+#[test]
+fn named_schedules_get_their_own_triggers_and_payloads() {
+    let v = json(&example("named-schedules"));
+    let resources = v["Resources"].as_object().unwrap();
+    // [schedule] as rules (with their permissions), berlin as Scheduler schedules.
+    for id in [
+        "ScaleOutRule",
+        "ScaleInRule",
+        "ScaleOutPermission",
+        "ScaleInPermission",
+        "ScaleOutScheduleBerlin",
+        "ScaleInScheduleBerlin",
+        "SchedulerRole",
+    ] {
+        assert!(resources.contains_key(id), "{id} missing");
+    }
+    assert!(!resources.contains_key("ScaleOutSchedule"));
+    assert!(!resources.contains_key("ScaleOutRuleBerlin"));
+    let berlin = &resources["ScaleInScheduleBerlin"]["Properties"];
+    assert_eq!(berlin["Name"], "worktime-teams-berlin-scale-in");
+    assert_eq!(berlin["ScheduleExpressionTimezone"], "Europe/Berlin");
+    assert_eq!(berlin["ScheduleExpression"], "cron(0 18 ? * MON-FRI *)");
+    let payload = payload_of(&berlin["Target"]["Input"]);
+    assert_eq!(payload["schedule"], "berlin");
+    assert_eq!(payload["timezone"], "Europe/Berlin");
+    assert_eq!(payload["action"], "scale-in");
+    assert_eq!(
+        payload["services"],
+        json!([{"resource_id": "service/berlin/api", "min": 1, "max": 2}])
+    );
+    assert_eq!(
+        payload["selectors"],
+        json!([{"cluster": "berlin", "tag": "team=analytics"}])
+    );
+    // Seoul's rule: 19:00 KST is 10:00 UTC; its payload holds only its own service.
+    let seoul = &resources["ScaleInRule"]["Properties"];
+    assert_eq!(seoul["ScheduleExpression"], "cron(0 10 ? * MON-FRI *)");
+    let payload = payload_of(&seoul["Targets"][0]["InputTransformer"]["InputTemplate"]);
+    assert_eq!(payload.get("schedule"), None);
+    assert_eq!(
+        payload["services"],
+        json!([{"resource_id": "service/seoul/api", "min": 1, "max": 4}])
+    );
+    assert_eq!(payload.get("selectors"), None);
+    // The allow-list knows which schedule may carry the selector.
+    let variables = &resources["Function"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        variables["WORKTIME_ALLOWED_SERVICES"],
+        "seoul/api,berlin/api"
+    );
+    assert_eq!(
+        variables["WORKTIME_ALLOWED_SELECTORS"],
+        r#"[{"cluster":"berlin","tag":"team=analytics","schedule":"berlin"}]"#
+    );
+    for output in [
+        "ScaleOutTrigger",
+        "ScaleInTrigger",
+        "ScaleOutTriggerBerlin",
+        "ScaleInTriggerBerlin",
+    ] {
+        assert!(v["Outputs"].get(output).is_some(), "{output}");
+    }
+}
+
+/// The function policy's statements by Sid.
+fn statements(v: &Value) -> Vec<Value> {
+    v["Resources"]["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn selectors_list_only_what_they_need() {
+    // "*": every cluster's services, ListClusters, and no cluster condition.
+    let v = json(&example("tag-selectors"));
+    let policy = statements(&v);
+    let list = policy
+        .iter()
+        .find(|s| s["Sid"] == "ListEveryCluster")
+        .unwrap();
+    assert_eq!(
+        list["Action"],
+        json!(["ecs:ListClusters", "ecs:ListServices"])
+    );
+    assert_eq!(list["Resource"], "*");
+    let scale = policy
+        .iter()
+        .find(|s| s["Sid"] == "ScaleConfiguredServices")
+        .unwrap();
+    assert_eq!(
+        scale["Resource"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/*/*"})
+    );
+    let payload = payload_of(&v["Resources"]["ScaleInSchedule"]["Properties"]["Target"]["Input"]);
+    assert_eq!(
+        payload["selectors"],
+        json!([
+            {"cluster": "staging", "tag": "worktime=office-hours"},
+            {"cluster": "*", "tag": "team=data", "min": 1, "max": 2}
+        ])
+    );
+
+    // Named clusters only: ListServices on those clusters, no ListClusters.
+    let v = json(&example("named-schedules"));
+    let policy = statements(&v);
+    assert!(policy.iter().all(|s| s["Sid"] != "ListEveryCluster"));
+    let list = policy
+        .iter()
+        .find(|s| s["Sid"] == "ListSelectedClusters")
+        .unwrap();
+    assert_eq!(list["Action"], "ecs:ListServices");
+    assert_eq!(
+        list["Condition"]["ArnEquals"]["ecs:cluster"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/berlin"})
+    );
+    // Without selectors, no listing at all.
+    let v = json(&seoul());
+    assert!(statements(&v)
+        .iter()
+        .all(|s| !s["Sid"].as_str().unwrap().starts_with("List")));
+}
+
+#[test]
+fn stack_sets_refuse_named_schedules() {
+    let error = build_for_stackset(&alone(example("named-schedules"))).unwrap_err();
+    assert!(
+        matches!(error, TemplateError::NamedSchedulesInStackSet { ref name } if name == "berlin"),
+        "{error}"
+    );
+}
+
+const NOTIFIED: &str = r#"
+[stack]
+name = "wt"
+region = "ap-northeast-2"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+trigger = "rules"
+warn_before_minutes = 30
+
+[schedules.berlin]
+timezone = "Europe/Berlin"
+scale_out = "cron(0 8 ? * MON-FRI *)"
+scale_in = "cron(0 18 ? * MON-FRI *)"
+warn_before_minutes = 15
+
+[[services]]
+cluster = "prod"
+service = "api"
+
+[[services]]
+cluster = "eu"
+service = "api"
+schedule = "berlin"
+
+[notify]
+email = ["oncall@example.com", "team@example.com"]
+sns_topic_arn = "arn:aws:sns:ap-northeast-2:123456789012:chatops"
+"#;
+
+fn parsed(text: &str) -> StackConfig {
+    let day = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+    crate::config::parse(text, std::path::Path::new("worktime.toml"), day)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .home
+}
+
+#[test]
+fn notify_sends_alarms_and_notices_to_an_encrypted_topic() {
+    let v = json(&parsed(NOTIFIED));
+    let r = &v["Resources"];
+    let topic = &r["NotifyTopic"]["Properties"];
+    assert_eq!(topic["TopicName"], "wt-notify");
+    assert_eq!(topic["KmsMasterKeyId"], json!({"Ref": "NotifyKey"}));
+    assert_eq!(
+        topic["Subscription"],
+        json!([
+            {"Endpoint": "oncall@example.com", "Protocol": "email"},
+            {"Endpoint": "team@example.com", "Protocol": "email"}
+        ])
+    );
+    assert_eq!(r["NotifyKey"]["Properties"]["EnableKeyRotation"], true);
+    let key_policy = r["NotifyKey"]["Properties"]["KeyPolicy"]["Statement"]
+        .as_array()
+        .unwrap();
+    assert!(key_policy
+        .iter()
+        .any(|s| s["Principal"]["Service"] == "cloudwatch.amazonaws.com"));
+    let topic_policy = &r["NotifyTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"];
+    assert_eq!(
+        topic_policy[0]["Principal"]["Service"],
+        "cloudwatch.amazonaws.com"
+    );
+    assert_eq!(topic_policy[1]["Effect"], "Deny");
+    // Both alarms notify both topics.
+    let topics = json!([{"Ref": "NotifyTopic"}, "arn:aws:sns:ap-northeast-2:123456789012:chatops"]);
+    assert_eq!(r["ErrorsAlarm"]["Properties"]["AlarmActions"], topics);
+    let dlq = &r["DeadLetterQueueAlarm"]["Properties"];
+    assert_eq!(dlq["AlarmActions"], topics);
+    assert_eq!(dlq["MetricName"], "ApproximateNumberOfMessagesVisible");
+    assert_eq!(dlq["Threshold"], 1.0);
+    // The function publishes to both, encrypts with the key, puts events on the default bus.
+    let policy = statements(&v);
+    let publish = policy
+        .iter()
+        .find(|s| s["Sid"] == "PublishNotices")
+        .unwrap();
+    assert_eq!(publish["Resource"], topics);
+    let kms = policy
+        .iter()
+        .find(|s| s["Sid"] == "EncryptNotices")
+        .unwrap();
+    assert_eq!(kms["Resource"], json!({"Fn::GetAtt": ["NotifyKey", "Arn"]}));
+    let events = policy.iter().find(|s| s["Sid"] == "PutRunEvents").unwrap();
+    assert_eq!(
+        events["Resource"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"})
+    );
+    let variables = &r["Function"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(variables["WORKTIME_STACK"], "wt");
+    assert_eq!(
+        variables["WORKTIME_NOTIFY_TOPICS"],
+        json!({"Fn::Join": [",", [{"Ref": "NotifyTopic"}, "arn:aws:sns:ap-northeast-2:123456789012:chatops"]]})
+    );
+}
+
+#[test]
+fn a_schedule_that_warns_gets_a_notice_trigger() {
+    let v = json(&parsed(NOTIFIED));
+    let r = &v["Resources"];
+    // Seoul: rules in UTC; 18:30 KST is 09:30 UTC.
+    let rule = &r["NoticeRule"]["Properties"];
+    assert_eq!(rule["Name"], "wt-notice");
+    assert_eq!(rule["ScheduleExpression"], "cron(30 9 ? * MON-FRI *)");
+    let payload = as_delivered(
+        rule["Targets"][0]["InputTransformer"]["InputTemplate"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(payload["action"], "notice");
+    assert_eq!(payload["warn_before_minutes"], 30);
+    assert!(r.get("NoticePermission").is_some());
+    // Berlin: a Scheduler schedule in its zone, 15 minutes before 18:00.
+    let schedule = &r["NoticeScheduleBerlin"]["Properties"];
+    assert_eq!(schedule["Name"], "wt-berlin-notice");
+    assert_eq!(schedule["ScheduleExpression"], "cron(45 17 ? * MON-FRI *)");
+    assert_eq!(schedule["ScheduleExpressionTimezone"], "Europe/Berlin");
+    let payload = as_delivered(schedule["Target"]["Input"].as_str().unwrap());
+    assert_eq!(payload["schedule"], "berlin");
+    assert_eq!(payload["warn_before_minutes"], 15);
+    // No [notify], no notices.
+    let e = crate::config::parse(
+        NOTIFIED.split("[notify]").next().unwrap(),
+        std::path::Path::new("worktime.toml"),
+        Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("schedule.warn_before_minutes"));
 }

@@ -1,5 +1,5 @@
-//! The two triggers: EventBridge rules with their invoke permissions, or EventBridge
-//! Scheduler schedules with the role they assume.
+//! Each schedule's two triggers: EventBridge rules with their invoke permissions, or
+//! EventBridge Scheduler schedules with the role they assume (one role for all of them).
 
 use indexmap::IndexMap;
 use worktime_cfn::resources::{
@@ -10,25 +10,41 @@ use worktime_cfn::{Expr, Output, Resource, Template};
 
 use super::ids::{self, TARGET_MAX_EVENT_AGE_SECONDS, TARGET_RETRY_ATTEMPTS};
 use super::policy::scheduler_role;
-use super::values::{TargetValues, TIME_PATH, TIME_VARIABLE, TRIGGERS};
+use super::values::{ScheduleValues, TargetValues, TriggerValues, TIME_PATH, TIME_VARIABLE};
 use crate::config::Trigger;
 
-/// Adds both triggers of `stack` to `t`.
-pub(super) fn add(t: &mut Template, stack: &str, trigger: Trigger, values: &TargetValues) {
+/// Adds every schedule's triggers to `t`.
+pub(super) fn add(t: &mut Template, stack: &str, values: &TargetValues) {
+    if values
+        .schedules
+        .iter()
+        .any(|s| s.kind == Trigger::Scheduler)
+    {
+        t.resource(ids::SCHEDULER_ROLE, scheduler_role(stack));
+    }
+    for schedule in &values.schedules {
+        add_schedule(t, stack, schedule);
+    }
+}
+
+fn add_schedule(t: &mut Template, stack: &str, schedule: &ScheduleValues) {
     let retry_policy = RetryPolicy {
         maximum_retry_attempts: TARGET_RETRY_ATTEMPTS,
         maximum_event_age_in_seconds: TARGET_MAX_EVENT_AGE_SECONDS,
     };
-    if trigger == Trigger::Scheduler {
-        t.resource(ids::SCHEDULER_ROLE, scheduler_role(stack));
-    }
-    for (spec, (expression, input, when)) in TRIGGERS.iter().zip(&values.triggers) {
-        let name = Expr::str(format!("{stack}-{}", spec.suffix));
+    for TriggerValues {
+        spec,
+        expression,
+        input,
+        when,
+    } in &schedule.triggers
+    {
+        let name = Expr::str(&spec.name);
         let description = Some(format!("{stack} (worktime): {} {when}", spec.verb));
-        match trigger {
+        match schedule.kind {
             Trigger::Rules => {
                 t.resource(
-                    spec.rule_id,
+                    &spec.rule_id,
                     Resource::new(EventsRule {
                         name: Some(name),
                         description,
@@ -52,32 +68,32 @@ pub(super) fn add(t: &mut Template, stack: &str, trigger: Trigger, values: &Targ
                     }),
                 );
                 t.resource(
-                    spec.permission_id,
+                    &spec.permission_id,
                     Resource::new(LambdaPermission {
                         action: "lambda:InvokeFunction".into(),
                         function_name: Expr::reference(ids::FUNCTION),
                         principal: "events.amazonaws.com".into(),
-                        source_arn: Some(Expr::get_att(spec.rule_id, "Arn")),
+                        source_arn: Some(Expr::get_att(&spec.rule_id, "Arn")),
                         source_account: None,
                     }),
                 );
                 t.output(
-                    spec.output_id,
+                    &spec.output_id,
                     Output::new(
                         format!("EventBridge rule that triggers {}", spec.action),
-                        Expr::reference(spec.rule_id),
+                        Expr::reference(&spec.rule_id),
                     ),
                 );
             }
             Trigger::Scheduler => {
                 t.resource(
-                    spec.schedule_id,
+                    &spec.schedule_id,
                     Resource::new(SchedulerSchedule {
                         name: Some(name),
                         description,
                         group_name: None,
                         schedule_expression: expression.clone(),
-                        schedule_expression_timezone: Some(values.timezone.clone()),
+                        schedule_expression_timezone: Some(schedule.timezone.clone()),
                         flexible_time_window: FlexibleTimeWindow::off(),
                         state: Some("ENABLED".into()),
                         target: SchedulerTarget {
@@ -92,13 +108,13 @@ pub(super) fn add(t: &mut Template, stack: &str, trigger: Trigger, values: &Targ
                     }),
                 );
                 t.output(
-                    spec.output_id,
+                    &spec.output_id,
                     Output::new(
                         format!(
                             "EventBridge Scheduler schedule that triggers {}",
                             spec.action
                         ),
-                        Expr::reference(spec.schedule_id),
+                        Expr::reference(&spec.schedule_id),
                     ),
                 );
             }

@@ -19,9 +19,20 @@ not) modelled:
   ``GetAccountSettings``.
 - ``lambda_event_invoke``: ``AWS::Lambda::EventInvokeConfig`` in CloudFormation, put through
   moto's own event-invoke-config API (moto has no CloudFormation model for it).
+- ``scheduler_schedule``: ``AWS::Scheduler::Schedule`` in CloudFormation, put through moto's
+  own EventBridge Scheduler API (moto has no CloudFormation model for it).
+- ``cloudwatch_alarm``: ``AWS::CloudWatch::Alarm`` in CloudFormation, put through moto's own
+  CloudWatch API (moto has no CloudFormation model for it); a new alarm starts in
+  ``INSUFFICIENT_DATA``, an update keeps the state.
+- ``cloudwatch_cbor``: CloudWatch over the Smithy RPC v2 CBOR protocol (the AWS SDK for
+  Rust's), for ``DescribeAlarms``, ``PutMetricAlarm``, ``SetAlarmState`` and ``DeleteAlarms``,
+  served from moto's own CloudWatch backend; a new alarm starts in ``INSUFFICIENT_DATA``
+  through every protocol, an update keeps the state.
 - ``cfn_failures``: a resource that fails while CloudFormation creates or updates a stack
   fails the stack operation as on AWS (``*_FAILED`` resource event, rollback,
   ``ROLLBACK_COMPLETE`` / ``UPDATE_ROLLBACK_COMPLETE``) instead of an API error.
+- ``events_scheduled_rules``: a rule with only a schedule expression does not match events
+  put with ``PutEvents`` (moto sends them to its targets, and fails on a Lambda target).
 - ``s3_tls``: a bucket policy's ``aws:SecureTransport`` condition is evaluated, with the
   loopback test endpoint's plain HTTP standing in for AWS's HTTPS.
 
@@ -38,13 +49,27 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import autoscaling, cfn_failures, lambda_event_invoke, lambda_quota, s3_tls
+    from . import (
+        autoscaling,
+        cfn_failures,
+        cloudwatch_alarm,
+        cloudwatch_cbor,
+        events_scheduled_rules,
+        lambda_event_invoke,
+        lambda_quota,
+        s3_tls,
+        scheduler_schedule,
+    )
 
     autoscaling.install()
     cfn_failures.install()
+    cloudwatch_alarm.install()
+    cloudwatch_cbor.install()
+    events_scheduled_rules.install()
     lambda_event_invoke.install()
     lambda_quota.install()
     s3_tls.install()
+    scheduler_schedule.install()
     _installed = True
 
 

@@ -16,8 +16,10 @@ moto 5.2.5 runs stack operations synchronously inside the API call; a resource t
 makes the API call itself fail (and can leave the stack half made, in ``CREATE_PENDING`` or
 ``CREATE_IN_PROGRESS``); there is never a ``*_FAILED`` event nor a rollback.
 
-Modelled, for the failures this extension raises (``ResourceHandlerFailure``, today: the
-Lambda concurrency quota of ``lambda_quota``; every other moto error keeps moto's behaviour):
+Modelled, for the failures this extension raises (``ResourceHandlerFailure``, raised by the
+resource models of this package: the Lambda concurrency quota of ``lambda_quota``, the
+property checks of ``lambda_event_invoke``, ``scheduler_schedule`` and ``cloudwatch_alarm``
+and the API errors their handlers pass on; every other moto error keeps moto's behaviour):
 
 - ``CreateStack`` / ``ExecuteChangeSet`` / ``UpdateStack`` succeed, as on AWS (the operation
   is asynchronous there); the failure is visible through ``DescribeStacks`` and
@@ -42,14 +44,29 @@ Lambda concurrency quota of ``lambda_quota``; every other moto error keeps moto'
   "<service message> (Service: Lambda, Status Code: 400, Request ID: <uuid>)" (RequestToken:
   <uuid>, HandlerErrorCode: InvalidRequest)``.
 
+- The stack's outputs (AWS, DescribeStacks, ``Outputs``: "A list of output structures"; a
+  stack has them once its create or update completes): evaluated when the operation
+  completes and kept, as on AWS. moto evaluates them lazily on every ``DescribeStacks``, and
+  an output's ``Ref`` / ``Fn::GetAtt`` of a resource not in place runs that resource's create
+  again: after a failed create, ``DescribeStacks`` answered 500 (the failing create, re-run)
+  or silently re-made rolled-back resources. So: a completed create or update (``CreateStack``,
+  ``UpdateStack``, a change set, an update's rollback) evaluates the outputs from the
+  resources in place and keeps them; a failed create (``ROLLBACK_COMPLETE`` / ``ROLLBACK_FAILED``) has none; a deleted
+  stack keeps the outputs it had. A stack made by a ``CREATE`` change set gets its outputs
+  too (moto builds the stack from an empty template and never reads the change set's
+  ``Outputs``, so ``DescribeStacks`` had none), and the stack's template is the change set's.
+
 Not modelled: per-resource events for resources that succeed (moto emits none),
-``DisableRollback`` / ``OnFailure`` / ``RetainExceptOnCreate``, ``UPDATE_ROLLBACK_FAILED``.
+``DisableRollback`` / ``OnFailure`` / ``RetainExceptOnCreate``, ``UPDATE_ROLLBACK_FAILED``;
+exports of a failed create (moto computes ``Export`` values before it creates the resources,
+still lazily), and exports of a stack made by a change set (moto registers none).
 """
 
 from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 
@@ -83,6 +100,45 @@ class ResourceHandlerFailure(Exception):
         )
 
 
+class FrozenOutputs(Mapping[str, Any]):
+    """A stack's outputs as evaluated when its operation completed: what moto's lazy
+    ``OutputMap`` offers ``Stack.outputs`` / ``Stack.exports``, without touching resources."""
+
+    def __init__(self, outputs: dict[str, Any], exports: list[Any]) -> None:
+        self._outputs = outputs
+        self.exports = exports
+
+    def __getitem__(self, key: str) -> Any:
+        return self._outputs[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._outputs)
+
+    def __len__(self) -> int:
+        return len(self._outputs)
+
+
+def no_outputs(stack: Any) -> None:
+    """A stack whose create failed has no outputs."""
+    stack.output_map = FrozenOutputs({}, [])
+
+
+def freeze_outputs(stack: Any) -> None:
+    """Evaluates the stack's outputs now, from its template and the resources in place, and
+    keeps them (an output that resolves to nothing, e.g. a ``Ref`` of a type moto skips, is
+    left out, as moto does). Should the evaluation fail, moto's lazy map stays."""
+    lazy = stack._create_output_map()
+    try:
+        outputs = {key: lazy[key] for key in lazy}
+        exports = lazy.exports
+    except Exception:
+        stack.output_map = lazy
+        return
+    stack.output_map = FrozenOutputs(
+        {key: output for key, output in outputs.items() if output is not None}, exports
+    )
+
+
 def _resource_event(stack: Any, failure: ResourceHandlerFailure, status: str) -> None:
     from moto.cloudformation.models import Event
 
@@ -109,6 +165,7 @@ def fail_create(stack: Any, failure: ResourceHandlerFailure) -> None:
     stack.status = "ROLLBACK_IN_PROGRESS"
     stack.status_reason = reason
     stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    no_outputs(stack)
     try:
         stack.resource_map.delete()
     except Exception as error:  # a resource that cannot be deleted: AWS's ROLLBACK_FAILED
@@ -150,7 +207,7 @@ def fail_update(stack: Any, failure: ResourceHandlerFailure, previous: dict[str,
     stack.template = previous["template"]
     stack.template_dict = previous["template_dict"]
     stack.parameters = previous["parameters"]
-    stack.output_map = stack._create_output_map()
+    freeze_outputs(stack)
     stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
     stack.status = "UPDATE_ROLLBACK_COMPLETE"
@@ -169,6 +226,9 @@ def install() -> None:
             original_create_resources(self)
         except ResourceHandlerFailure as failure:
             fail_create(self, failure)
+            return
+        if self.status == "CREATE_COMPLETE":
+            freeze_outputs(self)
 
     def update(self, template, role_arn=None, parameters=None, tags=None):  # type: ignore[no-untyped-def]
         previous = snapshot(self)
@@ -176,6 +236,8 @@ def install() -> None:
             original_update(self, template, role_arn, parameters=parameters, tags=tags)
         except ResourceHandlerFailure as failure:
             fail_update(self, failure, previous)
+            return
+        freeze_outputs(self)
 
     def execute_change_set(self, change_set_name, stack_name=None):  # type: ignore[no-untyped-def]
         change_set = self.change_sets.get(change_set_name)
@@ -191,7 +253,7 @@ def install() -> None:
         stack = self.stacks[change_set.stack_id]
         previous = snapshot(stack)
         try:
-            return original_execute(self, change_set.change_set_id, stack_name)
+            original_execute(self, change_set.change_set_id, stack_name)
         except ResourceHandlerFailure as failure:
             change_set.execution_status = "EXECUTE_FAILED"
             if change_set.change_set_type == "CREATE":
@@ -201,6 +263,12 @@ def install() -> None:
             else:
                 fail_update(stack, failure, previous)
             return None
+        # moto sets the stack's template text only: its parsed template (and description)
+        # and outputs follow the change set, as a completed create or update does.
+        stack.template_dict = copy.deepcopy(change_set.template_dict)
+        stack.description = stack.template_dict.get("Description")
+        freeze_outputs(stack)
+        return None
 
     create_resources.__doc__ = __doc__
     update.__doc__ = __doc__

@@ -4,12 +4,12 @@
 //! Starts BOOTSTRAP under the harness's Lambda Runtime API with this process's AWS settings
 //! (`AWS_ENDPOINT_URL` must be a loopback test endpoint), invokes it once per EVENT_FILE (JSON,
 //! in order), and prints one JSON line per invocation: the event file, whether it succeeded,
-//! the function's summary, and the process's peak RSS so far (KiB, `VmHWM`). Exits 1 when an
-//! invocation fails, 2 on bad usage.
+//! the function's summary and selector outcomes, the invocation's wall time (ms), and the
+//! process's peak RSS so far (KiB, `VmHWM`). Exits 1 when an invocation fails, 2 on bad usage.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use worktime_e2e::{local_endpoint_env, FunctionConfig, FunctionRuntime};
@@ -48,7 +48,9 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        let started = Instant::now();
         let invocation = function.invoke(&event);
+        let elapsed_ms = started.elapsed().as_millis();
         let (ok, summary) = match &invocation.result {
             Ok(report) => (true, report["summary"].clone()),
             Err(error) => (false, error.clone()),
@@ -61,6 +63,8 @@ fn main() -> ExitCode {
                 "ok": ok,
                 "summary": summary,
                 "peak_rss_kib": function.peak_rss_kib(),
+                "elapsed_ms": elapsed_ms,
+                "selectors": invocation.result.as_ref().ok().map(|r| r["selectors"].clone()),
             })
         );
     }

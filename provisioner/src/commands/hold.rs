@@ -1,0 +1,76 @@
+//! `worktime hold CLUSTER/SERVICE... (--for D | --until T | --clear)`: writes (or removes)
+//! each service's `worktime:hold-until` tag, after checking the arguments against the config
+//! and every service against ECS.
+
+use std::fmt;
+
+use chrono::Utc;
+use serde::Serialize;
+use worktime_lambda::Clients;
+
+use crate::aws::AwsArgs;
+use crate::cli::HoldArgs;
+use crate::config;
+use crate::error::Result;
+use crate::hold::{self, HoldLine};
+use crate::output::{self, OutputFormat};
+
+pub async fn run(args: &HoldArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
+    let now = Utc::now();
+    let fleet = config::load(&args.config.config, now)?;
+    let config = &fleet.home;
+    // Everything typed is checked before any call (services chosen by tag selectors are
+    // confirmed from their tags, read before anything is written).
+    hold::plan_hold(
+        config,
+        &args.services,
+        args.request(),
+        now,
+        &hold::assume_tagged(config, &args.services),
+    )?;
+    let names = hold::managed_services(config, &args.services)?;
+
+    let sdk = aws.load(Some(&config.stack.region)).await;
+    let region = sdk.region().map_or_else(String::new, |r| r.to_string());
+    let clients = Clients::new(&sdk);
+    let (arns, tags) = hold::service_arns(&clients, &names, &region).await?;
+    let targets = hold::plan_hold(config, &args.services, args.request(), now, &tags)?;
+
+    let mut services = Vec::with_capacity(targets.len());
+    for (target, arn) in targets.iter().zip(&arns) {
+        services.push(hold::write_hold(&clients, target, arn).await);
+    }
+    let report = HoldReport { services };
+    output::print(&report, format);
+    hold::failures(
+        report
+            .services
+            .iter()
+            .filter(|line| line.is_failure())
+            .map(|line| (line.service.as_str(), line.reason.as_deref())),
+        report.services.len(),
+        "could not be held (or cleared)",
+    )?;
+    Ok(())
+}
+
+/// What `hold` did, per service.
+#[derive(Debug, Serialize)]
+struct HoldReport {
+    services: Vec<HoldLine>,
+}
+
+impl fmt::Display for HoldReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = self
+            .services
+            .iter()
+            .map(|s| s.service.len())
+            .max()
+            .unwrap_or(0);
+        for line in &self.services {
+            writeln!(f, "{:<width$}  {line}", line.service)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,43 @@
+//! `worktime report`: what worktime saves, from the config and ECS (no stack needed): each
+//! schedule's hours on and off a week, each service's task-hours off and, on Fargate, dollars
+//! a month; as text, JSON, and on request an HTML page.
+
+use chrono::Utc;
+use worktime_lambda::Clients;
+
+use crate::aws::AwsArgs;
+use crate::cli::ReportArgs;
+use crate::config;
+use crate::error::{Error, Result};
+use crate::output::{self, OutputFormat};
+use crate::report::{self, html, ReportPlan};
+
+pub async fn run(args: &ReportArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
+    let plan = ReportPlan::from_args(args)?;
+    let now = Utc::now();
+    let fleet = config::load(&args.config.config, now)?;
+    let config = &fleet.home;
+
+    let sdk = aws.load(Some(&config.stack.region)).await;
+    let region = sdk
+        .region()
+        .map_or_else(|| config.stack.region.clone(), |r| r.to_string());
+    let clients = Clients::new(&sdk);
+    let report = report::build(&clients, config, &region, &plan, now).await?;
+
+    if let Some(path) = &plan.html {
+        std::fs::write(path, html::render(&report)).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        eprintln!("wrote {}", path.display());
+    }
+    output::print(&report, format);
+    match report.unreadable() {
+        0 => Ok(()),
+        n => Err(Error::Other(format!(
+            "{n} of {} services could not be read: the report leaves them out (see above)",
+            report.totals.services
+        ))),
+    }
+}

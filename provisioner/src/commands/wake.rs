@@ -1,0 +1,142 @@
+//! `worktime wake CLUSTER/SERVICE... [--for D]`: scales the services out now with the
+//! function's own code (declared or remembered capacity, as the scale-out trigger would),
+//! then holds each one that is up, so that a scale-in during the wake leaves it running.
+
+use std::fmt;
+
+use chrono::Utc;
+use serde::Serialize;
+use worktime_lambda::{Capacity, Clients, Outcome, ServiceOutcome};
+
+use crate::aws::AwsArgs;
+use crate::cli::WakeArgs;
+use crate::config;
+use crate::error::Result;
+use crate::hold::{self, HoldLine};
+use crate::output::{self, OutputFormat};
+
+pub async fn run(args: &WakeArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
+    let now = Utc::now();
+    let fleet = config::load(&args.config.config, now)?;
+    let config = &fleet.home;
+    // Everything typed is checked before any call (services chosen by tag selectors are
+    // confirmed from their tags, read before anything is written).
+    hold::plan_wake(
+        config,
+        &args.services,
+        args.duration,
+        now,
+        &hold::assume_tagged(config, &args.services),
+    )?;
+    let names = hold::managed_services(config, &args.services)?;
+
+    let sdk = aws.load(Some(&config.stack.region)).await;
+    let region = sdk.region().map_or_else(String::new, |r| r.to_string());
+    let clients = Clients::new(&sdk);
+    // Every service must exist before any is scaled or tagged.
+    let (arns, tags) = hold::service_arns(&clients, &names, &region).await?;
+    let plan = hold::plan_wake(config, &args.services, args.duration, now, &tags)?;
+
+    let scaled = worktime_lambda::run(&clients, &plan.event, now).await;
+    let mut services = Vec::with_capacity(plan.holds.len());
+    for (target, arn) in plan.holds.iter().zip(&arns) {
+        let resource_id = target.name.resource_id();
+        let scale_out = scaled
+            .services
+            .iter()
+            .find(|s| s.resource_id == resource_id)
+            .cloned();
+        // Only a service that is up is held: a hold on one that stayed down would keep
+        // nothing up, and would hide that the wake did not work.
+        let hold = match &scale_out {
+            Some(up) if matches!(up.outcome, Outcome::Changed | Outcome::Unchanged) => {
+                hold::write_hold(&clients, target, arn).await
+            }
+            Some(up) => HoldLine::not_held(
+                target,
+                format!(
+                    "the scale-out {}: {}",
+                    up.outcome,
+                    up.reason.as_deref().unwrap_or("no reason given")
+                ),
+            ),
+            None => HoldLine::not_held(target, "the scale-out did not report it".into()),
+        };
+        services.push(WakeLine {
+            service: target.name.to_string(),
+            scale_out,
+            hold,
+        });
+    }
+    let report = WakeReport {
+        duration: args.duration.to_string(),
+        services,
+    };
+    output::print(&report, format);
+    hold::failures(
+        report
+            .services
+            .iter()
+            .filter(|line| line.hold.is_failure())
+            .map(|line| (line.service.as_str(), line.hold.reason.as_deref())),
+        report.services.len(),
+        "were not woken and held",
+    )?;
+    Ok(())
+}
+
+/// What `wake` did.
+#[derive(Debug, Serialize)]
+struct WakeReport {
+    /// `--for`, in canonical form (`2h`, `1h30m`).
+    duration: String,
+    services: Vec<WakeLine>,
+}
+
+/// One service: its scale-out, as the function reports it, and its hold.
+#[derive(Debug, Serialize)]
+struct WakeLine {
+    /// `cluster/service`.
+    service: String,
+    /// `None` only if the scaling run did not report the service.
+    scale_out: Option<ServiceOutcome>,
+    hold: HoldLine,
+}
+
+impl fmt::Display for WakeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |c: Option<Capacity>| c.map_or_else(|| "-".into(), |c| c.to_string());
+        let count = |d: Option<i32>| d.map_or_else(|| "-".into(), |d| d.to_string());
+        let width = self
+            .services
+            .iter()
+            .map(|s| s.service.len())
+            .max()
+            .unwrap_or(0);
+        for line in &self.services {
+            let Some(up) = &line.scale_out else {
+                writeln!(f, "{:<width$}  {}", line.service, line.hold)?;
+                continue;
+            };
+            let outcome = match up.outcome {
+                Outcome::Failed => "FAILED".to_string(),
+                other => other.to_string(),
+            };
+            write!(
+                f,
+                "{:<width$}  scale-out {outcome} (bounds {} -> {}, desired {} -> {})",
+                line.service,
+                show(up.before),
+                show(up.after),
+                count(up.desired_before),
+                count(up.desired_after),
+            )?;
+            // A scale-out that did not happen is explained by the hold line.
+            if let (Some(reason), false) = (&up.reason, line.hold.is_failure()) {
+                write!(f, " {reason}")?;
+            }
+            writeln!(f, "; {}", line.hold)?;
+        }
+        writeln!(f, "woken for {}", self.duration)
+    }
+}

@@ -1,0 +1,198 @@
+//! `worktime report`'s arguments as a checked plan, before the config is read or any call is
+//! made: each bad value exits 2 with a message naming its argument.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Datelike;
+
+use crate::cli::ReportArgs;
+use crate::error::{Error, Result};
+use crate::hours::{Period, PeriodStart, MAX_WEEKS};
+
+use super::prices::PriceOverrides;
+
+/// The years `--from` accepts: any real period, and far from the calendar's limits.
+const FIRST_YEAR: i32 = 1970;
+const LAST_YEAR: i32 = 9999;
+
+/// What the report covers and where it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportPlan {
+    pub period: Period,
+    pub prices: PriceOverrides,
+    /// Where to write the HTML page (its directory exists).
+    pub html: Option<PathBuf>,
+}
+
+impl ReportPlan {
+    pub fn from_args(args: &ReportArgs) -> Result<ReportPlan> {
+        if !(1..=MAX_WEEKS).contains(&args.weeks) {
+            return Err(Error::Usage(format!(
+                "--weeks {}: give 1 to {MAX_WEEKS} weeks",
+                args.weeks
+            )));
+        }
+        if let Some(date) = args.from {
+            if !(FIRST_YEAR..=LAST_YEAR).contains(&date.year()) {
+                return Err(Error::Usage(format!(
+                    "--from {date}: give a date from {FIRST_YEAR} to {LAST_YEAR}"
+                )));
+            }
+        }
+        let prices = PriceOverrides {
+            vcpu_hour: checked_price("--price-vcpu-hour", args.price_vcpu_hour)?,
+            gb_hour: checked_price("--price-gb-hour", args.price_gb_hour)?,
+        };
+        if let Some(path) = &args.html {
+            check_html_path(path)?;
+        }
+        Ok(ReportPlan {
+            period: Period {
+                start: args.from.map_or(PeriodStart::NextWeek, PeriodStart::WeekOf),
+                weeks: args.weeks,
+            },
+            prices,
+            html: args.html.clone(),
+        })
+    }
+}
+
+fn checked_price(argument: &str, price: Option<f64>) -> Result<Option<f64>> {
+    match price {
+        Some(usd) if !(usd.is_finite() && usd > 0.0) => Err(Error::Usage(format!(
+            "{argument} {usd}: give a price in USD greater than 0 (e.g. 0.04048)"
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// The page can be written there: a file name in a directory that exists.
+fn check_html_path(path: &Path) -> Result<()> {
+    if path.as_os_str().is_empty() || path.is_dir() {
+        return Err(Error::Usage(format!(
+            "--html {}: give a file name to write the page to (e.g. report.html)",
+            path.display()
+        )));
+    }
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !directory.is_dir() {
+        return Err(Error::Usage(format!(
+            "--html {}: directory {} does not exist; create it first or choose another path",
+            path.display(),
+            directory.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(weeks: u32) -> ReportArgs {
+        ReportArgs {
+            config: crate::cli::ConfigArg {
+                config: "worktime.toml".into(),
+            },
+            weeks,
+            from: None,
+            price_vcpu_hour: None,
+            price_gb_hour: None,
+            html: None,
+        }
+    }
+
+    fn usage(args: &ReportArgs) -> String {
+        match ReportPlan::from_args(args) {
+            Err(error @ Error::Usage(_)) => {
+                assert_eq!(error.exit_code(), crate::error::EXIT_USAGE);
+                error.to_string()
+            }
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_next_four_weeks_at_list_prices() {
+        let plan = ReportPlan::from_args(&args(4)).unwrap();
+        assert_eq!(plan.period, Period::default());
+        assert_eq!(plan.prices, PriceOverrides::default());
+        assert_eq!(plan.html, None);
+    }
+
+    #[test]
+    fn weeks_are_1_to_52() {
+        assert!(usage(&args(0)).starts_with("--weeks 0:"));
+        assert!(usage(&args(53)).contains("1 to 52"));
+        assert_eq!(ReportPlan::from_args(&args(52)).unwrap().period.weeks, 52);
+        let from = ReportArgs {
+            from: Some("2030-03-27".parse().unwrap()),
+            ..args(1)
+        };
+        assert_eq!(
+            ReportPlan::from_args(&from).unwrap().period.start,
+            PeriodStart::WeekOf("2030-03-27".parse().unwrap())
+        );
+        let far = ReportArgs {
+            from: chrono::NaiveDate::from_ymd_opt(12000, 1, 1),
+            ..args(1)
+        };
+        assert!(usage(&far).starts_with("--from"));
+    }
+
+    #[test]
+    fn prices_are_positive_and_finite() {
+        for bad in [0.0, -0.04, f64::NAN, f64::INFINITY] {
+            let message = usage(&ReportArgs {
+                price_vcpu_hour: Some(bad),
+                ..args(4)
+            });
+            assert!(message.starts_with("--price-vcpu-hour"), "{message}");
+            let message = usage(&ReportArgs {
+                price_gb_hour: Some(bad),
+                ..args(4)
+            });
+            assert!(message.starts_with("--price-gb-hour"), "{message}");
+        }
+        let plan = ReportPlan::from_args(&ReportArgs {
+            price_vcpu_hour: Some(0.05),
+            price_gb_hour: Some(0.005),
+            ..args(4)
+        })
+        .unwrap();
+        assert_eq!(plan.prices.vcpu_hour, Some(0.05));
+        assert_eq!(plan.prices.gb_hour, Some(0.005));
+    }
+
+    #[test]
+    fn the_html_page_goes_into_a_directory_that_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let inside = dir.path().join("report.html");
+        let plan = ReportPlan::from_args(&ReportArgs {
+            html: Some(inside.clone()),
+            ..args(4)
+        })
+        .unwrap();
+        assert_eq!(plan.html, Some(inside));
+        // A bare file name: the current directory.
+        assert!(ReportPlan::from_args(&ReportArgs {
+            html: Some("report.html".into()),
+            ..args(4)
+        })
+        .is_ok());
+        let missing = usage(&ReportArgs {
+            html: Some(dir.path().join("nope/report.html")),
+            ..args(4)
+        });
+        assert!(missing.starts_with("--html"), "{missing}");
+        assert!(missing.contains("does not exist"), "{missing}");
+        let directory = usage(&ReportArgs {
+            html: Some(dir.path().to_path_buf()),
+            ..args(4)
+        });
+        assert!(directory.contains("file name"), "{directory}");
+    }
+}

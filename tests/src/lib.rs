@@ -17,6 +17,8 @@
 //!   served by the harness, invoked with the payload a trigger would deliver.
 //! - module `triggers`: those payloads, as AWS builds them (a rule's input transformer on the
 //!   scheduled event, a schedule's context attributes).
+//! - module `stacks`: CloudFormation stacks as the resource models' tests drive and read them.
+//! - [`bootstrapped`]: a worktime project bootstrapped on the server, as most tests start.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -27,6 +29,7 @@ use std::time::{Duration, Instant};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 mod runtime;
+pub mod stacks;
 pub mod triggers;
 
 pub use runtime::{FunctionConfig, FunctionRuntime, Invocation};
@@ -486,6 +489,31 @@ pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     };
     std::fs::write(&path, text).expect("write config");
     path
+}
+
+/// The file name under which [`bootstrapped`] leaves the function zip it deployed in the
+/// project's directory, for a later `deploy` of the same code.
+pub const BOOTSTRAPPED_ZIP: &str = "fn.zip";
+
+/// A worktime project bootstrapped on `moto`: a temp dir with `config` as its worktime.toml
+/// ([`write_config`]) and the host build of the function as [`BOOTSTRAPPED_ZIP`]
+/// ([`function_zip`]), after `worktime bootstrap --yes --artifact` with that zip exited 0.
+pub fn bootstrapped(moto: &Moto, config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(dir.path(), config);
+    let zip = function_zip(dir.path(), BOOTSTRAPPED_ZIP, None);
+    worktime(
+        dir.path(),
+        &moto.env(),
+        &[
+            "bootstrap",
+            "--yes",
+            "--artifact",
+            zip.to_str().expect("UTF-8 path"),
+        ],
+    )
+    .expect_code(0);
+    dir
 }
 
 // ---------------------------------------------------------------- the function under cargo-lambda's emulator

@@ -8,6 +8,10 @@
 use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, MetricAlarm, StateValue, Statistic};
 use serde_json::{json, Value};
+use worktime_e2e::stacks::{
+    create_stack, failure_reason, is_generated_suffix, merge_properties, output, stack_outputs,
+    stack_status, update_stack,
+};
 use worktime_e2e::*;
 
 const REGION: &str = "eu-central-1";
@@ -74,46 +78,6 @@ async fn alarm(cloudwatch: &aws_sdk_cloudwatch::Client, name: &str) -> MetricAla
         .unwrap_or_else(|| panic!("no alarm {name}"))
 }
 
-/// The stack's outputs, key → value.
-async fn outputs(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> Vec<(String, String)> {
-    let described = cfn
-        .describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-        .expect("describe stacks");
-    described.stacks()[0]
-        .outputs()
-        .iter()
-        .map(|o| {
-            (
-                o.output_key().unwrap_or_default().to_string(),
-                o.output_value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn output<'a>(outputs: &'a [(String, String)], key: &str) -> &'a str {
-    outputs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_else(|| panic!("no output {key}: {outputs:?}"))
-}
-
-async fn stack_status(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> StackStatus {
-    cfn.describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-        .unwrap()
-        .stacks()[0]
-        .stack_status()
-        .unwrap()
-        .clone()
-}
-
 async fn set_state(cloudwatch: &aws_sdk_cloudwatch::Client, name: &str, state: StateValue) {
     cloudwatch
         .set_alarm_state()
@@ -140,18 +104,10 @@ async fn a_notify_stack_deploys_its_alarms_to_its_topic_and_teardown_removes_the
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&sdk);
     create_services(&sdk, "dev", &[("api", 1)]).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &notify_config(CHATOPS));
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
+    let dir = bootstrapped(&moto, &notify_config(CHATOPS));
 
     // The stack's outputs (worktime makes its stacks through change sets).
-    let outputs = outputs(&cfn, STACK).await;
+    let outputs = stack_outputs(&cfn, STACK).await;
     let topic = output(&outputs, "NotifyTopicArn").to_string();
     assert_eq!(
         topic,
@@ -257,6 +213,7 @@ async fn a_notify_stack_deploys_its_alarms_to_its_topic_and_teardown_removes_the
     set_state(&cloudwatch, &errors_name, StateValue::Alarm).await;
     let other = "arn:aws:sns:eu-central-1:111111111111:paging";
     write_config(dir.path(), &notify_config(other));
+    let zip = dir.path().join(BOOTSTRAPPED_ZIP);
     worktime(
         dir.path(),
         &moto.env(),
@@ -272,7 +229,7 @@ async fn a_notify_stack_deploys_its_alarms_to_its_topic_and_teardown_removes_the
     assert_eq!(errors.state_value(), Some(&StateValue::Alarm), "{errors:?}");
     assert_eq!(errors.state_reason(), Some("set by the test"), "{errors:?}");
     assert_eq!(
-        output(&self::outputs(&cfn, STACK).await, "NotifyTopicArn"),
+        output(&stack_outputs(&cfn, STACK).await, "NotifyTopicArn"),
         topic
     );
 
@@ -302,13 +259,7 @@ fn alarm_template(properties: Value) -> String {
         "OKActions": [{"Ref": "Topic"}],
         "InsufficientDataActions": [{"Ref": "Topic"}]
     });
-    for (key, value) in properties.as_object().unwrap() {
-        if value.is_null() {
-            props.as_object_mut().unwrap().remove(key);
-        } else {
-            props[key] = value.clone();
-        }
-    }
+    merge_properties(&mut props, &properties);
     json!({
         "Resources": {
             "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "work"}},
@@ -324,40 +275,6 @@ fn alarm_template(properties: Value) -> String {
     .to_string()
 }
 
-/// The reason of the newest `*_FAILED` event of the stack's resource `logical_id`.
-async fn failure_reason(
-    cfn: &aws_sdk_cloudformation::Client,
-    stack: &str,
-    logical_id: &str,
-) -> String {
-    let events = cfn
-        .describe_stack_events()
-        .stack_name(stack)
-        .send()
-        .await
-        .unwrap();
-    events
-        .stack_events()
-        .iter()
-        .find(|e| {
-            e.logical_resource_id() == Some(logical_id)
-                && e.resource_status()
-                    .is_some_and(|s| s.as_str().ends_with("_FAILED"))
-        })
-        .and_then(|e| e.resource_status_reason())
-        .unwrap_or_else(|| panic!("no failure of {logical_id}: {events:?}"))
-        .to_string()
-}
-
-async fn update(cfn: &aws_sdk_cloudformation::Client, stack: &str, template: String) {
-    cfn.update_stack()
-        .stack_name(stack)
-        .template_body(template)
-        .send()
-        .await
-        .expect("update accepted (a failure shows in the stack, as on AWS)");
-}
-
 #[tokio::test]
 async fn the_alarm_model_names_updates_replaces_refuses_and_deletes_as_cloudformation_does() {
     let moto = Moto::start_in(REGION);
@@ -367,26 +284,15 @@ async fn the_alarm_model_names_updates_replaces_refuses_and_deletes_as_cloudform
     let topic = format!("arn:aws:sns:{REGION}:{ACCOUNT}:alerts");
 
     // Created without an AlarmName: CloudFormation's `<stack>-<logical id>-<12 characters>`.
-    cfn.create_stack()
-        .stack_name("watch")
-        .template_body(alarm_template(json!({})))
-        .send()
-        .await
-        .unwrap();
+    create_stack(&cfn, "watch", alarm_template(json!({}))).await;
     assert_eq!(
         stack_status(&cfn, "watch").await,
         StackStatus::CreateComplete
     );
-    let created = outputs(&cfn, "watch").await;
+    let created = stack_outputs(&cfn, "watch").await;
     let name = output(&created, "Name").to_string();
     let suffix = name.strip_prefix("watch-Backlog-").expect("generated name");
-    assert!(
-        suffix.len() == 12
-            && suffix
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
-        "{name}"
-    );
+    assert!(is_generated_suffix(suffix), "{name}");
     assert_eq!(
         output(&created, "Arn"),
         format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}")
@@ -421,7 +327,7 @@ async fn the_alarm_model_names_updates_replaces_refuses_and_deletes_as_cloudform
 
     // Other properties change in place: the same (generated) name, the state kept.
     set_state(&cloudwatch, &name, StateValue::Alarm).await;
-    update(
+    update_stack(
         &cfn,
         "watch",
         alarm_template(json!({"Threshold": 25, "ActionsEnabled": true, "OKActions": null})),
@@ -431,7 +337,7 @@ async fn the_alarm_model_names_updates_replaces_refuses_and_deletes_as_cloudform
         stack_status(&cfn, "watch").await,
         StackStatus::UpdateComplete
     );
-    assert_eq!(output(&outputs(&cfn, "watch").await, "Name"), name);
+    assert_eq!(output(&stack_outputs(&cfn, "watch").await, "Name"), name);
     let backlog = alarm(&cloudwatch, &name).await;
     assert_eq!(backlog.threshold(), Some(25.0));
     assert_eq!(backlog.actions_enabled(), Some(true));
@@ -458,7 +364,7 @@ async fn the_alarm_model_names_updates_replaces_refuses_and_deletes_as_cloudform
             "Resource handler returned message: \"Statistic should not be set if list of Metrics is set.",
         ),
     ] {
-        update(&cfn, "watch", alarm_template(properties.clone())).await;
+        update_stack(&cfn, "watch", alarm_template(properties.clone())).await;
         assert_eq!(
             stack_status(&cfn, "watch").await,
             StackStatus::UpdateRollbackComplete,
@@ -476,7 +382,7 @@ async fn the_alarm_model_names_updates_replaces_refuses_and_deletes_as_cloudform
     }
 
     // A new AlarmName replaces the alarm: the new one, afresh; the old one gone.
-    update(
+    update_stack(
         &cfn,
         "watch",
         alarm_template(json!({"AlarmName": "work-backlog"})),
@@ -487,7 +393,7 @@ async fn the_alarm_model_names_updates_replaces_refuses_and_deletes_as_cloudform
         StackStatus::UpdateComplete
     );
     assert_eq!(
-        output(&outputs(&cfn, "watch").await, "Name"),
+        output(&stack_outputs(&cfn, "watch").await, "Name"),
         "work-backlog"
     );
     let replacement = alarm(&cloudwatch, "work-backlog").await;
@@ -506,12 +412,7 @@ async fn the_alarm_model_names_updates_replaces_refuses_and_deletes_as_cloudform
 
     // A create that fails: rolled back, no outputs (the stack is still described), nothing
     // left over or made again by describing it.
-    cfn.create_stack()
-        .stack_name("broken")
-        .template_body(alarm_template(json!({"Period": 7})))
-        .send()
-        .await
-        .unwrap();
+    create_stack(&cfn, "broken", alarm_template(json!({"Period": 7}))).await;
     assert_eq!(
         stack_status(&cfn, "broken").await,
         StackStatus::RollbackComplete
@@ -519,7 +420,7 @@ async fn the_alarm_model_names_updates_replaces_refuses_and_deletes_as_cloudform
     assert!(failure_reason(&cfn, "broken", "Backlog")
         .await
         .contains("Period must be 10, 20, 30 or a multiple of 60"),);
-    let left = outputs(&cfn, "broken").await;
+    let left = stack_outputs(&cfn, "broken").await;
     assert!(left.is_empty(), "{left:?}");
     let queues = aws_sdk_sqs::Client::new(&sdk)
         .list_queues()

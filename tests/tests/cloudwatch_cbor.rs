@@ -4,6 +4,7 @@
 //! them; and the same alarms seen by both protocols' writers.
 
 use aws_sdk_cloudwatch::error::SdkError;
+use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, MetricAlarm, StandardUnit, StateValue, Statistic,
 };
@@ -25,6 +26,46 @@ async fn described(cloudwatch: &aws_sdk_cloudwatch::Client, name: &str) -> Vec<M
     assert!(output.composite_alarms().is_empty(), "{output:?}");
     assert!(output.next_token().is_none(), "{output:?}");
     output.metric_alarms().to_vec()
+}
+
+/// A plain alarm on the function's errors (at least 1 in a minute), for the tests that need
+/// an alarm to be there rather than any member of it.
+async fn put_errors_alarm(cloudwatch: &aws_sdk_cloudwatch::Client, name: &str) {
+    cloudwatch
+        .put_metric_alarm()
+        .alarm_name(name)
+        .namespace("AWS/Lambda")
+        .metric_name("Errors")
+        .statistic(Statistic::Sum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .send()
+        .await
+        .expect("PutMetricAlarm");
+}
+
+/// Every alarm, unfiltered: the first page, which holds all of the few these tests make.
+async fn all_alarms(cloudwatch: &aws_sdk_cloudwatch::Client) -> DescribeAlarmsOutput {
+    cloudwatch
+        .describe_alarms()
+        .send()
+        .await
+        .expect("DescribeAlarms")
+}
+
+/// The alarms in `state`.
+async fn alarms_in_state(
+    cloudwatch: &aws_sdk_cloudwatch::Client,
+    state: StateValue,
+) -> DescribeAlarmsOutput {
+    cloudwatch
+        .describe_alarms()
+        .state_value(state)
+        .send()
+        .await
+        .expect("DescribeAlarms by state")
 }
 
 fn now_secs() -> i64 {
@@ -166,19 +207,9 @@ async fn an_alarm_is_put_described_set_and_deleted_over_rpc_v2_cbor() {
     );
     // The configuration is unchanged, and a filter on the state finds it.
     assert_eq!(alarm.threshold(), Some(1.5));
-    let in_alarm = cloudwatch
-        .describe_alarms()
-        .state_value(StateValue::Alarm)
-        .send()
-        .await
-        .expect("DescribeAlarms by state");
+    let in_alarm = alarms_in_state(&cloudwatch, StateValue::Alarm).await;
     assert_eq!(in_alarm.metric_alarms().len(), 1, "{in_alarm:?}");
-    let ok = cloudwatch
-        .describe_alarms()
-        .state_value(StateValue::Ok)
-        .send()
-        .await
-        .expect("DescribeAlarms by state");
+    let ok = alarms_in_state(&cloudwatch, StateValue::Ok).await;
     assert!(ok.metric_alarms().is_empty(), "{ok:?}");
 
     // DeleteAlarms: gone.
@@ -189,11 +220,7 @@ async fn an_alarm_is_put_described_set_and_deleted_over_rpc_v2_cbor() {
         .await
         .expect("DeleteAlarms over RPC v2 CBOR");
     assert!(described(&cloudwatch, ALARM).await.is_empty());
-    let all = cloudwatch
-        .describe_alarms()
-        .send()
-        .await
-        .expect("DescribeAlarms");
+    let all = all_alarms(&cloudwatch).await;
     assert!(all.metric_alarms().is_empty(), "{all:?}");
 }
 
@@ -219,19 +246,7 @@ async fn errors_arrive_typed_as_the_sdk_expects_them() {
         Some("ResourceNotFound")
     );
 
-    cloudwatch
-        .put_metric_alarm()
-        .alarm_name("real")
-        .namespace("AWS/Lambda")
-        .metric_name("Errors")
-        .statistic(Statistic::Sum)
-        .period(60)
-        .evaluation_periods(1)
-        .threshold(1.0)
-        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-        .send()
-        .await
-        .expect("PutMetricAlarm");
+    put_errors_alarm(&cloudwatch, "real").await;
 
     // Reason data that is not JSON: the shape InvalidFormatFault, its query code InvalidFormat.
     let err = cloudwatch
@@ -286,19 +301,7 @@ async fn pages_and_updates_keep_to_what_cloudwatch_documents() {
     let moto = Moto::start_in(REGION);
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&moto.sdk().await);
     for name in ["c-alarm", "a-alarm", "b-alarm", "other"] {
-        cloudwatch
-            .put_metric_alarm()
-            .alarm_name(name)
-            .namespace("AWS/Lambda")
-            .metric_name("Errors")
-            .statistic(Statistic::Sum)
-            .period(60)
-            .evaluation_periods(1)
-            .threshold(1.0)
-            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-            .send()
-            .await
-            .expect("PutMetricAlarm");
+        put_errors_alarm(&cloudwatch, name).await;
     }
 
     // Two per page: every alarm once, in name order.
@@ -383,11 +386,7 @@ async fn pages_and_updates_keep_to_what_cloudwatch_documents() {
         .send()
         .await
         .expect("DeleteAlarms");
-    let rest = cloudwatch
-        .describe_alarms()
-        .send()
-        .await
-        .expect("DescribeAlarms");
+    let rest = all_alarms(&cloudwatch).await;
     let rest: Vec<&str> = rest
         .metric_alarms()
         .iter()

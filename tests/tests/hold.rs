@@ -59,15 +59,7 @@ async fn deployed_day() -> (Moto, SdkConfig, FunctionRuntime, tempfile::TempDir)
     let moto = Moto::start_in(REGION);
     let sdk = moto.sdk().await;
     day_state(&sdk).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &config(""));
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
+    let dir = bootstrapped(&moto, &config(""));
     let configuration = aws_sdk_lambda::Client::new(&sdk)
         .get_function_configuration()
         .function_name("wt-scaler")

@@ -85,15 +85,7 @@ async fn day_with_rules() -> (Moto, SdkConfig, FunctionRuntime) {
     let moto = Moto::start_in(REGION);
     let sdk = moto.sdk().await;
     day_state(&sdk).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &config("rules"));
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
+    let _dir = bootstrapped(&moto, &config("rules"));
     let function = deployed_function(&moto, &sdk).await;
     (moto, sdk, function)
 }

@@ -112,15 +112,7 @@ async fn runs_put_events_and_the_notice_reaches_the_topic() {
         &hold_until,
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), CONFIG);
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
+    let dir = bootstrapped(&moto, CONFIG);
 
     // The stack's topic, with an SQS subscription of our own.
     let topic = aws_sdk_cloudformation::Client::new(&sdk)
@@ -319,15 +311,7 @@ async fn teardown_takes_worktime_tags_off_the_services_it_gives_back() {
     let moto = Moto::start_in(REGION);
     let sdk = moto.sdk().await;
     create_services(&sdk, "prod", &[("api", 2), ("late-night", 1)]).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), CONFIG);
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
+    let dir = bootstrapped(&moto, CONFIG);
     worktime(dir.path(), &moto.env(), &["run", "scale-in"]).expect_code(0);
     worktime(
         dir.path(),

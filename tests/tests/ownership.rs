@@ -323,31 +323,25 @@ cluster = "prod"
 service = "worker"
 "#;
 
-/// A stack with api (declared 1/3) and worker (restore mode, 2/6 by hand), scaled in.
-async fn scaled_in_stack(moto: &Moto, sdk: &SdkConfig, dir: &std::path::Path) {
+/// A stack with api (declared 1/3) and worker (restore mode, 2/6 by hand), scaled in; its
+/// project's directory.
+async fn scaled_in_stack(moto: &Moto, sdk: &SdkConfig) -> tempfile::TempDir {
     create_services(sdk, "prod", &[("api", 2), ("worker", 4)]).await;
     register_target(sdk, "prod", "worker", 2, 6).await;
-    write_config(dir, &(config("wt", "") + TWO_SERVICES));
-    let zip = function_zip(dir, "fn.zip", None);
-    worktime(
-        dir,
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
-    worktime(dir, &moto.env(), &["run", "scale-in"]).expect_code(0);
+    let dir = bootstrapped(moto, &(config("wt", "") + TWO_SERVICES));
+    worktime(dir.path(), &moto.env(), &["run", "scale-in"]).expect_code(0);
     for service in ["api", "worker"] {
         assert_eq!(target_capacity(sdk, "prod", service).await, Some((0, 0)));
         assert_eq!(desired_count(sdk, "prod", service).await, 0);
     }
+    dir
 }
 
 #[tokio::test]
 async fn teardown_at_night_gives_the_services_back_and_removes_worktime_s_tags() {
     let moto = Moto::start_in(REGION);
     let sdk = moto.sdk().await;
-    let dir = tempfile::tempdir().unwrap();
-    scaled_in_stack(&moto, &sdk, dir.path()).await;
+    let dir = scaled_in_stack(&moto, &sdk).await;
 
     let run = worktime(
         dir.path(),
@@ -380,8 +374,7 @@ async fn teardown_at_night_gives_the_services_back_and_removes_worktime_s_tags()
 async fn teardown_with_no_restore_leaves_the_services_as_they_are() {
     let moto = Moto::start_in(REGION);
     let sdk = moto.sdk().await;
-    let dir = tempfile::tempdir().unwrap();
-    scaled_in_stack(&moto, &sdk, dir.path()).await;
+    let dir = scaled_in_stack(&moto, &sdk).await;
 
     let run = worktime(
         dir.path(),
@@ -415,16 +408,9 @@ async fn the_stack_pins_the_checked_object_version_and_an_overwritten_key_is_upl
     let moto = Moto::start_in(REGION);
     let sdk = moto.sdk().await;
     create_services(&sdk, "prod", &[("api", 2)]).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &config("wt", ""));
-    let zip = function_zip(dir.path(), "fn.zip", None);
+    let dir = bootstrapped(&moto, &config("wt", ""));
+    let zip = dir.path().join(BOOTSTRAPPED_ZIP);
     let zip_arg = zip.to_str().unwrap();
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip_arg],
-    )
-    .expect_code(0);
     let bucket = "worktime-artifacts-123456789012-ap-northeast-2";
     let s3 = moto.s3().await;
     let parameter = |name: &'static str| {

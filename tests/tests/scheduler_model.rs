@@ -7,6 +7,10 @@ use aws_config::SdkConfig;
 use aws_sdk_cloudformation::types::StackStatus;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde_json::{json, Value};
+use worktime_e2e::stacks::{
+    create_stack, failure_reason, is_generated_suffix, merge_properties, output, stack_outputs,
+    stack_status, update_stack,
+};
 use worktime_e2e::triggers::{deployed_schedule, deployed_schedule_payload};
 use worktime_e2e::*;
 
@@ -68,15 +72,7 @@ async fn a_scheduler_stack_deploys_its_schedules_and_teardown_removes_them() {
     let sdk = moto.sdk().await;
     create_services(&sdk, "prod", &[("api", 2), ("worker", 3)]).await;
     register_target(&sdk, "prod", "api", 1, 3).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &scheduler_config());
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
+    let dir = bootstrapped(&moto, &scheduler_config());
 
     // What the schedules point at, read through each service's own API.
     let function_arn = aws_sdk_lambda::Client::new(&sdk)
@@ -199,13 +195,7 @@ fn schedule_template(properties: Value) -> String {
             "Input": "{\"at\":\"<aws.scheduler.scheduled-time>\"}"
         }
     });
-    for (key, value) in properties.as_object().unwrap() {
-        if value.is_null() {
-            props.as_object_mut().unwrap().remove(key);
-        } else {
-            props[key] = value.clone();
-        }
-    }
+    merge_properties(&mut props, &properties);
     json!({
         "Resources": {"Hourly": {"Type": "AWS::Scheduler::Schedule", "Properties": props}},
         "Outputs": {
@@ -216,71 +206,13 @@ fn schedule_template(properties: Value) -> String {
     .to_string()
 }
 
-async fn stack_outputs(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> (String, String) {
-    let described = cfn
-        .describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-        .unwrap();
-    let stack = &described.stacks()[0];
-    let output = |key: &str| {
-        stack
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some(key))
-            .and_then(|o| o.output_value())
-            .unwrap_or_else(|| panic!("no output {key}: {stack:?}"))
-            .to_string()
-    };
-    (output("Name"), output("Arn"))
-}
-
-async fn stack_status(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> StackStatus {
-    cfn.describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-        .unwrap()
-        .stacks()[0]
-        .stack_status()
-        .unwrap()
-        .clone()
-}
-
-/// The reason of the newest `*_FAILED` event of the stack's resource `logical_id` (events come
-/// newest first, as on AWS).
-async fn failure_reason(
-    cfn: &aws_sdk_cloudformation::Client,
-    stack: &str,
-    logical_id: &str,
-) -> String {
-    let events = cfn
-        .describe_stack_events()
-        .stack_name(stack)
-        .send()
-        .await
-        .unwrap();
-    events
-        .stack_events()
-        .iter()
-        .find(|e| {
-            e.logical_resource_id() == Some(logical_id)
-                && e.resource_status()
-                    .is_some_and(|s| s.as_str().ends_with("_FAILED"))
-        })
-        .and_then(|e| e.resource_status_reason())
-        .unwrap_or_else(|| panic!("no failure of {logical_id}: {events:?}"))
-        .to_string()
-}
-
-async fn update(cfn: &aws_sdk_cloudformation::Client, stack: &str, template: String) {
-    cfn.update_stack()
-        .stack_name(stack)
-        .template_body(template)
-        .send()
-        .await
-        .expect("update accepted (a failure shows in the stack, as on AWS)");
+/// The schedule's name and ARN, from the stack's outputs (`Ref` and `Fn::GetAtt` `Arn`).
+async fn name_and_arn(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> (String, String) {
+    let outputs = stack_outputs(cfn, stack).await;
+    (
+        output(&outputs, "Name").to_string(),
+        output(&outputs, "Arn").to_string(),
+    )
 }
 
 #[tokio::test]
@@ -291,25 +223,14 @@ async fn the_schedule_model_names_updates_replaces_refuses_and_deletes_as_cloudf
     let scheduler = aws_sdk_scheduler::Client::new(&sdk);
 
     // Created without a Name: CloudFormation's `<logical id>-<12 characters>`, the API's defaults.
-    cfn.create_stack()
-        .stack_name("sched")
-        .template_body(schedule_template(json!({})))
-        .send()
-        .await
-        .unwrap();
+    create_stack(&cfn, "sched", schedule_template(json!({}))).await;
     assert_eq!(
         stack_status(&cfn, "sched").await,
         StackStatus::CreateComplete
     );
-    let (name, arn) = stack_outputs(&cfn, "sched").await;
+    let (name, arn) = name_and_arn(&cfn, "sched").await;
     let suffix = name.strip_prefix("Hourly-").expect("generated name");
-    assert!(
-        suffix.len() == 12
-            && suffix
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
-        "{name}"
-    );
+    assert!(is_generated_suffix(suffix), "{name}");
     assert_eq!(
         arn,
         format!("arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/{name}")
@@ -340,7 +261,7 @@ async fn the_schedule_model_names_updates_replaces_refuses_and_deletes_as_cloudf
     );
 
     // Other properties change in place: the same (generated) name, the new settings.
-    update(
+    update_stack(
         &cfn,
         "sched",
         schedule_template(json!({
@@ -360,7 +281,7 @@ async fn the_schedule_model_names_updates_replaces_refuses_and_deletes_as_cloudf
         stack_status(&cfn, "sched").await,
         StackStatus::UpdateComplete
     );
-    assert_eq!(stack_outputs(&cfn, "sched").await.0, name);
+    assert_eq!(name_and_arn(&cfn, "sched").await.0, name);
     let schedule = deployed_schedule(&sdk, &name).await.unwrap();
     assert_eq!(schedule.expression, "cron(30 7 ? * MON-FRI *)");
     assert_eq!(schedule.timezone, "Asia/Seoul");
@@ -419,7 +340,7 @@ async fn the_schedule_model_names_updates_replaces_refuses_and_deletes_as_cloudf
             group_refusal.as_str(),
         ),
     ] {
-        update(&cfn, "sched", schedule_template(properties.clone())).await;
+        update_stack(&cfn, "sched", schedule_template(properties.clone())).await;
         assert_eq!(
             stack_status(&cfn, "sched").await,
             StackStatus::UpdateRollbackComplete,
@@ -436,7 +357,7 @@ async fn the_schedule_model_names_updates_replaces_refuses_and_deletes_as_cloudf
         .ends_with("HandlerErrorCode: NotFound)"));
 
     // A Name replaces the schedule: the new one exists, the generated one is gone.
-    update(
+    update_stack(
         &cfn,
         "sched",
         schedule_template(json!({"Name": "hourly-report", "GroupName": "other"})),
@@ -447,7 +368,7 @@ async fn the_schedule_model_names_updates_replaces_refuses_and_deletes_as_cloudf
         StackStatus::UpdateComplete
     );
     assert_eq!(
-        stack_outputs(&cfn, "sched").await,
+        name_and_arn(&cfn, "sched").await,
         (
             "hourly-report".to_string(),
             format!("arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/other/hourly-report")
@@ -468,12 +389,7 @@ async fn the_schedule_model_names_updates_replaces_refuses_and_deletes_as_cloudf
     .unwrap();
     // No outputs: a rolled-back stack has none to resolve.
     let template = json!({"Resources": template["Resources"]});
-    cfn.create_stack()
-        .stack_name("bad")
-        .template_body(template.to_string())
-        .send()
-        .await
-        .unwrap();
+    create_stack(&cfn, "bad", template.to_string()).await;
     assert_eq!(
         stack_status(&cfn, "bad").await,
         StackStatus::RollbackComplete

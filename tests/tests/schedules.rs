@@ -208,15 +208,7 @@ async fn two_named_schedules_deploy_four_triggers_and_each_moves_only_its_servic
     create_services(&sdk, "seoul", &[("api", 2)]).await;
     create_services(&sdk, "berlin", &[("api", 2), ("reports", 3)]).await;
     tag_service(&sdk, "berlin", "reports", "team", "analytics").await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), TWO_TEAMS);
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
+    let dir = bootstrapped(&moto, TWO_TEAMS);
 
     // Four triggers: [schedule]'s two rules in UTC, berlin's two schedules in its zone.
     let events = aws_sdk_eventbridge::Client::new(&sdk);

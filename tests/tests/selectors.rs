@@ -44,19 +44,6 @@ fn outcome<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
         .and_then(|list| list.iter().find(|s| s["resource_id"] == id))
 }
 
-async fn bootstrap(moto: &Moto, config: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), config);
-    let zip = function_zip(dir.path(), "fn.zip", None);
-    worktime(
-        dir.path(),
-        &moto.env(),
-        &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
-    )
-    .expect_code(0);
-    dir
-}
-
 async fn fire(sdk: &SdkConfig, function: &mut FunctionRuntime, rule: &str) -> Value {
     let payload = deployed_rule_payload(sdk, rule, now() - TimeDelta::minutes(1))
         .await
@@ -82,7 +69,7 @@ async fn a_selector_across_two_clusters_with_an_opt_out_and_an_explicit_entry() 
     tag_service(&sdk, "prod", "db", "team", "data").await;
     tag_service(&sdk, "dev", "pinned", "worktime:exclude", "demo machine").await;
     register_target(&sdk, "prod", "web", 1, 5).await;
-    let _dir = bootstrap(&moto, SELECTED).await;
+    let _dir = bootstrapped(&moto, SELECTED);
 
     // The trigger carries the selector, not a list of what it selects.
     let payload = deployed_rule_payload(&sdk, "sel-scale-in", now())
@@ -170,7 +157,7 @@ async fn a_selector_the_function_was_not_deployed_with_is_refused() {
     let sdk = moto.sdk().await;
     create_services(&sdk, "prod", &[("api", 1), ("secret", 2)]).await;
     tag_service(&sdk, "prod", "secret", "owner", "someone-else").await;
-    let _dir = bootstrap(&moto, SELECTED).await;
+    let _dir = bootstrapped(&moto, SELECTED);
     let mut function = FunctionRuntime::deployed(&sdk, "sel-scaler", moto.env()).await;
     // A payload that asks for another tag: refused, nothing of it read; the run fails so that
     // the retry and the dead-letter queue see it.

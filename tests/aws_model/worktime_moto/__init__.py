@@ -36,6 +36,9 @@ not) modelled:
 - ``s3_tls``: a bucket policy's ``aws:SecureTransport`` condition is evaluated, with the
   loopback test endpoint's plain HTTP standing in for AWS's HTTPS.
 
+``_cfn_model`` holds what the CloudFormation models share (moto's model interface, generated
+names, failure reasons, schema checks); it models nothing itself.
+
 Everything else is moto 5.2.5 unchanged.
 """
 

@@ -116,10 +116,15 @@ PromQL alarms, ``EvaluationInterval``, ``EvaluationWindow``, ``ActionConfigurati
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
-from .cfn_failures import ResourceHandlerFailure
+from ._cfn_model import (
+    SUFFIX_LENGTH,
+    NamedResourceModel,
+    ResourceFailure,
+    SchemaChecker,
+    generated_name,
+)
 
 TYPE = "AWS::CloudWatch::Alarm"
 NAME_MAX = 255
@@ -179,106 +184,30 @@ METRIC_ID_PATTERN = re.compile(r"^([a-z])([A-Za-z0-9_]*)$")
 SYSTEM_TAG_PREFIX = "aws:cloudformation:"
 
 
-class AlarmFailure(ResourceHandlerFailure):
-    """An alarm's create or update failed; ``reason()`` is the resource event's reason.
+class AlarmFailure(ResourceFailure):
+    """An alarm's create or update failed; ``reason()`` is the resource event's reason, of
+    the ``kind`` ``ResourceFailure`` describes (a ``"service"`` error is CloudWatch's)."""
 
-    ``kind`` is ``"model"`` (CloudFormation's check of the properties against the type's
-    schema), ``"handler"`` (the resource handler's own message) or ``"service"`` (a CloudWatch
-    API error passed on by the handler).
-    """
-
-    def __init__(
-        self,
-        logical_id: str,
-        operation: str,
-        message: str,
-        kind: str,
-        handler_error_code: str = "InvalidRequest",
-    ) -> None:
-        super().__init__(
-            logical_id=logical_id,
-            resource_type=TYPE,
-            operation=operation,
-            service="CloudWatch",
-            message=message,
-            handler_error_code=handler_error_code,
-        )
-        self.kind = kind
-
-    def reason(self) -> str:
-        if self.kind == "model":
-            return f"Model validation failed ({self.message})"
-        if self.kind == "handler":
-            return (
-                f'Resource handler returned message: "{self.message}" '
-                f"(RequestToken: {uuid.uuid4()}, HandlerErrorCode: {self.handler_error_code})"
-            )
-        return super().reason()
+    RESOURCE_TYPE = TYPE
+    SERVICE = "CloudWatch"
 
 
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, int):
-        return "Integer"
-    if isinstance(value, float):
-        return "Number"
-    if isinstance(value, str):
-        return "String"
-    if isinstance(value, list):
-        return "JSONArray"
-    if isinstance(value, dict):
-        return "JSONObject"
-    return "Null"
+class _Checker(SchemaChecker):
+    """The schema checks of an alarm's properties; the first failure is raised."""
 
-
-class _Checker:
-    """The schema checks for one resource operation; the first failure is raised."""
-
-    def __init__(self, logical_id: str, operation: str) -> None:
-        self.logical_id = logical_id
-        self.operation = operation
-
-    def fail(self, pointer: str, detail: str) -> AlarmFailure:
-        return AlarmFailure(self.logical_id, self.operation, f"{pointer}: {detail}", "model")
-
-    def keyword(self, pointer: str, keyword: str) -> AlarmFailure:
-        return self.fail(pointer, f"failed validation constraint for keyword [{keyword}]")
+    FAILURE = AlarmFailure
 
     def api(self, message: str) -> AlarmFailure:
         return AlarmFailure(self.logical_id, self.operation, message, "service")
 
-    def required(self, value: dict[str, Any], pointer: str, keys: tuple[str, ...]) -> None:
-        for key in keys:
-            if key not in value:
-                raise self.fail(pointer, f"required key [{key}] not found")
-
-    def text(
-        self,
-        value: Any,
-        pointer: str,
-        min_length: int = 0,
-        max_length: int | None = None,
-        pattern: re.Pattern[str] | None = None,
-        allowed: tuple[str, ...] | None = None,
-    ) -> str:
+    def text(self, value: Any, pointer: str, *limits: Any, **named_limits: Any) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)  # CloudFormation passes scalars on as strings
-        if not isinstance(value, str):
-            raise self.fail(pointer, f"expected type: String, found: {_json_type(value)}")
-        if len(value) < min_length:
-            raise self.keyword(pointer, "minLength")
-        if max_length is not None and len(value) > max_length:
-            raise self.keyword(pointer, "maxLength")
-        if pattern is not None and not pattern.match(value):
-            raise self.keyword(pointer, "pattern")
-        if allowed is not None and value not in allowed:
-            raise self.keyword(pointer, "enum")
-        return value
+        return super().text(value, pointer, *limits, **named_limits)
 
     def number(self, value: Any, pointer: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise self.fail(pointer, f"expected type: Number, found: {_json_type(value)}")
+            raise self.fail(pointer, f"expected type: Number, found: {self.json_type(value)}")
         try:
             return float(value)
         except ValueError:
@@ -286,7 +215,7 @@ class _Checker:
 
     def integer(self, value: Any, pointer: str, minimum: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise self.fail(pointer, f"expected type: Integer, found: {_json_type(value)}")
+            raise self.fail(pointer, f"expected type: Integer, found: {self.json_type(value)}")
         try:
             number = float(value)
         except ValueError:
@@ -302,20 +231,15 @@ class _Checker:
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
-        raise self.fail(pointer, f"expected type: Boolean, found: {_json_type(value)}")
+        raise self.fail(pointer, f"expected type: Boolean, found: {self.json_type(value)}")
 
     def array(self, value: Any, pointer: str, max_items: int | None = None) -> list[Any]:
         if not isinstance(value, list):
-            raise self.fail(pointer, f"expected type: JSONArray, found: {_json_type(value)}")
+            raise self.fail(pointer, f"expected type: JSONArray, found: {self.json_type(value)}")
         if max_items is not None and len(value) > max_items:
             raise self.fail(
                 pointer, f"expected maximum item count: {max_items}, found: {len(value)}"
             )
-        return value
-
-    def object(self, value: Any, pointer: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(pointer, f"expected type: JSONObject, found: {_json_type(value)}")
         return value
 
 
@@ -489,12 +413,13 @@ def alarm_name(properties: dict[str, Any], logical_id: str, operation: str) -> s
     return _Checker(logical_id, operation).text(properties["AlarmName"], "#/AlarmName", 1, NAME_MAX)
 
 
-def generated_name(moto_name: str) -> str:
+def generated_alarm_name(moto_name: str) -> str:
     """moto's ``<stack>-<logical id>-<12 characters>``, cut to 255 keeping the suffix."""
     if len(moto_name) <= NAME_MAX:
         return moto_name
-    suffix = moto_name[-12:]
-    return f"{moto_name[: NAME_MAX - 13]}-{suffix}"
+    return generated_name(
+        moto_name[: -SUFFIX_LENGTH - 1], NAME_MAX, suffix=moto_name[-SUFFIX_LENGTH:]
+    )
 
 
 def stack_name_of(stack_id: str) -> str:
@@ -504,7 +429,6 @@ def stack_name_of(stack_id: str) -> str:
 
 
 def install() -> None:
-    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
     from moto.cloudwatch.models import (
         CloudWatchBackend,
         Dimension,
@@ -554,7 +478,10 @@ def install() -> None:
             )
         return built
 
-    class AlarmResource(CloudFormationModel):
+    class AlarmResource(NamedResourceModel, CloudFormationModel):
+        RESOURCE_TYPE = TYPE
+        NAME_PROPERTY = "AlarmName"
+
         def __init__(
             self,
             name: str,
@@ -566,30 +493,6 @@ def install() -> None:
             self.arn = arn
             self.generated = generated  # the name was made by CloudFormation
             self.system_tags = system_tags
-
-        @property
-        def physical_resource_id(self) -> str:
-            return self.name
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return TYPE
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return "AlarmName"
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Arn"
-
-        def get_cfn_attribute(self, attribute_name: str) -> str:
-            if attribute_name == "Arn":
-                return self.arn
-            raise UnformattedGetAttTemplateException()
-
-        def is_created(self) -> bool:
-            return True
 
         @staticmethod
         def _put(
@@ -638,7 +541,7 @@ def install() -> None:
         ) -> AlarmResource:
             given = alarm_name(properties, logical_id, operation)
             values = settings(properties, logical_id, operation)
-            name = given or generated_name(moto_name)
+            name = given or generated_alarm_name(moto_name)
             if name in backend(account_id, region_name).alarms:
                 raise AlarmFailure(
                     logical_id,
@@ -682,12 +585,7 @@ def install() -> None:
             properties = cloudformation_json.get("Properties", {})
             logical_id = getattr(original_resource, "logical_resource_id", new_resource_name)
             given = alarm_name(properties, logical_id, "UPDATE")
-            name_changed = (
-                given != original_resource.name
-                if given is not None
-                else not original_resource.generated
-            )
-            if name_changed:
+            if original_resource.replaced_by(given):
                 # Replacement: the new alarm first, then the old one goes.
                 replacement = cls._create(
                     logical_id,

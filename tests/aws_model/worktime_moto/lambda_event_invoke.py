@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._cfn_model import ResourceModel
 from .cfn_failures import ResourceHandlerFailure
 
 TYPE = "AWS::Lambda::EventInvokeConfig"
@@ -70,7 +71,9 @@ def install() -> None:
     from moto.awslambda.utils import get_backend
     from moto.core.common_models import CloudFormationModel
 
-    class EventInvokeConfigResource(CloudFormationModel):
+    class EventInvokeConfigResource(ResourceModel, CloudFormationModel):
+        RESOURCE_TYPE = TYPE
+
         def __init__(self, function_name: str, qualifier: str) -> None:
             self.function_name = function_name
             self.qualifier = qualifier
@@ -78,18 +81,6 @@ def install() -> None:
         @property
         def physical_resource_id(self) -> str:
             return f"{self.function_name}:{self.qualifier}"
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return TYPE
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return ""
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return False
 
         @classmethod
         def create_from_cloudformation_json(  # type: ignore[no-untyped-def,override]

@@ -88,16 +88,14 @@ schedules, it never runs them; the tests build the payload a schedule would deli
 from __future__ import annotations
 
 import copy
-import random
 import re
-import string
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from .cfn_failures import ResourceHandlerFailure
+from ._cfn_model import NamedResourceModel, ResourceFailure, SchemaChecker, generated_name
 
 TYPE = "AWS::Scheduler::Schedule"
+NAME_MAX = 64
 NAME_PATTERN = re.compile(r"^[0-9a-zA-Z\-_.]+$")
 RATE_UNITS = ("minute", "minutes", "hour", "hours", "day", "days")
 AT_PATTERN = re.compile(r"^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$")
@@ -105,92 +103,26 @@ RATE_PATTERN = re.compile(r"^rate\(([1-9]\d*) (\w+)\)$")
 CRON_PATTERN = re.compile(r"^cron\((.*)\)$")
 
 
-class ScheduleFailure(ResourceHandlerFailure):
-    """A schedule's create or update failed; ``reason()`` is the resource event's reason.
+class ScheduleFailure(ResourceFailure):
+    """A schedule's create or update failed; ``reason()`` is the resource event's reason, of
+    the ``kind`` ``ResourceFailure`` describes (a ``"service"`` error is EventBridge
+    Scheduler's, with its status code)."""
 
-    ``kind`` is ``"model"`` (CloudFormation's check of the properties against the type's
-    schema: ``Model validation failed (<pointer>: <detail>)``), ``"handler"`` (the resource
-    handler's own message) or ``"service"`` (an EventBridge Scheduler API error passed on by
-    the handler, with the service's status code).
-    """
-
-    def __init__(
-        self,
-        logical_id: str,
-        operation: str,
-        message: str,
-        kind: str,
-        handler_error_code: str = "InvalidRequest",
-        status_code: int = 400,
-    ) -> None:
-        super().__init__(
-            logical_id=logical_id,
-            resource_type=TYPE,
-            operation=operation,
-            service="Scheduler",
-            message=message,
-            handler_error_code=handler_error_code,
-        )
-        self.kind = kind
-        self.status_code = status_code
-
-    def reason(self) -> str:
-        if self.kind == "model":
-            return f"Model validation failed ({self.message})"
-        if self.kind == "handler":
-            return (
-                f'Resource handler returned message: "{self.message}" '
-                f"(RequestToken: {uuid.uuid4()}, HandlerErrorCode: {self.handler_error_code})"
-            )
-        return (
-            f'Resource handler returned message: "{self.message} (Service: {self.service}, '
-            f'Status Code: {self.status_code}, Request ID: {uuid.uuid4()})" '
-            f"(RequestToken: {uuid.uuid4()}, HandlerErrorCode: {self.handler_error_code})"
-        )
+    RESOURCE_TYPE = TYPE
+    SERVICE = "Scheduler"
 
 
-class _Checker:
-    """The schema checks for one resource operation; the first failure is raised."""
+class _Checker(SchemaChecker):
+    """The schema checks of a schedule's properties; the first failure is raised."""
 
-    def __init__(self, logical_id: str, operation: str) -> None:
-        self.logical_id = logical_id
-        self.operation = operation
-
-    def fail(self, pointer: str, detail: str) -> ScheduleFailure:
-        return ScheduleFailure(self.logical_id, self.operation, f"{pointer}: {detail}", "model")
-
-    def keyword(self, pointer: str, keyword: str) -> ScheduleFailure:
-        return self.fail(pointer, f"failed validation constraint for keyword [{keyword}]")
-
-    def required(self, value: dict[str, Any], pointer: str, keys: tuple[str, ...]) -> None:
-        for key in keys:
-            if key not in value:
-                raise self.fail(pointer, f"required key [{key}] not found")
-
-    def text(
-        self,
-        value: Any,
-        pointer: str,
-        min_length: int = 0,
-        max_length: int | None = None,
-        pattern: re.Pattern[str] | None = None,
-        allowed: tuple[str, ...] | None = None,
-    ) -> str:
-        if not isinstance(value, str):
-            raise self.fail(pointer, f"expected type: String, found: {_json_type(value)}")
-        if len(value) < min_length:
-            raise self.keyword(pointer, "minLength")
-        if max_length is not None and len(value) > max_length:
-            raise self.keyword(pointer, "maxLength")
-        if pattern is not None and not pattern.match(value):
-            raise self.keyword(pointer, "pattern")
-        if allowed is not None and value not in allowed:
-            raise self.keyword(pointer, "enum")
-        return value
+    FAILURE = ScheduleFailure
+    # Where another type was expected, a whole number is reported as "found: Number", as
+    # this model always has (the type's schema declares its numeric properties as number).
+    INTEGER_TYPE = "Number"
 
     def number(self, value: Any, pointer: str, minimum: int, maximum: int) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise self.fail(pointer, f"expected type: Number, found: {_json_type(value)}")
+            raise self.fail(pointer, f"expected type: Number, found: {self.json_type(value)}")
         try:
             number = float(value)
         except ValueError:
@@ -201,11 +133,6 @@ class _Checker:
             raise self.keyword(pointer, "maximum")
         return int(number)
 
-    def object(self, value: Any, pointer: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(pointer, f"expected type: JSONObject, found: {_json_type(value)}")
-        return value
-
     def date(self, value: Any, pointer: str) -> float:
         text = self.text(value, pointer)
         try:
@@ -215,20 +142,6 @@ class _Checker:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)  # "The date, in UTC"
         return moment.timestamp()
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, (int, float)):
-        return "Number"
-    if isinstance(value, str):
-        return "String"
-    if isinstance(value, list):
-        return "JSONArray"
-    if isinstance(value, dict):
-        return "JSONObject"
-    return "Null"
 
 
 def valid_expression(expression: str) -> bool:
@@ -322,20 +235,16 @@ def group_name(properties: dict[str, Any], logical_id: str, operation: str) -> s
     if "GroupName" not in properties:
         return "default"
     return _Checker(logical_id, operation).text(
-        properties["GroupName"], "#/GroupName", 1, 64, NAME_PATTERN
+        properties["GroupName"], "#/GroupName", 1, NAME_MAX, NAME_PATTERN
     )
 
 
 def explicit_name(properties: dict[str, Any], logical_id: str, operation: str) -> str | None:
     if "Name" not in properties:
         return None
-    return _Checker(logical_id, operation).text(properties["Name"], "#/Name", 1, 64, NAME_PATTERN)
-
-
-def generated_name(logical_id: str) -> str:
-    """``<logical id>-<12 upper-case letters and digits>``, at most 64 characters."""
-    suffix = "".join(random.choices(string.ascii_uppercase + string.digits, k=12))
-    return f"{logical_id[: 64 - 13]}-{suffix}"
+    return _Checker(logical_id, operation).text(
+        properties["Name"], "#/Name", 1, NAME_MAX, NAME_PATTERN
+    )
 
 
 def _api_failure(error: Exception, logical_id: str, operation: str) -> ScheduleFailure:
@@ -357,7 +266,6 @@ def _api_failure(error: Exception, logical_id: str, operation: str) -> ScheduleF
 
 
 def install() -> None:
-    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
     from moto.core.common_models import CloudFormationModel
     from moto.core.exceptions import JsonRESTError
     from moto.scheduler.exceptions import ScheduleGroupNotFound, ScheduleNotFound
@@ -366,7 +274,10 @@ def install() -> None:
     def backend(account_id: str, region_name: str) -> EventBridgeSchedulerBackend:
         return scheduler_backends[account_id][region_name]
 
-    class ScheduleResource(CloudFormationModel):
+    class ScheduleResource(NamedResourceModel, CloudFormationModel):
+        RESOURCE_TYPE = TYPE
+        NAME_PROPERTY = "Name"
+
         def __init__(
             self,
             name: str,
@@ -383,30 +294,6 @@ def install() -> None:
             self.account_id = account_id
             self.region_name = region_name
 
-        @property
-        def physical_resource_id(self) -> str:
-            return self.name
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return TYPE
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return "Name"
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Arn"
-
-        def get_cfn_attribute(self, attribute_name: str) -> str:
-            if attribute_name == "Arn":
-                return self.arn
-            raise UnformattedGetAttTemplateException()
-
-        def is_created(self) -> bool:
-            return True
-
         @classmethod
         def _create(
             cls,
@@ -420,7 +307,7 @@ def install() -> None:
             given = explicit_name(properties, logical_id, operation)
             group = group_name(properties, logical_id, operation)
             values = settings(properties, logical_id, operation)
-            chosen = given or name or generated_name(logical_id)
+            chosen = given or name or generated_name(logical_id, NAME_MAX)
             scheduler = backend(account_id, region_name)
             try:
                 scheduler.get_schedule_group(group)  # moto answers a KeyError otherwise
@@ -455,12 +342,7 @@ def install() -> None:
             properties = cloudformation_json.get("Properties", {})
             logical_id = getattr(original_resource, "logical_resource_id", new_resource_name)
             given = explicit_name(properties, logical_id, "UPDATE")
-            name_changed = (
-                given != original_resource.name
-                if given is not None
-                else not original_resource.generated
-            )
-            if name_changed:
+            if original_resource.replaced_by(given):
                 # Replacement: the new schedule first, then the old one goes.
                 replacement = cls._create(
                     logical_id, properties, account_id, region_name, "CREATE"

@@ -456,7 +456,7 @@ impl fmt::Display for TeardownReport {
         if !self.untagged.is_empty() {
             writeln!(
                 f,
-                "removed the worktime:capacity tag from: {}",
+                "removed worktime's tags (worktime:capacity, worktime:hold-until) from: {}",
                 self.untagged.join(", ")
             )?;
         }

@@ -121,8 +121,8 @@ pub struct Notice {
     pub cron: AwsCron,
 }
 
-/// The longest `warn_before_minutes`: half a day.
-pub const MAX_WARN_BEFORE_MINUTES: u32 = 720;
+/// The longest `warn_before_minutes` (half a day): the function's own limit.
+pub use worktime_lambda::MAX_WARN_BEFORE_MINUTES;
 
 /// `[notify]`: where alarms and notices go.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -89,26 +89,25 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
     }
     t.parameter(
         ids::ALLOWED_SERVICES,
+        // Empty for an account whose services are all chosen by tag selectors.
         Parameter {
-            min_length: Some(3),
             max_length: Some(MAX_ENVIRONMENT_BYTES as u32),
             ..Parameter::string(
-                "The only ECS services the function may scale: cluster/service, comma-separated.",
+                "The ECS services the function may scale by name: cluster/service, comma-separated (empty when tag selectors choose them all).",
             )
         },
     );
-    if values.allowed_selectors.is_some() {
-        t.parameter(
-            ids::ALLOWED_SELECTORS,
-            Parameter {
-                min_length: Some(2),
-                max_length: Some(MAX_ENVIRONMENT_BYTES as u32),
-                ..Parameter::string(
-                    "The tag selectors the function may resolve: a JSON array of {cluster, tag}.",
-                )
-            },
-        );
-    }
+    t.parameter(
+        ids::ALLOWED_SELECTORS,
+        Parameter {
+            default: Some("[]".into()),
+            min_length: Some(2),
+            max_length: Some(MAX_ENVIRONMENT_BYTES as u32),
+            ..Parameter::string(
+                "The tag selectors the function may resolve: a JSON array of {cluster, tag} ([]: none).",
+            )
+        },
+    );
     if !own_account {
         t.parameter(
             ids::SERVICE_ARN_PATTERNS,
@@ -166,9 +165,10 @@ pub fn stackset_parameters(
         (ids::SCALE_IN_INPUT, into.input),
         (ids::ALLOWED_SERVICES, allowed_services(target)?),
     ];
-    if let Some(selectors) = allowed_selectors(target)? {
-        values.push((ids::ALLOWED_SELECTORS, selectors));
-    }
+    values.push((
+        ids::ALLOWED_SELECTORS,
+        allowed_selectors(target)?.unwrap_or_else(|| "[]".to_string()),
+    ));
     if let Some(account) = account {
         let service_arns = service_arn_patterns(target, account);
         values.push((ids::SERVICE_ARN_PATTERNS, service_arns.join(",")));

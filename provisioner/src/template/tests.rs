@@ -596,6 +596,7 @@ fn stackset_template_takes_the_per_target_values_as_parameters() {
             "ScaleOutInput",
             "ScaleInInput",
             "AllowedServices",
+            "AllowedSelectors",
             "ServiceArnPatterns"
         ]
     );
@@ -1126,4 +1127,39 @@ fn a_schedule_that_warns_gets_a_notice_trigger() {
     )
     .unwrap_err();
     assert_eq!(e.key.as_deref(), Some("schedule.warn_before_minutes"));
+}
+
+#[test]
+fn a_stack_set_of_selectors_only_takes_an_empty_service_list() {
+    let text = r#"
+[stack]
+name = "wt"
+region = "eu-west-1"
+
+[schedule]
+timezone = "Europe/Dublin"
+scale_out = "cron(0 8 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+
+[[services]]
+cluster = "staging"
+tag = "worktime"
+"#;
+    let day = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+    let fleet = crate::config::parse(text, std::path::Path::new("worktime.toml"), day).unwrap();
+    let template: Value =
+        serde_json::from_str(&build_for_stackset(&fleet).unwrap().to_json().unwrap()).unwrap();
+    let parameter = &template["Parameters"]["AllowedServices"];
+    assert!(parameter.get("MinLength").is_none(), "{parameter}");
+    let values = stackset_parameters(&fleet.home, Some("111111111111")).unwrap();
+    let allowed = values
+        .iter()
+        .find(|(k, _)| *k == "AllowedServices")
+        .unwrap();
+    assert_eq!(allowed.1, "");
+    let selectors = values
+        .iter()
+        .find(|(k, _)| *k == "AllowedSelectors")
+        .unwrap();
+    assert_eq!(selectors.1, r#"[{"cluster":"staging","tag":"worktime"}]"#);
 }

@@ -251,7 +251,6 @@ impl TargetValues {
                 when: format!("at the time of the {expression} parameter"),
             })
             .collect();
-        let any_selectors = configs.iter().any(|c| !c.selectors.is_empty());
         TargetValues {
             timezone: Expr::reference(ids::SCHEDULE_TIMEZONE),
             schedules: vec![ScheduleValues {
@@ -267,7 +266,8 @@ impl TargetValues {
                 vec![Expr::reference(ids::SERVICE_ARN_PATTERNS)]
             },
             allowed_services: Expr::reference(ids::ALLOWED_SERVICES),
-            allowed_selectors: any_selectors.then(|| Expr::reference(ids::ALLOWED_SELECTORS)),
+            // Always a parameter: one template serves accounts with and without selectors.
+            allowed_selectors: Some(Expr::reference(ids::ALLOWED_SELECTORS)),
             listing: listing(configs),
         }
     }

@@ -13,9 +13,10 @@ use crate::publish::{notice_message, publish_notice, publish_run};
 use crate::report::{Outcome, Report};
 use crate::run::{notice_stop_time, run};
 
-/// A late notice (every service `stale`) is not sent: its scale-in has happened.
-fn planner_not_stale(report: &Report) -> bool {
-    !report.services.iter().all(|s| s.outcome == Outcome::Stale)
+/// Whether the run came too late to act (every service `stale`): a late notice is not
+/// sent, its scale-in has happened.
+fn came_too_late(report: &Report) -> bool {
+    report.services.iter().all(|s| s.outcome == Outcome::Stale)
 }
 
 /// Why an invocation failed.
@@ -52,7 +53,7 @@ pub async fn handle_at(
     let report = run(clients, &event, now).await;
     let stack = defaults.stack.as_deref();
     publish_run(clients, stack, &report).await;
-    if event.action == Action::Notice && planner_not_stale(&report) {
+    if event.action == Action::Notice && !came_too_late(&report) {
         let message = notice_message(
             stack,
             &report,

@@ -3,8 +3,9 @@
 //! `worktime:hold-until` tag, and the typed result lines.
 //!
 //! Everything the user typed is checked before any call ([`plan_hold`], [`plan_wake`]);
-//! then every service's ARN is read ([`service_arns`]) so that a service ECS does not know
-//! stops the command before anything is written for the others.
+//! then every service's ARN and tags are read ([`look_up`]): a service ECS does not know
+//! stops the command before anything is written for the others, and the tags decide which
+//! schedule owns a service chosen by a tag selector.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -20,6 +21,7 @@ use worktime_lambda::{
     ScalingEvent, ServiceTarget,
 };
 
+use crate::aws::AwsArgs;
 use crate::config::StackConfig;
 use crate::duration::{HoldDuration, MAX_HOLD_DAYS};
 use crate::error::Error;
@@ -389,13 +391,41 @@ pub fn plan_wake(
     Ok(WakePlan { event, holds })
 }
 
+/// The named services as read from ECS before anything is written: the clients to write
+/// with, each service's ARN (in argument order) and every service's tags.
+pub struct LookedUp {
+    pub clients: Clients,
+    pub arns: Vec<String>,
+    pub tags: ServiceTags,
+}
+
+/// Connects in `config`'s region (or `--region`) and reads every service `args` names, each
+/// checked against the config first: one that ECS does not know stops the command with
+/// nothing written.
+pub async fn look_up(
+    config: &StackConfig,
+    args: &[String],
+    aws: &AwsArgs,
+) -> Result<LookedUp, Error> {
+    let names = managed_services(config, args)?;
+    let sdk = aws.load(Some(&config.stack.region)).await;
+    let region = sdk.region().map_or_else(String::new, |r| r.to_string());
+    let clients = Clients::new(&sdk);
+    let (arns, tags) = service_arns(&clients, &names, &region).await?;
+    Ok(LookedUp {
+        clients,
+        arns,
+        tags,
+    })
+}
+
 /// ECS `DescribeServices` takes at most 10 services per call.
 const ECS_DESCRIBE_BATCH: usize = 10;
 
 /// Each service's ARN, in order, and every service's tags. When ECS does not know some of
 /// them (or their cluster), an error naming every one of them: nothing is written for the
 /// others either.
-pub async fn service_arns(
+async fn service_arns(
     clients: &Clients,
     names: &[ServiceName],
     region: &str,

@@ -1,13 +1,17 @@
 //! The scaling function's events for a stack's configuration: the payloads its triggers
 //! carry (one per schedule in use), validated by the function's own code with the allow-lists
-//! its environment holds (used by `run`, `status`, `wake` and teardown).
+//! its environment holds (used by `run`, `status`, `report`, `wake` and teardown), and what
+//! each schedule's services are now.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use worktime_lambda::{
-    Action, AllowedSelector, Clients, EventDefaults, Report, ScalingEvent, Summary,
+    observe::observe, with_selected, Action, AllowedSelector, Clients, EventDefaults, Observed,
+    Report, ScalingEvent, ServiceRequest, Summary,
 };
 
-use crate::config::StackConfig;
+use crate::config::{StackConfig, DEFAULT_SCHEDULE};
 use crate::error::{Error, Result};
 
 /// What the deployed function's environment allows: the configured services by name, and
@@ -80,4 +84,46 @@ pub async fn run_events(clients: &Clients, events: &[ScalingEvent], now: DateTim
     });
     report.summary = Summary::of(&report.services);
     report
+}
+
+/// One schedule's services as the function would find them now: those named and those its
+/// selectors select, each with its state.
+pub struct ScheduleServices {
+    /// The schedule's name (`default` for `[schedule]`).
+    pub label: String,
+    pub services: Vec<ServiceRequest>,
+    /// Keyed by resource id.
+    pub observed: HashMap<String, Observed>,
+    /// `selector <cluster:tag>: <why>` for each selector that could not be resolved.
+    pub selector_errors: Vec<String>,
+}
+
+/// Every schedule's services now (`status`, `report`): read only, nothing changed.
+pub async fn services_now(
+    clients: &Clients,
+    config: &StackConfig,
+    now: DateTime<Utc>,
+) -> Result<Vec<ScheduleServices>> {
+    let mut schedules = Vec::new();
+    for event in events_for(config, Action::ScaleIn, true, now)? {
+        let label = event
+            .schedule
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SCHEDULE.to_string());
+        let (event, selectors) = with_selected(clients, &event).await;
+        let observed = observe(clients, &event.services).await;
+        schedules.push(ScheduleServices {
+            label,
+            services: event.services,
+            observed,
+            selector_errors: selectors
+                .into_iter()
+                .filter_map(|s| {
+                    s.error
+                        .map(|reason| format!("selector {}: {reason}", s.selector))
+                })
+                .collect(),
+        });
+    }
+    Ok(schedules)
 }

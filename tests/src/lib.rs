@@ -399,6 +399,19 @@ pub async fn register_target(sdk: &SdkConfig, cluster: &str, service: &str, min:
         .expect("register scalable target");
 }
 
+/// A service's state as worktime sees it: its scalable target's (min, max), if registered,
+/// and its desired count.
+pub async fn service_state(
+    sdk: &SdkConfig,
+    cluster: &str,
+    service: &str,
+) -> (Option<(i32, i32)>, i32) {
+    (
+        target_capacity(sdk, cluster, service).await,
+        desired_count(sdk, cluster, service).await,
+    )
+}
+
 /// The (min, max) of a service's scalable target, if registered.
 pub async fn target_capacity(sdk: &SdkConfig, cluster: &str, service: &str) -> Option<(i32, i32)> {
     use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};

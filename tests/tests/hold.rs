@@ -46,14 +46,6 @@ async fn day_state(sdk: &SdkConfig) {
     register_target(sdk, "prod", "worker", 2, 6).await;
 }
 
-/// Per service: (bounds, desired count).
-async fn state(sdk: &SdkConfig, service: &str) -> (Option<(i32, i32)>, i32) {
-    (
-        target_capacity(sdk, "prod", service).await,
-        desired_count(sdk, "prod", service).await,
-    )
-}
-
 /// The day, the stack bootstrapped with rules, its deployed function, and the config's dir.
 async fn deployed_day() -> (Moto, SdkConfig, FunctionRuntime, tempfile::TempDir) {
     let moto = Moto::start_in(REGION);
@@ -158,7 +150,7 @@ async fn a_hold_keeps_a_service_up_through_scale_in_until_cleared_and_an_ended_o
         "{report}"
     );
     assert_eq!(
-        state(&sdk, "api").await,
+        service_state(&sdk, "prod", "api").await,
         (Some((1, 3)), 2),
         "held: as it was"
     );
@@ -170,7 +162,10 @@ async fn a_hold_keeps_a_service_up_through_scale_in_until_cleared_and_an_ended_o
     let worker = service(&report, "worker");
     assert_eq!(worker["outcome"], "changed", "{report}");
     assert!(reason(worker).contains("removed"), "{report}");
-    assert_eq!(state(&sdk, "worker").await, (Some((0, 0)), 0));
+    assert_eq!(
+        service_state(&sdk, "prod", "worker").await,
+        (Some((0, 0)), 0)
+    );
     assert_eq!(
         hold_tag(&sdk, "worker").await,
         None,
@@ -188,7 +183,7 @@ async fn a_hold_keeps_a_service_up_through_scale_in_until_cleared_and_an_ended_o
     let report = scale_in(&sdk, &mut function).await;
     assert_eq!(service(&report, "api")["outcome"], "changed", "{report}");
     assert_eq!(report["summary"]["held"], 0, "{report}");
-    assert_eq!(state(&sdk, "api").await, (Some((0, 0)), 0));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((0, 0)), 0));
 }
 
 #[tokio::test]
@@ -197,7 +192,7 @@ async fn wake_brings_a_service_up_now_and_scale_in_leaves_it_up_during_the_wake(
     let (_moto, sdk, mut function, dir) = deployed_day().await;
     let env = _moto.env();
     scale_in(&sdk, &mut function).await;
-    assert_eq!(state(&sdk, "api").await, (Some((0, 0)), 0));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((0, 0)), 0));
 
     let before = now();
     let run = worktime(dir.path(), &env, &["wake", "prod/api"]).expect_code(0);
@@ -213,14 +208,18 @@ async fn wake_brings_a_service_up_now_and_scale_in_leaves_it_up_during_the_wake(
         run.stdout
     );
     // Up now with its declared bounds and the tasks it had in the day; held for 2 hours.
-    assert_eq!(state(&sdk, "api").await, (Some((1, 3)), 2));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 2));
     let until = hold_tag(&sdk, "api").await.expect("api is held");
     assert!(
         until >= before + TimeDelta::hours(2)
             && until <= now() + TimeDelta::hours(2) + TimeDelta::minutes(1),
         "{until}"
     );
-    assert_eq!(state(&sdk, "worker").await, (Some((0, 0)), 0), "not woken");
+    assert_eq!(
+        service_state(&sdk, "prod", "worker").await,
+        (Some((0, 0)), 0),
+        "not woken"
+    );
 
     // The evening's trigger delivered again during the wake: api stays up.
     let report = scale_in(&sdk, &mut function).await;
@@ -230,7 +229,7 @@ async fn wake_brings_a_service_up_now_and_scale_in_leaves_it_up_during_the_wake(
         "unchanged",
         "{report}"
     );
-    assert_eq!(state(&sdk, "api").await, (Some((1, 3)), 2));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 2));
 
     // Waking worker (restore mode) as JSON: its remembered capacity, typed lines.
     let run = worktime(
@@ -245,7 +244,10 @@ async fn wake_brings_a_service_up_now_and_scale_in_leaves_it_up_during_the_wake(
     assert_eq!(line["scale_out"]["outcome"], "changed", "{json}");
     assert_eq!(line["scale_out"]["after"]["max"], 6, "{json}");
     assert_eq!(line["hold"]["outcome"], "held", "{json}");
-    assert_eq!(state(&sdk, "worker").await, (Some((2, 6)), 4));
+    assert_eq!(
+        service_state(&sdk, "prod", "worker").await,
+        (Some((2, 6)), 4)
+    );
 }
 
 #[tokio::test]
@@ -328,7 +330,10 @@ async fn bad_hold_and_wake_input_exits_2_and_a_missing_service_stops_everything(
     for name in ["api", "worker", "intruder"] {
         assert_eq!(hold_tag(&sdk, name).await, None, "{name}");
     }
-    assert_eq!(state(&sdk, "api").await, (Some((1, 3)), 2));
-    assert_eq!(state(&sdk, "worker").await, (Some((2, 6)), 4));
-    assert_eq!(state(&sdk, "intruder").await, (None, 1));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 2));
+    assert_eq!(
+        service_state(&sdk, "prod", "worker").await,
+        (Some((2, 6)), 4)
+    );
+    assert_eq!(service_state(&sdk, "prod", "intruder").await, (None, 1));
 }

@@ -72,14 +72,6 @@ async fn day_state(sdk: &SdkConfig) {
     register_target(sdk, "prod", "worker", 2, 6).await;
 }
 
-/// Per service: (bounds, desired count).
-async fn state(sdk: &SdkConfig, service: &str) -> (Option<(i32, i32)>, i32) {
-    (
-        target_capacity(sdk, "prod", service).await,
-        desired_count(sdk, "prod", service).await,
-    )
-}
-
 /// The team's day, the stack bootstrapped with rules, and its deployed function.
 async fn day_with_rules() -> (Moto, SdkConfig, FunctionRuntime) {
     let moto = Moto::start_in(REGION);
@@ -125,7 +117,7 @@ async fn a_night_and_a_morning_through_the_deployed_rules() {
     assert_eq!(report["summary"]["changed"], 4, "{report}");
     for name in ["api", "batch", "worker", "cron"] {
         assert_eq!(
-            state(&sdk, name).await,
+            service_state(&sdk, "prod", name).await,
             (Some((0, 0)), 0),
             "{name}: {report}"
         );
@@ -146,7 +138,7 @@ async fn a_night_and_a_morning_through_the_deployed_rules() {
         "cron had no scalable target: that is remembered too"
     );
     // The service worktime was not told about runs on.
-    assert_eq!(state(&sdk, "intruder").await, (None, 2));
+    assert_eq!(service_state(&sdk, "prod", "intruder").await, (None, 2));
 
     // At night a deploy sets api to 3 tasks; the repeated scale-in delivery takes them away
     // again and keeps what api had in the day.
@@ -156,7 +148,7 @@ async fn a_night_and_a_morning_through_the_deployed_rules() {
     assert_eq!(service(&report, "api")["outcome"], "changed");
     assert_eq!(service(&report, "api")["desired_before"], 3);
     assert_eq!(service(&report, "worker")["outcome"], "unchanged");
-    assert_eq!(state(&sdk, "api").await, (Some((0, 0)), 0));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((0, 0)), 0));
 
     // Morning: the scale-out rule fires. Each service is back as it was in the day: bounds and
     // tasks, the min = 0 service with its tasks, cron with no scalable target.
@@ -166,11 +158,27 @@ async fn a_night_and_a_morning_through_the_deployed_rules() {
         .unwrap();
     let report = function.invoke(&payload).expect_ok();
     assert_eq!(report["summary"]["changed"], 4, "{report}");
-    assert_eq!(state(&sdk, "api").await, (Some((1, 3)), 2), "{report}");
-    assert_eq!(state(&sdk, "batch").await, (Some((0, 4)), 2), "{report}");
-    assert_eq!(state(&sdk, "worker").await, (Some((2, 6)), 4), "{report}");
-    assert_eq!(state(&sdk, "cron").await, (None, 1), "{report}");
-    assert_eq!(state(&sdk, "intruder").await, (None, 2));
+    assert_eq!(
+        service_state(&sdk, "prod", "api").await,
+        (Some((1, 3)), 2),
+        "{report}"
+    );
+    assert_eq!(
+        service_state(&sdk, "prod", "batch").await,
+        (Some((0, 4)), 2),
+        "{report}"
+    );
+    assert_eq!(
+        service_state(&sdk, "prod", "worker").await,
+        (Some((2, 6)), 4),
+        "{report}"
+    );
+    assert_eq!(
+        service_state(&sdk, "prod", "cron").await,
+        (None, 1),
+        "{report}"
+    );
+    assert_eq!(service_state(&sdk, "prod", "intruder").await, (None, 2));
 
     // The same morning delivery again: nothing to do, the day's scaling is not fought.
     let report = function.invoke(&payload).expect_ok();
@@ -196,8 +204,11 @@ async fn late_foreign_and_tampered_deliveries_change_nothing_of_theirs() {
             .is_some_and(|r| r.contains("max_delay_minutes = 60")),
         "{report}"
     );
-    assert_eq!(state(&sdk, "api").await, (Some((1, 3)), 2));
-    assert_eq!(state(&sdk, "worker").await, (Some((2, 6)), 4));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 2));
+    assert_eq!(
+        service_state(&sdk, "prod", "worker").await,
+        (Some((2, 6)), 4)
+    );
 
     // A payload that also names a service of the cluster the stack was not given: refused,
     // untouched, and the invocation fails (so the error alarm fires); the others scale in.
@@ -215,8 +226,8 @@ async fn late_foreign_and_tampered_deliveries_change_nothing_of_theirs() {
         message.contains("service/prod/intruder") && message.contains("WORKTIME_ALLOWED_SERVICES"),
         "{error}"
     );
-    assert_eq!(state(&sdk, "intruder").await, (None, 2));
-    assert_eq!(state(&sdk, "api").await, (Some((0, 0)), 0));
+    assert_eq!(service_state(&sdk, "prod", "intruder").await, (None, 2));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((0, 0)), 0));
 
     // At night someone edits the remembered capacities: an absurd one and a 0/0 "restore".
     tag_service(&sdk, "prod", "worker", "worktime:capacity", "0/999999@1").await;
@@ -234,10 +245,16 @@ async fn late_foreign_and_tampered_deliveries_change_nothing_of_theirs() {
         "names the tag: {error}"
     );
     // Nothing guessed: both stay down; the declared services come back.
-    assert_eq!(state(&sdk, "worker").await, (Some((0, 0)), 0));
-    assert_eq!(state(&sdk, "cron").await, (Some((0, 0)), 0));
-    assert_eq!(state(&sdk, "api").await, (Some((1, 3)), 2));
-    assert_eq!(state(&sdk, "batch").await, (Some((0, 4)), 2));
+    assert_eq!(
+        service_state(&sdk, "prod", "worker").await,
+        (Some((0, 0)), 0)
+    );
+    assert_eq!(service_state(&sdk, "prod", "cron").await, (Some((0, 0)), 0));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 2));
+    assert_eq!(
+        service_state(&sdk, "prod", "batch").await,
+        (Some((0, 4)), 2)
+    );
 }
 
 #[tokio::test]
@@ -288,7 +305,7 @@ async fn the_scheduler_schedule_delivers_its_scheduled_time_and_skip_dates_are_l
     let morning = deliver("ScaleOutSchedule");
     let report = function.invoke(&morning).expect_ok();
     assert_eq!(report["summary"]["skipped"], 4, "{report}");
-    assert_eq!(state(&sdk, "api").await, (Some((0, 0)), 0));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((0, 0)), 0));
 }
 
 fn chrono_tz_seoul() -> chrono::FixedOffset {
@@ -313,7 +330,11 @@ async fn a_service_tagged_worktime_exclude_is_never_changed() {
                 .is_some_and(|r| r.contains("worktime:exclude")),
             "{rule}: {report}"
         );
-        assert_eq!(state(&sdk, "batch").await, (None, 2), "{rule}: untouched");
+        assert_eq!(
+            service_state(&sdk, "prod", "batch").await,
+            (None, 2),
+            "{rule}: untouched"
+        );
         assert_eq!(
             service_tag(&sdk, "prod", "batch", "worktime:capacity").await,
             None,
@@ -321,5 +342,5 @@ async fn a_service_tagged_worktime_exclude_is_never_changed() {
         );
     }
     // The others scaled in and out as usual.
-    assert_eq!(state(&sdk, "api").await, (Some((1, 3)), 2));
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 2));
 }

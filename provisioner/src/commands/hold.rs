@@ -6,7 +6,6 @@ use std::fmt;
 
 use chrono::Utc;
 use serde::Serialize;
-use worktime_lambda::Clients;
 
 use crate::aws::AwsArgs;
 use crate::cli::HoldArgs;
@@ -28,12 +27,11 @@ pub async fn run(args: &HoldArgs, aws: &AwsArgs, format: OutputFormat) -> Result
         now,
         &hold::assume_tagged(config, &args.services),
     )?;
-    let names = hold::managed_services(config, &args.services)?;
-
-    let sdk = aws.load(Some(&config.stack.region)).await;
-    let region = sdk.region().map_or_else(String::new, |r| r.to_string());
-    let clients = Clients::new(&sdk);
-    let (arns, tags) = hold::service_arns(&clients, &names, &region).await?;
+    let hold::LookedUp {
+        clients,
+        arns,
+        tags,
+    } = hold::look_up(config, &args.services, aws).await?;
     let targets = hold::plan_hold(config, &args.services, args.request(), now, &tags)?;
 
     let mut services = Vec::with_capacity(targets.len());

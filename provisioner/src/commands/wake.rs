@@ -6,7 +6,7 @@ use std::fmt;
 
 use chrono::Utc;
 use serde::Serialize;
-use worktime_lambda::{Capacity, Clients, Outcome, ServiceOutcome};
+use worktime_lambda::{Capacity, Outcome, ServiceOutcome};
 
 use crate::aws::AwsArgs;
 use crate::cli::WakeArgs;
@@ -28,13 +28,12 @@ pub async fn run(args: &WakeArgs, aws: &AwsArgs, format: OutputFormat) -> Result
         now,
         &hold::assume_tagged(config, &args.services),
     )?;
-    let names = hold::managed_services(config, &args.services)?;
-
-    let sdk = aws.load(Some(&config.stack.region)).await;
-    let region = sdk.region().map_or_else(String::new, |r| r.to_string());
-    let clients = Clients::new(&sdk);
     // Every service must exist before any is scaled or tagged.
-    let (arns, tags) = hold::service_arns(&clients, &names, &region).await?;
+    let hold::LookedUp {
+        clients,
+        arns,
+        tags,
+    } = hold::look_up(config, &args.services, aws).await?;
     let plan = hold::plan_wake(config, &args.services, args.duration, now, &tags)?;
 
     let scaled = worktime_lambda::run(&clients, &plan.event, now).await;

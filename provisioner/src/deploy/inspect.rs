@@ -6,16 +6,16 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use worktime_lambda::{observe, with_selected, Capacity, Clients, Remembered};
+use worktime_lambda::{Capacity, Clients, Remembered};
 
 use crate::aws::Session;
-use crate::config::{Schedule, StackConfig, Trigger, DEFAULT_SCHEDULE};
+use crate::config::{Schedule, StackConfig, Trigger};
 use crate::cron::AwsCron;
 use crate::deploy::activity::{self, Activity};
 use crate::deploy::stack;
 use crate::error::Result;
 use crate::hours::{weekly_hours, Period};
-use crate::scaling::events_for;
+use crate::scaling::services_now;
 use crate::template::ids;
 
 #[derive(Debug, Serialize)]
@@ -154,24 +154,16 @@ pub async fn status(
     let clients = Clients::new(&session.sdk);
     let mut services = Vec::new();
     let mut selector_errors = Vec::new();
-    for event in events_for(config, worktime_lambda::Action::ScaleIn, true, now)? {
-        let label = event
-            .schedule
-            .clone()
-            .unwrap_or_else(|| DEFAULT_SCHEDULE.to_string());
-        let (event, selectors) = with_selected(&clients, &event).await;
-        selector_errors.extend(selectors.into_iter().filter_map(|s| {
-            s.error
-                .map(|reason| format!("selector {}: {reason}", s.selector))
-        }));
-        let observed = observe::observe(&clients, &event.services).await;
-        services.extend(event.services.iter().map(|request| {
-            let seen = observed
+    for schedule in services_now(&clients, config, now).await? {
+        selector_errors.extend(schedule.selector_errors);
+        services.extend(schedule.services.iter().map(|request| {
+            let seen = schedule
+                .observed
                 .get(&request.resource_id)
                 .cloned()
                 .unwrap_or_default();
             ServiceStatus {
-                schedule: label.clone(),
+                schedule: schedule.label.clone(),
                 resource_id: request.resource_id.clone(),
                 selected_by: request.selected_by.clone(),
                 exists: seen.exists,

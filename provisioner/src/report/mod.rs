@@ -16,12 +16,12 @@ mod workload;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use worktime_lambda::{observe, with_selected, Action, Clients, Observed, ServiceRequest};
+use worktime_lambda::{Clients, Observed, ServiceRequest};
 
-use crate::config::{StackConfig, DEFAULT_SCHEDULE};
+use crate::config::StackConfig;
 use crate::error::Result;
 use crate::hours::{week_chart, weekly_hours, WeekChart, WeeklyHours};
-use crate::scaling::events_for;
+use crate::scaling::services_now;
 
 pub use plan::ReportPlan;
 use prices::{price_for, usd_per_month};
@@ -139,31 +139,28 @@ pub async fn build(
     let mut services = Vec::new();
     // One event per schedule, as its scale-in trigger carries it, with the services its
     // selectors select now: the services the function would act on.
-    for event in events_for(config, Action::ScaleIn, true, now)? {
-        let label = event
-            .schedule
-            .clone()
-            .unwrap_or_else(|| DEFAULT_SCHEDULE.to_string());
-        let (event, selectors) = with_selected(clients, &event).await;
-        let Some(schedule) = schedules.iter_mut().find(|s| s.name == label) else {
+    for now_served in services_now(clients, config, now).await? {
+        let Some(schedule) = schedules.iter_mut().find(|s| s.name == now_served.label) else {
             continue;
         };
-        schedule
-            .selector_errors
-            .extend(selectors.into_iter().filter_map(|s| {
-                s.error
-                    .map(|reason| format!("selector {}: {reason}", s.selector))
-            }));
+        schedule.selector_errors.extend(now_served.selector_errors);
         let off_hours = schedule.hours.off_hours_per_week;
-        let observed = observe::observe(clients, &event.services).await;
-        let facts = services::read(&clients.ecs, &event.services).await;
-        for request in &event.services {
-            let seen = observed
+        let facts = services::read(&clients.ecs, &now_served.services).await;
+        for request in &now_served.services {
+            let seen = now_served
+                .observed
                 .get(&request.resource_id)
                 .cloned()
                 .unwrap_or_default();
             let fact = facts.get(&request.resource_id).cloned().unwrap_or_default();
-            services.push(saving(&label, request, &seen, fact, off_hours, &prices));
+            services.push(saving(
+                &now_served.label,
+                request,
+                &seen,
+                fact,
+                off_hours,
+                &prices,
+            ));
         }
     }
     let totals = totals(&services);

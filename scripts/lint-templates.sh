@@ -59,7 +59,9 @@ else
             rc=$?
             set -e
             if [[ $rc -eq 2 && "$refusal" == *"the stack-set engine"* ]]; then
-                [[ $format == yaml ]] && echo "lint-templates: $config: no stack-set template (${refusal%%:*})"
+                if [[ $format == yaml ]]; then
+                    echo "lint-templates: $config: no stack-set template, refused as expected: ${refusal#error: }"
+                fi
                 continue
             elif [[ $rc -ne 0 ]]; then
                 echo "$refusal" >&2

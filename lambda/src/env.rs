@@ -22,6 +22,9 @@ pub const ALLOWED_SERVICES_VAR: &str = "WORKTIME_ALLOWED_SERVICES";
 pub const STACK_VAR: &str = "WORKTIME_STACK";
 /// SNS topic ARNs a notice is published to, comma-separated (`WORKTIME_NOTIFY_TOPICS`).
 pub const NOTIFY_TOPICS_VAR: &str = "WORKTIME_NOTIFY_TOPICS";
+/// The schedules the stack deploys, comma-separated (`WORKTIME_SCHEDULES`; `default` for
+/// `[schedule]`): an event naming another schedule is refused. Absent: not checked.
+pub const SCHEDULES_VAR: &str = "WORKTIME_SCHEDULES";
 /// The tag selectors the function may resolve (`WORKTIME_ALLOWED_SELECTORS`): a JSON array of
 /// `{"cluster": "<name>|*", "tag": "key=value|key", "schedule": "<name>"}` in configuration
 /// order (no `schedule`: the default one). Absent: none.
@@ -91,6 +94,13 @@ pub fn defaults_from(lookup: impl Fn(&str) -> Option<String>) -> Result<EventDef
         allowed_selectors,
         stack: lookup(STACK_VAR).filter(|s| !s.is_empty()),
         notify_topics,
+        schedules: lookup(SCHEDULES_VAR).map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
     })
 }
 

@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::window::{Firings, ScheduleClock};
+
+use crate::cron::AwsCron;
 use crate::selector::{
     AllowedSelector, ClusterScope, Ownership, Selector, SelectorTarget, TagMatch,
 };
@@ -51,6 +54,10 @@ pub enum Action {
     /// Working hours end in `warn_before_minutes`: change nothing, tell `[notify]` which
     /// services the scale-in will stop and how to keep one up.
     Notice,
+    /// Level-triggered, every `reconcile_minutes`: converge each service on what the schedule
+    /// says now (down at night: drift taken back to 0/0; up in the day: nothing written, only
+    /// readiness checked).
+    Reconcile,
 }
 
 impl Action {
@@ -60,6 +67,7 @@ impl Action {
             Action::ScaleOut => "scale-out",
             Action::Toggle => "toggle",
             Action::Notice => "notice",
+            Action::Reconcile => "reconcile",
         }
     }
 }
@@ -78,8 +86,9 @@ impl FromStr for Action {
             "scale-out" => Ok(Action::ScaleOut),
             "toggle" => Ok(Action::Toggle),
             "notice" => Ok(Action::Notice),
+            "reconcile" => Ok(Action::Reconcile),
             other => Err(format!(
-                "unknown action {other:?}: use \"scale-in\", \"scale-out\", \"toggle\" or \"notice\""
+                "unknown action {other:?}: use \"scale-in\", \"scale-out\", \"reconcile\", \"toggle\" or \"notice\""
             )),
         }
     }
@@ -159,6 +168,45 @@ pub fn resource_id(cluster: &str, service: &str) -> String {
     format!("service/{cluster}/{service}")
 }
 
+/// How the event names the schedule it belongs to when it names none.
+pub const DEFAULT_SCHEDULE: &str = "default";
+
+/// A schedule's crons as its triggers fire them: `timezone` is the zone they are evaluated
+/// in — `UTC` for EventBridge rules (whose crons are the UTC form), the schedule's own zone
+/// for EventBridge Scheduler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleCrons {
+    pub scale_out: String,
+    pub scale_in: String,
+    pub timezone: String,
+}
+
+impl ScheduleCrons {
+    /// The windows these crons make, with the schedule's zone and skip dates.
+    fn clock(&self, zone: Tz, skip_dates: &[NaiveDate]) -> Result<ScheduleClock, EventError> {
+        let parse = |key: &str, text: &str| {
+            AwsCron::parse(text).map_err(|e| field_error(format!("crons.{key}"), e.to_string()))
+        };
+        let fires_in = self.timezone.parse::<Tz>().map_err(|_| {
+            field_error(
+                "crons.timezone",
+                format!(
+                    "{:?} is not an IANA time zone name (\"UTC\" for rules, the schedule's zone \
+                     for Scheduler)",
+                    self.timezone
+                ),
+            )
+        })?;
+        Ok(ScheduleClock {
+            scale_out: Firings::new(parse("scale_out", &self.scale_out)?, fires_in),
+            scale_in: Firings::new(parse("scale_in", &self.scale_in)?, fires_in),
+            zone,
+            skip_dates: skip_dates.iter().copied().collect(),
+        })
+    }
+}
+
 /// The payload as the triggers write it: every field optional, so the bare scheduled event
 /// parses too. [`ScalingEvent::from_json`] refuses any other top-level key except the
 /// EventBridge scheduled-event envelope ([`ENVELOPE_KEYS`]).
@@ -180,9 +228,14 @@ pub struct RawEvent {
     /// `<aws.scheduler.scheduled-time>`. Absent: "now".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_time: Option<String>,
-    /// How late a delivery may arrive and still act (minutes, 1..=1440; default 60).
+    /// The schedule's crons as its triggers fire them, so that the function knows the window
+    /// an instant lies in (how long an action still acts; what a reconcile converges on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_delay_minutes: Option<u32>,
+    pub crons: Option<ScheduleCrons>,
+    /// How long a service may run fewer tasks than desired (or any task after desired 0)
+    /// after it was changed before a reconcile reports it (minutes, 1..=120; default 15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_within_minutes: Option<u32>,
     /// Tag selectors, resolved to services when the function runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selectors: Option<Vec<SelectorTarget>>,
@@ -211,7 +264,8 @@ pub const ENVELOPE_KEYS: [&str; 9] = [
 
 /// The keys of the contract itself, for the "unknown field" message.
 const CONTRACT_KEYS: &str = "action, services, selectors, schedule, timezone, skip_dates, \
-                             dry_run, scheduled_time, max_delay_minutes, warn_before_minutes";
+                             dry_run, scheduled_time, crons, ready_within_minutes, \
+                             warn_before_minutes";
 
 /// The most services one invocation accepts; well above what an 8 KB trigger input can
 /// carry, low enough to bound a run inside Lambda's 15 minutes.
@@ -224,10 +278,10 @@ pub const MAX_SELECTORS: usize = 100;
 pub const MAX_SCHEDULE_NAME_CHARS: usize = 64;
 /// The most skip dates one event accepts (years of holidays).
 pub const MAX_SKIP_DATES: usize = 1000;
-/// `max_delay_minutes` when the event names none.
-pub const DEFAULT_MAX_DELAY_MINUTES: u32 = 60;
-/// The largest `max_delay_minutes`: one day.
-pub const MAX_DELAY_MINUTES_LIMIT: u32 = 1440;
+/// `ready_within_minutes` when the event names none.
+pub const DEFAULT_READY_WITHIN_MINUTES: u32 = 15;
+/// The longest `ready_within_minutes`: two hours.
+pub const MAX_READY_WITHIN_MINUTES: u32 = 120;
 /// How far in the future a `scheduled_time` may lie (clock skew between EventBridge and
 /// the function) before the event is refused.
 pub const MAX_CLOCK_SKEW_MINUTES: i64 = 5;
@@ -266,8 +320,12 @@ pub struct ScalingEvent {
     pub dry_run: bool,
     /// When the trigger was scheduled to fire; `None`: the event means "now".
     pub scheduled_time: Option<DateTime<Utc>>,
-    /// How late a delivery may be and still act.
-    pub max_delay: TimeDelta,
+    /// The schedule's windows (from the payload's `crons`, `timezone` and `skip_dates`);
+    /// `None`: the event carried no crons and acts now, whatever the hour.
+    pub clock: Option<ScheduleClock>,
+    /// How long a service may take to reach its desired tasks (or to stop them) after it was
+    /// changed.
+    pub ready_within: TimeDelta,
     /// Action `notice`: how long before the scale-in it warns.
     pub warn_before: Option<TimeDelta>,
 }
@@ -290,6 +348,9 @@ pub struct EventDefaults {
     pub stack: Option<String>,
     /// Where a notice is published (`WORKTIME_NOTIFY_TOPICS`).
     pub notify_topics: Vec<String>,
+    /// The schedules the stack deploys (`WORKTIME_SCHEDULES`; `default` for `[schedule]`):
+    /// an event naming any other is refused. `None`: not checked (the CLI's own events).
+    pub schedules: Option<BTreeSet<String>>,
 }
 
 impl EventDefaults {
@@ -333,7 +394,16 @@ impl ScalingEvent {
                 "skip_dates" => raw.skip_dates = field(&key, value)?,
                 "dry_run" => raw.dry_run = field(&key, value)?,
                 "scheduled_time" => raw.scheduled_time = field(&key, value)?,
-                "max_delay_minutes" => raw.max_delay_minutes = field(&key, value)?,
+                "crons" => raw.crons = field(&key, value)?,
+                "ready_within_minutes" => raw.ready_within_minutes = field(&key, value)?,
+                "max_delay_minutes" => {
+                    return Err(field_error(
+                        key,
+                        "no longer read: a scale-in or scale-out acts until the schedule's next \
+                         opposite action (the payload's \"crons\"); deploy this release's \
+                         triggers (worktime deploy), which no longer send it",
+                    ))
+                }
                 "time" => envelope_time = Some(value),
                 "detail-type" => scheduled_event.0 = value == "Scheduled Event",
                 "source" => scheduled_event.1 = value == "aws.events",
@@ -485,12 +555,40 @@ impl ScalingEvent {
             None => None,
             Some(text) => Some(parse_scheduled_time(&text, now)?),
         };
-        let minutes = raw.max_delay_minutes.unwrap_or(DEFAULT_MAX_DELAY_MINUTES);
-        if !(1..=MAX_DELAY_MINUTES_LIMIT).contains(&minutes) {
+        let ready = raw
+            .ready_within_minutes
+            .unwrap_or(DEFAULT_READY_WITHIN_MINUTES);
+        if !(1..=MAX_READY_WITHIN_MINUTES).contains(&ready) {
             return Err(field_error(
-                "max_delay_minutes",
-                format!("{minutes} is out of range: use 1 to {MAX_DELAY_MINUTES_LIMIT} minutes"),
+                "ready_within_minutes",
+                format!("{ready} is out of range: use 1 to {MAX_READY_WITHIN_MINUTES} minutes"),
             ));
+        }
+        let clock = raw
+            .crons
+            .map(|crons| crons.clock(timezone, &skip_dates))
+            .transpose()?;
+        if action == Action::Reconcile && clock.is_none() {
+            return Err(field_error(
+                "crons",
+                "a reconcile converges on what the schedule says now, and the event carries no \
+                 crons: add {\"scale_out\": \"cron(...)\", \"scale_in\": \"cron(...)\", \
+                 \"timezone\": \"<zone the crons fire in>\"}",
+            ));
+        }
+        if let Some(known) = &defaults.schedules {
+            let name = schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE);
+            if !known.contains(name) {
+                return Err(field_error(
+                    "schedule",
+                    format!(
+                        "{name:?} is not a schedule of this stack (WORKTIME_SCHEDULES: {}): \
+                         the trigger belongs to another deployment; deploy the config that \
+                         defines it",
+                        known.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
         }
 
         let warn_before = match (action, raw.warn_before_minutes) {
@@ -530,7 +628,8 @@ impl ScalingEvent {
             skip_dates,
             dry_run: raw.dry_run.unwrap_or(false),
             scheduled_time,
-            max_delay: TimeDelta::minutes(i64::from(minutes)),
+            clock,
+            ready_within: TimeDelta::minutes(i64::from(ready)),
             warn_before,
         })
     }

@@ -10,6 +10,7 @@ use aws_sdk_ecs::types::Tag;
 use futures::stream::{self, StreamExt};
 
 use crate::clients::{describe_error, Clients};
+use crate::memory::Remembered;
 use crate::observe::Observed;
 use crate::planner::{BoundsWrite, Decision, PlannedService, Writes};
 use crate::report::{Outcome, ServiceOutcome};
@@ -65,14 +66,20 @@ async fn execute_one(
         Decision::Skipped { reason } => line.end(Outcome::Skipped, reason),
         Decision::Held { reason } => line.end(Outcome::Held, reason),
         Decision::Stale { reason } => line.end(Outcome::Stale, reason),
+        Decision::NotReady { reason } => line.end(Outcome::NotReady, reason),
+        Decision::NotStopped { reason } => line.end(Outcome::NotStopped, reason),
         Decision::Fail { reason } => line.end(Outcome::Failed, reason),
-        Decision::Apply { writes, note } if dry_run => {
+        Decision::Apply { writes, note, .. } if dry_run => {
             line.reason = note;
             line.outcome = Outcome::WouldChange;
-            line.remembered = writes.remember;
+            line.remembered = writes.remember.or(writes.mark_restored);
             apply_to_line(&mut line, &writes);
         }
-        Decision::Apply { writes, note } => {
+        Decision::Apply {
+            writes,
+            note,
+            drift,
+        } => {
             line.reason = note;
             match write(
                 clients,
@@ -83,6 +90,7 @@ async fn execute_one(
             )
             .await
             {
+                Ok(()) if drift => line.outcome = Outcome::Drift,
                 Ok(()) => line.outcome = Outcome::Changed,
                 Err(reason) => {
                     line.outcome = Outcome::Failed;
@@ -163,25 +171,7 @@ async fn write(
     // Remember first: if tagging fails the service keeps running, rather than going to zero
     // with nothing to come back to.
     if let Some(memory) = writes.remember {
-        let arn = service_arn.ok_or("the service has no ARN to tag")?;
-        clients
-            .ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .tags(
-                Tag::builder()
-                    .key(CAPACITY_TAG)
-                    .value(memory.to_string())
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|error| {
-                format!(
-                    "could not remember {memory} (tag {CAPACITY_TAG}): {}",
-                    describe_error(&error)
-                )
-            })?;
+        tag_memory(clients, service_arn, memory).await?;
         line.remembered = Some(memory);
     }
     match writes.bounds {
@@ -240,5 +230,39 @@ async fn write(
             })?;
         line.desired_after = Some(desired);
     }
+    // Marked restored last: until this write the capacity stays owed, so a retry of a run
+    // that stopped half-way finishes the job.
+    if let Some(memory) = writes.mark_restored {
+        tag_memory(clients, service_arn, memory).await?;
+        line.remembered = Some(memory);
+    }
     Ok(())
+}
+
+/// Writes the `worktime:capacity` tag.
+async fn tag_memory(
+    clients: &Clients,
+    service_arn: Option<&str>,
+    memory: Remembered,
+) -> Result<(), String> {
+    let arn = service_arn.ok_or("the service has no ARN to tag")?;
+    clients
+        .ecs
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(
+            Tag::builder()
+                .key(CAPACITY_TAG)
+                .value(memory.to_string())
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|error| {
+            format!(
+                "could not remember {memory} (tag {CAPACITY_TAG}): {}",
+                describe_error(&error)
+            )
+        })
 }

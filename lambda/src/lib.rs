@@ -8,6 +8,7 @@
 //! names shared with the CLI, `clients` the SDK clients.
 
 mod clients;
+pub mod cron;
 pub mod env;
 mod event;
 mod execute;
@@ -22,15 +23,17 @@ mod resolve;
 mod run;
 pub mod selector;
 pub mod tags;
+pub mod window;
 
 pub use clients::{describe_error, Clients};
 pub use event::{
     is_valid_ecs_name, resource_id, Action, Capacity, EventDefaults, EventError, RawEvent,
-    ScalingEvent, ServiceRequest, ServiceTarget, DEFAULT_MAX_DELAY_MINUTES, ENVELOPE_KEYS,
-    MAX_DELAY_MINUTES_LIMIT, MAX_SELECTORS, MAX_SERVICES, MAX_SKIP_DATES, MAX_WARN_BEFORE_MINUTES,
+    ScalingEvent, ScheduleCrons, ServiceRequest, ServiceTarget, DEFAULT_READY_WITHIN_MINUTES,
+    DEFAULT_SCHEDULE, ENVELOPE_KEYS, MAX_READY_WITHIN_MINUTES, MAX_SELECTORS, MAX_SERVICES,
+    MAX_SKIP_DATES, MAX_WARN_BEFORE_MINUTES,
 };
 pub use handler::HandlerError;
-pub use memory::{Remembered, MAX_REMEMBERED_TASKS};
+pub use memory::{Mark, Remembered, MAX_REMEMBERED_TASKS};
 pub use observe::Observed;
 pub use release::{release, Release};
 pub use report::{Outcome, Report, ServiceOutcome, Summary};

@@ -41,6 +41,12 @@ pub struct Observed {
     pub hold_until: Option<DateTime<Utc>>,
     /// The hold tag is present but unreadable: why (naming tag, value and the fix).
     pub hold_error: Option<String>,
+    /// Tasks in the RUNNING state.
+    pub running_count: Option<i32>,
+    /// The service's latest event message (ECS says why tasks do not start, for one).
+    pub latest_event: Option<String>,
+    /// When the primary deployment last changed (a new task definition, a desired count).
+    pub last_changed: Option<DateTime<Utc>>,
 }
 
 impl Observed {
@@ -95,6 +101,19 @@ pub async fn observe(clients: &Clients, services: &[ServiceRequest]) -> HashMap<
                         entry.exists = true;
                         entry.service_arn = service.service_arn().map(str::to_string);
                         entry.desired_count = Some(service.desired_count());
+                        entry.running_count = Some(service.running_count());
+                        entry.latest_event = service
+                            .events()
+                            .iter()
+                            .max_by_key(|e| e.created_at().map(|t| (t.secs(), t.subsec_nanos())))
+                            .and_then(|e| e.message())
+                            .map(str::to_string);
+                        entry.last_changed = service
+                            .deployments()
+                            .iter()
+                            .find(|d| d.status() == Some("PRIMARY"))
+                            .and_then(|d| d.updated_at().or(d.created_at()))
+                            .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()));
                         entry.excluded =
                             service.tags().iter().any(|t| t.key() == Some(EXCLUDE_TAG));
                         if let Some(tag) = service

@@ -23,9 +23,16 @@ pub enum Outcome {
     /// Scale-in left it as it is: a `worktime:hold-until` hold lies in the future. Not a
     /// failure.
     Held,
-    /// The delivery came later than `max_delay_minutes` after its scheduled time: nothing
-    /// was read or changed. Not a failure.
+    /// The delivery came after its window (the schedule's next opposite action had come):
+    /// nothing was read or changed. Not a failure.
     Stale,
+    /// A reconcile took back what should not be running now (night drift).
+    Drift,
+    /// Up, but running fewer tasks than desired longer than `ready_within_minutes` after it
+    /// was changed (or still scaled in since before the up window): a failure.
+    NotReady,
+    /// Down, but still running tasks longer than `ready_within_minutes` after: a failure.
+    NotStopped,
     Failed,
 }
 
@@ -38,8 +45,22 @@ impl Outcome {
             Outcome::Skipped => "skipped",
             Outcome::Held => "held",
             Outcome::Stale => "stale",
+            Outcome::Drift => "drift",
+            Outcome::NotReady => "not-ready",
+            Outcome::NotStopped => "not-stopped",
             Outcome::Failed => "failed",
         }
+    }
+}
+
+impl Outcome {
+    /// Fails the invocation: the service could not be changed, or is not running what it
+    /// should.
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            Outcome::Failed | Outcome::NotReady | Outcome::NotStopped
+        )
     }
 }
 
@@ -80,6 +101,9 @@ pub struct Summary {
     pub skipped: usize,
     pub held: usize,
     pub stale: usize,
+    pub drift: usize,
+    pub not_ready: usize,
+    pub not_stopped: usize,
     pub failed: usize,
 }
 
@@ -94,6 +118,9 @@ impl Summary {
                 Outcome::Skipped => &mut summary.skipped,
                 Outcome::Held => &mut summary.held,
                 Outcome::Stale => &mut summary.stale,
+                Outcome::Drift => &mut summary.drift,
+                Outcome::NotReady => &mut summary.not_ready,
+                Outcome::NotStopped => &mut summary.not_stopped,
                 Outcome::Failed => &mut summary.failed,
             } += 1;
         }
@@ -120,15 +147,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// The services that failed, or that are not running what they should (`not-ready`,
+    /// `not-stopped`): each fails the invocation.
     pub fn failed(&self) -> impl Iterator<Item = &ServiceOutcome> {
-        self.services
-            .iter()
-            .filter(|s| s.outcome == Outcome::Failed)
+        self.services.iter().filter(|s| s.outcome.is_failure())
     }
 
-    /// A service failed, or a selector could not be resolved (its services may be missing).
+    /// A service failed or is not ready, or a selector could not be resolved (its services
+    /// may be missing).
     pub fn has_failures(&self) -> bool {
-        self.summary.failed > 0 || self.failed_selectors().next().is_some()
+        self.failed().next().is_some() || self.failed_selectors().next().is_some()
     }
 
     pub fn failed_selectors(&self) -> impl Iterator<Item = &SelectorOutcome> {
@@ -150,7 +178,7 @@ impl Report {
             .join("; ");
         let mut message = format!(
             "{} of {} services failed: {list}",
-            self.summary.failed,
+            self.failed().count(),
             self.services.len()
         );
         for selector in self.failed_selectors() {

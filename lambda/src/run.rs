@@ -132,6 +132,9 @@ pub(crate) fn log_summary(report: &Report) {
         skipped = summary.skipped,
         held = summary.held,
         stale = summary.stale,
+        drift = summary.drift,
+        not_ready = summary.not_ready,
+        not_stopped = summary.not_stopped,
         failed = summary.failed,
         selectors_failed = report.failed_selectors().count(),
         "summary"

@@ -63,6 +63,8 @@ pub enum Engine {
 pub enum RunAction {
     ScaleIn,
     ScaleOut,
+    /// What the reconcile trigger does: converge every service on what the schedule says now.
+    Reconcile,
     Toggle,
 }
 

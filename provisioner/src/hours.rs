@@ -9,8 +9,6 @@
 //! in which the clocks change has 167 or 169 real hours, and the off-hours absorb the change
 //! (the triggers keep local time). Averages are the period's totals divided by its weeks.
 
-use std::collections::BTreeSet;
-
 use chrono::{
     DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta,
     TimeZone, Utc, Weekday,
@@ -18,8 +16,7 @@ use chrono::{
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::config::{Schedule, Trigger};
-use crate::cron::AwsCron;
+use crate::config::Schedule;
 
 /// The longest period a report covers: a year of weeks.
 pub const MAX_WEEKS: u32 = 52;
@@ -125,8 +122,8 @@ pub fn weekly_hours(schedule: &Schedule, period: Period, now: DateTime<Utc>) -> 
         .map(|week| first_monday + Days::new(u64::from(week) * DAYS_PER_WEEK))
         .collect();
     let bounds: Vec<DateTime<Utc>> = mondays.iter().map(|d| local_midnight(zone, *d)).collect();
-    let skip: BTreeSet<NaiveDate> = schedule.skip_dates.iter().copied().collect();
-    let spans = Triggers::of(schedule).up_spans(&skip, zone, bounds[0], bounds[bounds.len() - 1]);
+    let clock = schedule.clock();
+    let spans = clock.up_spans(bounds[0], bounds[bounds.len() - 1]);
 
     let week_hours: Vec<WeekHours> = mondays
         .iter()
@@ -151,7 +148,11 @@ pub fn weekly_hours(schedule: &Schedule, period: Period, now: DateTime<Utc>) -> 
         on_hours_per_week: on_total / f64::from(weeks),
         off_hours_per_week: off_total / f64::from(weeks),
         weeks: week_hours,
-        skip_dates: skip.range(first_monday..end_monday).copied().collect(),
+        skip_dates: clock
+            .skip_dates
+            .range(first_monday..end_monday)
+            .copied()
+            .collect(),
     }
 }
 
@@ -161,7 +162,9 @@ pub fn week_chart(schedule: &Schedule, monday: NaiveDate) -> WeekChart {
     let zone = schedule.timezone;
     let start = local_midnight(zone, monday);
     let end = local_midnight(zone, monday + Days::new(DAYS_PER_WEEK));
-    let spans = Triggers::of(schedule).up_spans(&BTreeSet::new(), zone, start, end);
+    let mut clock = schedule.clock();
+    clock.skip_dates.clear();
+    let spans = clock.up_spans(start, end);
     let days = (0..DAYS_PER_WEEK)
         .map(|offset| {
             let date = monday + Days::new(offset);
@@ -193,148 +196,6 @@ pub fn weekday_name(day: Weekday) -> &'static str {
         Weekday::Fri => "Fri",
         Weekday::Sat => "Sat",
         Weekday::Sun => "Sun",
-    }
-}
-
-/// When one cron fires, as its deployed trigger evaluates it.
-struct Firings {
-    cron: AwsCron,
-    zone: Tz,
-}
-
-impl Firings {
-    fn of(schedule: &Schedule, local: &AwsCron) -> Firings {
-        match schedule.trigger {
-            // A rule fires its UTC cron in UTC. Validation refuses rules for zones whose cron
-            // has no UTC form, so the fallback (the local cron in its zone, which fires at the
-            // same instants in a zone without DST) is never taken for a loaded config.
-            Trigger::Rules => match schedule.to_utc(local) {
-                Ok(utc) => Firings {
-                    cron: utc,
-                    zone: Tz::UTC,
-                },
-                Err(_) => Firings {
-                    cron: local.clone(),
-                    zone: schedule.timezone,
-                },
-            },
-            Trigger::Scheduler => Firings {
-                cron: local.clone(),
-                zone: schedule.timezone,
-            },
-        }
-    }
-
-    /// The first firing strictly after `after`.
-    fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.cron
-            .next_after(after.with_timezone(&self.zone))
-            .map(|t| t.with_timezone(&Utc))
-    }
-
-    /// Whether it fires at exactly `at` (crons fire on whole minutes).
-    fn fires_at(&self, at: DateTime<Utc>) -> bool {
-        self.next_after(at - TimeDelta::seconds(1)) == Some(at)
-    }
-
-    /// The last firing strictly before `before`, looking back up to about two years: a
-    /// window that doubles until it holds a firing, then walked forward to its last one.
-    fn last_before(&self, before: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        const LOOKBACK_DAYS: [i64; 7] = [2, 8, 32, 64, 128, 400, 800];
-        for days in LOOKBACK_DAYS {
-            let window_start = before - TimeDelta::days(days);
-            let Some(mut last) = self.next_after(window_start).filter(|t| *t < before) else {
-                continue;
-            };
-            while let Some(next) = self.next_after(last).filter(|t| *t < before) {
-                last = next;
-            }
-            return Some(last);
-        }
-        None
-    }
-}
-
-/// A schedule's two triggers.
-struct Triggers {
-    scale_out: Firings,
-    scale_in: Firings,
-}
-
-impl Triggers {
-    fn of(schedule: &Schedule) -> Triggers {
-        Triggers {
-            scale_out: Firings::of(schedule, &schedule.scale_out),
-            scale_in: Firings::of(schedule, &schedule.scale_in),
-        }
-    }
-
-    /// The spans within [`from`, `to`) during which the services are up, in time order.
-    fn up_spans(
-        &self,
-        skip: &BTreeSet<NaiveDate>,
-        zone: Tz,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-        // The state at `from`: down since the last scale-in before it, unless a scale-out
-        // brought the services up after it. Never taken down: up, as they are.
-        let mut up_since = match self.scale_in.last_before(from) {
-            None => Some(from),
-            Some(down_at) => self
-                .next_bringing_up(skip, zone, down_at, from)
-                .map(|_| from),
-        };
-        let mut spans = Vec::new();
-        // Firings are on whole minutes: one second before `from` makes `from` itself count.
-        let mut cursor = from - TimeDelta::seconds(1);
-        loop {
-            match up_since {
-                Some(since) => match self.scale_in.next_after(cursor).filter(|t| *t < to) {
-                    Some(down_at) => {
-                        if down_at > since {
-                            spans.push((since, down_at));
-                        }
-                        up_since = None;
-                        cursor = down_at;
-                    }
-                    None => {
-                        spans.push((since, to));
-                        break;
-                    }
-                },
-                None => match self.next_bringing_up(skip, zone, cursor, to) {
-                    Some(up_at) => {
-                        up_since = Some(up_at);
-                        cursor = up_at;
-                    }
-                    None => break,
-                },
-            }
-        }
-        spans
-    }
-
-    /// The first scale-out strictly after `after` and before `until` that brings the
-    /// services up: not on a skip date (the local date of its firing, as the function
-    /// judges it), and not at the very instant of a scale-in (which wins: the function
-    /// would be asked both, and the services end the day down).
-    fn next_bringing_up(
-        &self,
-        skip: &BTreeSet<NaiveDate>,
-        zone: Tz,
-        after: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
-        let mut at = self.scale_out.next_after(after)?;
-        while at < until {
-            let skipped = skip.contains(&at.with_timezone(&zone).date_naive());
-            if !skipped && !self.scale_in.fires_at(at) {
-                return Some(at);
-            }
-            at = self.scale_out.next_after(at)?;
-        }
-        None
     }
 }
 

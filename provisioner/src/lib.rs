@@ -7,7 +7,8 @@ mod aws;
 mod cli;
 mod commands;
 mod config;
-mod cron;
+// The cron grammar and its next-run evaluation live with the function, which decides windows with them.
+use worktime_lambda::cron;
 mod deploy;
 mod duration;
 mod error;

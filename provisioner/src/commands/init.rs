@@ -66,10 +66,14 @@ trigger = "scheduler"
 # left running by accident. Dates already past are not deployed.
 skip_dates = ["2026-12-25", "2027-01-01"]
 
-# Optional: a trigger delivered more than this many minutes after its scheduled time (after
-# an outage, say) changes nothing: last night's scale-in never lands in working hours.
-# 1 to 360; default 60.
-max_delay_minutes = 60
+# Optional: every this many minutes a reconcile trigger converges each service on what the
+# schedule says now: at night, whatever runs again (a deploy, a person, an ended hold) goes
+# back to 0/0; in the day nothing is written, but a service that has not started its tasks
+# within ready_within_minutes fails the run (the errors alarm and [notify] hear it).
+# 5 to 60, or 0 for no reconcile; default 15.
+reconcile_minutes = 15
+# 1 to 120; default 15.
+ready_within_minutes = 15
 
 # One [[services]] table per ECS service to manage.
 # cluster / service: the names (not ARNs) of the ECS cluster and service.
@@ -146,7 +150,8 @@ mod tests {
         assert!(c.home.services[0].capacity.is_some());
         assert!(c.home.services[1].capacity.is_none());
         assert_eq!(c.home.schedule.skip_dates.len(), 2);
-        assert_eq!(c.home.schedule.max_delay_minutes, 60);
+        assert_eq!(c.home.schedule.reconcile_minutes, Some(15));
+        assert_eq!(c.home.schedule.ready_within_minutes, 15);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `worktime run scale-in|scale-out|toggle`: the function's own library code, run locally
+//! `worktime run scale-in|scale-out|reconcile|toggle`: the function's own library code, run locally
 //! with the user's credentials against the configured services.
 
 use std::fmt;
@@ -20,6 +20,7 @@ impl From<RunAction> for Action {
             RunAction::ScaleIn => Action::ScaleIn,
             RunAction::ScaleOut => Action::ScaleOut,
             RunAction::Toggle => Action::Toggle,
+            RunAction::Reconcile => Action::Reconcile,
         }
     }
 }
@@ -35,7 +36,7 @@ pub async fn run(args: &RunArgs, aws: &AwsArgs, format: OutputFormat) -> Result<
     output::print(&Shown(&report), format);
     if report.has_failures() {
         return Err(Error::ServicesFailed {
-            failed: report.summary.failed,
+            failed: report.failed().count(),
             total: report.services.len(),
             selectors_failed: report.failed_selectors().count(),
         });
@@ -67,6 +68,9 @@ impl fmt::Display for Shown<'_> {
                 Outcome::Skipped => "skipped",
                 Outcome::Held => "held",
                 Outcome::Stale => "stale",
+                Outcome::Drift => "drift",
+                Outcome::NotReady => "NOT READY",
+                Outcome::NotStopped => "NOT STOPPED",
                 Outcome::Failed => "FAILED",
             };
             let mut line = format!(
@@ -98,7 +102,7 @@ impl fmt::Display for Shown<'_> {
         let s = &self.0.summary;
         writeln!(
             f,
-            "{}{} {}, {} unchanged, {} skipped, {} held, {} failed{}",
+            "{}{} {}, {} unchanged, {} skipped, {} held, {} drift, {} not ready, {} not stopped, {} failed{}",
             if self.0.dry_run { "dry run: " } else { "" },
             if self.0.dry_run {
                 s.would_change
@@ -113,6 +117,9 @@ impl fmt::Display for Shown<'_> {
             s.unchanged,
             s.skipped,
             s.held,
+            s.drift,
+            s.not_ready,
+            s.not_stopped,
             s.failed,
             if self.0.dry_run {
                 " (nothing was changed)"

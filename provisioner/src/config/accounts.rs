@@ -142,6 +142,12 @@ impl Validator<'_> {
                 if let Some(v) = &o.max_delay_minutes {
                     schedule_raw.max_delay_minutes = Some(v.clone());
                 }
+                if let Some(v) = &o.reconcile_minutes {
+                    schedule_raw.reconcile_minutes = Some(v.clone());
+                }
+                if let Some(v) = &o.ready_within_minutes {
+                    schedule_raw.ready_within_minutes = Some(v.clone());
+                }
                 if let Some(v) = &o.skip_calendar {
                     schedule_raw.skip_calendar = Some(v.clone());
                 }

@@ -21,8 +21,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use indexmap::{IndexMap, IndexSet};
+use worktime_lambda::window::{Firings, ScheduleClock};
 use worktime_lambda::{
-    Action, Capacity, ClusterScope, RawEvent, SelectorTarget, ServiceTarget, TagMatch,
+    Action, Capacity, ClusterScope, RawEvent, ScheduleCrons, SelectorTarget, ServiceTarget,
+    TagMatch,
 };
 
 use crate::cron::{AwsCron, CronError};
@@ -87,9 +89,11 @@ impl Trigger {
 /// The longest `skip_dates` range ("2026-12-24..2027-01-01"), in days: a year.
 pub const MAX_SKIP_RANGE_DAYS: i64 = 366;
 
-/// The largest `schedule.max_delay_minutes`: Lambda keeps an asynchronous event at most six
-/// hours, so a later delivery never reaches the function.
-pub const MAX_DELAY_MINUTES: u32 = 360;
+/// `schedule.reconcile_minutes` when the file gives none: how often the reconcile trigger
+/// converges every service on what the schedule says now.
+pub const DEFAULT_RECONCILE_MINUTES: u32 = 15;
+/// The range of `schedule.reconcile_minutes` (0 turns the reconcile off).
+pub const RECONCILE_MINUTES: std::ops::RangeInclusive<u32> = 5..=60;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
@@ -101,9 +105,11 @@ pub struct Schedule {
     pub trigger: Trigger,
     /// Local dates with no scale-out, from today on (ranges expanded, past dates dropped).
     pub skip_dates: Vec<NaiveDate>,
-    /// A trigger delivered more than this many minutes after its scheduled time changes
-    /// nothing (the function reports it `stale`).
-    pub max_delay_minutes: u32,
+    /// How often the reconcile trigger fires; `None`: no reconcile (`reconcile_minutes = 0`).
+    pub reconcile_minutes: Option<u32>,
+    /// How long a service may take to run its desired tasks (or stop them) after a change
+    /// before a reconcile reports it `not-ready` (`not-stopped`).
+    pub ready_within_minutes: u32,
     /// `warn_before_minutes`: a notice trigger this many minutes before scale-in, and its
     /// cron (the scale-in cron moved earlier, in the same zone).
     pub notice: Option<Notice>,
@@ -137,6 +143,43 @@ impl Schedule {
     /// `cron` (in this schedule's zone) as the UTC cron an EventBridge rule takes.
     pub fn to_utc(&self, cron: &AwsCron) -> Result<AwsCron, CronError> {
         cron.to_utc(self.timezone, self.checked_at)
+    }
+
+    /// The scale-out and scale-in crons as the deployed triggers evaluate them, and the zone
+    /// they are evaluated in: a rule fires its UTC cron in UTC, Scheduler the local cron in
+    /// the schedule's zone. Validation refuses rules for zones whose crons have no UTC form,
+    /// so the fallback (the local crons in their zone, which fire at the same instants in a
+    /// zone without daylight saving) is never taken for a loaded config.
+    pub fn firing_crons(&self) -> (AwsCron, AwsCron, Tz) {
+        let local = (self.scale_out.clone(), self.scale_in.clone(), self.timezone);
+        match self.trigger {
+            Trigger::Scheduler => local,
+            Trigger::Rules => match (self.to_utc(&self.scale_out), self.to_utc(&self.scale_in)) {
+                (Ok(out), Ok(into)) => (out, into, Tz::UTC),
+                _ => local,
+            },
+        }
+    }
+
+    /// The schedule's windows, as the function judges them (skip dates applied).
+    pub fn clock(&self) -> ScheduleClock {
+        let (scale_out, scale_in, zone) = self.firing_crons();
+        ScheduleClock {
+            scale_out: Firings::new(scale_out, zone),
+            scale_in: Firings::new(scale_in, zone),
+            zone: self.timezone,
+            skip_dates: self.skip_dates.iter().copied().collect(),
+        }
+    }
+
+    /// The crons as the trigger payloads carry them, for the function's window.
+    pub fn crons(&self) -> ScheduleCrons {
+        let (scale_out, scale_in, zone) = self.firing_crons();
+        ScheduleCrons {
+            scale_out: scale_out.to_string(),
+            scale_in: scale_in.to_string(),
+            timezone: zone.name().to_string(),
+        }
     }
 }
 
@@ -359,6 +402,15 @@ impl StackConfig {
 
     /// The schedule `name` (`None`: `[schedule]`); validation guarantees every name a
     /// service or selector gives exists.
+    /// The schedule shown as `label` (`default`: `[schedule]`), if there is one.
+    pub fn schedule_labelled(&self, label: &str) -> Option<&Schedule> {
+        if label == DEFAULT_SCHEDULE {
+            Some(&self.schedule)
+        } else {
+            self.schedules.get(label)
+        }
+    }
+
     pub fn schedule_named(&self, name: Option<&str>) -> &Schedule {
         name.and_then(|n| self.schedules.get(n))
             .unwrap_or(&self.schedule)
@@ -402,7 +454,8 @@ impl StackConfig {
             },
             dry_run: None,
             scheduled_time: None,
-            max_delay_minutes: Some(schedule.max_delay_minutes),
+            crons: Some(schedule.crons()),
+            ready_within_minutes: Some(schedule.ready_within_minutes),
             warn_before_minutes: match action {
                 Action::Notice => schedule.notice.as_ref().map(|n| n.minutes),
                 _ => None,

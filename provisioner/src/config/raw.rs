@@ -85,8 +85,13 @@ pub struct ScheduleOverride {
     pub skip_dates: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     pub skip_calendar: Option<Spanned<String>>,
+    /// Removed (windows decide lateness); read only to say so.
     #[serde(default)]
     pub max_delay_minutes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub reconcile_minutes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub ready_within_minutes: Option<Spanned<i64>>,
     #[serde(default)]
     pub warn_before_minutes: Option<Spanned<i64>>,
 }
@@ -111,8 +116,13 @@ pub struct Schedule {
     pub skip_dates: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     pub skip_calendar: Option<Spanned<String>>,
+    /// Removed (windows decide lateness); read only to say so.
     #[serde(default)]
     pub max_delay_minutes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub reconcile_minutes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub ready_within_minutes: Option<Spanned<i64>>,
     #[serde(default)]
     pub warn_before_minutes: Option<Spanned<i64>>,
 }

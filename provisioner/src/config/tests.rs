@@ -885,37 +885,55 @@ fn stackset_regions_are_the_union_of_the_accounts_regions_in_order() {
 }
 
 #[test]
-fn max_delay_minutes() {
-    let with = |value: &str| {
+fn reconcile_and_readiness_minutes() {
+    let with = |extra: &str| {
         GOOD.replace(
             "skip_dates = [\"2026-12-25\"]",
-            &format!("skip_dates = [\"2026-12-25\"]\nmax_delay_minutes = {value}"),
+            &format!("skip_dates = [\"2026-12-25\"]\n{extra}"),
         )
     };
-    assert_eq!(parse_str(GOOD).unwrap().home.schedule.max_delay_minutes, 60);
+    let defaults = parse_str(GOOD).unwrap().home.schedule;
+    assert_eq!(defaults.reconcile_minutes, Some(15));
+    assert_eq!(defaults.ready_within_minutes, 15);
+    let set = parse_str(&with("reconcile_minutes = 30\nready_within_minutes = 45"))
+        .unwrap()
+        .home
+        .schedule;
+    assert_eq!(set.reconcile_minutes, Some(30));
+    assert_eq!(set.ready_within_minutes, 45);
+    // 0 turns the reconcile off.
     assert_eq!(
-        parse_str(&with("180"))
+        parse_str(&with("reconcile_minutes = 0"))
             .unwrap()
             .home
             .schedule
-            .max_delay_minutes,
-        180
+            .reconcile_minutes,
+        None
     );
-    for value in ["0", "361", "-5"] {
-        let err = parse_str(&with(value)).unwrap_err().to_string();
-        assert!(err.contains("schedule.max_delay_minutes"), "{err}");
-        assert!(err.contains("1 to 360 minutes"), "{err}");
+    for value in ["4", "61", "-5", "\"often\""] {
+        let err = parse_str(&with(&format!("reconcile_minutes = {value}")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("schedule.reconcile_minutes"), "{err}");
     }
-    let err = parse_str(&with("\"an hour\"")).unwrap_err().to_string();
+    for value in ["0", "121", "-1"] {
+        let err = parse_str(&with(&format!("ready_within_minutes = {value}")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("schedule.ready_within_minutes"), "{err}");
+        assert!(err.contains("1 to 120 minutes"), "{err}");
+    }
+    // max_delay_minutes is gone: refused, naming the key and the fix.
+    let err = parse_str(&with("max_delay_minutes = 60"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("schedule.max_delay_minutes"), "{err}");
-    // It travels in both payloads.
-    let c = parse_str(&with("90")).unwrap();
-    assert_eq!(
-        c.home
-            .scaling_event(worktime_lambda::Action::ScaleIn, None)
-            .max_delay_minutes,
-        Some(90)
-    );
+    assert!(err.contains("remove the key"), "{err}");
+    // Both travel in the payload, with the crons the triggers fire.
+    let c = parse_str(&with("ready_within_minutes = 20")).unwrap();
+    let event = c.home.scaling_event(worktime_lambda::Action::Reconcile, None);
+    assert_eq!(event.ready_within_minutes, Some(20));
+    assert!(event.crons.is_some());
 }
 
 /// GOOD with `extra` appended (more tables, more [[services]]).

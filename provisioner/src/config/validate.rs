@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use indexmap::IndexMap;
 use worktime_lambda::{
-    is_valid_ecs_name, Capacity, ClusterScope, TagMatch, ALL_CLUSTERS, DEFAULT_MAX_DELAY_MINUTES,
+    is_valid_ecs_name, Capacity, ClusterScope, TagMatch, ALL_CLUSTERS, DEFAULT_READY_WITHIN_MINUTES, MAX_READY_WITHIN_MINUTES,
     MAX_SELECTORS, MAX_SERVICES,
 };
 
@@ -24,7 +24,7 @@ use super::{
     Architecture, ConfigError, Fleet, FunctionSettings, Notice, NotifySettings, Schedule,
     SelectorSpec, ServiceSpec, StackConfig, StackSettings, Trigger, MAX_WARN_BEFORE_MINUTES,
 };
-use super::{MAX_DELAY_MINUTES, MAX_SKIP_RANGE_DAYS};
+use super::{DEFAULT_RECONCILE_MINUTES, MAX_SKIP_RANGE_DAYS, RECONCILE_MINUTES};
 use crate::cron::{observes_dst, AwsCron};
 
 /// CloudWatch Logs' allowed retention periods, in days.
@@ -395,18 +395,47 @@ impl Validator<'_> {
         skip_dates.sort();
         skip_dates.dedup();
 
-        let max_delay_minutes = match &raw.max_delay_minutes {
-            None => DEFAULT_MAX_DELAY_MINUTES,
+        if let Some(m) = &raw.max_delay_minutes {
+            return Err(self.err(
+                "schedule.max_delay_minutes",
+                Some(m),
+                "max_delay_minutes is no longer used: a scale-in or scale-out now acts as long as its window lasts (until the schedule's next opposite action), and the reconcile trigger repairs the rest",
+                "remove the key (see \"How a night works\" in the README)",
+            ));
+        }
+        let reconcile_minutes = match &raw.reconcile_minutes {
+            None => Some(DEFAULT_RECONCILE_MINUTES),
+            Some(m) if *m.get_ref() == 0 => None,
+            Some(m) => Some(
+                u32::try_from(*m.get_ref())
+                    .ok()
+                    .filter(|m| RECONCILE_MINUTES.contains(m))
+                    .ok_or_else(|| {
+                        self.err(
+                            "schedule.reconcile_minutes",
+                            Some(m),
+                            format!("{} is out of range", m.get_ref()),
+                            format!(
+                                "use {} to {} minutes between reconciles, or 0 to turn the reconcile off; the default is {DEFAULT_RECONCILE_MINUTES}",
+                                RECONCILE_MINUTES.start(),
+                                RECONCILE_MINUTES.end()
+                            ),
+                        )
+                    })?,
+            ),
+        };
+        let ready_within_minutes = match &raw.ready_within_minutes {
+            None => DEFAULT_READY_WITHIN_MINUTES,
             Some(m) => u32::try_from(*m.get_ref())
                 .ok()
-                .filter(|m| (1..=MAX_DELAY_MINUTES).contains(m))
+                .filter(|m| (1..=MAX_READY_WITHIN_MINUTES).contains(m))
                 .ok_or_else(|| {
                     self.err(
-                        "schedule.max_delay_minutes",
+                        "schedule.ready_within_minutes",
                         Some(m),
                         format!("{} is out of range", m.get_ref()),
                         format!(
-                            "use 1 to {MAX_DELAY_MINUTES} minutes (Lambda keeps an undelivered event at most 6 hours); the default is {DEFAULT_MAX_DELAY_MINUTES}"
+                            "use 1 to {MAX_READY_WITHIN_MINUTES} minutes (how long tasks may take to start or stop); the default is {DEFAULT_READY_WITHIN_MINUTES}"
                         ),
                     )
                 })?,
@@ -454,7 +483,8 @@ impl Validator<'_> {
             scale_in,
             trigger,
             skip_dates,
-            max_delay_minutes,
+            reconcile_minutes,
+            ready_within_minutes,
             notice,
             checked_at: self.now,
         })

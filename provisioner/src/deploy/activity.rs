@@ -155,6 +155,9 @@ fn last_runs(lines: Vec<(DateTime<Utc>, Value)>) -> Vec<LastRun> {
             "skipped",
             "held",
             "stale",
+            "drift",
+            "not_ready",
+            "not_stopped",
             "failed",
         ]
         .iter()

@@ -6,6 +6,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use worktime_lambda::window::{Phase, Window};
 use worktime_lambda::{Capacity, Clients, Remembered};
 
 use crate::aws::Session;
@@ -27,6 +28,8 @@ pub struct StatusReport {
     pub stack_status: String,
     pub last_updated: Option<String>,
     pub triggers: Vec<TriggerStatus>,
+    /// Each schedule's window now: up or down, since and until when.
+    pub windows: Vec<ScheduleNow>,
     /// Each schedule's hours on and off a week (average of the next 4 local weeks).
     pub weekly_hours: Vec<ScheduleWeek>,
     pub services: Vec<ServiceStatus>,
@@ -68,8 +71,19 @@ pub struct ServiceStatus {
     pub desired_count: Option<i32>,
     pub remembered: Option<Remembered>,
     pub declared: Option<Capacity>,
+    /// Tasks running now.
+    pub running_count: Option<i32>,
+    /// What its schedule says it should be now (a hold counted): up or down.
+    pub should_be: Option<Phase>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// What a schedule says now: the window this instant lies in.
+#[derive(Debug, Serialize)]
+pub struct ScheduleNow {
+    pub schedule: String,
+    pub window: Window,
 }
 
 /// One schedule's weekly figures, as `worktime report` computes them.
@@ -156,12 +170,16 @@ pub async fn status(
     let mut selector_errors = Vec::new();
     for schedule in services_now(&clients, config, now).await? {
         selector_errors.extend(schedule.selector_errors);
+        let clock = config.schedule_labelled(&schedule.label).map(|s| s.clock());
         services.extend(schedule.services.iter().map(|request| {
             let seen = schedule
                 .observed
                 .get(&request.resource_id)
                 .cloned()
                 .unwrap_or_default();
+            let should_be = clock
+                .as_ref()
+                .map(|c| c.window_for(now, seen.hold_until).phase);
             ServiceStatus {
                 schedule: schedule.label.clone(),
                 resource_id: request.resource_id.clone(),
@@ -171,6 +189,8 @@ pub async fn status(
                 desired_count: seen.desired_count,
                 remembered: seen.remembered,
                 declared: request.declared,
+                running_count: seen.running_count,
+                should_be,
                 error: seen.lookup_error,
             }
         }));
@@ -190,6 +210,14 @@ pub async fn status(
         ),
         last_updated: info.and_then(|i| i.last_updated),
         triggers,
+        windows: config
+            .schedules_in_use()
+            .into_iter()
+            .map(|schedule_ref| ScheduleNow {
+                schedule: schedule_ref.label().to_string(),
+                window: schedule_ref.schedule.clock().window_at(now),
+            })
+            .collect(),
         weekly_hours: config
             .schedules_in_use()
             .into_iter()
@@ -235,6 +263,18 @@ impl fmt::Display for StatusReport {
         schedules.dedup();
         for schedule in schedules {
             writeln!(f, "schedule {schedule}:")?;
+            for now in self.windows.iter().filter(|w| w.schedule == schedule) {
+                let at = |t: Option<DateTime<Utc>>| {
+                    t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                };
+                writeln!(
+                    f,
+                    "  now: {} since {}, until {}",
+                    now.window.phase.as_str(),
+                    at(now.window.since),
+                    at(now.window.until)
+                )?;
+            }
             for week in self.weekly_hours.iter().filter(|w| w.schedule == schedule) {
                 writeln!(
                     f,
@@ -282,10 +322,13 @@ impl fmt::Display for StatusReport {
                 } else {
                     writeln!(
                         f,
-                        "    {:<width$}  min/max {:<5} desired {:<3} remembered {:<5} declared {}{by}",
+                        "    {:<width$}  should be {:<4} min/max {:<5} desired {:<3} running {:<3} remembered {:<5} declared {}{by}",
                         s.resource_id,
+                        s.should_be.map_or("-", |p| p.as_str()),
                         show(s.capacity),
                         s.desired_count
+                            .map_or_else(|| "-".into(), |d| d.to_string()),
+                        s.running_count
                             .map_or_else(|| "-".into(), |d| d.to_string()),
                         s.remembered
                             .map_or_else(|| "-".to_string(), |r| r.to_string()),

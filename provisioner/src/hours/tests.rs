@@ -182,8 +182,9 @@ fn rules_fire_their_utc_cron_in_utc_across_the_day_boundary() {
     let rules = early("rules");
     let utc = rules.to_utc(&rules.scale_out).unwrap();
     assert_eq!(utc.to_string(), "cron(0 22 ? * SUN-THU *)");
-    let firings = Firings::of(&rules, &rules.scale_out);
-    assert_eq!(firings.zone, Tz::UTC);
+    let (_, _, fires_in) = rules.firing_crons();
+    assert_eq!(fires_in, Tz::UTC);
+    let firings = rules.clock().scale_out;
     let monday_local = Utc.with_ymd_and_hms(2030, 3, 3, 22, 0, 0).unwrap(); // Mon 07:00 KST
     assert_eq!(
         firings.next_after(monday_local - TimeDelta::hours(1)),

@@ -85,4 +85,17 @@ pub enum TemplateError {
          warn_before_minutes"
     )]
     NoticeInStackSet,
+    #[error(
+        "a stack set deploys one template to every account, so every account must reconcile \
+         as often: {first} has reconcile_minutes = {first_minutes} but {other} has \
+         {other_minutes}: set the same value for all of them (schedule.reconcile_minutes, or \
+         each [accounts.schedule]), or deploy with the direct engine (`worktime rollout` \
+         without --engine stacksets)"
+    )]
+    MixedReconcile {
+        first: String,
+        first_minutes: u32,
+        other: String,
+        other_minutes: u32,
+    },
 }

@@ -118,6 +118,10 @@ pub(super) fn add(
         variables.insert(env::ALLOWED_SELECTORS_VAR.to_string(), selectors.clone());
     }
     variables.insert(env::STACK_VAR.to_string(), Expr::str(stack));
+    variables.insert(
+        env::SCHEDULES_VAR.to_string(),
+        Expr::str(values.schedule_names.join(",")),
+    );
     if !notify.topics.is_empty() {
         variables.insert(
             env::NOTIFY_TOPICS_VAR.to_string(),

@@ -27,6 +27,12 @@ pub const OUT_LOG_GROUP_NAME: &str = "LogGroupName";
 pub const OUT_DEAD_LETTER_QUEUE_URL: &str = "DeadLetterQueueUrl";
 pub const OUT_SCALE_OUT_TRIGGER: &str = "ScaleOutTrigger";
 pub const OUT_SCALE_IN_TRIGGER: &str = "ScaleInTrigger";
+pub const RECONCILE_RULE: &str = "ReconcileRule";
+pub const RECONCILE_PERMISSION: &str = "ReconcilePermission";
+pub const RECONCILE_SCHEDULE: &str = "ReconcileSchedule";
+pub const OUT_RECONCILE_TRIGGER: &str = "ReconcileTrigger";
+/// The stack-set parameter holding the reconcile trigger's payload.
+pub const RECONCILE_INPUT: &str = "ReconcileInput";
 pub const NOTICE_RULE: &str = "NoticeRule";
 pub const NOTICE_PERMISSION: &str = "NoticePermission";
 pub const NOTICE_SCHEDULE: &str = "NoticeSchedule";
@@ -94,6 +100,13 @@ pub fn trigger_names(stack: &str, name: Option<&str>) -> [String; 2] {
 }
 
 /// The notice trigger's name of schedule `name` (`None`: `[schedule]`).
+pub fn reconcile_name(stack: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{stack}-{name}-reconcile"),
+        None => format!("{stack}-reconcile"),
+    }
+}
+
 pub fn notice_name(stack: &str, name: Option<&str>) -> String {
     match name {
         Some(name) => format!("{stack}-{name}-notice"),
@@ -108,7 +121,12 @@ pub fn all_trigger_names(config: &StackConfig) -> Vec<String> {
         .chain(config.schedules.keys().map(|n| Some(n.as_str())))
         .flat_map(|name| {
             let [out, into] = trigger_names(&config.stack.name, name);
-            [out, into, notice_name(&config.stack.name, name)]
+            [
+                out,
+                into,
+                notice_name(&config.stack.name, name),
+                reconcile_name(&config.stack.name, name),
+            ]
         })
         .collect()
 }

@@ -7,9 +7,10 @@ use super::assemble;
 use super::error::TemplateError;
 use super::ids::{self, check_names, MAX_ENVIRONMENT_BYTES, MAX_PARAMETER_BYTES};
 use super::values::{
-    allowed_selectors, allowed_services, service_arn_patterns, trigger_specs, trigger_text,
-    trigger_texts, TargetValues, STACKSET_TRIGGER_PARAMETERS,
+    allowed_selectors, allowed_services, service_arn_patterns, trigger_input, trigger_specs,
+    trigger_text, trigger_texts, TargetValues, STACKSET_TRIGGER_PARAMETERS,
 };
+use worktime_lambda::Action;
 use crate::config::{Fleet, ScheduleRef, StackConfig, StackSetPermissions, Trigger};
 
 /// The worktime stack as one template for a CloudFormation stack set: the zone, the trigger
@@ -48,7 +49,8 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
         .map(|a| fleet.for_target(a, &fleet.home.stack.region))
         .collect();
     let configs: Vec<&StackConfig> = std::iter::once(&fleet.home).chain(&targets).collect();
-    let values = TargetValues::parameters(&fleet.home, &configs, own_account);
+    let reconcile = stackset_reconcile(fleet)?;
+    let values = TargetValues::parameters(&fleet.home, &configs, own_account, reconcile);
     let mut t = assemble(&fleet.home, &values, description);
     t.parameter(
         ids::SCHEDULE_TIMEZONE,
@@ -87,6 +89,18 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
             },
         );
     }
+    if reconcile.is_some() {
+        t.parameter(
+            ids::RECONCILE_INPUT,
+            Parameter {
+                min_length: Some(2),
+                max_length: Some(MAX_PARAMETER_BYTES as u32),
+                ..Parameter::string(
+                    "The reconcile trigger's input: the payload (JSON) with the placeholder EventBridge fills with the scheduled time.",
+                )
+            },
+        );
+    }
     t.parameter(
         ids::ALLOWED_SERVICES,
         // Empty for an account whose services are all chosen by tag selectors.
@@ -120,6 +134,26 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
         );
     }
     Ok(t)
+}
+
+/// How often every instance of a stack set reconciles (`None`: never): the home schedule's
+/// and every account's, which must agree.
+pub fn stackset_reconcile(fleet: &Fleet) -> Result<Option<u32>, TemplateError> {
+    let home = fleet.home.schedule.reconcile_minutes;
+    let minutes = |m: Option<u32>| m.unwrap_or(0);
+    match fleet
+        .accounts
+        .iter()
+        .find(|a| a.schedule.reconcile_minutes != home)
+    {
+        None => Ok(home),
+        Some(other) => Err(TemplateError::MixedReconcile {
+            first: "[schedule]".into(),
+            first_minutes: minutes(home),
+            other: format!("account {}", other.id),
+            other_minutes: minutes(other.schedule.reconcile_minutes),
+        }),
+    }
 }
 
 /// The trigger kind every instance of a stack set shares (one template serves them all):
@@ -169,6 +203,12 @@ pub fn stackset_parameters(
         ids::ALLOWED_SELECTORS,
         allowed_selectors(target)?.unwrap_or_else(|| "[]".to_string()),
     ));
+    if target.schedule.reconcile_minutes.is_some() {
+        values.push((
+            ids::RECONCILE_INPUT,
+            trigger_input(target, Action::Reconcile, None)?,
+        ));
+    }
     if let Some(account) = account {
         let service_arns = service_arn_patterns(target, account);
         values.push((ids::SERVICE_ARN_PATTERNS, service_arns.join(",")));

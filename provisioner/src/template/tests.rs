@@ -43,7 +43,8 @@ fn config(
             scale_in: AwsCron::parse("cron(0 19 ? * MON-FRI *)").unwrap(),
             trigger,
             skip_dates: Vec::new(),
-            max_delay_minutes: 60,
+            reconcile_minutes: Some(15),
+            ready_within_minutes: 15,
             notice: None,
             checked_at: Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap(),
         },
@@ -247,7 +248,15 @@ fn rules_use_utc_crons_and_permissions() {
     let input = as_delivered(transformer["InputTemplate"].as_str().unwrap());
     assert_eq!(input["action"], "scale-in");
     assert_eq!(input["scheduled_time"], DELIVERY_TIME);
-    assert_eq!(input["max_delay_minutes"], 60);
+    assert_eq!(input["ready_within_minutes"], 15);
+    assert_eq!(
+        input["crons"],
+        serde_json::json!({
+            "scale_out": "cron(0 0 ? * MON-FRI *)",
+            "scale_in": "cron(0 10 ? * MON-FRI *)",
+            "timezone": "UTC"
+        })
+    );
     assert_eq!(input["timezone"], "Asia/Seoul");
     assert_eq!(input["skip_dates"], serde_json::json!(["2026-01-01"]));
     assert_eq!(
@@ -595,6 +604,7 @@ fn stackset_template_takes_the_per_target_values_as_parameters() {
             "ScaleInExpression",
             "ScaleOutInput",
             "ScaleInInput",
+            "ReconcileInput",
             "AllowedServices",
             "AllowedSelectors",
             "ServiceArnPatterns"

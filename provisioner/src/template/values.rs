@@ -9,7 +9,7 @@ use worktime_lambda::{Action, AllowedSelectorEntry, ClusterScope};
 
 use super::error::TemplateError;
 use super::ids::{self, MAX_ENVIRONMENT_BYTES, MAX_INPUT_CHARS};
-use crate::config::{ids::pascal_case, ScheduleRef, StackConfig, Trigger};
+use crate::config::{ids::pascal_case, ScheduleRef, StackConfig, Trigger, DEFAULT_SCHEDULE};
 use crate::cron::AwsCron;
 
 /// One trigger's names and logical ids: those of `[schedule]`, or with the schedule's name
@@ -91,6 +91,28 @@ pub(super) fn notice_spec(stack: &str, name: Option<&str>, minutes: u32) -> Trig
         ],
         format!("Notice {minutes} minutes before scale-in"),
     )
+}
+
+/// The reconcile trigger of schedule `name`.
+pub(super) fn reconcile_spec(stack: &str, name: Option<&str>) -> TriggerSpec {
+    let suffix = name.map(pascal_case).unwrap_or_default();
+    spec(
+        Action::Reconcile,
+        ids::reconcile_name(stack, name),
+        &suffix,
+        [
+            ids::RECONCILE_RULE,
+            ids::RECONCILE_PERMISSION,
+            ids::RECONCILE_SCHEDULE,
+            ids::OUT_RECONCILE_TRIGGER,
+        ],
+        "Reconcile (converge on what the schedule says now)".into(),
+    )
+}
+
+/// The reconcile trigger's expression: a rate, the same for rules and Scheduler.
+pub(super) fn reconcile_expression(minutes: u32) -> String {
+    format!("rate({minutes} minutes)")
 }
 
 /// One trigger's values as text: the schedule expression the trigger takes (UTC for
@@ -178,6 +200,8 @@ pub(super) struct TargetValues {
     pub(super) timezone: Expr,
     /// Each schedule in use, `[schedule]` first.
     pub(super) schedules: Vec<ScheduleValues>,
+    /// Their names (`default` for `[schedule]`), for `WORKTIME_SCHEDULES`.
+    pub(super) schedule_names: Vec<String>,
     /// Resources of the function's ECS statements.
     pub(super) service_arns: Vec<Expr>,
     /// The function's allow-list (`WORKTIME_ALLOWED_SERVICES`): the only services by name it
@@ -214,6 +238,15 @@ impl TargetValues {
                 let spec = notice_spec(&config.stack.name, schedule.name, notice.minutes);
                 triggers.push(TriggerValues::literal(spec, text));
             }
+            if let Some(minutes) = schedule.schedule.reconcile_minutes {
+                let text = TriggerText {
+                    expression: reconcile_expression(minutes),
+                    input: trigger_input(config, Action::Reconcile, schedule.name)?,
+                    when: format!("every {minutes} minutes"),
+                };
+                let spec = reconcile_spec(&config.stack.name, schedule.name);
+                triggers.push(TriggerValues::literal(spec, text));
+            }
             schedules.push(ScheduleValues {
                 kind: schedule.schedule.trigger,
                 timezone: Expr::str(schedule.schedule.timezone.name()),
@@ -225,6 +258,11 @@ impl TargetValues {
         Ok(TargetValues {
             timezone: Expr::str(config.schedule.timezone.name()),
             schedules,
+            schedule_names: config
+                .schedules_in_use()
+                .iter()
+                .map(|s| s.label().to_string())
+                .collect(),
             service_arns: own_account_service_arns(&[config]),
             allowed_services: Expr::str(allowed),
             allowed_selectors: selectors.map(Expr::str),
@@ -236,12 +274,14 @@ impl TargetValues {
     /// service-managed stack set, whose instances' accounts are not known in advance and
     /// share the home config's services): then each instance's own account, in the template.
     /// `configs` are every target's stack (the selectors' clusters the policy lists).
+    /// `reconcile_minutes`: every instance's (they agree), with the payload a parameter.
     pub(super) fn parameters(
         home: &StackConfig,
         configs: &[&StackConfig],
         own_account: bool,
+        reconcile_minutes: Option<u32>,
     ) -> Self {
-        let triggers: Vec<TriggerValues> = trigger_specs(&home.stack.name, None)
+        let mut triggers: Vec<TriggerValues> = trigger_specs(&home.stack.name, None)
             .into_iter()
             .zip(STACKSET_TRIGGER_PARAMETERS)
             .map(|(spec, (expression, input))| TriggerValues {
@@ -251,6 +291,14 @@ impl TargetValues {
                 when: format!("at the time of the {expression} parameter"),
             })
             .collect();
+        if let Some(minutes) = reconcile_minutes {
+            triggers.push(TriggerValues {
+                spec: reconcile_spec(&home.stack.name, None),
+                expression: Expr::str(reconcile_expression(minutes)),
+                input: Expr::reference(ids::RECONCILE_INPUT),
+                when: format!("every {minutes} minutes"),
+            });
+        }
         TargetValues {
             timezone: Expr::reference(ids::SCHEDULE_TIMEZONE),
             schedules: vec![ScheduleValues {
@@ -258,6 +306,7 @@ impl TargetValues {
                 timezone: Expr::reference(ids::SCHEDULE_TIMEZONE),
                 triggers,
             }],
+            schedule_names: vec![DEFAULT_SCHEDULE.to_string()],
             service_arns: if own_account {
                 own_account_service_arns(configs)
             } else {

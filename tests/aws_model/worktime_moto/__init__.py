@@ -13,6 +13,10 @@ not) modelled:
 
 - ``autoscaling``: ``RegisterScalableTarget`` moves an ECS service's desired count into the
   new bounds.
+- ``ecs_tasks``: an ECS service's running tasks follow its desired count (at once by default;
+  per-service start/stop delays), a start failure keeps tasks PENDING and records its service
+  event, a steady-state event follows each change; test controls at
+  ``/worktime-model/ecs/service`` on the server's own port.
 - ``lambda_quota``: the account's Lambda concurrency quota (``MOTO_LAMBDA_CONCURRENCY_QUOTA``)
   with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
   ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
@@ -57,6 +61,7 @@ def install() -> None:
         cfn_failures,
         cloudwatch_alarm,
         cloudwatch_cbor,
+        ecs_tasks,
         events_scheduled_rules,
         lambda_event_invoke,
         lambda_quota,
@@ -68,6 +73,7 @@ def install() -> None:
     cfn_failures.install()
     cloudwatch_alarm.install()
     cloudwatch_cbor.install()
+    ecs_tasks.install()
     events_scheduled_rules.install()
     lambda_event_invoke.install()
     lambda_quota.install()

@@ -121,7 +121,8 @@ fn parse_value(value: &str) -> Result<Remembered, String> {
     let mark = match (words.next(), words.next(), words.next()) {
         (None, _, _) => None,
         (Some(state @ ("down" | "up")), Some(at), None) => {
-            let at = parse_hold_until(at).map_err(|e| format!("the time after {state:?} is {e}"))?;
+            let at =
+                parse_hold_until(at).map_err(|e| format!("the time after {state:?} is {e}"))?;
             Some(if state == "down" {
                 Mark::Down(at)
             } else {

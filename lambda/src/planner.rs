@@ -410,9 +410,12 @@ fn converge_down(observed: &Observed, context: &Context, reconcile: bool) -> Dec
         .and_then(|m| m.down_at())
         .is_some_and(|at| at >= context.window_start);
     match observed.target {
-        Some(bounds) if bounds.is_zero() && desired == 0 => {
-            stopped_or_not(observed, context, reconcile, "already at 0/0 with no task desired")
-        }
+        Some(bounds) if bounds.is_zero() && desired == 0 => stopped_or_not(
+            observed,
+            context,
+            reconcile,
+            "already at 0/0 with no task desired",
+        ),
         None if desired == 0 => stopped_or_not(
             observed,
             context,
@@ -507,13 +510,24 @@ fn check_up(observed: &Observed, context: &Context) -> Decision {
     let desired = observed.desired_count.unwrap_or(0);
     let running = observed.running_count.unwrap_or(desired);
     if let Some(down_at) = observed.remembered.and_then(|m| m.down_at()) {
-        return if down_at < context.window_start {
+        // The scale-out may still be on its way: give it as long as tasks may take.
+        let overdue = context.now - context.window_start > context.ready_within;
+        return if down_at < context.window_start && overdue {
             Decision::NotReady {
                 reason: format!(
                     "scaled in at {} and not restored since this window's scale-out ({}): \
                      run `worktime run scale-out` or check the function's failed invocations",
                     stamp(down_at),
                     stamp(context.window_start)
+                ),
+            }
+        } else if down_at < context.window_start {
+            Decision::Unchanged {
+                reason: format!(
+                    "scaled in at {}; this window's scale-out ({}) has {} minutes to restore it",
+                    stamp(down_at),
+                    stamp(context.window_start),
+                    context.ready_within.num_minutes()
                 ),
             }
         } else {
@@ -530,9 +544,7 @@ fn check_up(observed: &Observed, context: &Context) -> Decision {
         observed.last_changed,
     );
     match since {
-        Some(since)
-            if running < desired && context.now - since > context.ready_within =>
-        {
+        Some(since) if running < desired && context.now - since > context.ready_within => {
             Decision::NotReady {
                 reason: format!(
                     "running {running} of {desired} desired task(s) {} minutes after it was \
@@ -593,6 +605,21 @@ fn converge_up(request: &ServiceRequest, observed: &Observed, context: &Context)
             };
         }
     }
+    // A scale-in after this scale-out's time (`worktime run scale-in` in the day) stands: an
+    // older scale-out, retried or late, does not undo it.
+    if let Some(down_at) = observed
+        .remembered
+        .and_then(|m| m.down_at())
+        .filter(|at| *at > context.effective_time)
+    {
+        return Decision::Unchanged {
+            reason: format!(
+                "scaled in at {}, after this scale-out's time ({}): the later scale-in stands",
+                stamp(down_at),
+                stamp(context.effective_time)
+            ),
+        };
+    }
     let owed = observed.remembered.is_some_and(|m| m.owed());
     let (bounds, remembered_desired) = match (request.declared, observed.remembered) {
         (Some(declared), memory) => (Some(declared), memory.and_then(|m| m.desired)),
@@ -632,7 +659,11 @@ fn converge_up(request: &ServiceRequest, observed: &Observed, context: &Context)
             // The memory check guarantees a remembered desired count of at least 1.
             let wanted = remembered_desired.unwrap_or(1);
             let as_is = observed.target.is_none() && desired_now > 0;
-            (wanted, observed.target.map(|_| BoundsWrite::Deregister), as_is)
+            (
+                wanted,
+                observed.target.map(|_| BoundsWrite::Deregister),
+                as_is,
+            )
         }
     };
     let restored = Remembered {
@@ -657,7 +688,10 @@ fn converge_up(request: &ServiceRequest, observed: &Observed, context: &Context)
         });
         if writes.is_empty() {
             return Decision::Unchanged {
-                reason: format!("already out ({})", describe_state(observed.target, desired_now)),
+                reason: format!(
+                    "already out ({})",
+                    describe_state(observed.target, desired_now)
+                ),
             };
         }
         return Decision::Apply {
@@ -676,7 +710,10 @@ fn converge_up(request: &ServiceRequest, observed: &Observed, context: &Context)
     };
     if running_as_is || (writes.bounds.is_none() && writes.desired.is_none()) {
         return Decision::Unchanged {
-            reason: format!("already out ({})", describe_state(observed.target, desired_now)),
+            reason: format!(
+                "already out ({})",
+                describe_state(observed.target, desired_now)
+            ),
         };
     }
     Decision::Apply {

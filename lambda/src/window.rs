@@ -336,7 +336,10 @@ mod tests {
         assert_eq!(hours, 50);
         // A span cut by the period's end.
         let cut = clock.up_spans(kst(2026, 12, 3, 12, 0), kst(2026, 12, 3, 13, 0));
-        assert_eq!(cut, vec![(kst(2026, 12, 3, 12, 0), kst(2026, 12, 3, 13, 0))]);
+        assert_eq!(
+            cut,
+            vec![(kst(2026, 12, 3, 12, 0), kst(2026, 12, 3, 13, 0))]
+        );
     }
 
     #[test]

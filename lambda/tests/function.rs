@@ -19,9 +19,9 @@ use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
 use aws_sdk_ecs::operation::tag_resource::{TagResourceError, TagResourceOutput};
 use aws_sdk_ecs::operation::update_service::UpdateServiceOutput;
 use aws_sdk_ecs::types::error::AccessDeniedException;
-use aws_sdk_ecs::types::{Failure, Service, Tag};
+use aws_sdk_ecs::types::{Deployment, Failure, Service, ServiceEvent, Tag};
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{json, Value};
 use worktime_lambda::tags::CAPACITY_TAG;
 use worktime_lambda::{
@@ -76,7 +76,28 @@ fn scale_in_fixture_parses_with_declared_and_restore_services() {
         event.scheduled_time,
         Some(Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap())
     );
-    assert_eq!(event.max_delay.num_minutes(), 60);
+    // The schedule's windows: Friday 19:00 in Seoul acts until Monday's scale-out.
+    let clock = event.clock.as_ref().expect("the fixture carries crons");
+    assert_eq!(clock.zone, chrono_tz::Asia::Seoul);
+    assert_eq!(
+        clock.scale_in_acts_until(event.scheduled_time.unwrap()),
+        Some(Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap())
+    );
+    assert_eq!(event.ready_within, TimeDelta::minutes(15), "the default");
+}
+
+#[test]
+fn reconcile_fixture_parses_with_its_crons_and_ready_within() {
+    let event = parse("reconcile.json").unwrap();
+    assert_eq!(event.action, Action::Reconcile);
+    assert_eq!(event.schedule.as_deref(), Some("default"));
+    assert_eq!(event.ready_within, TimeDelta::minutes(20));
+    assert_eq!(event.scheduled_time, None);
+    let clock = event.clock.as_ref().unwrap();
+    // Friday 19:20 in Seoul: the weekend's down window.
+    let window = clock.window_at(now());
+    assert_eq!(window.phase, worktime_lambda::window::Phase::Down);
+    assert_eq!(window.since, event_time("2026-11-27T10:00:00Z"));
 }
 
 #[test]
@@ -151,7 +172,24 @@ fn malformed_events_name_the_field() {
             "scheduled_time",
             "in the future",
         ),
-        ("bad-max-delay.json", "max_delay_minutes", "1 to 1440"),
+        // The key of earlier releases is refused by name: its triggers must be redeployed.
+        ("bad-max-delay.json", "max_delay_minutes", "no longer read"),
+        (
+            "bad-ready-within.json",
+            "ready_within_minutes",
+            "121 is out of range: use 1 to 120 minutes",
+        ),
+        ("bad-crons-timezone.json", "crons.timezone", "IANA"),
+        (
+            "bad-cron-expression.json",
+            "crons.scale_out",
+            "not an AWS cron expression",
+        ),
+        (
+            "reconcile-without-crons.json",
+            "crons",
+            "a reconcile converges on what the schedule says now",
+        ),
         ("too-many-services.json", "services", "at most 1000"),
         ("too-many-skip-dates.json", "skip_dates", "at most 1000"),
     ];
@@ -176,6 +214,9 @@ async fn a_refused_event_reads_and_changes_nothing() {
         "future-scheduled-time.json",
         "bad-action.json",
         "too-many-services.json",
+        "bad-max-delay.json",
+        "reconcile-without-crons.json",
+        "bad-crons-timezone.json",
     ] {
         let err = handler::handle_at(&world.clients(), &allowed(), fixture(file), now())
             .await
@@ -183,6 +224,42 @@ async fn a_refused_event_reads_and_changes_nothing() {
         assert!(matches!(err, HandlerError::Event(_)), "{file}: {err}");
     }
     assert_eq!(world.calls(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_event_of_a_schedule_the_stack_does_not_deploy_reads_and_changes_nothing() {
+    let world = World::with(&[("api", 2, cap(1, 3), None)]);
+    let defaults = env::defaults_from(|name| match name {
+        "WORKTIME_ALLOWED_SERVICES" => Some("prod/api".into()),
+        "WORKTIME_SCHEDULES" => Some("default, night-owls".into()),
+        _ => None,
+    })
+    .unwrap();
+    let err = handler::handle_at(
+        &world.clients(),
+        &defaults,
+        fixture("unknown-schedule.json"),
+        now(),
+    )
+    .await
+    .unwrap_err();
+    let HandlerError::Event(EventError::Field { field, reason }) = &err else {
+        panic!("expected a field error, got {err}");
+    };
+    assert_eq!(field, "schedule");
+    assert!(
+        reason.contains("\"weekend\" is not a schedule of this stack"),
+        "{reason}"
+    );
+    assert!(reason.contains("default, night-owls"), "{reason}");
+    assert_eq!(world.calls(), Vec::<String>::new());
+    // The same stack's own schedule acts.
+    let mut own = fixture("unknown-schedule.json");
+    own["schedule"] = json!("night-owls");
+    handler::handle_at(&world.clients(), &defaults, own, now())
+        .await
+        .unwrap();
+    assert_eq!(world.target("api"), cap(0, 0));
 }
 
 #[test]
@@ -206,6 +283,12 @@ fn bad_environment_is_reported_by_name() {
 #[derive(Debug, Clone, Default)]
 struct Svc {
     desired: i32,
+    /// Tasks running; `None`: as many as desired (a steady service).
+    running: Option<i32>,
+    /// The service's latest event message.
+    message: Option<String>,
+    /// When its primary deployment last changed.
+    changed: Option<DateTime<Utc>>,
     tags: BTreeMap<String, String>,
 }
 
@@ -279,6 +362,30 @@ impl World {
             .desired = desired;
     }
 
+    fn set_target(&self, name: &str, bounds: Capacity) {
+        self.0
+            .lock()
+            .unwrap()
+            .targets
+            .insert(format!("service/prod/{name}"), bounds);
+    }
+
+    /// What ECS says of a service's tasks: how many run, its latest event, when its primary
+    /// deployment last changed.
+    fn set_tasks(
+        &self,
+        name: &str,
+        running: i32,
+        message: Option<&str>,
+        changed: Option<DateTime<Utc>>,
+    ) {
+        let mut state = self.0.lock().unwrap();
+        let svc = state.services.get_mut(name).unwrap();
+        svc.running = Some(running);
+        svc.message = message.map(str::to_string);
+        svc.changed = changed;
+    }
+
     fn target(&self, name: &str) -> Option<Capacity> {
         self.0
             .lock()
@@ -313,7 +420,26 @@ impl World {
                                     "arn:aws:ecs:ap-northeast-2:123456789012:service/prod/{name}"
                                 ))
                                 .status("ACTIVE")
-                                .desired_count(svc.desired);
+                                .desired_count(svc.desired)
+                                .running_count(svc.running.unwrap_or(svc.desired));
+                            if let Some(message) = &svc.message {
+                                service = service.events(
+                                    ServiceEvent::builder()
+                                        .id("1")
+                                        .created_at(smithy_time(now()))
+                                        .message(message)
+                                        .build(),
+                                );
+                            }
+                            if let Some(changed) = svc.changed {
+                                service = service.deployments(
+                                    Deployment::builder()
+                                        .status("PRIMARY")
+                                        .created_at(smithy_time(changed))
+                                        .updated_at(smithy_time(changed))
+                                        .build(),
+                                );
+                            }
                             for (k, v) in &svc.tags {
                                 service = service.tags(Tag::builder().key(k).value(v).build());
                             }
@@ -449,6 +575,19 @@ fn target(id: &str, bounds: Capacity) -> ScalableTarget {
         .unwrap()
 }
 
+fn smithy_time(time: DateTime<Utc>) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_secs(time.timestamp())
+}
+
+/// An instant as the tags and the events write it.
+fn event_time(text: &str) -> Option<DateTime<Utc>> {
+    Some(
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc),
+    )
+}
+
 fn cap(min: i32, max: i32) -> Option<Capacity> {
     Some(Capacity { min, max })
 }
@@ -463,9 +602,55 @@ fn event(action: &str, services: &[(&str, Option<Capacity>)]) -> Value {
 }
 
 async fn invoke(world: &World, event: Value) -> Report {
-    handler::handle_at(&world.clients(), &allowed(), event, now())
+    invoke_at(world, event, now()).await
+}
+
+async fn invoke_at(world: &World, event: Value, at: DateTime<Utc>) -> Report {
+    handler::handle_at(&world.clients(), &allowed(), event, at)
         .await
         .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The report of an invocation that failed because of its services.
+async fn invoke_failing_at(world: &World, event: Value, at: DateTime<Utc>) -> Box<Report> {
+    match handler::handle_at(&world.clients(), &allowed(), event, at).await {
+        Err(HandlerError::ServicesFailed(report)) => report,
+        Err(other) => panic!("expected ServicesFailed, got {other}"),
+        Ok(report) => panic!("expected ServicesFailed, got {report:?}"),
+    }
+}
+
+/// Seoul, 09:00–19:00 Mon–Fri, as Scheduler fires it.
+fn seoul_crons() -> Value {
+    json!({"scale_out": "cron(0 9 ? * MON-FRI *)", "scale_in": "cron(0 19 ? * MON-FRI *)",
+           "timezone": "Asia/Seoul"})
+}
+
+/// An event of the Seoul schedule, as its trigger sends it: with crons, scheduled for
+/// `scheduled` (a reconcile: none).
+fn scheduled(
+    action: &str,
+    services: &[(&str, Option<Capacity>)],
+    scheduled: Option<DateTime<Utc>>,
+) -> Value {
+    let mut value = event(action, services);
+    value["crons"] = seoul_crons();
+    match scheduled {
+        Some(at) => value["scheduled_time"] = json!(stamp(at)),
+        None => {
+            value.as_object_mut().unwrap().remove("scheduled_time");
+        }
+    }
+    value
+}
+
+/// The instant of a Seoul local time (UTC+9).
+fn kst(d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, d, h, mi, s).unwrap() - TimeDelta::hours(9)
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 fn outcome<'a>(report: &'a Report, name: &str) -> &'a worktime_lambda::ServiceOutcome {
@@ -484,12 +669,12 @@ async fn restore_mode_night_with_drift_and_morning_as_it_was() {
     let world = World::with(&[("worker", 4, cap(2, 6), None)]);
     let services = [("worker", None)];
 
-    // Evening: the memory first, then 0/0, then no task.
+    // Evening: the memory first (marked down now), then 0/0, then no task.
     let report = invoke(&world, event("scale-in", &services)).await;
     assert_eq!(
         world.writes(),
         [
-            "tag worker worktime:capacity=2/6@4",
+            "tag worker worktime:capacity=2/6@4 down 2026-11-27T10:20:00Z",
             "register worker 0/0",
             "update worker desired=0"
         ]
@@ -501,7 +686,10 @@ async fn restore_mode_night_with_drift_and_morning_as_it_was() {
         (line.desired_before, line.desired_after),
         (Some(4), Some(0))
     );
-    assert_eq!(line.remembered, Remembered::parse("2/6@4").ok());
+    assert_eq!(
+        line.remembered,
+        Remembered::parse("2/6@4 down 2026-11-27T10:20:00Z").ok()
+    );
     assert_eq!(world.desired("worker"), 0);
 
     // A deploy at night sets 3 tasks; the repeated scale-in (night guard) takes them away
@@ -516,7 +704,10 @@ async fn restore_mode_night_with_drift_and_morning_as_it_was() {
         line.reason.as_deref().unwrap().contains("night guard"),
         "{line:?}"
     );
-    assert_eq!(world.tag("worker").as_deref(), Some("2/6@4"));
+    assert_eq!(
+        world.tag("worker").as_deref(),
+        Some("2/6@4 down 2026-11-27T10:20:00Z")
+    );
 
     // And once more: nothing to do.
     world.clear_calls();
@@ -524,12 +715,16 @@ async fn restore_mode_night_with_drift_and_morning_as_it_was() {
     assert_eq!(world.writes(), Vec::<String>::new());
     assert_eq!(report.summary.unchanged, 1);
 
-    // Morning: bounds and desired count as they were.
+    // Morning: bounds and desired count as they were, then (last) the mark.
     world.clear_calls();
     let report = invoke(&world, event("scale-out", &services)).await;
     assert_eq!(
         world.writes(),
-        ["register worker 2/6", "update worker desired=4"]
+        [
+            "register worker 2/6",
+            "update worker desired=4",
+            "tag worker worktime:capacity=2/6@4 up 2026-11-27T10:20:00Z"
+        ]
     );
     assert_eq!(world.target("worker"), cap(2, 6));
     assert_eq!(world.desired("worker"), 4);
@@ -538,13 +733,20 @@ async fn restore_mode_night_with_drift_and_morning_as_it_was() {
         (line.desired_before, line.desired_after),
         (Some(0), Some(4))
     );
+    assert_eq!(
+        line.remembered,
+        Remembered::parse("2/6@4 up 2026-11-27T10:20:00Z").ok()
+    );
 
-    // A repeated scale-out finds it there, and leaves the day's autoscaling alone.
-    world.set_desired("worker", 5);
-    world.clear_calls();
-    let report = invoke(&world, event("scale-out", &services)).await;
-    assert_eq!(world.writes(), Vec::<String>::new());
-    assert_eq!(outcome(&report, "worker").outcome, Outcome::Unchanged);
+    // A repeated scale-out finds it restored, and leaves the day's autoscaling alone, up
+    // or down.
+    for autoscaled in [5, 2] {
+        world.set_desired("worker", autoscaled);
+        world.clear_calls();
+        let report = invoke(&world, event("scale-out", &services)).await;
+        assert_eq!(world.writes(), Vec::<String>::new());
+        assert_eq!(outcome(&report, "worker").outcome, Outcome::Unchanged);
+    }
 }
 
 #[tokio::test]
@@ -555,7 +757,7 @@ async fn a_service_without_a_scalable_target_has_none_after_the_night() {
     assert_eq!(
         world.writes(),
         [
-            "tag worker worktime:capacity=none@3",
+            "tag worker worktime:capacity=none@3 down 2026-11-27T10:20:00Z",
             "register worker 0/0",
             "update worker desired=0"
         ]
@@ -564,7 +766,11 @@ async fn a_service_without_a_scalable_target_has_none_after_the_night() {
     let report = invoke(&world, event("scale-out", &services)).await;
     assert_eq!(
         world.writes(),
-        ["deregister worker", "update worker desired=3"]
+        [
+            "deregister worker",
+            "update worker desired=3",
+            "tag worker worktime:capacity=none@3 up 2026-11-27T10:20:00Z"
+        ]
     );
     assert_eq!(world.target("worker"), None);
     assert_eq!(world.desired("worker"), 3);
@@ -582,14 +788,26 @@ async fn a_min_zero_service_comes_back_with_its_tasks() {
     let world = World::with(&[("api", 2, cap(0, 4), None), ("web", 0, cap(0, 0), None)]);
     let services = [("api", cap(0, 4)), ("web", cap(0, 4))];
     invoke(&world, event("scale-in", &services)).await;
-    assert_eq!(world.tag("api").as_deref(), Some("0/4@2"));
+    assert_eq!(
+        world.tag("api").as_deref(),
+        Some("0/4@2 down 2026-11-27T10:20:00Z")
+    );
     assert_eq!(world.tag("web"), None, "already down: nothing to remember");
     world.clear_calls();
     invoke(&world, event("scale-out", &services)).await;
     assert_eq!(world.target("api"), cap(0, 4));
     assert_eq!(world.desired("api"), 2, "its remembered count");
+    assert_eq!(
+        world.tag("api").as_deref(),
+        Some("0/4@2 up 2026-11-27T10:20:00Z")
+    );
     assert_eq!(world.target("web"), cap(0, 4));
     assert_eq!(world.desired("web"), 1, "nothing remembered: max(min, 1)");
+    assert_eq!(
+        world.tag("web").as_deref(),
+        Some("0/4@1 up 2026-11-27T10:20:00Z"),
+        "what it was brought to is marked restored"
+    );
 }
 
 #[tokio::test]
@@ -598,14 +816,39 @@ async fn the_old_tag_form_is_still_read() {
     let report = invoke(&world, event("scale-out", &[("worker", None)])).await;
     assert_eq!(
         world.writes(),
-        ["register worker 2/6", "update worker desired=2"]
+        [
+            "register worker 2/6",
+            "update worker desired=2",
+            "tag worker worktime:capacity=2/6@2 up 2026-11-27T10:20:00Z"
+        ]
     );
     assert_eq!(outcome(&report, "worker").outcome, Outcome::Changed);
+    // The value without a mark is read as owed: a scale-out finds the service up at other
+    // than its remembered count and restores it exactly.
+    let world = World::with(&[("worker", 5, cap(2, 6), Some("2/6@3"))]);
+    invoke(&world, event("scale-out", &[("worker", None)])).await;
+    assert_eq!(
+        world.writes(),
+        [
+            "update worker desired=3",
+            "tag worker worktime:capacity=2/6@3 up 2026-11-27T10:20:00Z"
+        ]
+    );
 }
 
 #[tokio::test]
 async fn a_tampered_memory_fails_the_service_and_nothing_is_guessed() {
-    for value in ["0/999999@4", "0/0", "6/2@4", "2/6@9", "lots", "none@0"] {
+    for value in [
+        "0/999999@4",
+        "0/0",
+        "6/2@4",
+        "2/6@9",
+        "lots",
+        "none@0",
+        "2/6@4 down yesterday",
+        "2/6@4 sideways 2026-11-26T10:00:00Z",
+        "2/6@4 up",
+    ] {
         let world = World::with(&[
             ("worker", 0, cap(0, 0), Some(value)),
             ("api", 0, cap(0, 0), None),
@@ -677,14 +920,16 @@ async fn a_service_not_configured_for_the_stack_is_neither_read_nor_touched() {
 }
 
 #[tokio::test]
-async fn a_delivery_three_hours_late_is_stale_and_changes_nothing() {
+async fn a_scale_in_delivered_after_the_next_scale_out_is_stale_and_changes_nothing() {
     let world = World::with(&[("api", 2, cap(1, 3), None), ("worker", 4, cap(2, 6), None)]);
-    let late = Utc.with_ymd_and_hms(2026, 11, 27, 13, 0, 0).unwrap();
+    // Friday's 19:00 scale-in, delivered on Monday at 10:00 in Seoul (an hour after the
+    // week's first scale-out).
+    let monday = Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap();
     let report = handler::handle_at(
         &world.clients(),
         &allowed(),
         fixture("stale-scale-in.json"),
-        late,
+        monday,
     )
     .await
     .expect("a stale delivery is not an error");
@@ -696,12 +941,72 @@ async fn a_delivery_three_hours_late_is_stale_and_changes_nothing() {
     assert_eq!(report.summary.stale, 2);
     assert!(report.services.iter().all(|s| s.outcome == Outcome::Stale));
     let reason = report.services[0].reason.as_deref().unwrap();
-    assert!(reason.contains("180 minutes late"), "{reason}");
+    assert!(
+        reason.contains("the schedule's next scale-out (2026-11-30T00:00:00Z) has come"),
+        "{reason}"
+    );
     // JSON says `stale`.
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["services"][0]["outcome"], "stale");
     assert_eq!(json["summary"]["stale"], 2);
     assert_eq!(json["scheduled_time"], "2026-11-27T10:00:00Z");
+}
+
+#[tokio::test]
+async fn a_scale_in_hours_late_in_its_night_still_acts() {
+    // The same delivery three hours late (22:00 in Seoul), or on Sunday: still the weekend's
+    // down window.
+    for late in [
+        Utc.with_ymd_and_hms(2026, 11, 27, 13, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap(),
+    ] {
+        let world = World::with(&[("api", 2, cap(1, 3), None), ("worker", 4, cap(2, 6), None)]);
+        let report = invoke_at(&world, fixture("stale-scale-in.json"), late).await;
+        assert_eq!(report.summary.changed, 2, "{late}");
+        assert_eq!(world.target("worker"), cap(0, 0));
+        assert_eq!(
+            world.tag("worker"),
+            Some(format!("2/6@4 down {}", stamp(late)))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_scale_out_hours_late_in_the_working_day_still_acts() {
+    let world = World::with(&[(
+        "worker",
+        0,
+        cap(0, 0),
+        Some("2/6@4 down 2026-11-26T10:00:00Z"),
+    )]);
+    let morning = kst(27, 9, 0, 0);
+    let late = kst(27, 11, 0, 0);
+    let report = invoke_at(
+        &world,
+        scheduled("scale-out", &[("worker", None)], Some(morning)),
+        late,
+    )
+    .await;
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Changed);
+    assert_eq!(
+        (world.target("worker"), world.desired("worker")),
+        (cap(2, 6), 4)
+    );
+    // At the evening's scale-in it no longer applies.
+    let world = World::with(&[(
+        "worker",
+        0,
+        cap(0, 0),
+        Some("2/6@4 down 2026-11-26T10:00:00Z"),
+    )]);
+    let report = invoke_at(
+        &world,
+        scheduled("scale-out", &[("worker", None)], Some(morning)),
+        kst(27, 19, 0, 0),
+    )
+    .await;
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Stale);
+    assert_eq!(world.calls(), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -714,8 +1019,34 @@ async fn a_dry_run_reports_the_plan_and_writes_nothing() {
     let line = outcome(&report, "worker");
     assert_eq!(line.outcome, Outcome::WouldChange);
     assert_eq!((line.after, line.desired_after), (cap(0, 0), Some(0)));
-    assert_eq!(line.remembered, Remembered::parse("2/6@4").ok());
+    assert_eq!(
+        line.remembered,
+        Remembered::parse("2/6@4 down 2026-11-27T10:20:00Z").ok()
+    );
     assert_eq!(report.summary.would_change, 1);
+    // A dry-run scale-out reports the mark it would write.
+    let world = World::with(&[
+        ("api", 0, cap(0, 0), None),
+        (
+            "worker",
+            0,
+            cap(0, 0),
+            Some("2/6@4 down 2026-11-26T10:00:00Z"),
+        ),
+    ]);
+    let report = invoke(&world, fixture("scale-out.json")).await;
+    assert_eq!(world.writes(), Vec::<String>::new());
+    assert_eq!(report.summary.would_change, 2);
+    let line = outcome(&report, "worker");
+    assert_eq!((line.after, line.desired_after), (cap(2, 6), Some(4)));
+    assert_eq!(
+        line.remembered,
+        Remembered::parse("2/6@4 up 2026-11-27T10:20:00Z").ok()
+    );
+    assert_eq!(
+        world.tag("worker").as_deref(),
+        Some("2/6@4 down 2026-11-26T10:00:00Z")
+    );
 }
 
 #[tokio::test]
@@ -759,6 +1090,400 @@ async fn a_failed_tag_write_stops_that_service_before_anything_changes() {
         "still running: nothing to come back to otherwise"
     );
     assert_eq!(world.target("jobs"), cap(0, 0));
+}
+
+// ---- converge, don't toggle: the schedule's windows ----
+
+#[tokio::test]
+async fn a_night_of_drift_and_a_morning_converge_on_the_schedule() {
+    let world = World::with(&[("worker", 4, cap(2, 6), None)]);
+    let services = [("worker", None)];
+    // Thursday 19:00 in Seoul, delivered 30 seconds later.
+    let evening = kst(26, 19, 0, 0);
+    let report = invoke_at(
+        &world,
+        scheduled("scale-in", &services, Some(evening)),
+        kst(26, 19, 0, 30),
+    )
+    .await;
+    assert_eq!(
+        world.writes(),
+        [
+            "tag worker worktime:capacity=2/6@4 down 2026-11-26T10:00:30Z",
+            "register worker 0/0",
+            "update worker desired=0"
+        ]
+    );
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Changed);
+
+    // 22:00: a deploy registers 3/9 and starts 5 tasks. The 23:00 reconcile takes them back
+    // as drift, and keeps what the service had when the night began.
+    world.set_target("worker", Capacity { min: 3, max: 9 });
+    world.set_desired("worker", 5);
+    world.clear_calls();
+    let report = invoke_at(
+        &world,
+        scheduled("reconcile", &services, None),
+        kst(26, 23, 0, 0),
+    )
+    .await;
+    assert_eq!(
+        world.writes(),
+        ["register worker 0/0", "update worker desired=0"]
+    );
+    let line = outcome(&report, "worker");
+    assert_eq!(line.outcome, Outcome::Drift);
+    assert_eq!((line.before, line.after), (cap(3, 9), cap(0, 0)));
+    assert_eq!(
+        (line.desired_before, line.desired_after),
+        (Some(5), Some(0))
+    );
+    assert!(
+        line.reason.as_deref().unwrap().contains("taken down again"),
+        "{line:?}"
+    );
+    assert_eq!(report.summary.drift, 1);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["services"][0]["outcome"], "drift");
+    assert_eq!(json["summary"]["drift"], 1);
+    assert_eq!(
+        world.tag("worker").as_deref(),
+        Some("2/6@4 down 2026-11-26T10:00:30Z")
+    );
+    // The next reconcile finds nothing to do.
+    world.clear_calls();
+    let report = invoke_at(
+        &world,
+        scheduled("reconcile", &services, None),
+        kst(26, 23, 15, 0),
+    )
+    .await;
+    assert_eq!(world.writes(), Vec::<String>::new());
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Unchanged);
+
+    // Friday 09:00: the day's state back, the mark last.
+    world.clear_calls();
+    let report = invoke_at(
+        &world,
+        scheduled("scale-out", &services, Some(kst(27, 9, 0, 0))),
+        kst(27, 9, 0, 20),
+    )
+    .await;
+    assert_eq!(
+        world.writes(),
+        [
+            "register worker 2/6",
+            "update worker desired=4",
+            "tag worker worktime:capacity=2/6@4 up 2026-11-27T00:00:20Z"
+        ]
+    );
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Changed);
+
+    // Autoscaling takes it to its minimum; the same scale-out delivered again at 11:00 leaves
+    // the day alone, and a reconcile at noon only looks.
+    world.set_desired("worker", 2);
+    world.clear_calls();
+    let report = invoke_at(
+        &world,
+        scheduled("scale-out", &services, Some(kst(27, 9, 0, 0))),
+        kst(27, 11, 0, 0),
+    )
+    .await;
+    assert_eq!(world.writes(), Vec::<String>::new());
+    let line = outcome(&report, "worker");
+    assert_eq!(line.outcome, Outcome::Unchanged);
+    assert!(
+        line.reason.as_deref().unwrap().contains("in this window"),
+        "{line:?}"
+    );
+    let report = invoke_at(
+        &world,
+        scheduled("reconcile", &services, None),
+        kst(27, 12, 0, 0),
+    )
+    .await;
+    assert_eq!(world.writes(), Vec::<String>::new());
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Unchanged);
+    assert_eq!(world.desired("worker"), 2);
+}
+
+#[tokio::test]
+async fn a_scale_out_stopped_half_way_is_finished_by_its_retry() {
+    // The bounds were registered (and AAS moved the desired count to their minimum), then the
+    // run stopped: the tag still says the capacity is owed.
+    let world = World::with(&[(
+        "worker",
+        2,
+        cap(2, 6),
+        Some("2/6@4 down 2026-11-26T10:00:30Z"),
+    )]);
+    let services = [("worker", None)];
+    let morning = Some(kst(27, 9, 0, 0));
+    let report = invoke_at(
+        &world,
+        scheduled("scale-out", &services, morning),
+        kst(27, 9, 5, 0),
+    )
+    .await;
+    assert_eq!(
+        world.writes(),
+        [
+            "update worker desired=4",
+            "tag worker worktime:capacity=2/6@4 up 2026-11-27T00:05:00Z"
+        ]
+    );
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Changed);
+
+    // Stopped after the desired count: only the mark is left to write.
+    let world = World::with(&[(
+        "worker",
+        4,
+        cap(2, 6),
+        Some("2/6@4 down 2026-11-26T10:00:30Z"),
+    )]);
+    let report = invoke_at(
+        &world,
+        scheduled("scale-out", &services, morning),
+        kst(27, 9, 5, 0),
+    )
+    .await;
+    assert_eq!(
+        world.writes(),
+        ["tag worker worktime:capacity=2/6@4 up 2026-11-27T00:05:00Z"]
+    );
+    let line = outcome(&report, "worker");
+    assert_eq!(line.outcome, Outcome::Changed);
+    assert!(
+        line.reason.as_deref().unwrap().contains("marked restored"),
+        "{line:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_mark_leaves_the_capacity_owed_until_a_retry_writes_it() {
+    let world = World::with(&[(
+        "worker",
+        0,
+        cap(0, 0),
+        Some("2/6@4 down 2026-11-26T10:00:30Z"),
+    )]);
+    let services = [("worker", None)];
+    let morning = Some(kst(27, 9, 0, 0));
+    let denied = mock!(aws_sdk_ecs::Client::tag_resource).then_error(|| {
+        TagResourceError::AccessDeniedException(
+            AccessDeniedException::builder()
+                .message("not allowed")
+                .build(),
+        )
+    });
+    let err = handler::handle_at(
+        &world.clients_with(vec![denied], vec![]),
+        &allowed(),
+        scheduled("scale-out", &services, morning),
+        kst(27, 9, 0, 20),
+    )
+    .await
+    .unwrap_err();
+    let HandlerError::ServicesFailed(report) = err else {
+        panic!("expected ServicesFailed, got {err}");
+    };
+    let line = outcome(&report, "worker");
+    assert_eq!(line.outcome, Outcome::Failed);
+    assert!(
+        line.reason
+            .as_deref()
+            .unwrap()
+            .contains("could not remember 2/6@4 up 2026-11-27T00:00:20Z"),
+        "{line:?}"
+    );
+    // Bounds and desired count were written first; the tag still says owed.
+    assert_eq!(
+        world.writes(),
+        ["register worker 2/6", "update worker desired=4"]
+    );
+    assert_eq!((line.after, line.desired_after), (cap(2, 6), Some(4)));
+    assert_eq!(
+        world.tag("worker").as_deref(),
+        Some("2/6@4 down 2026-11-26T10:00:30Z")
+    );
+    // The retry finds bounds and desired count right and writes the mark alone.
+    world.clear_calls();
+    invoke_at(
+        &world,
+        scheduled("scale-out", &services, morning),
+        kst(27, 9, 2, 0),
+    )
+    .await;
+    assert_eq!(
+        world.writes(),
+        ["tag worker worktime:capacity=2/6@4 up 2026-11-27T00:02:00Z"]
+    );
+}
+
+const PLACEMENT: &str = "(service worker) was unable to place a task because no container \
+                         instance met all of its requirements.";
+
+#[tokio::test]
+async fn a_reconcile_in_the_day_writes_nothing_and_fails_on_what_is_not_ready() {
+    let restored = "2/6@4 up 2026-11-27T00:00:20Z";
+    let world = World::with(&[
+        ("api", 4, cap(2, 6), Some(restored)),
+        ("worker", 4, cap(2, 6), Some(restored)),
+        // The morning's scale-out never restored it.
+        (
+            "jobs",
+            0,
+            cap(0, 0),
+            Some("1/2@1 down 2026-11-26T10:00:30Z"),
+        ),
+        // Scaled in on purpose at 10:00 (worktime run scale-in).
+        ("web", 0, cap(0, 0), Some("1/2@1 down 2026-11-27T01:00:00Z")),
+    ]);
+    let morning = kst(27, 9, 0, 20);
+    world.set_tasks("api", 4, None, Some(morning));
+    world.set_tasks("worker", 1, Some(PLACEMENT), Some(morning));
+    let services = [
+        ("api", None),
+        ("worker", None),
+        ("jobs", None),
+        ("web", None),
+    ];
+    let report = invoke_failing_at(
+        &world,
+        scheduled("reconcile", &services, None),
+        kst(27, 12, 0, 0),
+    )
+    .await;
+    assert_eq!(
+        world.writes(),
+        Vec::<String>::new(),
+        "a reconcile in the day writes nothing"
+    );
+    assert_eq!(outcome(&report, "api").outcome, Outcome::Unchanged);
+    assert_eq!(outcome(&report, "web").outcome, Outcome::Unchanged);
+    let worker = outcome(&report, "worker");
+    assert_eq!(worker.outcome, Outcome::NotReady);
+    let reason = worker.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("running 1 of 4 desired task(s) 179 minutes"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("; ECS: (service worker) was unable to place a task"),
+        "{reason}"
+    );
+    let jobs = outcome(&report, "jobs");
+    assert_eq!(jobs.outcome, Outcome::NotReady);
+    assert!(
+        jobs.reason
+            .as_deref()
+            .unwrap()
+            .contains("not restored since this window's scale-out (2026-11-27T00:00:00Z)"),
+        "{jobs:?}"
+    );
+    assert_eq!(report.summary.not_ready, 2);
+    assert_eq!(report.summary.unchanged, 2);
+    assert_eq!(report.summary.failed, 0);
+    let message = report.failure_message();
+    assert!(
+        message.starts_with("2 of 4 services failed: service/prod/worker (running 1 of 4"),
+        "{message}"
+    );
+    assert!(
+        message.contains("service/prod/jobs (scaled in at"),
+        "{message}"
+    );
+    let json = serde_json::to_value(&*report).unwrap();
+    assert_eq!(json["services"][1]["outcome"], "not-ready");
+    assert_eq!(json["summary"]["not_ready"], 2);
+
+    // Ten minutes after a change, a service still starting is not reported.
+    world.set_tasks("worker", 1, Some(PLACEMENT), Some(kst(27, 11, 50, 0)));
+    let report = invoke_failing_at(
+        &world,
+        scheduled("reconcile", &services, None),
+        kst(27, 12, 0, 0),
+    )
+    .await;
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Unchanged);
+    assert_eq!(report.summary.not_ready, 1, "jobs only");
+}
+
+#[tokio::test]
+async fn tasks_that_do_not_stop_at_night_fail_the_reconcile() {
+    let world = World::with(&[(
+        "worker",
+        0,
+        cap(0, 0),
+        Some("2/6@4 down 2026-11-26T10:00:30Z"),
+    )]);
+    world.set_tasks(
+        "worker",
+        2,
+        Some("(service worker) has begun draining connections on 2 tasks."),
+        None,
+    );
+    let services = [("worker", None)];
+    // Ten minutes after the scale-in: still stopping.
+    let report = invoke_at(
+        &world,
+        scheduled("reconcile", &services, None),
+        kst(26, 19, 10, 30),
+    )
+    .await;
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Unchanged);
+    // At 23:00: not stopped, and the invocation fails.
+    let report = invoke_failing_at(
+        &world,
+        scheduled("reconcile", &services, None),
+        kst(26, 23, 0, 0),
+    )
+    .await;
+    assert_eq!(world.writes(), Vec::<String>::new());
+    let line = outcome(&report, "worker");
+    assert_eq!(line.outcome, Outcome::NotStopped);
+    let reason = line.reason.as_deref().unwrap();
+    assert!(
+        reason.starts_with(
+            "2 task(s) still running 239 minutes after it went down (2026-11-26T10:00:30Z)"
+        ),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("ECS: (service worker) has begun draining"),
+        "{reason}"
+    );
+    assert_eq!(report.summary.not_stopped, 1);
+    assert_eq!(
+        serde_json::to_value(&*report).unwrap()["services"][0]["outcome"],
+        "not-stopped"
+    );
+}
+
+#[tokio::test]
+async fn a_reconcile_at_night_respects_a_hold() {
+    let world = World::with(&[(
+        "worker",
+        4,
+        cap(2, 6),
+        Some("2/6@4 up 2026-11-26T00:00:20Z"),
+    )]);
+    {
+        let mut state = world.0.lock().unwrap();
+        let svc = state.services.get_mut("worker").unwrap();
+        svc.tags
+            .insert("worktime:hold-until".into(), "2026-11-26T14:30:00Z".into());
+    }
+    let services = [("worker", None)];
+    // 23:00 in Seoul is 14:00 UTC: held.
+    let report = invoke_at(
+        &world,
+        scheduled("reconcile", &services, None),
+        kst(26, 23, 0, 0),
+    )
+    .await;
+    assert_eq!(outcome(&report, "worker").outcome, Outcome::Held);
+    assert_eq!(world.writes(), Vec::<String>::new());
 }
 
 // ---- retries and partial failure ----
@@ -846,6 +1571,11 @@ async fn one_failing_service_does_not_stop_the_others() {
         0,
         "no desired count after a failed registration"
     );
+    assert_eq!(world.tag("web"), None, "nor a mark: nothing was restored");
+    assert_eq!(
+        world.tag("api").as_deref(),
+        Some("1/3@1 up 2026-11-27T10:20:00Z")
+    );
     let gone = outcome(&report, "gone");
     assert_eq!(gone.outcome, Outcome::Failed);
     assert!(gone.reason.as_deref().unwrap().contains("not found"));
@@ -875,9 +1605,22 @@ fn outcomes_are_kebab_case_in_json_and_display() {
         (Outcome::Skipped, "skipped"),
         (Outcome::Held, "held"),
         (Outcome::Stale, "stale"),
+        (Outcome::Drift, "drift"),
+        (Outcome::NotReady, "not-ready"),
+        (Outcome::NotStopped, "not-stopped"),
         (Outcome::Failed, "failed"),
     ] {
         assert_eq!(outcome.to_string(), text);
         assert_eq!(serde_json::to_value(outcome).unwrap(), text);
+        // Only what is broken or not running what it should fails the invocation; drift taken
+        // back is a success.
+        assert_eq!(
+            outcome.is_failure(),
+            matches!(
+                outcome,
+                Outcome::Failed | Outcome::NotReady | Outcome::NotStopped
+            ),
+            "{outcome}"
+        );
     }
 }

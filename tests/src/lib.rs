@@ -130,6 +130,38 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Sets how the AWS model runs one ECS service's tasks (`tests/aws_model/worktime_moto/
+    /// ecs_tasks.py`): `settings` holds any of `start_failure` (a service event message; tasks
+    /// never start), `start_seconds`, `stop_seconds`, `deployment_age_seconds`. Returns the
+    /// service's modelled state; panics when the model refuses.
+    pub fn model_ecs_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        settings: serde_json::Value,
+    ) -> serde_json::Value {
+        use std::io::Read;
+        let mut body = settings;
+        body["cluster"] = cluster.into();
+        body["service"] = service.into();
+        body["region"] = self.region.clone().into();
+        let body = body.to_string();
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("the model's port");
+        write!(
+            stream,
+            "POST /worktime-model/ecs/service HTTP/1.0\r\nHost: 127.0.0.1\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("request");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("answer");
+        let (head, json) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(head.contains(" 200 "), "model refused {body}: {answer}");
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {answer}"))
+    }
+
     /// The environment a user would set to point worktime at this endpoint.
     pub fn env(&self) -> Vec<(String, String)> {
         vec![
@@ -426,6 +458,20 @@ pub async fn target_capacity(sdk: &SdkConfig, cluster: &str, service: &str) -> O
     out.scalable_targets()
         .first()
         .map(|t| (t.min_capacity(), t.max_capacity()))
+}
+
+/// What worktime remembers of a service, without the mark that follows it: `2/6@4` of
+/// `2/6@4 down 2026-12-03T10:00:00Z` (the capacity the tests compare).
+pub async fn remembered_capacity(sdk: &SdkConfig, cluster: &str, service: &str) -> Option<String> {
+    service_tag(sdk, cluster, service, "worktime:capacity")
+        .await
+        .map(|value| {
+            value
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
 }
 
 /// The value of a service's tag.

@@ -10,6 +10,7 @@ mod alarms_model;
 mod aws_model;
 mod cli;
 mod cloudwatch_cbor;
+mod converge;
 mod hold;
 mod nights;
 mod notify;
@@ -73,16 +74,12 @@ async fn scale_in_remembers_capacity_and_scale_out_restores_each_service() {
     assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((0, 0)));
     assert_eq!(target_capacity(&sdk, "prod", "worker").await, Some((0, 0)));
     assert_eq!(
-        service_tag(&sdk, "prod", "worker", "worktime:capacity")
-            .await
-            .as_deref(),
+        remembered_capacity(&sdk, "prod", "worker").await.as_deref(),
         Some("2/6@4")
     );
     // A declared service remembers its desired count (its bounds come from the config).
     assert_eq!(
-        service_tag(&sdk, "prod", "api", "worktime:capacity")
-            .await
-            .as_deref(),
+        remembered_capacity(&sdk, "prod", "api").await.as_deref(),
         Some("1/3@2")
     );
 
@@ -92,9 +89,7 @@ async fn scale_in_remembers_capacity_and_scale_out_restores_each_service() {
     assert_eq!(report["summary"]["changed"], 0, "{}", run.stdout);
     assert_eq!(report["summary"]["unchanged"], 2, "{}", run.stdout);
     assert_eq!(
-        service_tag(&sdk, "prod", "worker", "worktime:capacity")
-            .await
-            .as_deref(),
+        remembered_capacity(&sdk, "prod", "worker").await.as_deref(),
         Some("2/6@4")
     );
 
@@ -488,7 +483,8 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
             .await
             .unwrap();
         assert_eq!(input["scheduled_time"], "2026-12-01T10:00:00Z", "{input}");
-        assert_eq!(input["max_delay_minutes"], 60);
+        assert_eq!(input["ready_within_minutes"], 15);
+        assert_eq!(input["crons"]["timezone"], "UTC");
         assert_eq!(input["action"], action);
         assert_eq!(input["timezone"], "Asia/Seoul");
         assert_eq!(input["services"][0]["resource_id"], "service/prod/api");
@@ -1063,9 +1059,7 @@ async fn the_bootstrap_binary_scales_services_under_the_lambda_emulator() {
     assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((0, 0)));
     assert_eq!(target_capacity(&sdk, "prod", "worker").await, Some((0, 0)));
     assert_eq!(
-        service_tag(&sdk, "prod", "worker", "worktime:capacity")
-            .await
-            .as_deref(),
+        remembered_capacity(&sdk, "prod", "worker").await.as_deref(),
         Some("2/6@4")
     );
 

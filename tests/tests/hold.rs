@@ -155,7 +155,7 @@ async fn a_hold_keeps_a_service_up_through_scale_in_until_cleared_and_an_ended_o
         "held: as it was"
     );
     assert_eq!(
-        service_tag(&sdk, "prod", "api", "worktime:capacity").await,
+        remembered_capacity(&sdk, "prod", "api").await,
         None,
         "a held service is not even remembered"
     );

@@ -395,9 +395,7 @@ async fn teardown_with_no_restore_leaves_the_services_as_they_are() {
         assert_eq!(desired_count(&sdk, "prod", service).await, 0);
     }
     assert_eq!(
-        service_tag(&sdk, "prod", "worker", "worktime:capacity")
-            .await
-            .as_deref(),
+        remembered_capacity(&sdk, "prod", "worker").await.as_deref(),
         Some("2/6@4"),
         "what worker had stays recorded"
     );

@@ -793,9 +793,6 @@ async fn stackset_teardown_gives_back_the_services_scaled_in_first() {
     );
     assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((1, 3)));
     assert_eq!(desired_count(&sdk, "prod", "api").await, 2);
-    assert_eq!(
-        service_tag(&sdk, "prod", "api", "worktime:capacity").await,
-        None
-    );
+    assert_eq!(remembered_capacity(&sdk, "prod", "api").await, None);
     assert!(!stack_set_exists(&moto, "wt").await);
 }

@@ -1,5 +1,6 @@
-//! Event validation rules that need no fixture file: the allow-list, the scheduled time and
-//! the EventBridge envelope.
+//! Event validation rules that need no fixture file: the allow-list, the scheduled time,
+//! `ready_within_minutes`, the schedule's crons, the stack's schedules and the EventBridge
+//! envelope.
 
 use chrono::TimeZone;
 use serde_json::json;
@@ -50,10 +51,10 @@ fn services_not_on_the_allow_list_are_refused_alone() {
 }
 
 #[test]
-fn scheduled_time_and_max_delay() {
+fn scheduled_time_and_ready_within() {
     let event = ScalingEvent::from_json(
         json!({"action": "scale-in", "services": [{"resource_id": "service/prod/api"}],
-               "scheduled_time": "2026-11-27T19:00:00+09:00", "max_delay_minutes": 90}),
+               "scheduled_time": "2026-11-27T19:00:00+09:00", "ready_within_minutes": 30}),
         &allow_api(),
         now(),
     )
@@ -62,17 +63,34 @@ fn scheduled_time_and_max_delay() {
         event.scheduled_time,
         Some(Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap())
     );
-    assert_eq!(event.max_delay, TimeDelta::minutes(90));
-    // Default: 60 minutes, and "now" without a scheduled time.
+    assert_eq!(event.ready_within, TimeDelta::minutes(30));
+    // Default: 15 minutes, no crons (the event acts now, whatever the hour), and "now"
+    // without a scheduled time.
     let event = ScalingEvent::from_json(
         json!({"action": "scale-in", "services": [{"resource_id": "service/prod/api"}]}),
         &allow_api(),
         now(),
     )
     .unwrap();
-    assert_eq!(event.max_delay, TimeDelta::minutes(60));
+    assert_eq!(
+        event.ready_within,
+        TimeDelta::minutes(DEFAULT_READY_WITHIN_MINUTES.into())
+    );
+    assert_eq!(event.ready_within, TimeDelta::minutes(15));
+    assert_eq!(event.clock, None);
     assert_eq!(event.scheduled_time, None);
     assert_eq!(event.effective_time(now()), now());
+    // The bounds themselves are accepted.
+    for minutes in [1, MAX_READY_WITHIN_MINUTES] {
+        let event = ScalingEvent::from_json(
+            json!({"action": "reconcile", "services": [{"resource_id": "service/prod/api"}],
+                   "crons": seoul_crons(), "ready_within_minutes": minutes}),
+            &allow_api(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(event.ready_within, TimeDelta::minutes(minutes.into()));
+    }
 
     for (patch, field, hint) in [
         (
@@ -91,19 +109,36 @@ fn scheduled_time_and_max_delay() {
             "invalid type",
         ),
         (
-            json!({"max_delay_minutes": 0}),
-            "max_delay_minutes",
-            "1 to 1440",
+            json!({"ready_within_minutes": 0}),
+            "ready_within_minutes",
+            "0 is out of range: use 1 to 120 minutes",
         ),
         (
-            json!({"max_delay_minutes": 1441}),
-            "max_delay_minutes",
-            "1 to 1440",
+            json!({"ready_within_minutes": 121}),
+            "ready_within_minutes",
+            "121 is out of range: use 1 to 120 minutes",
         ),
         (
-            json!({"max_delay_minutes": -5}),
-            "max_delay_minutes",
+            json!({"ready_within_minutes": -5}),
+            "ready_within_minutes",
             "invalid value",
+        ),
+        (
+            json!({"ready_within_minutes": "15"}),
+            "ready_within_minutes",
+            "invalid type",
+        ),
+        // The old key is refused by name, whatever its value: the triggers of an earlier
+        // release must be redeployed.
+        (
+            json!({"max_delay_minutes": 60}),
+            "max_delay_minutes",
+            "no longer read",
+        ),
+        (
+            json!({"max_delay_minutes": null}),
+            "max_delay_minutes",
+            "worktime deploy",
         ),
         (json!({"dry_run": "yes"}), "dry_run", "invalid type"),
         (
@@ -130,6 +165,198 @@ fn scheduled_time_and_max_delay() {
         now(),
     )
     .unwrap();
+}
+
+/// Seoul, 09:00–19:00 Mon–Fri, as Scheduler fires it (in the schedule's zone).
+fn seoul_crons() -> Value {
+    json!({"scale_out": "cron(0 9 ? * MON-FRI *)", "scale_in": "cron(0 19 ? * MON-FRI *)",
+           "timezone": "Asia/Seoul"})
+}
+
+fn cron(text: &str) -> AwsCron {
+    AwsCron::parse(text).unwrap()
+}
+
+#[test]
+fn crons_make_the_schedule_clock() {
+    // Rule-style: UTC crons fired in UTC; the skip dates stay the schedule's local dates.
+    let event = ScalingEvent::from_json(
+        json!({"action": "scale-in", "services": [{"resource_id": "service/prod/api"}],
+               "timezone": "Asia/Seoul", "skip_dates": ["2026-12-25"],
+               "crons": {"scale_out": "cron(0 0 ? * MON-FRI *)",
+                         "scale_in": "cron(0 10 ? * MON-FRI *)", "timezone": "UTC"}}),
+        &allow_api(),
+        now(),
+    )
+    .unwrap();
+    let clock = event.clock.expect("crons make a clock");
+    assert_eq!(
+        clock.scale_out,
+        Firings::new(cron("cron(0 0 ? * MON-FRI *)"), Tz::UTC)
+    );
+    assert_eq!(
+        clock.scale_in,
+        Firings::new(cron("cron(0 10 ? * MON-FRI *)"), Tz::UTC)
+    );
+    assert_eq!(clock.zone, chrono_tz::Asia::Seoul);
+    assert_eq!(
+        clock.skip_dates,
+        BTreeSet::from([NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()])
+    );
+    // Scheduler-style: local crons fired in the zone.
+    let event = ScalingEvent::from_json(
+        json!({"action": "scale-out", "services": [{"resource_id": "service/prod/api"}],
+               "timezone": "Asia/Seoul", "crons": seoul_crons()}),
+        &allow_api(),
+        now(),
+    )
+    .unwrap();
+    let clock = event.clock.unwrap();
+    assert_eq!(
+        clock.scale_out,
+        Firings::new(cron("cron(0 9 ? * MON-FRI *)"), chrono_tz::Asia::Seoul)
+    );
+    // Friday 2026-11-27 19:30 in Seoul: down since 19:00, up again on Monday.
+    let window = clock.window_at(now());
+    assert_eq!(window.phase, crate::window::Phase::Down);
+    assert_eq!(
+        window.until,
+        Some(Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap())
+    );
+}
+
+#[test]
+fn bad_crons_are_named() {
+    for (crons, field, hint) in [
+        (
+            json!({"scale_out": "0 9 * * MON-FRI", "scale_in": "cron(0 19 ? * MON-FRI *)",
+                   "timezone": "Asia/Seoul"}),
+            "crons.scale_out",
+            "not an AWS cron expression",
+        ),
+        (
+            json!({"scale_out": "cron(0 9 ? * MON-FRI *)", "scale_in": "cron(0 25 ? * MON-FRI *)",
+                   "timezone": "Asia/Seoul"}),
+            "crons.scale_in",
+            "hours",
+        ),
+        (
+            json!({"scale_out": "cron(0 9 ? * MON-FRI *)", "scale_in": "cron(0 19 ? * MON-FRI *)",
+                   "timezone": "Asia/Seol"}),
+            "crons.timezone",
+            "\"Asia/Seol\" is not an IANA time zone name",
+        ),
+        (
+            json!({"scale_out": "cron(0 9 ? * MON-FRI *)", "scale_in": "cron(0 19 ? * MON-FRI *)"}),
+            "crons",
+            "missing field `timezone`",
+        ),
+        (
+            json!({"scale_out": "cron(0 9 ? * MON-FRI *)", "scale_in": "cron(0 19 ? * MON-FRI *)",
+                   "timezone": "UTC", "zone": "UTC"}),
+            "crons",
+            "unknown field `zone`",
+        ),
+        (json!("cron(0 9 ? * MON-FRI *)"), "crons", "invalid type"),
+    ] {
+        let (got, reason) = field_of(
+            ScalingEvent::from_json(
+                json!({"action": "scale-in", "services": [{"resource_id": "service/prod/api"}],
+                       "crons": crons}),
+                &allow_api(),
+                now(),
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(got, field, "{reason}");
+        assert!(reason.contains(hint), "{field}: {reason}");
+    }
+}
+
+#[test]
+fn a_reconcile_needs_crons() {
+    let (field, reason) = field_of(
+        ScalingEvent::from_json(
+            json!({"action": "reconcile", "services": [{"resource_id": "service/prod/api"}]}),
+            &allow_api(),
+            now(),
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(field, "crons");
+    assert!(
+        reason.contains("a reconcile converges on what the schedule says now"),
+        "{reason}"
+    );
+    assert!(reason.contains("\"scale_out\""), "{reason}");
+    let event = ScalingEvent::from_json(
+        json!({"action": "reconcile", "services": [{"resource_id": "service/prod/api"}],
+               "timezone": "Asia/Seoul", "crons": seoul_crons()}),
+        &allow_api(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(event.action, Action::Reconcile);
+    assert!(event.clock.is_some());
+    assert_eq!("reconcile".parse::<Action>(), Ok(Action::Reconcile));
+    assert_eq!(Action::Reconcile.to_string(), "reconcile");
+    // The other actions do without crons.
+    for action in ["scale-in", "scale-out", "toggle"] {
+        ScalingEvent::from_json(
+            json!({"action": action, "services": [{"resource_id": "service/prod/api"}]}),
+            &allow_api(),
+            now(),
+        )
+        .unwrap_or_else(|e| panic!("{action}: {e}"));
+    }
+}
+
+#[test]
+fn an_event_of_a_schedule_the_stack_does_not_deploy_is_refused() {
+    let defaults = EventDefaults {
+        schedules: Some(BTreeSet::from([
+            "default".to_string(),
+            "night-owls".to_string(),
+        ])),
+        ..allow_api()
+    };
+    let with_schedule = |schedule: Option<&str>| {
+        let mut value =
+            json!({"action": "scale-in", "services": [{"resource_id": "service/prod/api"}]});
+        if let Some(name) = schedule {
+            value["schedule"] = json!(name);
+        }
+        value
+    };
+    for schedule in [None, Some("night-owls"), Some("default")] {
+        ScalingEvent::from_json(with_schedule(schedule), &defaults, now())
+            .unwrap_or_else(|e| panic!("{schedule:?}: {e}"));
+    }
+    let (field, reason) = field_of(
+        ScalingEvent::from_json(with_schedule(Some("weekend")), &defaults, now()).unwrap_err(),
+    );
+    assert_eq!(field, "schedule");
+    assert!(
+        reason.starts_with(
+            "\"weekend\" is not a schedule of this stack (WORKTIME_SCHEDULES: default, \
+             night-owls)"
+        ),
+        "{reason}"
+    );
+    // A stack without the default schedule refuses an event that names none.
+    let only_named = EventDefaults {
+        schedules: Some(BTreeSet::from(["night-owls".to_string()])),
+        ..allow_api()
+    };
+    let (field, reason) =
+        field_of(ScalingEvent::from_json(with_schedule(None), &only_named, now()).unwrap_err());
+    assert_eq!(field, "schedule");
+    assert!(
+        reason.starts_with("\"default\" is not a schedule"),
+        "{reason}"
+    );
+    // Not checked when the stack does not say (the CLI's own events).
+    ScalingEvent::from_json(with_schedule(Some("weekend")), &allow_api(), now()).unwrap();
 }
 
 #[test]
@@ -186,8 +413,14 @@ fn raw_event_round_trips_through_json() {
             "api",
             Some(Capacity { min: 1, max: 3 }),
         )]),
+        timezone: Some("Asia/Seoul".into()),
         scheduled_time: Some("2026-11-27T10:00:00Z".into()),
-        max_delay_minutes: Some(30),
+        crons: Some(ScheduleCrons {
+            scale_out: "cron(0 9 ? * MON-FRI *)".into(),
+            scale_in: "cron(0 19 ? * MON-FRI *)".into(),
+            timezone: "Asia/Seoul".into(),
+        }),
+        ready_within_minutes: Some(30),
         ..RawEvent::default()
     };
     let value = serde_json::to_value(&raw).unwrap();

@@ -286,6 +286,86 @@ async fn tls_only_bucket_policy_allows_the_loopback_endpoint_and_unconditional_d
 }
 
 #[tokio::test]
+async fn get_bucket_policy_answers_in_s3s_canonical_form_and_the_policy_stays_in_force() {
+    let moto = Moto::start();
+    let s3 = moto.s3().await;
+    s3.create_bucket()
+        .bucket("artifacts")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                    moto.region.as_str(),
+                ))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
+    let written = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::artifacts", "arn:aws:s3:::artifacts/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+        }, {
+            "Sid": "Code", "Effect": "Allow",
+            "Principal": {"AWS": ["111111111111"]},
+            "Action": ["s3:GetObject"],
+            "Resource": ["arn:aws:s3:::artifacts/code/*"],
+            "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-1/*/ou-1/*"]}}
+        }, {
+            "Sid": "Two", "Effect": "Allow",
+            "Principal": {"AWS": ["111111111111", "arn:aws:iam::222222222222:root"]},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::artifacts/two/*"
+        }]
+    });
+    s3.put_bucket_policy()
+        .bucket("artifacts")
+        .policy(written.to_string())
+        .send()
+        .await
+        .expect("policy");
+    let read = s3
+        .get_bucket_policy()
+        .bucket("artifacts")
+        .send()
+        .await
+        .expect("read the policy");
+    let read: serde_json::Value = serde_json::from_str(read.policy().unwrap()).unwrap();
+    assert_eq!(
+        read,
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                // Reordered: AWS gives no order; the model's is descending.
+                "Resource": ["arn:aws:s3:::artifacts/*", "arn:aws:s3:::artifacts"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+            }, {
+                "Sid": "Code", "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::artifacts/code/*",
+                "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-1/*/ou-1/*"}}
+            }, {
+                "Sid": "Two", "Effect": "Allow",
+                "Principal": {"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::111111111111:root"]},
+                "Action": "s3:GetObject", "Resource": "arn:aws:s3:::artifacts/two/*"
+            }]
+        })
+    );
+    // The stored policy is evaluated as written (s3_tls): the loopback endpoint, standing in
+    // for HTTPS, is let through.
+    s3.put_object()
+        .bucket("artifacts")
+        .key("a")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .expect("a put over the loopback endpoint is allowed");
+}
+
+#[tokio::test]
 async fn the_built_bootstrap_scales_in_through_the_runtime_api() {
     let moto = Moto::start();
     let sdk = moto.sdk().await;

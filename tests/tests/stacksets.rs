@@ -117,6 +117,35 @@ fn results(instances: &[serde_json::Value]) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Starts moto recording every request it answers into `recording` (moto's own recorder,
+/// `MOTO_ENABLE_RECORDING`), for counting writes.
+fn recording_moto(recording: &std::path::Path) -> Moto {
+    Moto::start_with_env(
+        "ap-northeast-2",
+        &[
+            ("MOTO_ENABLE_RECORDING", "true"),
+            ("MOTO_RECORDER_FILEPATH", recording.to_str().unwrap()),
+        ],
+    )
+}
+
+/// The bucket policy writes (`PutBucketPolicy`, `DeleteBucketPolicy`) in a moto recording.
+fn policy_writes(recording: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(recording).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(line).ok()?;
+            let method = entry["method"].as_str()?;
+            let url = entry["url"].as_str()?;
+            let (_, query) = url.split_once('?')?;
+            let policy = query
+                .split('&')
+                .any(|pair| pair.split('=').next() == Some("policy"));
+            (policy && method != "GET").then(|| format!("{method} {url}"))
+        })
+        .collect()
+}
+
 const CONFIG: &str = r#"
 [stack]
 name = "wt"
@@ -179,8 +208,9 @@ fn every(result: &str) -> Vec<(String, String, String)> {
 
 #[tokio::test]
 async fn stackset_self_managed_three_accounts_two_regions_with_overrides_then_teardown() {
-    let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("moto-recording.jsonl");
+    let moto = recording_moto(&recording);
     let path = write_config(dir.path(), &CONFIG.replace("THIRD", ""));
     let zip = function_zip(dir.path(), "fn.zip", None);
     let zip = zip.to_str().unwrap();
@@ -332,20 +362,54 @@ async fn stackset_self_managed_three_accounts_two_regions_with_overrides_then_te
         statement["Resource"],
         format!("arn:aws:s3:::worktime-artifacts-{ADMIN}-ap-northeast-2/stack-sets/wt/*")
     );
+    // S3 keeps the principals as a set: their order is its own.
+    let mut principals: Vec<&str> = statement["Principal"]["AWS"]
+        .as_array()
+        .expect("three principals")
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect();
+    principals.sort_unstable();
     assert_eq!(
-        statement["Principal"]["AWS"],
-        serde_json::json!([
+        principals,
+        [
             "arn:aws:iam::111111111111:root",
             "arn:aws:iam::222222222222:root",
             "arn:aws:iam::333333333333:root"
-        ])
+        ]
+    );
+    // One account in a region: S3 answers the one-element principal list as its element (the
+    // rollout compared statements by meaning, or it would have failed "kept changing").
+    let policy = s3
+        .get_bucket_policy()
+        .bucket(format!("worktime-artifacts-{ADMIN}-us-east-1"))
+        .send()
+        .await
+        .unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let statement = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == "s3:GetObject")
+        .expect("the stack set's code statement");
+    assert_eq!(
+        statement["Principal"]["AWS"], "arn:aws:iam::111111111111:root",
+        "{policy}"
+    );
+    assert!(
+        !policy_writes(&recording).is_empty(),
+        "the recording holds the first rollout's policy writes"
     );
 
-    // A re-run converges: nothing to create or update.
+    // A re-run converges: nothing to create or update, and no policy write (each statement
+    // is already there, in S3's form).
+    std::fs::write(&recording, "").unwrap();
     let run = rollout(&[]).expect_code(0);
     let (set, instances) = rows(&run);
     assert_eq!(set["result"], "up-to-date", "{}", run.stdout);
     assert_eq!(results(&instances), every("up-to-date"), "{}", run.stdout);
+    assert_eq!(policy_writes(&recording), Vec::<String>::new());
 
     // One account's schedule changes: only its instances are updated (their overrides; moto
     // records them but, like UpdateStackSet, does not re-deploy the stack).
@@ -560,8 +624,9 @@ async fn stackset_service_managed_reports_each_region_without_an_instance_as_fai
         "o-abcdefghij"
     );
     // Only the listed OUs, not the whole organisation.
+    // One OU: S3 answers the one-element list as its element.
     assert!(
-        code["Condition"]["ForAnyValue:StringLike"]["aws:PrincipalOrgPaths"][0]
+        code["Condition"]["ForAnyValue:StringLike"]["aws:PrincipalOrgPaths"]
             .as_str()
             .is_some_and(|p| p.starts_with("o-abcdefghij/*/ou-")),
         "{code}"

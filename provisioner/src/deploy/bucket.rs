@@ -173,6 +173,7 @@ pub async fn ensure(
         s3,
         bucket,
         account,
+        partition,
         bucket_policy::TLS_ONLY_SID,
         Some(bucket_policy::tls_only_statement(bucket, partition)),
     )

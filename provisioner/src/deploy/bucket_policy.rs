@@ -1,5 +1,8 @@
 //! The artifact bucket's policy: statements with ids, each one's owner writing only its
 //! own (the TLS-only statement of the bucket, a stack set's code-access statement).
+//! Statements are compared by meaning (`meaning`): S3 answers a policy in a form of its own.
+
+mod meaning;
 
 use serde_json::{json, Value};
 
@@ -58,24 +61,32 @@ const POLICY_WRITE_ATTEMPTS: u32 = 5;
 
 /// Puts `statement` into the bucket policy in place of the earlier statement `sid` (other
 /// statements, another stack set's say, stay); with `None`, takes statement `sid` out.
+/// `partition` is the bucket's (an account id principal means that partition's root ARN).
 ///
 /// S3 has no conditional policy write: two rollouts that read the policy at the same time
 /// would each write back the other's statement missing. So the policy is read back after
 /// the write, and the write is made again (from a fresh read) until this stack's statement
-/// is as wanted there.
+/// is as wanted there: the same in meaning, as S3 answers it in its own form (a one-element
+/// list as its element, lists in its own order, an account id as its root ARN).
 pub async fn set_statement(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     account: &str,
+    partition: &str,
     sid: &str,
     statement: Option<Value>,
 ) -> Result<()> {
     for attempt in 1..=POLICY_WRITE_ATTEMPTS {
-        write_statement(s3, bucket, account, sid, statement.clone()).await?;
+        write_statement(s3, bucket, account, partition, sid, statement.clone()).await?;
         let present = statements(read(s3, bucket, account).await?)
             .into_iter()
             .find(|s| s["Sid"].as_str() == Some(sid));
-        if present == statement {
+        let as_wanted = match (&present, &statement) {
+            (None, None) => true,
+            (Some(present), Some(wanted)) => meaning::same_meaning(present, wanted, partition),
+            _ => false,
+        };
+        if as_wanted {
             return Ok(());
         }
         // Another writer's policy replaced ours: back off a little, then read and write again.
@@ -98,12 +109,18 @@ async fn write_statement(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     account: &str,
+    partition: &str,
     sid: &str,
     statement: Option<Value>,
 ) -> Result<()> {
     let mut statements = statements(read(s3, bucket, account).await?);
-    if statement.is_some() && statements.iter().any(|s| Some(s) == statement.as_ref()) {
-        return Ok(()); // already as wanted: no write
+    if let Some(wanted) = &statement {
+        if statements
+            .iter()
+            .any(|s| meaning::same_meaning(s, wanted, partition))
+        {
+            return Ok(()); // already as wanted: no write
+        }
     }
     let before = statements.len();
     statements.retain(|s| s["Sid"].as_str() != Some(sid));

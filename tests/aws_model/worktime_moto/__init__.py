@@ -39,6 +39,9 @@ not) modelled:
   put with ``PutEvents`` (moto sends them to its targets, and fails on a Lambda target).
 - ``s3_tls``: a bucket policy's ``aws:SecureTransport`` condition is evaluated, with the
   loopback test endpoint's plain HTTP standing in for AWS's HTTPS.
+- ``s3_policy_canonical``: ``GetBucketPolicy`` answers in S3's canonical form (one-element
+  lists as their element, lists reordered, account-id principals as root ARNs); the stored
+  policy, which ``s3_tls`` evaluates, stays as written.
 
 ``_cfn_model`` holds what the CloudFormation models share (moto's model interface, generated
 names, failure reasons, schema checks); it models nothing itself.
@@ -65,6 +68,7 @@ def install() -> None:
         events_scheduled_rules,
         lambda_event_invoke,
         lambda_quota,
+        s3_policy_canonical,
         s3_tls,
         scheduler_schedule,
     )
@@ -77,6 +81,7 @@ def install() -> None:
     events_scheduled_rules.install()
     lambda_event_invoke.install()
     lambda_quota.install()
+    s3_policy_canonical.install()
     s3_tls.install()
     scheduler_schedule.install()
     _installed = True

@@ -103,7 +103,16 @@ pub async fn rollout(
             }
             versions.insert(region.clone(), stored.version_id);
             let statement = code_statement(permissions, config, &bucket, region);
-            set_statement(&s3, &bucket, &admin, &statement_id(name), Some(statement)).await?;
+            let partition = template::partition(region);
+            set_statement(
+                &s3,
+                &bucket,
+                &admin,
+                partition,
+                &statement_id(name),
+                Some(statement),
+            )
+            .await?;
         }
         Ok::<_, Error>((uploaded, versions))
     }

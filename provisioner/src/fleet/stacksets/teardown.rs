@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::fleet::results::{TargetOutcome, TargetResult};
 use crate::fleet::targets::{self, Selection};
 use crate::progress::Progress;
+use crate::template;
 
 /// `worktime teardown --all-accounts --engine stacksets`: deletes the instances (their
 /// stacks too), then the stack set and the administrator's code buckets of those regions.
@@ -294,7 +295,8 @@ pub async fn teardown(
                 if !present {
                     continue;
                 }
-                set_statement(&s3, &bucket, &admin, &statement_id(name), None).await?;
+                let partition = template::partition(region);
+                set_statement(&s3, &bucket, &admin, partition, &statement_id(name), None).await?;
                 let (count, gone) =
                     bucket::empty_and_delete(&s3, &bucket, &admin, &stack_set_prefix(name)).await?;
                 objects += count;

@@ -597,8 +597,14 @@ fn event(action: &str, services: &[(&str, Option<Capacity>)]) -> Value {
         .iter()
         .map(|(name, declared)| ServiceTarget::new("prod", name, *declared))
         .collect();
+    // A scale-out comes after the scale-in it undoes: scheduled when these tests run it (a
+    // scale-in marked after a scale-out's time stands against it).
+    let scheduled_time = match action {
+        "scale-out" => "2026-11-27T10:20:00Z",
+        _ => "2026-11-27T10:00:00Z",
+    };
     json!({ "action": action, "services": services, "timezone": "Asia/Seoul",
-            "scheduled_time": "2026-11-27T10:00:00Z" })
+            "scheduled_time": scheduled_time })
 }
 
 async fn invoke(world: &World, event: Value) -> Report {

@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all venv build lambda test test-rust lint-templates lint fmt demo bench clean
+.PHONY: all venv build lambda test test-model test-rust lint-templates lint fmt demo bench clean
 
 all: build
 
@@ -32,7 +32,11 @@ lambda: $(STAMP)
 	@ls -l target/lambda/bootstrap/bootstrap.zip | awk '{printf "target/lambda/bootstrap/bootstrap.zip: %d bytes (%.2f MiB)\n", $$5, $$5/1048576}'
 
 ## test: unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then template lint
-test: $(STAMP) build test-rust lint-templates
+test: $(STAMP) build test-model test-rust lint-templates
+
+## test-model: the project's AWS model checks itself against a live server of its own
+test-model: $(STAMP)
+	$(PY) tests/aws_model/check_ecs_tasks.py
 
 test-rust:
 	cargo test --workspace

@@ -240,8 +240,9 @@ async fn a_scale_out_stopped_half_way_is_finished_by_its_retry() {
     let mut morning = deployed_rule_payload(&sdk, "wt-scale-out", at)
         .await
         .unwrap();
-    // Scheduled now (the deployed cron fires in six hours): it acts until the next scale-in.
-    morning["scheduled_time"] = json!(at.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    // Scheduled now, after the scale-in it undoes (the deployed cron fires in six hours): it
+    // acts until the next scale-in.
+    morning["scheduled_time"] = json!(Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     let report = function.invoke(&morning).expect_ok();
     assert_eq!(service(&report, "worker")["outcome"], "changed", "{report}");
     assert_eq!(

@@ -507,7 +507,7 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
     assert_eq!(invoke_config.maximum_event_age_in_seconds(), Some(21600));
     assert_eq!(invoke_config.maximum_retry_attempts(), Some(2));
 
-    // Both invoke permissions, one per rule.
+    // The invoke permissions, one per rule (scale-out, scale-in, reconcile).
     let policy = lambda
         .get_policy()
         .function_name("wt-scaler")
@@ -516,7 +516,7 @@ async fn bootstrap_into_a_fresh_account_creates_the_whole_stack() {
         .unwrap();
     let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
     let statements = policy["Statement"].as_array().unwrap();
-    assert_eq!(statements.len(), 2, "{policy}");
+    assert_eq!(statements.len(), 3, "{policy}");
     for statement in statements {
         assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com");
         assert_eq!(statement["Action"], "lambda:InvokeFunction");
@@ -617,10 +617,21 @@ async fn rerun_is_up_to_date_and_changes_go_through_diff_and_deploy() {
         ],
     )
     .expect_code(0);
+    // The scale-in rule's cron, and every payload's crons (each trigger carries its
+    // schedule, so that the function judges windows).
     let changes = diff.json()["changes"].clone();
-    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes}");
-    assert_eq!(changes[0]["logical_id"], "ScaleInRule");
-    assert_eq!(changes[0]["action"], "modify");
+    let modified: Vec<&str> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|c| assert_eq!(c["action"], "modify", "{changes}"))
+        .filter_map(|c| c["logical_id"].as_str())
+        .collect();
+    assert_eq!(
+        modified,
+        ["ScaleOutRule", "ScaleInRule", "ReconcileRule"],
+        "{changes}"
+    );
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let rule = events
         .describe_rule()

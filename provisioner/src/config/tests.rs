@@ -931,7 +931,9 @@ fn reconcile_and_readiness_minutes() {
     assert!(err.contains("remove the key"), "{err}");
     // Both travel in the payload, with the crons the triggers fire.
     let c = parse_str(&with("ready_within_minutes = 20")).unwrap();
-    let event = c.home.scaling_event(worktime_lambda::Action::Reconcile, None);
+    let event = c
+        .home
+        .scaling_event(worktime_lambda::Action::Reconcile, None);
     assert_eq!(event.ready_within_minutes, Some(20));
     assert!(event.crons.is_some());
 }

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use indexmap::IndexMap;
 use worktime_lambda::{
-    is_valid_ecs_name, Capacity, ClusterScope, TagMatch, ALL_CLUSTERS, DEFAULT_READY_WITHIN_MINUTES, MAX_READY_WITHIN_MINUTES,
-    MAX_SELECTORS, MAX_SERVICES,
+    is_valid_ecs_name, Capacity, ClusterScope, TagMatch, ALL_CLUSTERS,
+    DEFAULT_READY_WITHIN_MINUTES, MAX_READY_WITHIN_MINUTES, MAX_SELECTORS, MAX_SERVICES,
 };
 
 use super::calendar::read_calendar;

@@ -265,7 +265,10 @@ impl fmt::Display for StatusReport {
             writeln!(f, "schedule {schedule}:")?;
             for now in self.windows.iter().filter(|w| w.schedule == schedule) {
                 let at = |t: Option<DateTime<Utc>>| {
-                    t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    t.map_or_else(
+                        || "-".to_string(),
+                        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    )
                 };
                 writeln!(
                     f,

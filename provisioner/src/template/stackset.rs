@@ -10,8 +10,8 @@ use super::values::{
     allowed_selectors, allowed_services, service_arn_patterns, trigger_input, trigger_specs,
     trigger_text, trigger_texts, TargetValues, STACKSET_TRIGGER_PARAMETERS,
 };
-use worktime_lambda::Action;
 use crate::config::{Fleet, ScheduleRef, StackConfig, StackSetPermissions, Trigger};
+use worktime_lambda::Action;
 
 /// The worktime stack as one template for a CloudFormation stack set: the zone, the trigger
 /// expressions and payloads and the service ARNs come in as parameters, which

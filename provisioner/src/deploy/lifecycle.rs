@@ -85,8 +85,10 @@ pub async fn apply(
         "account {} ({}), region {}",
         session.account, session.caller_arn, session.region
     ));
-    // What must stop the run is found before anything is created: a stack of this name
-    // that is not worktime's, and a reservation AWS would refuse.
+    // What must stop the run is found before anything is created: a [notify] topic in
+    // another region (`--region`), a stack of this name that is not worktime's, and a
+    // reservation AWS would refuse.
+    config.check_notify_region(&session.region)?;
     if let Some(existing) = stack::describe(&session.cfn, stack_name).await? {
         existing.ensure_ours()?;
     }

@@ -18,8 +18,11 @@ pub const RUN_DETAIL_TYPE: &str = "worktime scaling run";
 /// EventBridge's limit on one `PutEvents` entry is 256 KB, counted over the detail, source,
 /// detail type and resources; the detail is kept this far below it.
 pub const MAX_DETAIL_BYTES: usize = 250 * 1024;
-/// SNS's limit on a message subject.
-const MAX_SUBJECT_CHARS: usize = 100;
+/// The longest notice subject: SNS refuses a subject that is not "less than 100
+/// characters" (and one with non-ASCII or control characters).
+const MAX_SUBJECT_CHARS: usize = 99;
+/// What a shortened subject (or stack name in it) ends with: ASCII, as SNS wants subjects.
+const ELLIPSIS: &str = "...";
 
 /// The run's event detail: the report, with the stack and schedule it belongs to.
 #[derive(Debug, Serialize)]
@@ -140,14 +143,7 @@ pub fn notice_message(
             .unwrap_or(&s.resource_id)
             .to_string()
     };
-    let mut subject = format!(
-        "worktime{}: {} service(s) stop at {at}",
-        stack.map(|s| format!(" {s}")).unwrap_or_default(),
-        stopping.len()
-    );
-    if subject.chars().count() > MAX_SUBJECT_CHARS {
-        subject = subject.chars().take(MAX_SUBJECT_CHARS).collect();
-    }
+    let subject = notice_subject(stack, stopping.len(), &at);
     let mut body = format!(
         "worktime stack {}, schedule {}: working hours end at {at}, {} {} UTC.\n",
         stack.unwrap_or("(unnamed)"),
@@ -196,6 +192,46 @@ pub fn notice_message(
         ));
     }
     NoticeMessage { subject, body }
+}
+
+/// `worktime <stack>: N service(s) stop at HH:MM (<zone>)`, as SNS takes it: under 100
+/// characters, ASCII without control characters. A long stack name is shortened first (the
+/// time and count are what the reader needs), then the whole line if it is still too long;
+/// each cut is on a character boundary and ends with `...`.
+fn notice_subject(stack: Option<&str>, stopping: usize, at: &str) -> String {
+    let tail = format!(": {stopping} service(s) stop at {at}");
+    let head = match stack {
+        None => "worktime".to_string(),
+        Some(name) => {
+            let room = MAX_SUBJECT_CHARS
+                .saturating_sub("worktime ".len() + tail.chars().count())
+                .max(ELLIPSIS.len() + 1);
+            format!("worktime {}", shorten(name, room))
+        }
+    };
+    let subject: String = format!("{head}{tail}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    shorten(&subject, MAX_SUBJECT_CHARS)
+}
+
+/// `text` in at most `max` characters: cut on a character boundary, ending with `...`.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text
+        .chars()
+        .take(max.saturating_sub(ELLIPSIS.len()))
+        .collect();
+    kept + ELLIPSIS
 }
 
 /// Publishes the notice to every topic; the first failure is returned (the invocation then
@@ -296,6 +332,50 @@ mod tests {
             "{}",
             message.body
         );
+    }
+
+    #[test]
+    fn a_long_stack_name_or_zone_never_makes_the_subject_too_long_for_sns() {
+        let stop = Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap();
+        let two = report(vec![
+            line("service/prod/api", Outcome::WouldChange, None),
+            line("service/prod/worker", Outcome::WouldChange, None),
+        ]);
+        // A 128-character stack name: shortened, the count, time and zone kept.
+        let stack = format!("wt-{}", "x".repeat(125));
+        assert_eq!(stack.chars().count(), 128);
+        let subject = notice_message(Some(&stack), &two, stop, chrono_tz::Asia::Seoul).subject;
+        assert!(subject.chars().count() < 100, "{subject}");
+        assert!(subject.starts_with("worktime wt-xxx"), "{subject}");
+        assert!(
+            subject.ends_with("...: 2 service(s) stop at 19:00 (Asia/Seoul)"),
+            "{subject}"
+        );
+        assert!(subject.is_ascii(), "{subject}");
+        // The longest zone name, with the long stack name: still under 100.
+        let zone: Tz = "America/Argentina/ComodRivadavia".parse().unwrap();
+        let subject = notice_message(Some(&stack), &two, stop, zone).subject;
+        assert!(subject.chars().count() < 100, "{subject}");
+        assert!(
+            subject.ends_with("(America/Argentina/ComodRivadavia)"),
+            "{subject}"
+        );
+        // Multi-byte characters (never in a validated stack name, but the environment could
+        // carry anything): cut on a character boundary, sent as ASCII.
+        let subject = notice_message(Some(&"ü".repeat(128)), &two, stop, zone).subject;
+        assert!(subject.chars().count() < 100, "{subject}");
+        assert!(
+            subject.is_ascii() && subject.contains("?...: 2 service(s)"),
+            "{subject}"
+        );
+        // Nothing cut when it fits.
+        assert_eq!(
+            notice_message(None, &two, stop, chrono_tz::Asia::Seoul).subject,
+            "worktime: 2 service(s) stop at 19:00 (Asia/Seoul)"
+        );
+        assert_eq!(shorten("abcdef", 6), "abcdef");
+        assert_eq!(shorten("abcdefg", 6), "abc...");
+        assert_eq!(shorten(&"é".repeat(10), 5), "éé...");
     }
 
     #[test]

@@ -15,10 +15,10 @@ use chrono::{DateTime, DurationRound, LocalResult, NaiveDateTime, TimeDelta, Tim
 use chrono_tz::Tz;
 use serde::Serialize;
 use thiserror::Error;
-use worktime_lambda::tags::{hold_until_value, HOLD_UNTIL_TAG};
+use worktime_lambda::tags::{hold_until_value, EXCLUDE_TAG, HOLD_UNTIL_TAG};
 use worktime_lambda::{
-    describe_error, is_valid_ecs_name, Action, Capacity, Clients, EventDefaults, RawEvent,
-    ScalingEvent, ServiceTarget,
+    describe_error, is_valid_ecs_name, Action, Capacity, Clients, EventDefaults, Observed,
+    RawEvent, ScalingEvent, ServiceRequest, ServiceTarget,
 };
 
 use crate::aws::AwsArgs;
@@ -117,6 +117,15 @@ pub enum HoldError {
     },
     #[error("ECS does not know {services} in region {region}: nothing was changed. Fix: check the cluster and service names, and the region (--region)")]
     NotFound { services: String, region: String },
+    #[error("{states}: already down, and a hold only keeps a running service up through scale-in (it starts nothing): nothing was changed. Fix: `worktime wake {services}` scales {them} out now and holds {them} (--for DURATION, 2 hours by default)", them = if services.contains(' ') { "them" } else { "it" })]
+    AlreadyDown {
+        /// `cluster/service ...`, as `wake` takes them.
+        services: String,
+        /// Each one's state: `prod/api (bounds 0/0, desired 0)`.
+        states: String,
+    },
+    #[error("could not read the state of {services} ({reason}): nothing was changed. Fix: check that your credentials allow ecs:DescribeServices and application-autoscaling:DescribeScalableTargets, then run it again")]
+    Unreadable { services: String, reason: String },
     #[error("{failed} of {total} services {what}: {details}")]
     Failed {
         failed: usize,
@@ -129,7 +138,13 @@ pub enum HoldError {
 impl HoldError {
     /// Bad input, found before any call: nothing was changed.
     pub fn is_usage(&self) -> bool {
-        !matches!(self, HoldError::NotFound { .. } | HoldError::Failed { .. })
+        !matches!(
+            self,
+            HoldError::NotFound { .. }
+                | HoldError::Failed { .. }
+                | HoldError::AlreadyDown { .. }
+                | HoldError::Unreadable { .. }
+        )
     }
 }
 
@@ -419,6 +434,132 @@ pub async fn look_up(
     })
 }
 
+/// `worktime hold` (not `--clear`) refuses services that are down already (bounds 0/0, or no
+/// scalable target and desired count 0, as the function judges it): a hold would leave them
+/// down while saying "held until". Reads each service as the function does (ECS and
+/// Application Auto Scaling), before anything is written.
+pub async fn refuse_down(clients: &Clients, names: &[ServiceName]) -> Result<(), HoldError> {
+    let requests: Vec<ServiceRequest> = names
+        .iter()
+        .map(|name| ServiceRequest {
+            resource_id: name.resource_id(),
+            cluster: name.cluster.clone(),
+            service: name.service.clone(),
+            declared: None,
+            refused: None,
+            selected_by: None,
+        })
+        .collect();
+    let observed = worktime_lambda::observe::observe(clients, &requests).await;
+    down_services(names, &observed)
+}
+
+/// The decision of [`refuse_down`], on what was read: a service that could not be read
+/// stops the command too (nothing is known about it).
+pub fn down_services(
+    names: &[ServiceName],
+    observed: &HashMap<String, Observed>,
+) -> Result<(), HoldError> {
+    let unreadable: Vec<(String, String)> = names
+        .iter()
+        .filter_map(|name| {
+            let seen = observed.get(&name.resource_id());
+            let reason = match seen {
+                None => Some("not found".to_string()),
+                Some(seen) if !seen.exists => Some("not found".to_string()),
+                Some(seen) => seen.lookup_error.clone(),
+            }?;
+            Some((name.to_string(), reason))
+        })
+        .collect();
+    if let Some((_, reason)) = unreadable.first() {
+        return Err(HoldError::Unreadable {
+            services: unreadable
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: reason.clone(),
+        });
+    }
+    let down: Vec<(&ServiceName, &Observed)> = names
+        .iter()
+        .filter_map(|name| {
+            let seen = observed.get(&name.resource_id())?;
+            seen.is_at_zero().then_some((name, seen))
+        })
+        .collect();
+    if down.is_empty() {
+        return Ok(());
+    }
+    Err(HoldError::AlreadyDown {
+        services: down
+            .iter()
+            .map(|(name, _)| name.to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        states: down
+            .iter()
+            .map(|(name, seen)| {
+                let desired = seen.desired_count.unwrap_or(0);
+                match seen.target {
+                    Some(bounds) => format!("{name} (bounds {bounds}, desired {desired})"),
+                    None => format!("{name} (no scalable target, desired {desired})"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// The hold a service had when it was looked up (the `worktime:hold-until` value), if any.
+pub fn previous_hold(tags: &ServiceTags, name: &ServiceName) -> Option<String> {
+    tags.get(name)?
+        .iter()
+        .find(|(key, _)| key == HOLD_UNTIL_TAG)
+        .map(|(_, value)| value.clone())
+}
+
+/// Whether a service carries the opt-out tag `worktime:exclude` (as looked up).
+pub fn excluded(tags: &ServiceTags, name: &ServiceName) -> bool {
+    tags.get(name)
+        .is_some_and(|tags| tags.iter().any(|(key, _)| key == EXCLUDE_TAG))
+}
+
+/// Puts a service's hold back as it was before `wake` wrote one (`previous`: the old value;
+/// `None`: no hold), when the wake did not bring the service up.
+pub async fn restore_hold(
+    clients: &Clients,
+    arn: &str,
+    previous: Option<&str>,
+) -> Result<(), String> {
+    match previous {
+        Some(value) => clients
+            .ecs
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(Tag::builder().key(HOLD_UNTIL_TAG).value(value).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                format!(
+                    "putting back {HOLD_UNTIL_TAG} = {value}: {}",
+                    describe_error(&e)
+                )
+            }),
+        None => clients
+            .ecs
+            .untag_resource()
+            .resource_arn(arn)
+            .tag_keys(HOLD_UNTIL_TAG)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("removing {HOLD_UNTIL_TAG}: {}", describe_error(&e))),
+    }
+}
+
 /// ECS `DescribeServices` takes at most 10 services per call.
 const ECS_DESCRIBE_BATCH: usize = 10;
 
@@ -563,6 +704,11 @@ impl HoldLine {
             until_local: None,
             ..HoldLine::new(target, HoldOutcome::NotHeld, Some(reason))
         }
+    }
+
+    /// A hold write (or take-back) that failed, and why; the hold is as `target` says.
+    pub fn failed(target: &HoldTarget, reason: String) -> Self {
+        HoldLine::new(target, HoldOutcome::Failed, Some(reason))
     }
 
     pub fn is_failure(&self) -> bool {

@@ -82,6 +82,8 @@ pub struct Moto {
     child: Child,
     /// Empty AWS config and credentials files, so the developer's own ~/.aws stays out.
     home: tempfile::TempDir,
+    /// Where the server records every request it receives ([`Moto::start_recording`]).
+    recording: Option<PathBuf>,
     pub port: u16,
     pub region: String,
 }
@@ -100,22 +102,39 @@ impl Moto {
     /// or `WORKTIME_MOTO_LOOPBACK_IS_TLS=false` (loopback HTTP counts as plain HTTP for
     /// `aws:SecureTransport`).
     pub fn start_with_env(region: &str, env: &[(&str, &str)]) -> Moto {
+        Self::start_server(region, env, false)
+    }
+
+    /// A server that records every request it receives, in the order it receives them
+    /// (moto's recorder), for tests about the order of calls: [`Moto::recorded_operations`].
+    pub fn start_recording(region: &str) -> Moto {
+        Self::start_server(region, &[], true)
+    }
+
+    fn start_server(region: &str, env: &[(&str, &str)], record: bool) -> Moto {
+        let home = tempfile::tempdir().expect("temp dir");
+        std::fs::write(home.path().join("config"), "").expect("empty config");
+        std::fs::write(home.path().join("credentials"), "").expect("empty credentials");
+        let recording = record.then(|| home.path().join("requests.jsonl"));
         for _attempt in 0..5 {
             let port = free_port();
-            let mut child = moto_command()
+            let mut command = moto_command();
+            command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .envs(env.iter().copied())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start moto_server");
+                .stderr(Stdio::null());
+            if let Some(path) = &recording {
+                command
+                    .env("MOTO_ENABLE_RECORDING", "true")
+                    .env("MOTO_RECORDER_FILEPATH", path);
+            }
+            let mut child = command.spawn().expect("start moto_server");
             if wait_ready(port, &mut child) {
-                let home = tempfile::tempdir().expect("temp dir");
-                std::fs::write(home.path().join("config"), "").expect("empty config");
-                std::fs::write(home.path().join("credentials"), "").expect("empty credentials");
                 return Moto {
                     child,
                     home,
+                    recording,
                     port,
                     region: region.to_string(),
                 };
@@ -224,6 +243,66 @@ impl Moto {
                 credentials,
             ))
             .build()
+    }
+
+    /// The AWS operations a recording server ([`Moto::start_recording`]) has received so far,
+    /// in the order it received them, as `service:Operation` (`cloudformation:DeleteStack`,
+    /// `ecs:UpdateService`, `application-autoscaling:RegisterScalableTarget`): the service from
+    /// the request's SigV4 credential scope, the operation from `X-Amz-Target` (JSON
+    /// protocols) or the `Action` parameter (query protocols), else `METHOD path` (REST).
+    /// Requests without a signature (the harness's readiness probe) are left out.
+    pub fn recorded_operations(&self) -> Vec<String> {
+        let path = self
+            .recording
+            .as_ref()
+            .expect("recorded_operations needs a server from Moto::start_recording");
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| {
+                let entry: serde_json::Value = serde_json::from_str(line).ok()?;
+                let header = |name: &str| {
+                    entry["headers"].as_object().and_then(|headers| {
+                        headers
+                            .iter()
+                            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                            .and_then(|(_, value)| value.as_str())
+                    })
+                };
+                // `Credential=<key>/<date>/<region>/<service>/aws4_request`
+                let service = header("Authorization")?
+                    .split("Credential=")
+                    .nth(1)?
+                    .split('/')
+                    .nth(3)?
+                    .to_string();
+                // A query protocol's parameters are small; an upload's body is not read.
+                let body = entry["body"].as_str().unwrap_or_default();
+                let body = if body.len() > 64 * 1024 {
+                    String::new()
+                } else if entry["body_encoded"] == true {
+                    aws_smithy_types::base64::decode(body)
+                        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                        .unwrap_or_default()
+                } else {
+                    body.to_string()
+                };
+                let operation = match header("X-Amz-Target") {
+                    Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
+                    None => match body
+                        .split('&')
+                        .find_map(|pair| pair.strip_prefix("Action="))
+                    {
+                        Some(action) => action.to_string(),
+                        None => format!(
+                            "{} {}",
+                            entry["method"].as_str().unwrap_or_default(),
+                            entry["url"].as_str().unwrap_or_default()
+                        ),
+                    },
+                };
+                Some(format!("{service}:{operation}"))
+            })
+            .collect()
     }
 
     pub async fn s3(&self) -> aws_sdk_s3::Client {

@@ -48,7 +48,11 @@ async fn day_state(sdk: &SdkConfig) {
 
 /// The day, the stack bootstrapped with rules, its deployed function, and the config's dir.
 async fn deployed_day() -> (Moto, SdkConfig, FunctionRuntime, tempfile::TempDir) {
-    let moto = Moto::start_in(REGION);
+    deployed_day_on(Moto::start_in(REGION)).await
+}
+
+/// [`deployed_day`] on a given server (one that records its requests, say).
+async fn deployed_day_on(moto: Moto) -> (Moto, SdkConfig, FunctionRuntime, tempfile::TempDir) {
     let sdk = moto.sdk().await;
     day_state(&sdk).await;
     let dir = bootstrapped(&moto, &config(""));
@@ -188,14 +192,66 @@ async fn a_hold_keeps_a_service_up_through_scale_in_until_cleared_and_an_ended_o
 
 #[tokio::test]
 async fn wake_brings_a_service_up_now_and_scale_in_leaves_it_up_during_the_wake() {
-    // The server lives as long as `_moto`.
-    let (_moto, sdk, mut function, dir) = deployed_day().await;
-    let env = _moto.env();
+    // The server records every request, in the order it receives them.
+    let (moto, sdk, mut function, dir) = deployed_day_on(Moto::start_recording(REGION)).await;
+    let env = moto.env();
     scale_in(&sdk, &mut function).await;
     assert_eq!(service_state(&sdk, "prod", "api").await, (Some((0, 0)), 0));
 
+    // A hold on a service that is down would leave it down while saying "held until":
+    // refused, exit 1, nothing written, `wake` named as the fix.
+    let run = worktime(dir.path(), &env, &["hold", "prod/api", "--for", "3h"]).expect_code(1);
+    for needle in [
+        "prod/api (bounds 0/0, desired 0)",
+        "already down",
+        "nothing was changed",
+        "worktime wake prod/api",
+    ] {
+        assert!(
+            run.stderr.contains(needle),
+            "{needle:?} not in {}",
+            run.stderr
+        );
+    }
+    assert!(!run.stdout.contains("held until"), "{}", run.stdout);
+    assert_eq!(hold_tag(&sdk, "api").await, None, "nothing written");
+    // Both down (worker too): both named, one `wake` for both, nothing written.
+    let run = worktime(
+        dir.path(),
+        &env,
+        &["hold", "prod/worker", "prod/api", "--for", "1h"],
+    )
+    .expect_code(1);
+    assert!(
+        run.stderr.contains("worktime wake prod/worker prod/api"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(hold_tag(&sdk, "api").await, None);
+    assert_eq!(hold_tag(&sdk, "worker").await, None);
+
     let before = now();
+    let calls_before = moto.recorded_operations().len();
     let run = worktime(dir.path(), &env, &["wake", "prod/api"]).expect_code(0);
+    // The hold is written before the service is scaled out: a scale-in arriving in between
+    // finds it held.
+    let calls = moto.recorded_operations()[calls_before..].to_vec();
+    let position = |operation: &str| {
+        calls
+            .iter()
+            .position(|c| c == operation)
+            .unwrap_or_else(|| panic!("no {operation} in wake's calls: {calls:?}"))
+    };
+    let held = position("ecs:TagResource");
+    for scale_out in [
+        "application-autoscaling:RegisterScalableTarget",
+        "ecs:UpdateService",
+    ] {
+        assert!(
+            held < position(scale_out),
+            "{scale_out} before the hold: {calls:?}"
+        );
+    }
     assert!(
         run.stdout
             .contains("prod/api  scale-out changed (bounds 0/0 -> 1/3, desired 0 -> 2)"),

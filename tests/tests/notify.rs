@@ -312,13 +312,17 @@ async fn teardown_takes_worktime_tags_off_the_services_it_gives_back() {
     let sdk = moto.sdk().await;
     create_services(&sdk, "prod", &[("api", 2), ("late-night", 1)]).await;
     let dir = bootstrapped(&moto, CONFIG);
-    worktime(dir.path(), &moto.env(), &["run", "scale-in"]).expect_code(0);
+    // late-night is held while it runs, so the scale-in leaves it up (a hold on a service
+    // that is down already is refused: `wake` is for that).
     worktime(
         dir.path(),
         &moto.env(),
         &["hold", "prod/late-night", "--for", "2h"],
     )
     .expect_code(0);
+    worktime(dir.path(), &moto.env(), &["run", "scale-in"]).expect_code(0);
+    assert_eq!(desired_count(&sdk, "prod", "late-night").await, 1, "held");
+    assert_eq!(desired_count(&sdk, "prod", "api").await, 0);
     assert!(
         service_tag(&sdk, "prod", "late-night", "worktime:hold-until")
             .await

@@ -338,10 +338,13 @@ async fn scaled_in_stack(moto: &Moto, sdk: &SdkConfig) -> tempfile::TempDir {
 }
 
 #[tokio::test]
-async fn teardown_at_night_gives_the_services_back_and_removes_worktime_s_tags() {
-    let moto = Moto::start_in(REGION);
+async fn teardown_at_night_deletes_the_stack_then_gives_the_services_back_and_removes_worktime_s_tags(
+) {
+    // The server records every request, in the order it receives them.
+    let moto = Moto::start_recording(REGION);
     let sdk = moto.sdk().await;
     let dir = scaled_in_stack(&moto, &sdk).await;
+    let before = moto.recorded_operations().len();
 
     let run = worktime(
         dir.path(),
@@ -357,6 +360,41 @@ async fn teardown_at_night_gives_the_services_back_and_removes_worktime_s_tags()
         run.stdout
     );
     assert_eq!(report["stack_deleted"], true);
+    assert_eq!(report["not_given_back"], serde_json::json!([]));
+    assert_eq!(stack_status(&sdk, "wt").await, None, "the stack is gone");
+
+    // The order: the stack (its rules and function) was deleted before any service was given
+    // back, so no scale-in could take one down again after it came back.
+    let calls = moto.recorded_operations()[before..].to_vec();
+    let position = |operation: &str| {
+        calls
+            .iter()
+            .position(|c| c == operation)
+            .unwrap_or_else(|| panic!("no {operation} in the teardown's calls: {calls:?}"))
+    };
+    let deleted = position("cloudformation:DeleteStack");
+    for give_back in [
+        "application-autoscaling:RegisterScalableTarget",
+        "ecs:UpdateService",
+        "ecs:UntagResource",
+    ] {
+        assert!(
+            deleted < position(give_back),
+            "{give_back} before DeleteStack: {calls:?}"
+        );
+    }
+    // As the progress lines say.
+    let line = |text: &str| {
+        run.stderr
+            .lines()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("no {text:?} in\n{}", run.stderr))
+    };
+    assert!(
+        line("deleted stack wt") < line("restored service/prod/api"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((1, 3)));
     assert_eq!(desired_count(&sdk, "prod", "api").await, 2);
     assert_eq!(target_capacity(&sdk, "prod", "worker").await, Some((2, 6)));

@@ -792,9 +792,10 @@ async fn a_foreign_stack_set_of_the_same_name_is_neither_updated_nor_deleted() {
 }
 
 #[tokio::test]
-async fn stackset_teardown_gives_back_the_services_scaled_in_first() {
+async fn stackset_teardown_gives_back_the_services_scaled_in_once_the_instances_are_gone() {
     use worktime_lambda::{Clients, EventDefaults, ScalingEvent};
-    let moto = Moto::start();
+    // The server records every request, in the order it receives them.
+    let moto = Moto::start_recording("ap-northeast-2");
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), &CONFIG.replace("THIRD", ""));
     let zip = function_zip(dir.path(), "fn.zip", None);
@@ -835,6 +836,7 @@ async fn stackset_teardown_gives_back_the_services_scaled_in_first() {
     assert_eq!(report.summary.changed, 1, "{report:?}");
     assert_eq!(target_capacity(&sdk, "prod", "api").await, Some((0, 0)));
     assert_eq!(desired_count(&sdk, "prod", "api").await, 0);
+    let before = moto.recorded_operations().len();
 
     let run = worktime(
         dir.path(),
@@ -853,6 +855,30 @@ async fn stackset_teardown_gives_back_the_services_scaled_in_first() {
     assert!(
         run.stderr
             .contains("111111111111/ap-northeast-2: gave back service/prod/api"),
+        "{}",
+        run.stderr
+    );
+    // The instances (their triggers and functions) went before any service came back.
+    let calls = moto.recorded_operations()[before..].to_vec();
+    let position = |operation: &str| {
+        calls
+            .iter()
+            .position(|c| c == operation)
+            .unwrap_or_else(|| panic!("no {operation} in the teardown's calls: {calls:?}"))
+    };
+    assert!(
+        position("cloudformation:DeleteStackInstances")
+            < position("application-autoscaling:RegisterScalableTarget"),
+        "{calls:?}"
+    );
+    let line = |text: &str| {
+        run.stderr
+            .lines()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("no {text:?} in\n{}", run.stderr))
+    };
+    assert!(
+        line("deleted stack instances") < line("gave back service/prod/api"),
         "{}",
         run.stderr
     );

@@ -1,6 +1,7 @@
 //! `worktime hold CLUSTER/SERVICE... (--for D | --until T | --clear)`: writes (or removes)
 //! each service's `worktime:hold-until` tag, after checking the arguments against the config
-//! and every service against ECS.
+//! and every service against ECS (a hold is refused for a service that is down already:
+//! `worktime wake` is the command for that).
 
 use std::fmt;
 
@@ -33,6 +34,12 @@ pub async fn run(args: &HoldArgs, aws: &AwsArgs, format: OutputFormat) -> Result
         tags,
     } = hold::look_up(config, &args.services, aws).await?;
     let targets = hold::plan_hold(config, &args.services, args.request(), now, &tags)?;
+    // A hold keeps a running service up; one that is down already needs `wake`. Checked for
+    // every service before any is written.
+    if args.request() != hold::HoldRequest::Clear {
+        let names: Vec<hold::ServiceName> = targets.iter().map(|t| t.name.clone()).collect();
+        hold::refuse_down(&clients, &names).await?;
+    }
 
     let mut services = Vec::with_capacity(targets.len());
     for (target, arn) in targets.iter().zip(&arns) {

@@ -42,9 +42,11 @@ pub async fn run(args: &RolloutArgs, aws: &AwsArgs, format: OutputFormat) -> Res
         return results.outcome();
     }
     // Unknown --accounts / --regions are a usage error, and every target's own template
-    // (its services, schedule and region) must render, before anything is asked or done.
+    // (its services, schedule and region) must render and its [notify] topic be in its
+    // region, before anything is asked or done.
     let targets = targets::targets(&fleet, &selection)?;
     for target in &targets {
+        target.config.check_notify_region(&target.region)?;
         template::render(&target.config, TemplateFormat::Yaml).map_err(|e| {
             Error::Usage(format!(
                 "account {}: {e}",

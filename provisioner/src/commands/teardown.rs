@@ -1,5 +1,6 @@
-//! `worktime teardown`: the services it scaled in given back (unless `--no-restore`), the
-//! stack, its artifacts and the bucket once empty, then a check for leftovers; `--all-accounts` for every target, directly or through the stack set.
+//! `worktime teardown`: the stack (its triggers first of all), then the services it scaled in
+//! given back (unless `--no-restore`), its artifacts and the bucket once empty, then a check
+//! for leftovers; `--all-accounts` for every target, directly or through the stack set.
 
 use chrono::Utc;
 
@@ -71,13 +72,9 @@ pub async fn run(args: &TeardownArgs, aws: &AwsArgs, format: OutputFormat) -> Re
     let report = lifecycle::teardown(&session, &fleet.home, !args.no_restore, &progress).await?;
     progress.finish();
     output::print(&report, format);
-    if report.leftovers.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Other(format!(
-            "teardown left {} item(s) behind (listed above)",
-            report.leftovers.len()
-        )))
+    match report.problems() {
+        None => Ok(()),
+        Some(problems) => Err(Error::Other(problems)),
     }
 }
 

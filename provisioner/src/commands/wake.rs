@@ -1,6 +1,7 @@
-//! `worktime wake CLUSTER/SERVICE... [--for D]`: scales the services out now with the
-//! function's own code (declared or remembered capacity, as the scale-out trigger would),
-//! then holds each one that is up, so that a scale-in during the wake leaves it running.
+//! `worktime wake CLUSTER/SERVICE... [--for D]`: holds the services, then scales them out now
+//! with the function's own code (declared or remembered capacity, as the scale-out trigger
+//! would), so that a scale-in during the wake — even one arriving while they are being scaled
+//! out — leaves them running. A service that does not come up has its hold taken back.
 
 use std::fmt;
 
@@ -36,30 +37,86 @@ pub async fn run(args: &WakeArgs, aws: &AwsArgs, format: OutputFormat) -> Result
     } = hold::look_up(config, &args.services, aws).await?;
     let plan = hold::plan_wake(config, &args.services, args.duration, now, &tags)?;
 
-    let scaled = worktime_lambda::run(&clients, &plan.event, now).await;
-    let mut services = Vec::with_capacity(plan.holds.len());
+    // The hold first: a scale-in (or a repeated evening trigger) that arrives while the
+    // service is being scaled out then finds it held and leaves it up. A service whose hold
+    // could not be written is not scaled out (the next scale-in would take it down again);
+    // one tagged worktime:exclude gets no hold (the scale-out skips it, and says so).
+    let mut written: Vec<Option<HoldLine>> = Vec::with_capacity(plan.holds.len());
     for (target, arn) in plan.holds.iter().zip(&arns) {
+        written.push(if hold::excluded(&tags, &target.name) {
+            None
+        } else {
+            Some(hold::write_hold(&clients, target, arn).await)
+        });
+    }
+    let mut event = plan.event.clone();
+    event.services.retain(|request| {
+        plan.holds.iter().zip(&written).any(|(target, line)| {
+            target.name.resource_id() == request.resource_id
+                && !line.as_ref().is_some_and(HoldLine::is_failure)
+        })
+    });
+    let scaled = if event.services.is_empty() {
+        None
+    } else {
+        Some(worktime_lambda::run(&clients, &event, now).await)
+    };
+
+    let mut services = Vec::with_capacity(plan.holds.len());
+    for ((target, arn), line) in plan.holds.iter().zip(&arns).zip(written) {
         let resource_id = target.name.resource_id();
         let scale_out = scaled
-            .services
-            .iter()
-            .find(|s| s.resource_id == resource_id)
+            .as_ref()
+            .and_then(|report| {
+                report
+                    .services
+                    .iter()
+                    .find(|s| s.resource_id == resource_id)
+            })
             .cloned();
-        // Only a service that is up is held: a hold on one that stayed down would keep
-        // nothing up, and would hide that the wake did not work.
-        let hold = match &scale_out {
-            Some(up) if matches!(up.outcome, Outcome::Changed | Outcome::Unchanged) => {
-                hold::write_hold(&clients, target, arn).await
+        let hold = match (line, &scale_out) {
+            (Some(mut failed), _) if failed.is_failure() => {
+                failed.reason = Some(format!(
+                    "{}; not scaled out (the hold comes first, so that a scale-in during the wake leaves the service up)",
+                    failed.reason.as_deref().unwrap_or("unknown")
+                ));
+                failed
             }
-            Some(up) => HoldLine::not_held(
-                target,
-                format!(
-                    "the scale-out {}: {}",
-                    up.outcome,
-                    up.reason.as_deref().unwrap_or("no reason given")
-                ),
-            ),
-            None => HoldLine::not_held(target, "the scale-out did not report it".into()),
+            (Some(held), Some(up))
+                if matches!(up.outcome, Outcome::Changed | Outcome::Unchanged) =>
+            {
+                held
+            }
+            // Not up: a hold on a service that stayed down would keep nothing up and hide
+            // that the wake did not work, so the one written above is taken back.
+            (line, up) => {
+                let why = match up {
+                    Some(up) => format!(
+                        "the scale-out {}: {}",
+                        up.outcome,
+                        up.reason.as_deref().unwrap_or("no reason given")
+                    ),
+                    None => "the scale-out did not report it".to_string(),
+                };
+                match line {
+                    None => HoldLine::not_held(target, why),
+                    Some(_) => {
+                        let previous = hold::previous_hold(&tags, &target.name);
+                        match hold::restore_hold(&clients, arn, previous.as_deref()).await {
+                            Ok(()) => HoldLine::not_held(
+                                target,
+                                format!("{why} (the hold written before it was taken back)"),
+                            ),
+                            Err(error) => HoldLine::failed(
+                                target,
+                                format!(
+                                    "{why}; the hold written before it is still there: {error}"
+                                ),
+                            ),
+                        }
+                    }
+                }
+            }
         };
         services.push(WakeLine {
             service: target.name.to_string(),

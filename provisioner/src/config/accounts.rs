@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::ids::{is_role_arn, is_role_name, is_valid_region};
 use super::raw;
 use super::validate::Validator;
-use super::{Account, AccountAccess, ConfigError, Schedule, StackSettings};
+use super::{Account, AccountAccess, ConfigError, NotifySettings, Schedule, StackSettings};
 use indexmap::IndexMap;
 
 impl Validator<'_> {
@@ -20,6 +20,7 @@ impl Validator<'_> {
         base_services: &Option<toml::Spanned<Vec<toml::Spanned<raw::Service>>>>,
         stack: &StackSettings,
         schedules: &IndexMap<String, Schedule>,
+        base_notify: Option<(&NotifySettings, Option<&toml::Spanned<String>>)>,
     ) -> Result<Vec<Account>, ConfigError> {
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(raw.len());
@@ -169,6 +170,43 @@ impl Validator<'_> {
                     schedules,
                 )
                 .map_err(in_account)?;
+            // `[accounts.notify]` replaces `[notify]` as a whole (a topic and addresses of
+            // the account's own); the topic, its own or inherited, must be in each region.
+            let (notify, key, spanned) = match &account.notify {
+                Some(table) => (
+                    Some(self.notify(table.clone()).map_err(in_account)?),
+                    format!("{named}.notify.sns_topic_arn"),
+                    table.get_ref().sns_topic_arn.as_ref(),
+                ),
+                None => (
+                    base_notify.map(|(settings, _)| settings.clone()),
+                    "notify.sns_topic_arn".to_string(),
+                    base_notify.and_then(|(_, arn)| arn),
+                ),
+            };
+            if let Some(settings) = &notify {
+                for region in &regions {
+                    self.topic_in_region(
+                        &key,
+                        spanned,
+                        settings,
+                        region,
+                        &format!("account {id}"),
+                        |topic_region| {
+                            if regions.len() > 1 {
+                                format!(
+                                    "an existing topic serves one region, and account {id} deploys to {}: give it an [accounts.notify] table under its [[accounts]] entry with email = [...] (each of its stacks then creates a topic of its own in its region), or deploy it to {topic_region} only",
+                                    regions.join(", ")
+                                )
+                            } else {
+                                format!(
+                                    "give account {id} its own topic in {region}: an [accounts.notify] table under its [[accounts]] entry with sns_topic_arn = \"arn:aws:sns:{region}:{id}:<name>\" and/or email = [...] (it replaces [notify] for that account)"
+                                )
+                            }
+                        },
+                    )?;
+                }
+            }
             out.push(Account {
                 id,
                 access,
@@ -176,6 +214,7 @@ impl Validator<'_> {
                 schedule,
                 services,
                 selectors,
+                notify,
             });
         }
         Ok(out)

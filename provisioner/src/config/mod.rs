@@ -135,8 +135,18 @@ pub use worktime_lambda::MAX_WARN_BEFORE_MINUTES;
 pub struct NotifySettings {
     /// Subscribed to a topic the stack creates (each address confirms by email).
     pub emails: Vec<String>,
-    /// An existing topic.
+    /// An existing topic: a standard (not FIFO) one, in the region of every stack that uses
+    /// it (validation checks both).
     pub topic_arn: Option<String>,
+}
+
+impl NotifySettings {
+    /// The region of the existing topic (`arn:<partition>:sns:<region>:...`), if there is one.
+    pub fn topic_region(&self) -> Option<&str> {
+        self.topic_arn
+            .as_deref()
+            .and_then(|arn| arn.split(':').nth(3))
+    }
 }
 
 impl Schedule {
@@ -286,6 +296,8 @@ pub struct Account {
     /// This account's own services and selectors, or the top-level ones.
     pub services: Vec<ServiceSpec>,
     pub selectors: Vec<SelectorSpec>,
+    /// `[accounts.notify]`, or the top-level `[notify]` (`None`: neither).
+    pub notify: Option<NotifySettings>,
 }
 
 /// The administration role CloudFormation StackSets assumes in the caller's account, by
@@ -355,7 +367,7 @@ impl Fleet {
             services: account.services.clone(),
             selectors: account.selectors.clone(),
             function: self.home.function,
-            notify: self.home.notify.clone(),
+            notify: account.notify.clone(),
         }
     }
 
@@ -506,6 +518,41 @@ impl StackConfig {
     pub fn function_name(&self) -> String {
         format!("{}-scaler", self.stack.name)
     }
+
+    /// Refuses to deploy this stack to `region` when `[notify]`'s existing topic lies in
+    /// another region (validation checks `stack.region` and every `[[accounts]]` region;
+    /// this is for a region given on the command line: `--region`, `rollout --regions`).
+    pub fn check_notify_region(&self, region: &str) -> Result<(), ConfigError> {
+        let Some(notify) = &self.notify else {
+            return Ok(());
+        };
+        match notify.topic_region() {
+            Some(topic_region) if topic_region != region => Err(ConfigError {
+                path: self.path.clone(),
+                line: None,
+                key: Some("notify.sns_topic_arn".into()),
+                problem: topic_region_problem(notify, topic_region, region, "this stack"),
+                fix: format!(
+                    "deploy this configuration to {topic_region} only, or make it notify a topic in {region}: email = [...] in [notify] has each stack create a topic of its own in its region"
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why a stack in `region` cannot use `[notify]`'s topic in `topic_region`; `whose`
+/// names the stack ("this stack", "account 111111111111").
+pub(crate) fn topic_region_problem(
+    notify: &NotifySettings,
+    topic_region: &str,
+    region: &str,
+    whose: &str,
+) -> String {
+    format!(
+        "the topic {} is in {topic_region}, but {whose} deploys to {region}: CloudWatch alarms notify only a topic in their own region (\"Only {region} is supported\") and the function publishes through an SNS client of its region, so every create or update of the stack would fail and roll back",
+        notify.topic_arn.as_deref().unwrap_or_default()
+    )
 }
 
 /// Reads and validates the configuration at `path`; `now` dates the check (zone offsets,

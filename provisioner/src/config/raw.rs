@@ -25,7 +25,7 @@ pub struct File {
     pub notify: Option<Spanned<Notify>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notify {
     #[serde(default)]
@@ -67,6 +67,9 @@ pub struct Account {
     pub schedule: Option<ScheduleOverride>,
     #[serde(default)]
     pub services: Option<Spanned<Vec<Spanned<Service>>>>,
+    /// `[accounts.notify]`: this account's own `[notify]`, replacing the top-level one.
+    #[serde(default)]
+    pub notify: Option<Spanned<Notify>>,
 }
 
 /// Any `[schedule]` key, for one account.

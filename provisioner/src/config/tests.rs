@@ -1163,3 +1163,160 @@ fn skip_calendar_dates_join_skip_dates_read_relative_to_the_config() {
         "{e}"
     );
 }
+
+// ---------------------------------------------------------------- [notify] topics
+
+const SEOUL_TOPIC: &str = "arn:aws:sns:ap-northeast-2:111111111111:alerts";
+
+fn notify_topic(arn: &str) -> String {
+    format!("\n[notify]\nsns_topic_arn = \"{arn}\"\n")
+}
+
+#[test]
+fn a_notify_topic_in_another_region_than_the_stack_is_refused() {
+    let e = with_err(
+        &notify_topic("arn:aws:sns:eu-central-1:111111111111:chatops"),
+        &[
+            "notify.sns_topic_arn",
+            "arn:aws:sns:eu-central-1:111111111111:chatops is in eu-central-1",
+            "this stack deploys to ap-northeast-2",
+            "Only ap-northeast-2 is supported",
+            "Fix: use a topic in ap-northeast-2",
+            "email = [...]",
+        ],
+    );
+    assert_eq!(e.key.as_deref(), Some("notify.sns_topic_arn"));
+    assert!(e.line.is_some(), "{e:?}");
+    // In the stack's region: accepted.
+    let fleet = with(&notify_topic(SEOUL_TOPIC)).unwrap();
+    assert_eq!(
+        fleet.home.notify.as_ref().and_then(|n| n.topic_region()),
+        Some("ap-northeast-2")
+    );
+    // A region given on the command line (`--region`, `rollout --regions`) is checked too.
+    assert!(fleet.home.check_notify_region("ap-northeast-2").is_ok());
+    let e = fleet.home.check_notify_region("us-east-1").unwrap_err();
+    let message = e.to_string();
+    for needle in [
+        "notify.sns_topic_arn",
+        "is in ap-northeast-2",
+        "deploys to us-east-1",
+        "Fix: deploy this configuration to ap-northeast-2 only",
+    ] {
+        assert!(message.contains(needle), "{needle:?} not in {message}");
+    }
+}
+
+#[test]
+fn a_fifo_notify_topic_is_refused() {
+    with_err(
+        &notify_topic("arn:aws:sns:ap-northeast-2:111111111111:alerts.fifo"),
+        &[
+            "notify.sns_topic_arn",
+            "alerts.fifo is a FIFO topic",
+            "MessageGroupId",
+            "Fix: use a standard topic",
+        ],
+    );
+    let e = with_accounts(&format!(
+        "{}\n[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n[accounts.notify]\nsns_topic_arn = \"arn:aws:sns:ap-northeast-2:111111111111:a.fifo\"\n",
+        notify_topic(SEOUL_TOPIC)
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e.key.as_deref(),
+        Some("accounts[0] (111111111111).notify.sns_topic_arn"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("FIFO"), "{e}");
+}
+
+#[test]
+fn every_rollout_target_needs_the_notify_topic_in_its_region() {
+    // The topic is in Seoul; account 111111111111 also deploys to us-east-1.
+    let two_regions = "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\nregions = [\"ap-northeast-2\", \"us-east-1\"]\n";
+    let e = with_accounts(&format!("{}{two_regions}", notify_topic(SEOUL_TOPIC))).unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("notify.sns_topic_arn"), "{e}");
+    let message = e.to_string();
+    for needle in [
+        "is in ap-northeast-2",
+        "account 111111111111 deploys to us-east-1",
+        "deploys to ap-northeast-2, us-east-1",
+        "[accounts.notify]",
+        "email = [...]",
+    ] {
+        assert!(message.contains(needle), "{needle:?} not in {message}");
+    }
+    // An account in one other region: told to give it a topic of its own there.
+    let e = with_accounts(&format!(
+        "{}[[accounts]]\nid = \"222222222222\"\nprofile = \"p\"\nregions = [\"eu-west-1\"]\n",
+        notify_topic(SEOUL_TOPIC)
+    ))
+    .unwrap_err();
+    let message = e.to_string();
+    for needle in [
+        "account 222222222222 deploys to eu-west-1",
+        "Only eu-west-1 is supported",
+        "give account 222222222222 its own topic in eu-west-1",
+        "sns_topic_arn = \"arn:aws:sns:eu-west-1:222222222222:<name>\"",
+    ] {
+        assert!(message.contains(needle), "{needle:?} not in {message}");
+    }
+
+    // [accounts.notify] replaces [notify] for that account: its own topic in its region, or
+    // addresses (a topic of each stack's own) for an account in several regions.
+    let fleet = with_accounts(&format!(
+        "{}[[accounts]]\nid = \"222222222222\"\nprofile = \"p\"\nregions = [\"eu-west-1\"]\n[accounts.notify]\nsns_topic_arn = \"arn:aws:sns:eu-west-1:222222222222:alerts\"\n\n{two_regions}[accounts.notify]\nemail = [\"ops@example.com\"]\n",
+        notify_topic(SEOUL_TOPIC)
+    ))
+    .unwrap();
+    let irish = &fleet.accounts[0];
+    assert_eq!(
+        fleet.for_target(irish, "eu-west-1").notify,
+        Some(NotifySettings {
+            emails: Vec::new(),
+            topic_arn: Some("arn:aws:sns:eu-west-1:222222222222:alerts".into()),
+        })
+    );
+    let both = &fleet.accounts[1];
+    assert_eq!(
+        fleet.for_target(both, "us-east-1").notify,
+        Some(NotifySettings {
+            emails: vec!["ops@example.com".into()],
+            topic_arn: None,
+        })
+    );
+    assert_eq!(
+        fleet.home.notify.as_ref().unwrap().topic_arn.as_deref(),
+        Some(SEOUL_TOPIC)
+    );
+
+    // An account's own topic in another region than its own: its key named.
+    let e = with_accounts(
+        "[[accounts]]\nid = \"222222222222\"\nprofile = \"p\"\nregions = [\"eu-west-1\"]\n[accounts.notify]\nsns_topic_arn = \"arn:aws:sns:us-east-1:222222222222:alerts\"\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.key.as_deref(),
+        Some("accounts[0] (222222222222).notify.sns_topic_arn"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("is in us-east-1"), "{e}");
+}
+
+#[test]
+fn an_account_that_warns_needs_its_own_or_the_top_level_notify() {
+    let warns = "[[accounts]]\nid = \"111111111111\"\nrole = \"R\"\n[accounts.schedule]\nwarn_before_minutes = 30\n";
+    let e = with_accounts(warns).unwrap_err();
+    assert_eq!(
+        e.key.as_deref(),
+        Some("accounts (111111111111).schedule.warn_before_minutes"),
+        "{e}"
+    );
+    let fleet = with_accounts(&format!(
+        "{warns}[accounts.notify]\nemail = [\"ops@example.com\"]\n"
+    ))
+    .unwrap();
+    assert_eq!(fleet.home.notify, None);
+    assert!(fleet.accounts[0].notify.is_some());
+}

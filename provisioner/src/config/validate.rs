@@ -62,14 +62,34 @@ impl Validator<'_> {
         let schedules = self.named_schedules(raw.schedules.unwrap_or_default())?;
         let (services, selectors) = self.services(raw.services.clone(), &schedules)?;
         let function = self.function(raw.function)?;
+        let notify = raw.notify.clone().map(|n| self.notify(n)).transpose()?;
+        if let (Some(settings), Some(table)) = (&notify, &raw.notify) {
+            self.topic_in_region(
+                "notify.sns_topic_arn",
+                table.get_ref().sns_topic_arn.as_ref(),
+                settings,
+                &stack.region,
+                "this stack",
+                |topic_region| format!(
+                    "use a topic in {} (stack.region), or email = [...], which has the stack create a topic of its own there; set stack.region = \"{topic_region}\" if the stack belongs there",
+                    stack.region
+                ),
+            )?;
+        }
         let accounts = self.accounts(
             raw.accounts.unwrap_or_default(),
             &raw.schedule,
             &raw.services,
             &stack,
             &schedules,
+            notify.as_ref().map(|settings| {
+                let arn = raw
+                    .notify
+                    .as_ref()
+                    .and_then(|t| t.get_ref().sns_topic_arn.as_ref());
+                (settings, arn)
+            }),
         )?;
-        let notify = raw.notify.map(|n| self.notify(n)).transpose()?;
         let home = StackConfig {
             path: self.path.to_path_buf(),
             stack,
@@ -131,7 +151,10 @@ impl Validator<'_> {
     }
 
     /// `[notify]`: email addresses for a topic the stack creates, and/or an existing topic.
-    fn notify(&self, raw: toml::Spanned<raw::Notify>) -> Result<NotifySettings, ConfigError> {
+    pub(super) fn notify(
+        &self,
+        raw: toml::Spanned<raw::Notify>,
+    ) -> Result<NotifySettings, ConfigError> {
         let span = raw.span();
         let table = raw.into_inner();
         let mut settings = NotifySettings::default();
@@ -154,6 +177,14 @@ impl Validator<'_> {
                     "write the topic's ARN: arn:aws:sns:<region>:<account>:<name>",
                 ));
             }
+            if text.ends_with(".fifo") {
+                return Err(self.err(
+                    "notify.sns_topic_arn",
+                    Some(arn),
+                    format!("{text} is a FIFO topic: SNS refuses a publish to a FIFO topic without a MessageGroupId, and worktime's notices carry none, so every notice would fail (and end in the dead-letter queue)"),
+                    "use a standard topic (a name without .fifo), or email = [...], which has the stack create a topic of its own",
+                ));
+            }
             settings.topic_arn = Some(text.to_string());
         }
         if settings.emails.is_empty() && settings.topic_arn.is_none() {
@@ -168,35 +199,81 @@ impl Validator<'_> {
         Ok(settings)
     }
 
-    /// A notice goes to `[notify]`: a schedule that warns needs it.
+    /// `[notify]`'s existing topic must lie in `region`, the region of a stack that uses it:
+    /// CloudWatch alarms notify only a topic of their own region, and the function's SNS
+    /// client is regional. `fix` gets the topic's region.
+    pub(super) fn topic_in_region(
+        &self,
+        key: &str,
+        spanned: Option<&toml::Spanned<String>>,
+        notify: &NotifySettings,
+        region: &str,
+        whose: &str,
+        fix: impl FnOnce(&str) -> String,
+    ) -> Result<(), ConfigError> {
+        match notify.topic_region() {
+            Some(topic_region) if topic_region != region => Err(self.err(
+                key,
+                spanned,
+                super::topic_region_problem(notify, topic_region, region, whose),
+                fix(topic_region),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// A notice goes to `[notify]`: a stack whose schedules warn needs it (the top-level
+    /// one, or an account's `[accounts.notify]`).
     fn warnings_have_somewhere_to_go(
         &self,
         home: &StackConfig,
         accounts: &[super::Account],
     ) -> Result<(), ConfigError> {
-        if home.notify.is_some() {
-            return Ok(());
-        }
-        let warns = std::iter::once((String::from("schedule"), &home.schedule))
-            .chain(
-                home.schedules
-                    .iter()
-                    .map(|(n, s)| (format!("schedules.{n}"), s)),
-            )
-            .chain(
-                accounts
-                    .iter()
-                    .map(|a| (format!("accounts ({}).schedule", a.id), &a.schedule)),
-            )
-            .find(|(_, s)| s.notice.is_some());
+        // The key of a schedule that warns among those a stack deploys: its `[schedule]`,
+        // and the `[schedules.NAME]` its services or selectors follow.
+        let warning = |schedule: &Schedule,
+                       services: &[ServiceSpec],
+                       selectors: &[SelectorSpec],
+                       prefix: &str| {
+            if schedule.notice.is_some() {
+                return Some(format!("{prefix}schedule"));
+            }
+            home.schedules
+                .iter()
+                .find(|(name, named)| {
+                    let name = Some(name.as_str());
+                    named.notice.is_some()
+                        && (services.iter().any(|s| s.schedule.as_deref() == name)
+                            || selectors.iter().any(|s| s.schedule.as_deref() == name))
+                })
+                .map(|(name, _)| format!("schedules.{name}"))
+        };
+        let home_warns = home
+            .notify
+            .is_none()
+            .then(|| warning(&home.schedule, &home.services, &home.selectors, ""))
+            .flatten();
+        let warns = home_warns.or_else(|| {
+            accounts
+                .iter()
+                .filter(|a| a.notify.is_none())
+                .find_map(|a| {
+                    warning(
+                        &a.schedule,
+                        &a.services,
+                        &a.selectors,
+                        &format!("accounts ({}).", a.id),
+                    )
+                })
+        });
         match warns {
             None => Ok(()),
-            Some((key, _)) => Err(ConfigError {
+            Some(key) => Err(ConfigError {
                 path: self.path.to_path_buf(),
                 line: None,
                 key: Some(format!("{key}.warn_before_minutes")),
                 problem: "a notice before scale-in needs somewhere to go, and there is no [notify]".into(),
-                fix: "add [notify] with email = [...] or sns_topic_arn = \"...\", or remove warn_before_minutes".into(),
+                fix: "add [notify] (for an account: [accounts.notify]) with email = [...] or sns_topic_arn = \"...\", or remove warn_before_minutes".into(),
             }),
         }
     }

@@ -85,8 +85,10 @@ pub async fn apply(
         "account {} ({}), region {}",
         session.account, session.caller_arn, session.region
     ));
-    // What must stop the run is found before anything is created: a stack of this name
-    // that is not worktime's, and a reservation AWS would refuse.
+    // What must stop the run is found before anything is created: a [notify] topic in
+    // another region (`--region`), a stack of this name that is not worktime's, and a
+    // reservation AWS would refuse.
+    config.check_notify_region(&session.region)?;
     if let Some(existing) = stack::describe(&session.cfn, stack_name).await? {
         existing.ensure_ours()?;
     }
@@ -283,16 +285,58 @@ pub struct TeardownReport {
     pub objects_deleted: usize,
     pub bucket_deleted: bool,
     pub bucket_kept_reason: Option<String>,
-    /// Services scaled back out before the stack went (`None`: `--no-restore`, left as
-    /// they were).
+    /// Services scaled back out once the stack (its triggers) was gone (`None`:
+    /// `--no-restore`, left as they were).
     pub restored: Option<Vec<String>>,
     /// Services whose `worktime:capacity` tag was removed.
     pub untagged: Vec<String>,
+    /// Services (or selectors) that could not be given back, each with why: they stay as they
+    /// are, with their `worktime:capacity` tag (re-running teardown gives them back).
+    pub not_given_back: Vec<String>,
     /// Anything under worktime's names still present after teardown.
     pub leftovers: Vec<String>,
 }
 
-/// `worktime teardown`: stack, artifacts (all versions), bucket; then a check for leftovers.
+impl TeardownReport {
+    /// What is wrong after this teardown, as one message (`None`: nothing): services not
+    /// given back, leftovers.
+    pub fn problems(&self) -> Option<String> {
+        let mut problems = Vec::new();
+        if !self.not_given_back.is_empty() {
+            problems.push(not_given_back_message(
+                &self.stack,
+                &self.not_given_back,
+                "worktime teardown",
+            ));
+        }
+        if !self.leftovers.is_empty() {
+            problems.push(format!(
+                "teardown left {} item(s) behind: {}",
+                self.leftovers.len(),
+                self.leftovers.join(", ")
+            ));
+        }
+        (!problems.is_empty()).then(|| problems.join("; "))
+    }
+}
+
+/// The services a teardown could not give back, and the fix: correct them, then `rerun` (a
+/// teardown that gives back what is still down, with or without the stack).
+pub fn not_given_back_message(stack: &str, problems: &[String], rerun: &str) -> String {
+    format!(
+        "{} of stack {stack} could not be given back and stay as they are (a service keeps its worktime:capacity tag): {}. Fix: correct the service (or its worktime:capacity tag), then run `{rerun}` again: it gives back what is still down",
+        if problems.len() == 1 {
+            "1 service (or selector)".to_string()
+        } else {
+            format!("{} services (or selectors)", problems.len())
+        },
+        problems.join("; ")
+    )
+}
+
+/// `worktime teardown`: the stack (its triggers and function), then the services it scaled
+/// in given back, then the artifacts (all versions) and the bucket; then a check for
+/// leftovers.
 pub async fn teardown(
     session: &Session,
     config: &StackConfig,
@@ -304,23 +348,56 @@ pub async fn teardown(
     if let Some(existing) = stack::describe(&session.cfn, stack_name).await? {
         existing.ensure_ours()?;
     }
-    // The services first: once the stack is gone nothing would bring them back.
-    let (restored, untagged) = if restore {
-        let (restored, untagged) = release_services(session, config, progress).await?;
-        (Some(restored), untagged)
+    // The give-back's events are made before anything is touched: a config that cannot
+    // make them stops here.
+    let events = if restore {
+        Some(give_back_events(config)?)
     } else {
-        progress.line("--no-restore: services left as they are");
-        (None, Vec::new())
+        None
     };
-    let stack_deleted = stack::delete(&session.cfn, stack_name, progress).await?;
-    if stack_deleted {
-        progress.line(format!("deleted stack {stack_name}"));
-    } else {
-        progress.line(format!(
+    // The stack first: while its triggers and function exist, a scale-in delivered (or
+    // retried: Lambda keeps an event up to 6 hours) during the teardown would take a service
+    // that was just given back down again, and then nothing would be left to bring it back.
+    let deleted = stack::delete(&session.cfn, stack_name, progress).await;
+    match &deleted {
+        Ok(true) => progress.line(format!("deleted stack {stack_name}")),
+        Ok(false) => progress.line(format!(
             "no stack {stack_name} in {}/{}",
             session.account, session.region
-        ));
+        )),
+        Err(error) => progress.warn(format!("deleting stack {stack_name} failed: {error}")),
     }
+    // Then the services, even when the deletion failed. Giving them back is never worse than
+    // leaving them down: if the function and some trigger survived, they act as before the
+    // teardown (a scale-in remembers the capacity again, the next teardown gives it back);
+    // if not, nothing else would bring the services back. Leaving them down until the stack
+    // is fixed would keep them stopped through working hours.
+    let give_back = match &events {
+        Some(events) => Some(release_services(session, config, events, progress).await),
+        None => {
+            progress.line("--no-restore: services left as they are");
+            None
+        }
+    };
+    let stack_deleted = match deleted {
+        Ok(deleted) => deleted,
+        Err(error) => {
+            if let Some(give_back) = &give_back {
+                progress.warn(format!(
+                    "stack {stack_name} was not deleted, and its triggers may still scale services in: {}; run `worktime teardown` again once the stack can be deleted",
+                    if give_back.problems.is_empty() {
+                        "the services were given back all the same".to_string()
+                    } else {
+                        format!(
+                            "{} could not be given back either (see above)",
+                            give_back.problems.len()
+                        )
+                    }
+                ));
+            }
+            return Err(error);
+        }
+    };
     let bucket = bucket::bucket_name(&session.account, &session.region);
     let (objects_deleted, bucket_deleted) = bucket::empty_and_delete(
         &session.s3,
@@ -352,6 +429,10 @@ pub async fn teardown(
         progress.line(reason);
     }
     let leftovers = leftovers::leftovers(session, config).await;
+    let (restored, untagged, not_given_back) = match give_back {
+        Some(g) => (Some(g.restored), g.untagged, g.problems),
+        None => (None, Vec::new(), Vec::new()),
+    };
     Ok(TeardownReport {
         stack: stack_name.clone(),
         account: session.account.clone(),
@@ -362,20 +443,44 @@ pub async fn teardown(
         bucket_kept_reason,
         restored,
         untagged,
+        not_given_back,
         leftovers,
     })
 }
 
+/// What giving back a stack's services did.
+#[derive(Debug, Default)]
+pub struct GiveBack {
+    /// Scaled back out to their working-hours capacity.
+    pub restored: Vec<String>,
+    /// Their worktime tags removed.
+    pub untagged: Vec<String>,
+    /// What could not be given back, each with why (a service keeps its `worktime:capacity`
+    /// tag then: it is the only record of what it had).
+    pub problems: Vec<String>,
+}
+
+/// The scale-out events a give-back runs, one per schedule in use (skip dates do not apply:
+/// `release` clears them).
+pub fn give_back_events(config: &StackConfig) -> Result<Vec<worktime_lambda::ScalingEvent>> {
+    scaling::events_for(
+        config,
+        worktime_lambda::Action::ScaleOut,
+        false,
+        chrono::Utc::now(),
+    )
+}
+
 /// Scales out the services a scale-in left down (as the morning trigger would) and takes
-/// worktime's tag off them; refuses to go on, naming why, when a service cannot be restored.
-/// Returns (services restored, services untagged).
+/// worktime's tags off them. Run once the stack's triggers are gone (see [`teardown`]); what
+/// could not be given back is in [`GiveBack::problems`].
 pub async fn release_services(
     session: &Session,
     config: &StackConfig,
+    events: &[worktime_lambda::ScalingEvent],
     progress: &Progress,
-) -> Result<(Vec<String>, Vec<String>)> {
+) -> GiveBack {
     let now = chrono::Utc::now();
-    let events = scaling::events_for(config, worktime_lambda::Action::ScaleOut, false, now)?;
     progress.step(format!(
         "restoring the services {} scaled in",
         config.stack.name
@@ -383,33 +488,26 @@ pub async fn release_services(
     let clients = worktime_lambda::Clients::new(&session.sdk);
     // Each schedule's services (and the services its selectors select now).
     let mut releases = Vec::with_capacity(events.len());
-    for event in &events {
+    for event in events {
         releases.push(worktime_lambda::release(&clients, event, now).await);
     }
-    if releases.iter().any(worktime_lambda::Release::has_failures) {
-        let mut problems: Vec<String> = Vec::new();
-        for release in &releases {
-            problems.extend(release.restored.failed().map(|s| {
-                format!(
-                    "{} ({})",
-                    s.resource_id,
-                    s.reason.as_deref().unwrap_or("failed")
-                )
-            }));
-            problems.extend(release.restored.failed_selectors().map(|s| {
-                format!(
-                    "selector {} ({})",
-                    s.selector,
-                    s.error.as_deref().unwrap_or("failed")
-                )
-            }));
-            problems.extend(release.tag_errors.iter().cloned());
-        }
-        return Err(Error::Other(format!(
-            "could not give back every service before deleting stack {}: {}. Nothing was deleted. Fix the service (or its worktime:capacity tag) and re-run, or pass --no-restore to leave services as they are",
-            config.stack.name,
-            problems.join("; ")
-        )));
+    let mut problems: Vec<String> = Vec::new();
+    for release in &releases {
+        problems.extend(release.restored.failed().map(|s| {
+            format!(
+                "{} ({})",
+                s.resource_id,
+                s.reason.as_deref().unwrap_or("failed")
+            )
+        }));
+        problems.extend(release.restored.failed_selectors().map(|s| {
+            format!(
+                "selector {} ({})",
+                s.selector,
+                s.error.as_deref().unwrap_or("failed")
+            )
+        }));
+        problems.extend(release.tag_errors.iter().cloned());
     }
     let restored: Vec<String> = releases
         .iter()
@@ -420,8 +518,15 @@ pub async fn release_services(
     for id in &restored {
         progress.line(format!("restored {id} to its working-hours capacity"));
     }
+    for problem in &problems {
+        progress.warn(format!("not given back: {problem}"));
+    }
     let untagged = releases.into_iter().flat_map(|r| r.untagged).collect();
-    Ok((restored, untagged))
+    GiveBack {
+        restored,
+        untagged,
+        problems,
+    }
 }
 
 impl fmt::Display for TeardownReport {
@@ -449,8 +554,16 @@ impl fmt::Display for TeardownReport {
             Some(restored) if restored.is_empty() => {
                 writeln!(f, "no service was scaled in: none to restore")?
             }
-            Some(restored) => {
-                writeln!(f, "restored before the stack went: {}", restored.join(", "))?
+            Some(restored) => writeln!(
+                f,
+                "restored once the stack was gone: {}",
+                restored.join(", ")
+            )?,
+        }
+        if !self.not_given_back.is_empty() {
+            writeln!(f, "NOT given back (still as they were):")?;
+            for problem in &self.not_given_back {
+                writeln!(f, "  {problem}")?;
             }
         }
         if !self.untagged.is_empty() {

@@ -30,7 +30,7 @@ pub enum Operation {
     /// Show each target's diff; change nothing.
     DryRun,
     Status,
-    /// Delete each target's stack; `restore`: give back the services it scaled in first.
+    /// Delete each target's stack; `restore`: then give back the services it scaled in.
     Teardown {
         restore: bool,
     },
@@ -167,11 +167,8 @@ async fn one(
         }
         Operation::Teardown { restore } => {
             let report = lifecycle::teardown(&session, &target.config, restore, progress).await?;
-            if !report.leftovers.is_empty() {
-                return Err(Error::Other(format!(
-                    "left behind: {}",
-                    report.leftovers.join(", ")
-                )));
+            if let Some(problems) = report.problems() {
+                return Err(Error::Other(problems));
             }
             let result = if report.stack_deleted {
                 TargetOutcome::Deleted

@@ -395,3 +395,102 @@ fn a_service_chosen_by_tag_is_held_in_its_schedule_zone_once_its_tags_say_so() {
     assert!(managed_services(&config, &args(&["other/shop"])).is_err());
     assert!(managed_services(&config, &args(&["eu/shop"])).is_ok());
 }
+
+fn seen(target: Option<Capacity>, desired: i32) -> Observed {
+    Observed {
+        exists: true,
+        service_arn: Some("arn:aws:ecs:us-east-1:123456789012:service/prod/x".into()),
+        desired_count: Some(desired),
+        target,
+        ..Observed::default()
+    }
+}
+
+#[test]
+fn hold_refuses_a_service_that_is_down_already_and_names_wake() {
+    let api = ServiceName::parse("prod/api").unwrap();
+    let worker = ServiceName::parse("prod/worker").unwrap();
+    let names = vec![api.clone(), worker.clone()];
+    let observed = |a: Observed, w: Observed| -> HashMap<String, Observed> {
+        [(api.resource_id(), a), (worker.resource_id(), w)]
+            .into_iter()
+            .collect()
+    };
+    // Both up (bounds above zero; or no scalable target and tasks desired): a hold is fine.
+    let up = observed(seen(Some(Capacity { min: 1, max: 3 }), 2), seen(None, 4));
+    assert_eq!(down_services(&names, &up), Ok(()));
+    // Bounds 0/0 (a scale-in's work), desired 0.
+    let error = down_services(
+        &names,
+        &observed(seen(Some(Capacity::ZERO), 0), seen(None, 4)),
+    )
+    .unwrap_err();
+    assert!(!error.is_usage(), "exit 1, not 2: {error}");
+    let message = error.to_string();
+    for needle in [
+        "prod/api (bounds 0/0, desired 0)",
+        "already down",
+        "nothing was changed",
+        "Fix: `worktime wake prod/api` scales it out now and holds it",
+    ] {
+        assert!(message.contains(needle), "{needle:?} not in {message}");
+    }
+    assert!(!message.contains("prod/worker"), "{message}");
+    // No scalable target and nothing desired: down too; both named, one wake for both.
+    let message = down_services(
+        &names,
+        &observed(seen(Some(Capacity::ZERO), 0), seen(None, 0)),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.contains("prod/worker (no scalable target, desired 0)")
+            && message.contains("`worktime wake prod/api prod/worker` scales them out"),
+        "{message}"
+    );
+    // A service that could not be read stops the command too: nothing is known about it.
+    let unreadable = Observed {
+        lookup_error: Some("AccessDeniedException: no".into()),
+        ..seen(None, 0)
+    };
+    let error = down_services(&names, &observed(unreadable, seen(None, 4))).unwrap_err();
+    assert!(matches!(error, HoldError::Unreadable { .. }), "{error}");
+    assert!(!error.is_usage());
+    assert!(
+        error
+            .to_string()
+            .contains("prod/api (AccessDeniedException: no)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn wake_puts_back_the_hold_a_service_had() {
+    let api = ServiceName::parse("prod/api").unwrap();
+    let tags: ServiceTags = [(
+        api.clone(),
+        vec![
+            ("team".to_string(), "web".to_string()),
+            (
+                HOLD_UNTIL_TAG.to_string(),
+                "2026-10-30T20:00:00Z".to_string(),
+            ),
+        ],
+    )]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        previous_hold(&tags, &api).as_deref(),
+        Some("2026-10-30T20:00:00Z")
+    );
+    assert!(!excluded(&tags, &api));
+    let worker = ServiceName::parse("prod/worker").unwrap();
+    assert_eq!(previous_hold(&tags, &worker), None);
+    let opted_out: ServiceTags = [(
+        worker.clone(),
+        vec![(EXCLUDE_TAG.to_string(), String::new())],
+    )]
+    .into_iter()
+    .collect();
+    assert!(excluded(&opted_out, &worker));
+}

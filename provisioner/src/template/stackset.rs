@@ -27,6 +27,15 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
     {
         return Err(TemplateError::NoticeInStackSet);
     }
+    if let Some(account) = fleet
+        .accounts
+        .iter()
+        .find(|a| a.notify != fleet.home.notify)
+    {
+        return Err(TemplateError::NotifyOverrideInStackSet {
+            account: account.id.clone(),
+        });
+    }
     for region in fleet.stackset_regions() {
         check_names(&fleet.home, &region)?;
     }

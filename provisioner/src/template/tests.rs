@@ -560,6 +560,7 @@ fn account(id: &str, regions: &[&str], base: &StackConfig) -> crate::config::Acc
         regions: regions.iter().map(|r| r.to_string()).collect(),
         schedule: base.schedule.clone(),
         services: base.services.clone(),
+        notify: base.notify.clone(),
     }
 }
 
@@ -815,6 +816,25 @@ fn stackset_parameter_over_4096_bytes_is_refused_with_the_fix() {
     let message = err.to_string();
     assert!(message.contains("fewer services"), "{message}");
     assert!(message.contains("without --engine stacksets"), "{message}");
+}
+
+#[test]
+fn stackset_refuses_an_account_s_own_notify() {
+    let mut c = with_accounts();
+    build_for_stackset(&c).unwrap();
+    c.accounts[1].notify = Some(crate::config::NotifySettings {
+        emails: vec!["ops@example.com".into()],
+        topic_arn: None,
+    });
+    let err = build_for_stackset(&c).unwrap_err();
+    assert!(
+        matches!(err, TemplateError::NotifyOverrideInStackSet { ref account } if account == "222222222222"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("without --engine stacksets"),
+        "{err}"
+    );
 }
 
 #[test]

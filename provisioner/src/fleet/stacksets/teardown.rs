@@ -1,10 +1,11 @@
-//! `teardown --all-accounts --engine stacksets`: the instances, the stack set, the code
-//! statement, and the buckets once empty.
+//! `teardown --all-accounts --engine stacksets`: the instances, then the services they
+//! scaled in given back, then the stack set, the code statement, and the buckets once empty.
 
 use std::time::Instant;
 
 use aws_sdk_cloudformation::types::DeploymentTargets;
 use serde_json::json;
+use worktime_lambda::ScalingEvent;
 
 use super::api::{describe_stack_set, list_instances, operation_id, preferences, wait, Deployed};
 use super::code::{administrator, regions_of, s3_in, statement_id};
@@ -18,12 +19,13 @@ use crate::deploy::bucket_policy::set_statement;
 use crate::deploy::lifecycle;
 use crate::error::{Error, Result};
 use crate::fleet::results::{TargetOutcome, TargetResult};
-use crate::fleet::targets::{self, Selection};
+use crate::fleet::targets::{self, Selection, Target};
 use crate::progress::Progress;
 use crate::template;
 
 /// `worktime teardown --all-accounts --engine stacksets`: deletes the instances (their
-/// stacks too), then the stack set and the administrator's code buckets of those regions.
+/// stacks too), gives back the services they scaled in, then deletes the stack set and the
+/// administrator's code buckets of those regions.
 /// With --accounts / --regions only those instances go, and the stack set stays while any
 /// instance is left.
 pub async fn teardown(
@@ -73,10 +75,13 @@ pub async fn teardown(
         regions.sort_by_key(|r| order.iter().position(|o| o == r).unwrap_or(usize::MAX));
     };
 
-    // ---------------------------------------------------------------- services first
-    if restore && !selected.is_empty() {
-        give_back(aws, base, config, selection, &selected, &progress).await?;
-    }
+    // What the give-back will run, made before anything is touched: a target whose config
+    // cannot make its events stops the teardown here.
+    let give_back_plan = if restore && !selected.is_empty() {
+        plan_give_back(config, selection, &selected, &progress)?
+    } else {
+        Vec::new()
+    };
 
     // ---------------------------------------------------------------- instances
     let mut errors: Vec<(String, String, String)> = Vec::new(); // (account or "*", region, reason)
@@ -166,6 +171,12 @@ pub async fn teardown(
             }
         }
     }
+    // ---------------------------------------------------------------- then the services
+    // Once the instances (their triggers and functions) are gone, so that no scale-in takes
+    // a service down again after it was given back; and also where an instance could not be
+    // deleted: giving back is never worse than leaving the services down (see
+    // `lifecycle::teardown`).
+    let not_given_back = give_back(aws, base, give_back_plan, &progress).await;
     let remaining = match &existing {
         Some(_) => list_instances(&session.cfn, name, false).await?,
         None => Vec::new(),
@@ -189,6 +200,15 @@ pub async fn teardown(
                 left.status,
                 reason.map(|r| format!(": {r}")).unwrap_or_default()
             ));
+        }
+        if let Some((_, problem)) = not_given_back.iter().find(|(target, _)| {
+            target.account_id.as_deref() == Some(&d.account) && target.region == d.region
+        }) {
+            r.result = TargetOutcome::Failed;
+            r.error = Some(match r.error.take() {
+                Some(error) => format!("{error}; {problem}"),
+                None => problem.clone(),
+            });
         }
         instance_rows.push(r);
     }
@@ -337,24 +357,23 @@ pub async fn teardown(
     Ok(rows)
 }
 
-/// Gives back the services of every selected instance (as `teardown` does for one stack)
-/// before the instances go, through the account access the config names; an account
-/// without one is warned about and left as it is. A service that cannot be given back stops
-/// the teardown before anything is deleted.
-async fn give_back(
-    aws: &AwsArgs,
-    base: &aws_config::SdkConfig,
+/// The targets whose services a teardown gives back, each with its scale-out events: every
+/// selected instance the config names access for. An account without one (or a
+/// service-managed stack set, whose accounts the config does not list) is warned about and
+/// left as it is.
+fn plan_give_back(
     config: &Fleet,
     selection: &Selection,
     selected: &[Deployed],
     progress: &Progress,
-) -> Result<()> {
+) -> Result<Vec<(Target, Vec<ScalingEvent>)>> {
     if config.accounts.is_empty() {
         progress.warn(
             "services are not given back: the config lists no [[accounts]] to reach them through (service-managed); scale them out with `worktime run scale-out` in each account, or they stay as they are",
         );
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let mut plan = Vec::new();
     for target in targets::targets(config, selection)? {
         let deployed = selected.iter().any(|d| {
             Some(d.account.as_str()) == target.account_id.as_deref() && d.region == target.region
@@ -362,27 +381,75 @@ async fn give_back(
         if !deployed {
             continue;
         }
-        let label = target.label();
-        let Some(access) = &target.access else {
+        if target.access.is_none() {
             progress.warn(format!(
-                "{label}: services not given back: the config names no role or profile for this account"
+                "{}: services not given back: the config names no role or profile for this account",
+                target.label()
             ));
             continue;
-        };
-        let session = crate::aws::connect(
+        }
+        let events = lifecycle::give_back_events(&target.config)
+            .map_err(|e| Error::Other(format!("{}: {e}", target.label())))?;
+        plan.push((target, events));
+    }
+    Ok(plan)
+}
+
+/// Gives back the services of each planned target (as `teardown` does for one stack), once
+/// its instance is gone, through the account access the config names. Returns the targets
+/// whose services were not all given back, each with the problem and the fix.
+async fn give_back(
+    aws: &AwsArgs,
+    base: &aws_config::SdkConfig,
+    plan: Vec<(Target, Vec<ScalingEvent>)>,
+    progress: &Progress,
+) -> Vec<(Target, String)> {
+    let mut not_given_back = Vec::new();
+    for (target, events) in plan {
+        let label = target.label();
+        // The instance is gone, so a stack-set teardown would not come back here: the direct
+        // engine's teardown of this one target gives back what is still down.
+        let rerun = format!(
+            "worktime teardown --all-accounts --accounts {} --regions {} --yes",
+            target.account_id.as_deref().unwrap_or_default(),
+            target.region
+        );
+        let session = match crate::aws::connect(
             aws,
             base,
             target.account_id.as_deref(),
-            Some(access),
+            target.access.as_ref(),
             &target.region,
         )
-        .await?;
-        let (restored, _) = lifecycle::release_services(&session, &target.config, progress)
-            .await
-            .map_err(|e| Error::Other(format!("{label}: {e}")))?;
-        if !restored.is_empty() {
-            progress.line(format!("{label}: gave back {}", restored.join(", ")));
+        .await
+        {
+            Ok(session) => session,
+            Err(e) => {
+                let problem = format!(
+                    "services not given back: {e}. Fix: once the account can be reached, run `{rerun}`: it gives back what is still down"
+                );
+                progress.warn(format!("{label}: {problem}"));
+                not_given_back.push((target, problem));
+                continue;
+            }
+        };
+        let released =
+            lifecycle::release_services(&session, &target.config, &events, progress).await;
+        if !released.restored.is_empty() {
+            progress.line(format!(
+                "{label}: gave back {}",
+                released.restored.join(", ")
+            ));
+        }
+        if !released.problems.is_empty() {
+            let problem = lifecycle::not_given_back_message(
+                &target.config.stack.name,
+                &released.problems,
+                &rerun,
+            );
+            progress.warn(format!("{label}: {problem}"));
+            not_given_back.push((target, problem));
         }
     }
-    Ok(())
+    not_given_back
 }

@@ -98,7 +98,7 @@ pub enum TemplateError {
         other: String,
         other_minutes: u32,
     },
-=======
+    #[error(
         "the stack-set engine deploys one [notify] to every stack instance (one template), and \
          account {account} has its own [accounts.notify]: deploy with the direct engine \
          (`worktime rollout` without --engine stacksets), or remove [accounts.notify] (email = \

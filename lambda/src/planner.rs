@@ -674,18 +674,14 @@ fn converge_up(request: &ServiceRequest, observed: &Observed, context: &Context)
     // A value the tag can hold (never 0/0 or no task: those are refused when read back).
     let restorable = bounds.map_or(wanted > 0, |b| !b.is_zero());
     let mark_restored = restorable.then_some(restored);
+    let writes = Writes {
+        remember: None,
+        bounds: bounds_write,
+        desired: (desired_now != wanted).then_some(wanted),
+        mark_restored,
+    };
+    let restored_already = writes.bounds.is_none() && writes.desired.is_none();
     if owed {
-        let writes = Writes {
-            remember: None,
-            bounds: bounds_write,
-            desired: (desired_now != wanted).then_some(wanted),
-            mark_restored,
-        };
-        let note = (bounds_write.is_none() && writes.desired.is_none()).then(|| {
-            "bounds and desired count were already back (an earlier run stopped before it \
-             finished): marked restored"
-                .to_string()
-        });
         if writes.is_empty() {
             return Decision::Unchanged {
                 reason: format!(
@@ -696,19 +692,17 @@ fn converge_up(request: &ServiceRequest, observed: &Observed, context: &Context)
         }
         return Decision::Apply {
             writes,
-            note,
+            note: restored_already.then(|| {
+                "bounds and desired count were already back (an earlier run stopped before it \
+                 finished): marked restored"
+                    .to_string()
+            }),
             drift: false,
         };
     }
     // Nothing owed (no memory, or one restored in an earlier window): a running service
     // inside its bounds is left to its autoscaling.
-    let writes = Writes {
-        remember: None,
-        bounds: bounds_write,
-        desired: (desired_now != wanted).then_some(wanted),
-        mark_restored,
-    };
-    if running_as_is || (writes.bounds.is_none() && writes.desired.is_none()) {
+    if running_as_is || restored_already {
         return Decision::Unchanged {
             reason: format!(
                 "already out ({})",

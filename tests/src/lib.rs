@@ -539,6 +539,16 @@ pub async fn target_capacity(sdk: &SdkConfig, cluster: &str, service: &str) -> O
         .map(|t| (t.min_capacity(), t.max_capacity()))
 }
 
+/// The line of service `prod/<name>` in a function report (`Report` as JSON); panics, with
+/// the report, when it has none.
+pub fn prod_service_line<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    let id = format!("service/prod/{name}");
+    report["services"]
+        .as_array()
+        .and_then(|list| list.iter().find(|s| s["resource_id"] == id.as_str()))
+        .unwrap_or_else(|| panic!("{id} not in the report: {report}"))
+}
+
 /// What worktime remembers of a service, without the mark that follows it: `2/6@4` of
 /// `2/6@4 down 2026-12-03T10:00:00Z` (the capacity the tests compare).
 pub async fn remembered_capacity(sdk: &SdkConfig, cluster: &str, service: &str) -> Option<String> {

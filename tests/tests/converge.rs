@@ -5,7 +5,7 @@
 //! whose tasks do not start says why in its events).
 
 use chrono::{DateTime, DurationRound, TimeDelta, Timelike, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 use worktime_e2e::triggers::deployed_rule_payload;
 use worktime_e2e::*;
 
@@ -56,14 +56,6 @@ cluster = "prod"
 service = "worker"
 "#;
 
-fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
-    let id = format!("service/prod/{name}");
-    report["services"]
-        .as_array()
-        .and_then(|list| list.iter().find(|s| s["resource_id"] == id.as_str()))
-        .unwrap_or_else(|| panic!("{id} not in the report: {report}"))
-}
-
 async fn memory(sdk: &aws_config::SdkConfig, name: &str) -> String {
     service_tag(sdk, "prod", name, "worktime:capacity")
         .await
@@ -110,7 +102,7 @@ async fn the_reconcile_takes_night_drift_down_and_a_late_morning_still_comes() {
     let before = memory(&sdk, "api").await;
     let report = function.invoke(&reconcile).expect_ok();
     assert_eq!(report["summary"]["drift"], 1, "{report}");
-    assert_eq!(service(&report, "worker")["outcome"], "unchanged");
+    assert_eq!(prod_service_line(&report, "worker")["outcome"], "unchanged");
     assert_eq!(service_state(&sdk, "prod", "api").await, (Some((0, 0)), 0));
     assert_eq!(
         memory(&sdk, "api").await,
@@ -139,7 +131,7 @@ async fn the_reconcile_takes_night_drift_down_and_a_late_morning_still_comes() {
     let report = function.invoke(&last_night).expect_ok();
     assert_eq!(report["summary"]["stale"], 2, "{report}");
     assert!(
-        service(&report, "api")["reason"]
+        prod_service_line(&report, "api")["reason"]
             .as_str()
             .is_some_and(|r| r.contains("the schedule's next scale-out")),
         "{report}"
@@ -244,7 +236,11 @@ async fn a_scale_out_stopped_half_way_is_finished_by_its_retry() {
     // acts until the next scale-in.
     morning["scheduled_time"] = json!(Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     let report = function.invoke(&morning).expect_ok();
-    assert_eq!(service(&report, "worker")["outcome"], "changed", "{report}");
+    assert_eq!(
+        prod_service_line(&report, "worker")["outcome"],
+        "changed",
+        "{report}"
+    );
     assert_eq!(
         service_state(&sdk, "prod", "worker").await,
         (Some((2, 6)), 4)

@@ -87,14 +87,6 @@ async fn scale_in(sdk: &SdkConfig, function: &mut FunctionRuntime) -> Value {
     function.invoke(&payload).expect_ok()
 }
 
-fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
-    let id = format!("service/prod/{name}");
-    report["services"]
-        .as_array()
-        .and_then(|list| list.iter().find(|s| s["resource_id"] == id.as_str()))
-        .unwrap_or_else(|| panic!("{id} not in the report: {report}"))
-}
-
 fn reason(line: &Value) -> &str {
     line["reason"].as_str().unwrap_or_default()
 }
@@ -144,7 +136,7 @@ async fn a_hold_keeps_a_service_up_through_scale_in_until_cleared_and_an_ended_o
     let report = scale_in(&sdk, &mut function).await;
     assert_eq!(report["summary"]["held"], 1, "{report}");
     assert_eq!(report["summary"]["changed"], 1, "{report}");
-    let api = service(&report, "api");
+    let api = prod_service_line(&report, "api");
     assert_eq!(api["outcome"], "held", "{report}");
     assert!(
         reason(api).contains(&format!(
@@ -163,7 +155,7 @@ async fn a_hold_keeps_a_service_up_through_scale_in_until_cleared_and_an_ended_o
         None,
         "a held service is not even remembered"
     );
-    let worker = service(&report, "worker");
+    let worker = prod_service_line(&report, "worker");
     assert_eq!(worker["outcome"], "changed", "{report}");
     assert!(reason(worker).contains("removed"), "{report}");
     assert_eq!(
@@ -185,7 +177,11 @@ async fn a_hold_keeps_a_service_up_through_scale_in_until_cleared_and_an_ended_o
     );
     assert_eq!(hold_tag(&sdk, "api").await, None);
     let report = scale_in(&sdk, &mut function).await;
-    assert_eq!(service(&report, "api")["outcome"], "changed", "{report}");
+    assert_eq!(
+        prod_service_line(&report, "api")["outcome"],
+        "changed",
+        "{report}"
+    );
     assert_eq!(report["summary"]["held"], 0, "{report}");
     assert_eq!(service_state(&sdk, "prod", "api").await, (Some((0, 0)), 0));
 }
@@ -279,9 +275,13 @@ async fn wake_brings_a_service_up_now_and_scale_in_leaves_it_up_during_the_wake(
 
     // The evening's trigger delivered again during the wake: api stays up.
     let report = scale_in(&sdk, &mut function).await;
-    assert_eq!(service(&report, "api")["outcome"], "held", "{report}");
     assert_eq!(
-        service(&report, "worker")["outcome"],
+        prod_service_line(&report, "api")["outcome"],
+        "held",
+        "{report}"
+    );
+    assert_eq!(
+        prod_service_line(&report, "worker")["outcome"],
         "unchanged",
         "{report}"
     );

@@ -91,14 +91,6 @@ fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
 
-fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
-    let id = format!("service/prod/{name}");
-    report["services"]
-        .as_array()
-        .and_then(|list| list.iter().find(|s| s["resource_id"] == id.as_str()))
-        .unwrap_or_else(|| panic!("{id} not in the report: {report}"))
-}
-
 #[tokio::test]
 async fn a_night_and_a_morning_through_the_deployed_rules() {
     // The server lives as long as `_moto`.
@@ -122,8 +114,8 @@ async fn a_night_and_a_morning_through_the_deployed_rules() {
             "{name}: {report}"
         );
     }
-    assert_eq!(service(&report, "worker")["desired_before"], 4);
-    assert_eq!(service(&report, "worker")["desired_after"], 0);
+    assert_eq!(prod_service_line(&report, "worker")["desired_before"], 4);
+    assert_eq!(prod_service_line(&report, "worker")["desired_after"], 0);
     assert_eq!(
         remembered_capacity(&sdk, "prod", "worker").await.as_deref(),
         Some("2/6@4")
@@ -141,9 +133,9 @@ async fn a_night_and_a_morning_through_the_deployed_rules() {
     set_desired_count(&sdk, "prod", "api", 3).await;
     let report = function.invoke(&payload).expect_ok();
     assert_eq!(report["summary"]["changed"], 1, "{report}");
-    assert_eq!(service(&report, "api")["outcome"], "changed");
-    assert_eq!(service(&report, "api")["desired_before"], 3);
-    assert_eq!(service(&report, "worker")["outcome"], "unchanged");
+    assert_eq!(prod_service_line(&report, "api")["outcome"], "changed");
+    assert_eq!(prod_service_line(&report, "api")["desired_before"], 3);
+    assert_eq!(prod_service_line(&report, "worker")["outcome"], "unchanged");
     assert_eq!(service_state(&sdk, "prod", "api").await, (Some((0, 0)), 0));
 
     // Morning: the scale-out rule fires. Each service is back as it was in the day: bounds and
@@ -195,7 +187,7 @@ async fn late_foreign_and_tampered_deliveries_change_nothing_of_theirs() {
     let report = function.invoke(&payload).expect_ok();
     assert_eq!(report["summary"]["stale"], 4, "{report}");
     assert!(
-        service(&report, "api")["reason"]
+        prod_service_line(&report, "api")["reason"]
             .as_str()
             .is_some_and(|r| r.contains("the schedule's next scale-out")),
         "{report}"
@@ -318,7 +310,7 @@ async fn a_service_tagged_worktime_exclude_is_never_changed() {
     for rule in ["wt-scale-in", "wt-scale-out"] {
         let payload = deployed_rule_payload(&sdk, rule, now()).await.unwrap();
         let report = function.invoke(&payload).expect_ok();
-        let batch = service(&report, "batch");
+        let batch = prod_service_line(&report, "batch");
         assert_eq!(batch["outcome"], "skipped", "{rule}: {report}");
         assert!(
             batch["reason"]

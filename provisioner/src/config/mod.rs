@@ -229,8 +229,9 @@ impl<'a> ScheduleRef<'a> {
     }
 }
 
-/// How `[schedule]` is called where schedules are listed; no `[schedules.NAME]` may take it.
-pub const DEFAULT_SCHEDULE: &str = "default";
+/// How `[schedule]` is called where schedules are listed (the function's name for it, in
+/// `WORKTIME_SCHEDULES` and events); no `[schedules.NAME]` may take it.
+pub use worktime_lambda::DEFAULT_SCHEDULE;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Architecture {

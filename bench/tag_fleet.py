@@ -6,8 +6,10 @@ N services (default 500) in C clusters (default 5), every one tagged `team=bench
 directly on the upstream server; the function (the host build of profile `function`, run by
 `target/debug/function-peak-rss` under the harness's Lambda Runtime API) then receives a
 scale-in event whose only content is the selector `{"cluster": "*", "tag": "team=bench"}`,
+then a reconcile in the down window that follows it (issue 17: nothing to change, so reads only),
 then a scale-out, with `AWS_ENDPOINT_URL` pointing at bench/latency_proxy.py. Each invocation's
-wall time is compared with the function's default timeout (60 s).
+wall time is compared with the function's default timeout (60 s); the reconcile's with issue
+17's target (2 s).
 
 Prints a markdown table; writes JSON to --out. Exits 1 when a run failed or did not scale every
 service.
@@ -20,9 +22,11 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 TIMEOUT_S = 60  # [function] timeout_seconds default
+RECONCILE_TARGET_S = 2.0  # issue 17: a reconcile with nothing to change, 500 services, +50 ms
 SELECTOR = {"cluster": "*", "tag": "team=bench"}
 
 
@@ -71,21 +75,38 @@ def main() -> int:
         RUST_LOG="warn",
     )
     with tempfile.TemporaryDirectory() as work:
+        # A daily schedule in UTC whose scale-in fired an hour ago: the reconcile runs in its
+        # down window, after the scale-in has taken everything down.
+        now = datetime.now(timezone.utc)
+        daily = lambda t: f"cron({t.minute} {t.hour} ? * * *)"  # noqa: E731
+        crons = {
+            "scale_out": daily(now + timedelta(hours=6)),
+            "scale_in": daily(now - timedelta(hours=1)),
+            "timezone": "UTC",
+        }
         files = []
-        for action in ("scale-in", "scale-out"):
+        for action in ("scale-in", "reconcile", "scale-out"):
             path = Path(work) / f"{action}.json"
-            path.write_text(json.dumps({"action": action, "selectors": [SELECTOR]}))
+            event = {"action": action, "selectors": [SELECTOR]}
+            if action == "reconcile":
+                event["crons"] = crons
+            path.write_text(json.dumps(event))
             files.append(str(path))
         done = subprocess.run(
             [str(args.peak_rss), str(args.bootstrap), *files],
             env=env, capture_output=True, text=True, timeout=600,
         )
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    if done.returncode != 0 or len(lines) != 2 or not all(l["ok"] for l in lines):
+    if done.returncode != 0 or len(lines) != 3 or not all(l["ok"] for l in lines):
         print(done.stdout, done.stderr[-4000:], file=sys.stderr)
         print("bench: the function failed a run", file=sys.stderr)
         return 1
-    for line in lines:
+    scale_in, reconcile, scale_out = lines
+    if reconcile["summary"]["unchanged"] != made or reconcile["selectors"][0]["matched"] != made:
+        print(json.dumps(reconcile), file=sys.stderr)
+        print("bench: the reconcile did not find every service already down", file=sys.stderr)
+        return 1
+    for line in (scale_in, scale_out):
         if line["summary"]["changed"] != made or line["selectors"][0]["matched"] != made:
             print(json.dumps(line), file=sys.stderr)
             print("bench: a run did not scale every selected service", file=sys.stderr)
@@ -96,12 +117,18 @@ def main() -> int:
         "clusters": args.clusters,
         "latency_ms": args.latency_ms,
         "timeout_s": TIMEOUT_S,
-        "scale_in_s": lines[0]["elapsed_ms"] / 1000,
-        "scale_out_s": lines[1]["elapsed_ms"] / 1000,
+        "scale_in_s": scale_in["elapsed_ms"] / 1000,
+        "reconcile_s": reconcile["elapsed_ms"] / 1000,
+        "reconcile_target_s": RECONCILE_TARGET_S,
+        "scale_out_s": scale_out["elapsed_ms"] / 1000,
         "peak_rss_kib": lines[-1]["peak_rss_kib"],
     }
     results["scale_in_vs_timeout"] = round(results["scale_in_s"] / TIMEOUT_S, 3)
-    results["pass"] = max(results["scale_in_s"], results["scale_out_s"]) < TIMEOUT_S
+    results["reconcile_vs_target"] = round(results["reconcile_s"] / RECONCILE_TARGET_S, 3)
+    results["pass"] = (
+        max(results["scale_in_s"], results["scale_out_s"]) < TIMEOUT_S
+        and results["reconcile_s"] <= RECONCILE_TARGET_S
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print()
@@ -113,6 +140,11 @@ def main() -> int:
             f"({results[key] / TIMEOUT_S:.2f} x the timeout) | < {TIMEOUT_S} s | "
             f"{'PASS' if results[key] < TIMEOUT_S else 'FAIL'} |"
         )
+    print(
+        f"| reconcile, nothing to change (reads only) | {results['reconcile_s']:.2f} s "
+        f"({results['reconcile_vs_target']:.2f} x the target) | <= {RECONCILE_TARGET_S} s | "
+        f"{'PASS' if results['reconcile_s'] <= RECONCILE_TARGET_S else 'FAIL'} |"
+    )
     print(f"| peak RSS of that environment | {results['peak_rss_kib'] / 1024:.1f} MiB | (reported) | |")
     return 0
 

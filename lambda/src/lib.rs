@@ -38,7 +38,7 @@ pub use observe::Observed;
 pub use release::{release, Release};
 pub use report::{Outcome, Report, ServiceOutcome, Summary};
 pub use resolve::SelectorOutcome;
-pub use run::{notice_stop_time, run, with_selected};
+pub use run::{notice_stop_time, run, select_and_observe, Selected};
 pub use selector::{
     AllowedSelector, AllowedSelectorEntry, ClusterScope, Ownership, Selector, SelectorTarget,
     TagMatch, ALL_CLUSTERS,

@@ -1,12 +1,14 @@
 //! Batched reads of each service's current state: ECS `DescribeServices` (10 per call, with
 //! tags) and Application Auto Scaling `DescribeScalableTargets` (at most 50 ids per call, so
-//! one page holds the answer; the loop is guarded against a repeated token).
+//! one page holds the answer; the loop is guarded against a repeated token), a few calls in
+//! flight. Services a selector's resolution described already are not described again.
 
 use std::collections::HashMap;
 
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
-use aws_sdk_ecs::types::ServiceField;
+use aws_sdk_ecs::types::{Service, ServiceField};
 use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt};
 
 use crate::clients::{describe_error, Clients};
 use crate::event::{Capacity, ServiceRequest};
@@ -17,6 +19,8 @@ use crate::tags::{parse_hold_until, CAPACITY_TAG, EXCLUDE_TAG, HOLD_UNTIL_TAG};
 const ECS_DESCRIBE_BATCH: usize = 10;
 /// `DescribeScalableTargets` pages at 50 results: ask for at most 50 ids at a time.
 const TARGETS_DESCRIBE_BATCH: usize = 50;
+/// Read calls in flight at once (the resolver's too).
+pub(crate) const READ_CONCURRENCY: usize = 8;
 
 /// What was read of one service before deciding.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,103 +66,46 @@ impl Observed {
 /// Reads every requested service's current state, keyed by resource id. Services refused by
 /// the allow-list are not read at all.
 pub async fn observe(clients: &Clients, services: &[ServiceRequest]) -> HashMap<String, Observed> {
+    observe_known(clients, services, HashMap::new()).await
+}
+
+/// [`observe`], for services some of which were described already (a selector's resolution
+/// reads each service it lists with its tags): those are not described again; every one's
+/// scalable target is read.
+pub(crate) async fn observe_known(
+    clients: &Clients,
+    services: &[ServiceRequest],
+    mut known: HashMap<String, Observed>,
+) -> HashMap<String, Observed> {
     let services: Vec<&ServiceRequest> = services.iter().filter(|r| r.refused.is_none()).collect();
     let mut observed: HashMap<String, Observed> = HashMap::with_capacity(services.len());
 
-    // ECS, per cluster (in event order), in batches of 10.
+    // ECS, per cluster (in event order), in batches of 10, a few calls in flight.
     let mut by_cluster: Vec<(&str, Vec<&ServiceRequest>)> = Vec::new();
     for request in &services {
+        if let Some(seen) = known.remove(&request.resource_id) {
+            observed.insert(request.resource_id.clone(), seen);
+            continue;
+        }
         match by_cluster.iter_mut().find(|(c, _)| *c == request.cluster) {
             Some((_, list)) => list.push(request),
             None => by_cluster.push((&request.cluster, vec![request])),
         }
     }
-    for (cluster, requests) in &by_cluster {
-        for batch in requests.chunks(ECS_DESCRIBE_BATCH) {
-            let names: Vec<String> = batch.iter().map(|r| r.service.clone()).collect();
-            let result = clients
-                .ecs
-                .describe_services()
-                .cluster(*cluster)
-                .set_services(Some(names))
-                .include(ServiceField::Tags)
-                .send()
-                .await;
-            match result {
-                Ok(output) => {
-                    for service in output.services() {
-                        let Some(name) = service.service_name() else {
-                            continue;
-                        };
-                        let Some(request) = batch.iter().find(|r| r.service == name) else {
-                            continue;
-                        };
-                        // ECS keeps deleted services visible as INACTIVE for a while.
-                        if service.status() == Some("INACTIVE") {
-                            continue;
-                        }
-                        let entry = observed.entry(request.resource_id.clone()).or_default();
-                        entry.exists = true;
-                        entry.service_arn = service.service_arn().map(str::to_string);
-                        entry.desired_count = Some(service.desired_count());
-                        entry.running_count = Some(service.running_count());
-                        entry.latest_event = service
-                            .events()
-                            .iter()
-                            .max_by_key(|e| e.created_at().map(|t| (t.secs(), t.subsec_nanos())))
-                            .and_then(|e| e.message())
-                            .map(str::to_string);
-                        entry.last_changed = service
-                            .deployments()
-                            .iter()
-                            .find(|d| d.status() == Some("PRIMARY"))
-                            .and_then(|d| d.updated_at().or(d.created_at()))
-                            .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()));
-                        entry.excluded =
-                            service.tags().iter().any(|t| t.key() == Some(EXCLUDE_TAG));
-                        if let Some(tag) = service
-                            .tags()
-                            .iter()
-                            .find(|t| t.key() == Some(CAPACITY_TAG))
-                        {
-                            match Remembered::parse(tag.value().unwrap_or_default()) {
-                                Ok(remembered) => entry.remembered = Some(remembered),
-                                Err(reason) => entry.remembered_error = Some(reason),
-                            }
-                        }
-                        if let Some(tag) = service
-                            .tags()
-                            .iter()
-                            .find(|t| t.key() == Some(HOLD_UNTIL_TAG))
-                        {
-                            let value = tag.value().unwrap_or_default();
-                            match parse_hold_until(value) {
-                                Ok(until) => entry.hold_until = Some(until),
-                                Err(problem) => {
-                                    entry.hold_error = Some(format!(
-                                        "tag {HOLD_UNTIL_TAG} = {value:?}: {problem}; fix: \
-                                         worktime hold {}/{} --clear (or hold it again)",
-                                        request.cluster, request.service
-                                    ))
-                                }
-                            }
-                        }
-                    }
-                }
-                Err(error) => {
-                    let not_found = error
-                        .as_service_error()
-                        .is_some_and(|e| e.is_cluster_not_found_exception());
-                    for request in batch {
-                        let entry = observed.entry(request.resource_id.clone()).or_default();
-                        if !not_found {
-                            entry.lookup_error = Some(describe_error(&error));
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let batches: Vec<(&str, &[&ServiceRequest])> = by_cluster
+        .iter()
+        .flat_map(|(cluster, requests)| {
+            requests
+                .chunks(ECS_DESCRIBE_BATCH)
+                .map(move |batch| (*cluster, batch))
+        })
+        .collect();
+    let described: Vec<Vec<(String, Observed)>> = stream::iter(batches)
+        .map(|(cluster, batch)| describe_batch(clients, cluster, batch))
+        .buffered(READ_CONCURRENCY)
+        .collect()
+        .await;
+    observed.extend(described.into_iter().flatten());
 
     // Application Auto Scaling, 50 ids at a time, only for services ECS knows.
     let ids: Vec<String> = services
@@ -166,50 +113,170 @@ pub async fn observe(clients: &Clients, services: &[ServiceRequest]) -> HashMap<
         .filter(|r| observed.get(&r.resource_id).is_some_and(|o| o.exists))
         .map(|r| r.resource_id.clone())
         .collect();
-    for batch in ids.chunks(TARGETS_DESCRIBE_BATCH) {
-        let mut next_token: Option<String> = None;
-        loop {
-            let result = clients
-                .autoscaling
-                .describe_scalable_targets()
-                .service_namespace(ServiceNamespace::Ecs)
-                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                .set_resource_ids(Some(batch.to_vec()))
-                .set_next_token(next_token.clone())
-                .send()
-                .await;
-            match result {
-                Ok(output) => {
-                    for target in output.scalable_targets() {
-                        if let Some(entry) = observed.get_mut(target.resource_id()) {
-                            entry.target = Some(Capacity {
-                                min: target.min_capacity(),
-                                max: target.max_capacity(),
-                            });
-                        }
-                    }
-                    // Guard against an endpoint that repeats its token (moto 5.2.5 does):
-                    // one batch of ≤ 50 ids fits one page anyway.
-                    match output.next_token() {
-                        Some(token)
-                            if Some(token) != next_token.as_deref() && !token.is_empty() =>
-                        {
-                            next_token = Some(token.to_string());
-                        }
-                        _ => break,
+    let targets: Vec<(Vec<String>, Result<Vec<(String, Capacity)>, String>)> =
+        stream::iter(ids.chunks(TARGETS_DESCRIBE_BATCH).map(<[String]>::to_vec))
+            .map(|batch| async move {
+                let result = scalable_targets(clients, &batch).await;
+                (batch, result)
+            })
+            .buffered(READ_CONCURRENCY)
+            .collect()
+            .await;
+    for (batch, result) in targets {
+        match result {
+            Ok(found) => {
+                for (id, bounds) in found {
+                    if let Some(entry) = observed.get_mut(&id) {
+                        entry.target = Some(bounds);
                     }
                 }
-                Err(error) => {
-                    let message = describe_error(&error);
-                    for id in batch {
-                        if let Some(entry) = observed.get_mut(id) {
-                            entry.lookup_error = Some(message.clone());
-                        }
+            }
+            Err(message) => {
+                for id in &batch {
+                    if let Some(entry) = observed.get_mut(id) {
+                        entry.lookup_error = Some(message.clone());
                     }
-                    break;
                 }
             }
         }
     }
     observed
+}
+
+/// One `DescribeServices` call: each requested service's state (absent from ECS, or INACTIVE:
+/// not found; a failed call: the error on each).
+async fn describe_batch(
+    clients: &Clients,
+    cluster: &str,
+    batch: &[&ServiceRequest],
+) -> Vec<(String, Observed)> {
+    let names: Vec<String> = batch.iter().map(|r| r.service.clone()).collect();
+    let result = clients
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .set_services(Some(names))
+        .include(ServiceField::Tags)
+        .send()
+        .await;
+    match result {
+        Ok(output) => batch
+            .iter()
+            .map(|request| {
+                let seen = output
+                    .services()
+                    .iter()
+                    .find(|s| s.service_name() == Some(request.service.as_str()))
+                    .map(|service| observed_from(service, &request.cluster, &request.service))
+                    .unwrap_or_default();
+                (request.resource_id.clone(), seen)
+            })
+            .collect(),
+        Err(error) => {
+            let not_found = error
+                .as_service_error()
+                .is_some_and(|e| e.is_cluster_not_found_exception());
+            let lookup_error = (!not_found).then(|| describe_error(&error));
+            batch
+                .iter()
+                .map(|request| {
+                    let seen = Observed {
+                        lookup_error: lookup_error.clone(),
+                        ..Observed::default()
+                    };
+                    (request.resource_id.clone(), seen)
+                })
+                .collect()
+        }
+    }
+}
+
+/// What ECS says of one service (`DescribeServices` with tags): everything but its scalable
+/// target. An INACTIVE service (ECS keeps deleted ones visible for a while) does not exist.
+pub(crate) fn observed_from(service: &Service, cluster: &str, name: &str) -> Observed {
+    if service.status() == Some("INACTIVE") {
+        return Observed::default();
+    }
+    let tag = |key: &str| {
+        service
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some(key))
+            .map(|t| t.value().unwrap_or_default())
+    };
+    let mut seen = Observed {
+        exists: true,
+        service_arn: service.service_arn().map(str::to_string),
+        desired_count: Some(service.desired_count()),
+        running_count: Some(service.running_count()),
+        excluded: tag(EXCLUDE_TAG).is_some(),
+        latest_event: service
+            .events()
+            .iter()
+            .max_by_key(|e| e.created_at().map(|t| (t.secs(), t.subsec_nanos())))
+            .and_then(|e| e.message())
+            .map(str::to_string),
+        last_changed: service
+            .deployments()
+            .iter()
+            .find(|d| d.status() == Some("PRIMARY"))
+            .and_then(|d| d.updated_at().or(d.created_at()))
+            .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
+        ..Observed::default()
+    };
+    if let Some(value) = tag(CAPACITY_TAG) {
+        match Remembered::parse(value) {
+            Ok(remembered) => seen.remembered = Some(remembered),
+            Err(reason) => seen.remembered_error = Some(reason),
+        }
+    }
+    if let Some(value) = tag(HOLD_UNTIL_TAG) {
+        match parse_hold_until(value) {
+            Ok(until) => seen.hold_until = Some(until),
+            Err(problem) => {
+                seen.hold_error = Some(format!(
+                    "tag {HOLD_UNTIL_TAG} = {value:?}: {problem}; fix: worktime hold \
+                     {cluster}/{name} --clear (or hold it again)"
+                ))
+            }
+        }
+    }
+    seen
+}
+
+/// The bounds of the scalable targets among `ids` (at most 50: one page), guarded against an
+/// endpoint that repeats its token (moto 5.2.5 does).
+async fn scalable_targets(
+    clients: &Clients,
+    ids: &[String],
+) -> Result<Vec<(String, Capacity)>, String> {
+    let mut found = Vec::new();
+    let mut next_token: Option<String> = None;
+    loop {
+        let output = clients
+            .autoscaling
+            .describe_scalable_targets()
+            .service_namespace(ServiceNamespace::Ecs)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .set_resource_ids(Some(ids.to_vec()))
+            .set_next_token(next_token.clone())
+            .send()
+            .await
+            .map_err(|error| describe_error(&error))?;
+        found.extend(output.scalable_targets().iter().map(|target| {
+            (
+                target.resource_id().to_string(),
+                Capacity {
+                    min: target.min_capacity(),
+                    max: target.max_capacity(),
+                },
+            )
+        }));
+        match output.next_token() {
+            Some(token) if Some(token) != next_token.as_deref() && !token.is_empty() => {
+                next_token = Some(token.to_string());
+            }
+            _ => return Ok(found),
+        }
+    }
 }

@@ -11,9 +11,8 @@ use serde::Serialize;
 
 use crate::clients::{describe_error, Clients};
 use crate::event::{Action, ScalingEvent};
-use crate::observe::observe;
 use crate::report::{Outcome, Report};
-use crate::run::{log_summary, run_observed, with_selected};
+use crate::run::{log_summary, run_observed, select_and_observe, Selected};
 use crate::tags::{CAPACITY_TAG, HOLD_UNTIL_TAG};
 
 /// What a release did.
@@ -38,9 +37,12 @@ impl Release {
 /// not left failed.
 pub async fn release(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>) -> Release {
     // The services selectors select now are given back too.
-    let (event, selectors) = with_selected(clients, event).await;
+    let Selected {
+        event,
+        selectors,
+        observed,
+    } = select_and_observe(clients, event).await;
     let event = &event;
-    let observed = observe(clients, &event.services).await;
     let mut down = event.clone();
     down.action = Action::ScaleOut;
     down.implicit_toggle = false;

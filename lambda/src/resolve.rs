@@ -5,22 +5,20 @@
 //! An explicit entry of the event wins over a selector for the same service, and an earlier
 //! selector over a later one: each service is acted on once, with one capacity.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::clients::{describe_error, Clients};
 use crate::event::{resource_id, ScalingEvent, ServiceRequest};
+use crate::observe::{observed_from, Observed, READ_CONCURRENCY};
 use crate::selector::{ClusterScope, Selector};
 
 /// ECS `DescribeServices` takes at most 10 services per call.
 const DESCRIBE_BATCH: usize = 10;
 /// `ListServices` and `ListClusters` return at most 100 per page.
 const LIST_PAGE: i32 = 100;
-/// Reads in flight at once: enough to hide the latency of a far endpoint, few enough to stay
-/// inside ECS's request rate for Describe/List calls.
-const READ_CONCURRENCY: usize = 8;
 /// A guard against an endpoint that never stops paginating.
 const MAX_PAGES: usize = 1000;
 
@@ -44,6 +42,8 @@ pub struct SelectorOutcome {
 struct Listed {
     name: String,
     tags: Vec<(String, String)>,
+    /// What ECS said of it (tags included): the run does not describe it again.
+    observed: Observed,
 }
 
 /// The services the event's selectors select now, as requests (after the event's own), and
@@ -51,7 +51,11 @@ struct Listed {
 pub(crate) async fn resolve(
     clients: &Clients,
     event: &ScalingEvent,
-) -> (Vec<ServiceRequest>, Vec<SelectorOutcome>) {
+) -> (
+    Vec<ServiceRequest>,
+    Vec<SelectorOutcome>,
+    HashMap<String, Observed>,
+) {
     let active: Vec<&Selector> = event
         .selectors
         .iter()
@@ -86,6 +90,7 @@ pub(crate) async fn resolve(
         .map(|r| r.resource_id.clone())
         .collect();
     let mut requests = Vec::new();
+    let mut described = HashMap::new();
     let mut outcomes = Vec::with_capacity(event.selectors.len());
     for selector in &event.selectors {
         let mut outcome = SelectorOutcome {
@@ -126,6 +131,7 @@ pub(crate) async fn resolve(
                             continue;
                         }
                         outcome.matched += 1;
+                        described.insert(id.clone(), service.observed.clone());
                         requests.push(ServiceRequest {
                             resource_id: id,
                             cluster: cluster.clone(),
@@ -145,7 +151,7 @@ pub(crate) async fn resolve(
         }
         outcomes.push(outcome);
     }
-    (requests, outcomes)
+    (requests, outcomes, described)
 }
 
 /// Whether a service a selector of `event` matched follows `event`'s schedule: it is not
@@ -265,8 +271,10 @@ async fn describe_batch(
         // ECS keeps deleted services visible as INACTIVE for a while.
         .filter(|s| s.status() != Some("INACTIVE"))
         .filter_map(|s| {
+            let name = s.service_name()?;
             Some(Listed {
-                name: s.service_name()?.to_string(),
+                name: name.to_string(),
+                observed: observed_from(s, cluster, name),
                 tags: s
                     .tags()
                     .iter()

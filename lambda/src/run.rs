@@ -9,7 +9,7 @@ use tracing::{info, warn};
 use crate::clients::Clients;
 use crate::event::{Action, Capacity, ScalingEvent};
 use crate::execute::execute;
-use crate::observe::{observe, Observed};
+use crate::observe::{observe_known, Observed};
 use crate::planner;
 use crate::report::{Outcome, Report, ServiceOutcome, Summary};
 use crate::resolve::{resolve, SelectorOutcome};
@@ -33,10 +33,9 @@ pub async fn run(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>) ->
         Box::pin(notice(clients, event, now)).await
     } else {
         // Boxed: inlined, the resolver's futures nest past the compiler's layout depth limit.
-        let (event, selectors) = Box::pin(with_selected(clients, event)).await;
-        let observed = observe(clients, &event.services).await;
-        let mut report = run_observed(clients, &event, &observed, now).await;
-        report.selectors = selectors;
+        let selected = Box::pin(select_and_observe(clients, event)).await;
+        let mut report = run_observed(clients, &selected.event, &selected.observed, now).await;
+        report.selectors = selected.selectors;
         report
     };
     log_summary(&report);
@@ -50,12 +49,11 @@ async fn notice(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>) -> 
     scale_in.action = Action::ScaleIn;
     scale_in.dry_run = true;
     scale_in.scheduled_time = Some(notice_stop_time(event, now));
-    let (scale_in, selectors) = with_selected(clients, &scale_in).await;
-    let observed = observe(clients, &scale_in.services).await;
-    let mut report = run_observed(clients, &scale_in, &observed, now).await;
+    let selected = Box::pin(select_and_observe(clients, &scale_in)).await;
+    let mut report = run_observed(clients, &selected.event, &selected.observed, now).await;
     report.action = Action::Notice;
     report.scheduled_time = event.scheduled_time;
-    report.selectors = selectors;
+    report.selectors = selected.selectors;
     report
 }
 
@@ -65,27 +63,42 @@ pub fn notice_stop_time(event: &ScalingEvent, now: DateTime<Utc>) -> DateTime<Ut
     event.effective_time(now) + event.warn_before.unwrap_or_default()
 }
 
-/// `event` with the services its selectors select now appended (each logged), and what each
-/// selector resolved to.
-pub async fn with_selected(
-    clients: &Clients,
-    event: &ScalingEvent,
-) -> (ScalingEvent, Vec<SelectorOutcome>) {
+/// An event with the services its selectors select now, and every service's state.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    /// The event, the selected services appended after the listed ones.
+    pub event: ScalingEvent,
+    /// What each selector resolved to.
+    pub selectors: Vec<SelectorOutcome>,
+    /// Every service's state, keyed by resource id.
+    pub observed: HashMap<String, Observed>,
+}
+
+/// Resolves `event`'s selectors (each logged) and reads every service's state once: the
+/// services a selector described while resolving are not described again.
+pub async fn select_and_observe(clients: &Clients, event: &ScalingEvent) -> Selected {
     let mut event = event.clone();
-    if event.selectors.is_empty() {
-        return (event, Vec::new());
-    }
-    let (selected, outcomes) = resolve(clients, &event).await;
-    for outcome in &outcomes {
-        match &outcome.error {
-            None => info!(selector = %outcome.selector, clusters = outcome.clusters,
-                          matched = outcome.matched, "selector"),
-            Some(reason) => warn!(selector = %outcome.selector, clusters = outcome.clusters,
-                                  matched = outcome.matched, reason = %reason, "selector failed"),
+    let (selectors, described) = if event.selectors.is_empty() {
+        (Vec::new(), HashMap::new())
+    } else {
+        let (selected, outcomes, described) = resolve(clients, &event).await;
+        for outcome in &outcomes {
+            match &outcome.error {
+                None => info!(selector = %outcome.selector, clusters = outcome.clusters,
+                              matched = outcome.matched, "selector"),
+                Some(reason) => warn!(selector = %outcome.selector, clusters = outcome.clusters,
+                                      matched = outcome.matched, reason = %reason, "selector failed"),
+            }
         }
+        event.services.extend(selected);
+        (outcomes, described)
+    };
+    let observed = observe_known(clients, &event.services, described).await;
+    Selected {
+        event,
+        selectors,
+        observed,
     }
-    event.services.extend(selected);
-    (event, outcomes)
 }
 
 /// [`run`] on states already read (`observed`, keyed by resource id): decide, write, report.

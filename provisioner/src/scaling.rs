@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use worktime_lambda::{
-    observe::observe, with_selected, Action, AllowedSelector, Clients, EventDefaults, Observed,
-    Report, ScalingEvent, ServiceRequest, Summary,
+    select_and_observe, Action, AllowedSelector, Clients, EventDefaults, Observed, Report,
+    ScalingEvent, Selected, ServiceRequest, Summary,
 };
 
 use crate::config::{StackConfig, DEFAULT_SCHEDULE};
@@ -110,8 +110,11 @@ pub async fn services_now(
             .schedule
             .clone()
             .unwrap_or_else(|| DEFAULT_SCHEDULE.to_string());
-        let (event, selectors) = with_selected(clients, &event).await;
-        let observed = observe(clients, &event.services).await;
+        let Selected {
+            event,
+            selectors,
+            observed,
+        } = select_and_observe(clients, &event).await;
         schedules.push(ScheduleServices {
             label,
             services: event.services,

@@ -19,6 +19,9 @@ use crate::tags::{parse_hold_until, CAPACITY_TAG, EXCLUDE_TAG, HOLD_UNTIL_TAG};
 const ECS_DESCRIBE_BATCH: usize = 10;
 /// `DescribeScalableTargets` pages at 50 results: ask for at most 50 ids at a time.
 const TARGETS_DESCRIBE_BATCH: usize = 50;
+/// The scalable targets one `DescribeScalableTargets` batch found (resource id, bounds), or
+/// why it failed.
+type TargetsRead = Result<Vec<(String, Capacity)>, String>;
 /// Read calls in flight at once (the resolver's too).
 pub(crate) const READ_CONCURRENCY: usize = 8;
 
@@ -113,7 +116,7 @@ pub(crate) async fn observe_known(
         .filter(|r| observed.get(&r.resource_id).is_some_and(|o| o.exists))
         .map(|r| r.resource_id.clone())
         .collect();
-    let targets: Vec<(Vec<String>, Result<Vec<(String, Capacity)>, String>)> =
+    let targets: Vec<(Vec<String>, TargetsRead)> =
         stream::iter(ids.chunks(TARGETS_DESCRIBE_BATCH).map(<[String]>::to_vec))
             .map(|batch| async move {
                 let result = scalable_targets(clients, &batch).await;
@@ -246,10 +249,7 @@ pub(crate) fn observed_from(service: &Service, cluster: &str, name: &str) -> Obs
 
 /// The bounds of the scalable targets among `ids` (at most 50: one page), guarded against an
 /// endpoint that repeats its token (moto 5.2.5 does).
-async fn scalable_targets(
-    clients: &Clients,
-    ids: &[String],
-) -> Result<Vec<(String, Capacity)>, String> {
+async fn scalable_targets(clients: &Clients, ids: &[String]) -> TargetsRead {
     let mut found = Vec::new();
     let mut next_token: Option<String> = None;
     loop {

@@ -29,33 +29,51 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=ap-northeast-2
 export AWS_EC2_METADATA_DISABLED=true WORKTIME_POLL_MS=200
 unset AWS_PROFILE AWS_SESSION_TOKEN
-config="$root/scripts/demo.toml"
+demo_dir="$(mktemp -d)"
+trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -rf "$demo_dir"' EXIT
+config="$demo_dir/worktime.toml"
+ecs() { "$venv/bin/python" "$root/scripts/demo_ecs.py" "$@"; }
+ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
 
 step "demo cluster and services"
 "$venv/bin/python" scripts/demo_setup.py
 
+# scripts/demo.toml with its crons around the current time: the scale-in fired two hours ago,
+# the scale-out comes in ten (it is night for the stack).
+ecs schedule scripts/demo.toml "$config" 14 2
 step "worktime bootstrap (builds the arm64 function zip with cargo lambda if there is no current one)"
 "$worktime" bootstrap --config "$config" --yes
 step "worktime bootstrap again: nothing to do"
 "$worktime" bootstrap --config "$config" --yes
-step "worktime status"
+step "worktime status: the schedule says down now"
 "$worktime" status --config "$config"
-step "services in the day"
-"$venv/bin/python" scripts/demo_ecs.py show
-step "evening: the scale-in rule fires (its input transformer applied to the scheduled event, delivered to the built function)"
-"$fire" worktime-demo-scale-in
-step "services at night: no task runs, each one's day remembered"
-"$venv/bin/python" scripts/demo_ecs.py show
-step "at night a deploy sets api to 3 tasks; EventBridge retries the evening delivery"
-"$venv/bin/python" scripts/demo_ecs.py set-desired api 3
-"$fire" worktime-demo-scale-in
-"$venv/bin/python" scripts/demo_ecs.py show
-step "morning: the scale-out rule fires"
+step "services before any trigger"
+ecs show
+step "the evening's scale-in, delivered two hours late: its night still lasts, so it acts"
+"$fire" worktime-demo-scale-in "$(ago '2 hours')"
+step "services at night: no task runs, each one's day remembered (marked down)"
+ecs show
+step "at night a deploy sets api to 3 tasks; the reconcile (every 15 minutes) takes it back: drift"
+ecs set-desired api 3
+"$fire" worktime-demo-reconcile
+ecs show
+step "the next morning (the demo moves the stack's day to have begun an hour ago and deploys it)"
+ecs schedule scripts/demo.toml "$config" 1 15
+"$worktime" deploy --config "$config" --yes
+step "worker's new tasks cannot be placed this morning"
+ecs cannot-start worker
+step "the morning's scale-out rule fires: bounds and desired counts restored, marked up"
 "$fire" worktime-demo-scale-out
-step "services in the morning: each one back as it was"
-"$venv/bin/python" scripts/demo_ecs.py show
-step "an evening delivery three hours late (after an outage): stale, nothing read or changed"
-"$fire" worktime-demo-scale-in "$(date -u -d '3 hours ago' +%Y-%m-%dT%H:%M:%SZ)"
+ecs show
+step "a minute later (ready_within_minutes = 1 in this demo) the reconcile checks readiness"
+sleep 61
+if "$fire" worktime-demo-reconcile; then
+    echo "demo: expected the reconcile to report worker not ready" >&2
+    exit 1
+fi
+echo "demo: the reconcile failed, as it should: worker is not ready (ECS's reason above); on AWS the errors alarm and [notify] hear it"
+step "last night's scale-in retried now, after the morning: stale, nothing read or changed"
+"$fire" worktime-demo-scale-in "$(ago '16 hours')"
 step "worktime run scale-in --dry-run (the same decisions from your machine, changing nothing)"
 "$worktime" run scale-in --dry-run --config "$config"
 step "worktime teardown"

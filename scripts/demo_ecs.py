@@ -1,10 +1,17 @@
 """The demo's window on ECS (local endpoint only):
 
-    demo_ecs.py show                 each demo service: scalable target bounds, desired count
+    demo_ecs.py show                 each demo service: bounds, desired and running count
     demo_ecs.py set-desired api 3    what a deploy or a person does at night (UpdateService)
+    demo_ecs.py cannot-start worker  its new tasks cannot be placed (the AWS model's control)
+    demo_ecs.py schedule CONFIG OUT HOURS_SINCE_SCALE_OUT HOURS_SINCE_SCALE_IN
+                                     CONFIG with daily Seoul crons placed around now
 """
+import json
 import os
+import re
 import sys
+import urllib.request
+from datetime import datetime, timedelta, timezone
 
 import boto3
 
@@ -22,15 +29,50 @@ def show() -> None:
         for t in aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
     }
     described = ecs.describe_services(cluster="demo", services=SERVICES, include=["TAGS"])
-    print(f"{'service':<22} {'bounds':<8} {'desired':>7}  remembered")
+    print(f"{'service':<22} {'bounds':<8} {'desired':>7} {'running':>7}  remembered")
     for s in described["services"]:
         rid = f"service/demo/{s['serviceName']}"
         bounds = targets.get(rid)
         tags = {t["key"]: t["value"] for t in s.get("tags", [])}
         print(
-            f"{rid:<22} {'%d/%d' % bounds if bounds else '-':<8} {s['desiredCount']:>7}  "
+            f"{rid:<22} {'%d/%d' % bounds if bounds else '-':<8} {s['desiredCount']:>7} "
+            f"{s['runningCount']:>7}  "
             f"{tags.get('worktime:capacity', '-')}"
         )
+
+
+def cannot_start(service: str) -> None:
+    """The AWS model (tests/aws_model/worktime_moto/ecs_tasks.py): new tasks are never placed,
+    and ECS says why in the service's events."""
+    reason = (
+        f"(service {service}) was unable to place a task because no container instance met all "
+        "of its requirements. Reason: No Container Instances were found in your cluster."
+    )
+    body = json.dumps(
+        {"region": region, "cluster": "demo", "service": service, "start_failure": reason}
+    ).encode()
+    request = urllib.request.Request(
+        f"{endpoint}/worktime-model/ecs/service",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request).read()
+    print(f"demo: service/demo/{service}'s new tasks cannot be placed from now on")
+
+
+def schedule(config: str, out: str, since_out: float, since_in: float) -> None:
+    """CONFIG with its scale-out and scale-in as daily Seoul (UTC+9) crons that last fired
+    `since_out` and `since_in` hours ago: a demo has no night to wait through."""
+    now = datetime.now(timezone.utc)
+
+    def daily(hours_ago: float) -> str:
+        local = now - timedelta(hours=hours_ago) + timedelta(hours=9)
+        return f"cron({local.minute} {local.hour} ? * * *)"
+
+    text = open(config).read()
+    text = re.sub(r'(?m)^scale_out = ".*"$', f'scale_out = "{daily(since_out)}"', text)
+    text = re.sub(r'(?m)^scale_in = ".*"$', f'scale_in = "{daily(since_in)}"', text)
+    open(out, "w").write(text)
 
 
 if sys.argv[1:2] == ["show"]:
@@ -38,5 +80,9 @@ if sys.argv[1:2] == ["show"]:
 elif sys.argv[1:2] == ["set-desired"] and len(sys.argv) == 4:
     ecs.update_service(cluster="demo", service=sys.argv[2], desiredCount=int(sys.argv[3]))
     print(f"demo: service/demo/{sys.argv[2]} desired count set to {sys.argv[3]}")
+elif sys.argv[1:2] == ["cannot-start"] and len(sys.argv) == 3:
+    cannot_start(sys.argv[2])
+elif sys.argv[1:2] == ["schedule"] and len(sys.argv) == 6:
+    schedule(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))
 else:
     sys.exit(__doc__)

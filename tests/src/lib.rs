@@ -159,25 +159,43 @@ impl Moto {
         service: &str,
         settings: serde_json::Value,
     ) -> serde_json::Value {
-        use std::io::Read;
         let mut body = settings;
         body["cluster"] = cluster.into();
         body["service"] = service.into();
         body["region"] = self.region.clone().into();
-        let body = body.to_string();
+        self.model_control("/worktime-model/ecs/service", Some(&body))
+    }
+
+    /// Sets the AWS model's faults (`tests/aws_model/worktime_moto/faults.py`:
+    /// `throttle_share`, `seed`, `deny_writes_after`), or reads their counts with `None`.
+    pub fn model_faults(&self, settings: Option<serde_json::Value>) -> serde_json::Value {
+        self.model_control("/worktime-model/faults", settings.as_ref())
+    }
+
+    /// One request to a control endpoint of the AWS model: POST with `body`, else GET.
+    fn model_control(&self, path: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
+        use std::io::Read;
         let mut stream =
             std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("the model's port");
-        write!(
-            stream,
-            "POST /worktime-model/ecs/service HTTP/1.0\r\nHost: 127.0.0.1\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .expect("request");
+        let request = match body {
+            Some(body) => {
+                let body = body.to_string();
+                format!(
+                    "POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            }
+            None => format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"),
+        };
+        stream.write_all(request.as_bytes()).expect("request");
         let mut answer = String::new();
         stream.read_to_string(&mut answer).expect("answer");
         let (head, json) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-        assert!(head.contains(" 200 "), "model refused {body}: {answer}");
+        assert!(
+            head.contains(" 200 "),
+            "the model refused {request}: {answer}"
+        );
         serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {answer}"))
     }
 

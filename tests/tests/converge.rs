@@ -294,3 +294,135 @@ async fn a_service_whose_tasks_do_not_start_fails_the_reconcile_with_ecs_reason(
     // Nothing was written: the team's service is as it was.
     assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 2));
 }
+
+/// The night and the day of `RESTORABLE`'s services, as an uninterrupted run leaves them.
+async fn assert_night(sdk: &aws_config::SdkConfig, context: &str) {
+    for (name, remembered) in [("api", "1/3@2"), ("worker", "2/6@4"), ("cron", "none@1")] {
+        assert_eq!(
+            service_state(sdk, "prod", name).await,
+            (Some((0, 0)), 0),
+            "{name} {context}"
+        );
+        let tag = memory(sdk, name).await;
+        assert!(
+            tag.starts_with(&format!("{remembered} down ")),
+            "{name} {context}: {tag}"
+        );
+    }
+}
+
+async fn assert_day(sdk: &aws_config::SdkConfig, context: &str) {
+    for (name, state, remembered) in [
+        ("api", (Some((1, 3)), 2), "1/3@2"),
+        ("worker", (Some((2, 6)), 4), "2/6@4"),
+        ("cron", (None, 1), "none@1"),
+    ] {
+        assert_eq!(
+            service_state(sdk, "prod", name).await,
+            state,
+            "{name} {context}"
+        );
+        let tag = memory(sdk, name).await;
+        assert!(
+            tag.starts_with(&format!("{remembered} up ")),
+            "{name} {context}: {tag}"
+        );
+    }
+}
+
+/// api declares 1/3; worker (a scalable target of its own) and cron (none) are restored.
+const RESTORABLE: &str = r#"
+[[services]]
+cluster = "prod"
+service = "api"
+min = 1
+max = 3
+
+[[services]]
+cluster = "prod"
+service = "worker"
+
+[[services]]
+cluster = "prod"
+service = "cron"
+"#;
+
+/// Nine writes each way: three services × (memory, bounds, desired count) going down, and
+/// (bounds, desired count, restored mark) going up.
+const WRITES_PER_RUN: u64 = 9;
+
+#[tokio::test]
+async fn a_run_stopped_after_any_write_or_throttled_ends_as_an_uninterrupted_one_when_retried() {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("api", 2), ("worker", 4), ("cron", 1)]).await;
+    register_target(&sdk, "prod", "api", 1, 3).await;
+    register_target(&sdk, "prod", "worker", 2, 6).await;
+    let at = now();
+    let _dir = bootstrapped(
+        &moto,
+        &config(
+            at + TimeDelta::hours(6),
+            at - TimeDelta::hours(1),
+            RESTORABLE,
+        ),
+    );
+    let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
+    let evening = deployed_rule_payload(&sdk, "wt-scale-in", at - TimeDelta::hours(1))
+        .await
+        .unwrap();
+    let morning = || {
+        let mut payload = evening.clone();
+        payload["action"] = json!("scale-out");
+        // Scheduled now, after the scale-in it undoes.
+        payload["scheduled_time"] = json!(Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        payload
+    };
+
+    // Each run stops after its first N writes (the rest denied, as a timeout or crash would
+    // end it); Lambda's retry then runs the same event on what is left.
+    for stop_after in 0..WRITES_PER_RUN {
+        moto.model_faults(Some(json!({ "deny_writes_after": stop_after })));
+        function.invoke(&evening).expect_err();
+        moto.model_faults(Some(json!({})));
+        function.invoke(&evening).expect_ok();
+        assert_night(
+            &sdk,
+            &format!("after a scale-in stopped at write {stop_after}"),
+        )
+        .await;
+
+        let payload = morning();
+        moto.model_faults(Some(json!({ "deny_writes_after": stop_after })));
+        function.invoke(&payload).expect_err();
+        moto.model_faults(Some(json!({})));
+        function.invoke(&payload).expect_ok();
+        assert_day(
+            &sdk,
+            &format!("after a scale-out stopped at write {stop_after}"),
+        )
+        .await;
+    }
+
+    // A third of the calls throttled: the SDK retries them, and an invocation that still
+    // fails is retried whole, until each run is through.
+    for (payload, night) in [(evening.clone(), true), (morning(), false)] {
+        moto.model_faults(Some(json!({ "throttle_share": 0.35, "seed": 17 })));
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            if function.invoke(&payload).result.is_ok() {
+                break;
+            }
+            assert!(attempts < 10, "still failing after {attempts} attempts");
+        }
+        let counts = moto.model_faults(None);
+        assert!(counts["throttled"].as_u64() > Some(0), "{counts}");
+        moto.model_faults(Some(json!({})));
+        if night {
+            assert_night(&sdk, "after throttled runs").await;
+        } else {
+            assert_day(&sdk, "after throttled runs").await;
+        }
+    }
+}

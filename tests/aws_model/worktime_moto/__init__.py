@@ -43,6 +43,10 @@ not) modelled:
   lists as their element, lists reordered, account-id principals as root ARNs); the stored
   policy, which ``s3_tls`` evaluates, stays as written.
 
+- ``faults``: on request (``POST /worktime-model/faults``), a share of ECS and Application Auto
+  Scaling requests answered ``ThrottlingException``, and every write after the N-th denied, so
+  that a run stopped after any write can be retried as Lambda retries it.
+
 ``_cfn_model`` holds what the CloudFormation models share (moto's model interface, generated
 names, failure reasons, schema checks); it models nothing itself.
 
@@ -66,6 +70,7 @@ def install() -> None:
         cloudwatch_cbor,
         ecs_tasks,
         events_scheduled_rules,
+        faults,
         lambda_event_invoke,
         lambda_quota,
         s3_policy_canonical,
@@ -79,6 +84,7 @@ def install() -> None:
     cloudwatch_cbor.install()
     ecs_tasks.install()
     events_scheduled_rules.install()
+    faults.install()
     lambda_event_invoke.install()
     lambda_quota.install()
     s3_policy_canonical.install()

@@ -9,7 +9,10 @@
 #   3. the function (issue 9): the arm64 zip's size, and the peak RSS of one execution
 #      environment scaling one service in and out;
 #   4. rollout to 10 accounts vs bootstrap into 1 (issue 5), direct and through a latency proxy;
-#   5. 500 services selected by tag, scaled by one invocation through a 50 ms link (issue 10).
+#   5. 500 services selected by tag, scaled by one invocation through a 50 ms link (issue 10),
+#      and a reconcile of them with nothing to change (issue 17, at most 2 s);
+#   6. (after 2) 200 listed services scaled in through a 20 ms link, ours vs the recipe
+#      (issue 17, at most 0.40 x).
 # Prints a markdown table; writes target/bench/results.json. Exits 0 whatever the targets say,
 # non-zero if anything failed (a build, moto, a run that errored or did not scale every service).
 #
@@ -115,6 +118,24 @@ start_server "$plain_server"
     --synth-runs "${SYNTH_RUNS:-20}" \
     --sizes "${SIZES:-1,200}" \
     --actions "${ACTIONS:-scale-in,scale-out}"
+
+# Issue 17: 200 listed services scaled in through a link adding 20 ms to every request (AWS's
+# round trip), against the recipe run the same way: calls in flight are what counts there.
+scaling_latency_ms="${SCALING_LATENCY_MS:-20}"
+proxy_port="$(free_port)"
+"$python" "$root/bench/latency_proxy.py" "$proxy_port" "$port" "$scaling_latency_ms" &
+proxy_pid=$!
+sleep 0.5
+"$python" "$root/bench/measure.py" \
+    --endpoint "http://127.0.0.1:$proxy_port" \
+    --worktime "$bin" \
+    --out "$out_dir/results-latency.json" \
+    --spawn-measure "$spawn_measure" \
+    --runs "${LATENCY_RUNS:-3}" \
+    --synth-runs 1 \
+    --sizes 200 \
+    --actions scale-in
+kill "$proxy_pid" 2>/dev/null || true
 
 # Issue 9: the function's arm64 zip and its peak RSS for one service (host build of the
 # same profile, under the harness's Lambda Runtime API).

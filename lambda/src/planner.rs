@@ -218,8 +218,8 @@ pub(crate) struct Context {
     /// When the run happens: what the tags record.
     pub now: DateTime<Utc>,
     /// When the window the event acts in began (the down window for a scale-in, the up
-    /// window for a scale-out; the event's own time without crons): a memory marked before it
-    /// is from an earlier window.
+    /// window for a scale-out; the event's own time without crons or without a scheduled
+    /// time): a memory marked before it is from an earlier window.
     pub window_start: DateTime<Utc>,
     /// A reconcile: the schedule's phase now; `None` for the other actions.
     pub phase: Option<Phase>,
@@ -243,8 +243,15 @@ impl Context {
             Action::Reconcile => window.map(|w| w.phase),
             Action::Toggle | Action::Notice => None,
         };
+        // A trigger's delivery acts for its window; an event without a scheduled time
+        // (`worktime run`, `wake`, teardown's give-back, a manual invoke) is a person's
+        // explicit "now", and nothing done earlier in the window stands against it.
+        let delivered_by_trigger =
+            event.scheduled_time.is_some() || event.action == Action::Reconcile;
         let window_start = match (window, going) {
-            (Some(w), Some(phase)) if w.phase == phase => w.since.unwrap_or(effective_time),
+            (Some(w), Some(phase)) if w.phase == phase && delivered_by_trigger => {
+                w.since.unwrap_or(effective_time)
+            }
             _ => effective_time,
         };
         Context {

@@ -1584,10 +1584,14 @@ fn the_context_knows_the_window_the_event_acts_in() {
     assert_eq!(context.ready_within, TimeDelta::minutes(15));
     assert!(!context.skip_date && !context.dry_run);
 
-    // A scale-in that names no time acts now; its window began at 19:00.
+    // A scale-in that names no time (`worktime run`, a manual invoke) is a person's "now":
+    // nothing done earlier in the night's window stands against it.
     let at = kst(2026, 12, 3, 23, 0);
     let context = Context::of(&validated(raw("scale-in", None), at), at);
     assert_eq!(context.effective_time, at);
+    assert_eq!(context.window_start, at);
+    // A reconcile, delivered by its trigger, acts for the window it finds: since 19:00.
+    let context = Context::of(&validated(raw("reconcile", None), at), at);
     assert_eq!(context.window_start, kst(2026, 12, 3, 19, 0));
 
     // Friday's scale-out two hours late: still acts, in the window that began at 09:00.

@@ -406,7 +406,10 @@ async fn a_run_stopped_after_any_write_or_throttled_ends_as_an_uninterrupted_one
 
     // A third of the calls throttled: the SDK retries them, and an invocation that still
     // fails is retried whole, until each run is through.
-    for (payload, night) in [(evening.clone(), true), (morning(), false)] {
+    for night in [true, false] {
+        // The morning is scheduled after the evening's run has written its marks: a scale-in
+        // later than a scale-out's time stands against it.
+        let payload = if night { evening.clone() } else { morning() };
         moto.model_faults(Some(json!({ "throttle_share": 0.35, "seed": 17 })));
         let mut attempts = 0;
         loop {

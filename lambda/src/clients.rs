@@ -1,13 +1,15 @@
 //! The SDK clients the function uses, and how their errors are described.
 
-/// Application Auto Scaling and ECS (scaling), EventBridge (one event per run) and SNS (the
-/// notice), built once per process from one SDK config.
+/// Application Auto Scaling and ECS (scaling), EventBridge (one event per run), SNS (the
+/// notice) and Lambda (the notice's delivery record, on the function's own tags), built once
+/// per process from one SDK config.
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub ecs: aws_sdk_ecs::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub sns: aws_sdk_sns::Client,
+    pub lambda: aws_sdk_lambda::Client,
 }
 
 impl Clients {
@@ -17,6 +19,7 @@ impl Clients {
             ecs: aws_sdk_ecs::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
+            lambda: aws_sdk_lambda::Client::new(config),
         }
     }
 }

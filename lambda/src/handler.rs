@@ -8,7 +8,8 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::clients::Clients;
-use crate::event::{Action, EventDefaults, EventError, ScalingEvent};
+use crate::delivered::DeliveryRecord;
+use crate::event::{Action, EventDefaults, EventError, ScalingEvent, DEFAULT_SCHEDULE};
 use crate::publish::{notice_message, publish_notice, publish_run};
 use crate::report::{Outcome, Report};
 use crate::run::{notice_stop_time, run};
@@ -33,20 +34,34 @@ pub enum HandlerError {
     NoticeUndelivered(String),
 }
 
-/// Handles one invocation, now.
+/// Handles one invocation, now. `function_arn` is the function's own (the Lambda context's
+/// invoked ARN): where a notice records the topics it reached, so a retry does not send it to
+/// them again. Without it (`worktime run`, the tests of the library) nothing is recorded.
 pub async fn handle(
     clients: &Clients,
     defaults: &EventDefaults,
     payload: Value,
+    function_arn: Option<&str>,
 ) -> Result<Report, HandlerError> {
-    handle_at(clients, defaults, payload, Utc::now()).await
+    handle_invocation(clients, defaults, payload, function_arn, Utc::now()).await
 }
 
-/// Handles one invocation delivered at `now`.
+/// Handles one invocation delivered at `now`, recording nothing.
 pub async fn handle_at(
     clients: &Clients,
     defaults: &EventDefaults,
     payload: Value,
+    now: DateTime<Utc>,
+) -> Result<Report, HandlerError> {
+    handle_invocation(clients, defaults, payload, None, now).await
+}
+
+/// Handles one invocation of the function `function_arn` delivered at `now`.
+pub async fn handle_invocation(
+    clients: &Clients,
+    defaults: &EventDefaults,
+    payload: Value,
+    function_arn: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Report, HandlerError> {
     let event = ScalingEvent::from_json(payload, defaults, now)?;
@@ -60,7 +75,19 @@ pub async fn handle_at(
             notice_stop_time(&event, now),
             event.timezone,
         );
-        publish_notice(clients, &defaults.notify_topics, &message)
+        // Only a trigger's delivery (it carries its scheduled time) is the same notice when
+        // retried; a notice run by hand is a new one each time.
+        let record = function_arn
+            .zip(event.scheduled_time)
+            .map(|(arn, scheduled)| {
+                DeliveryRecord::new(
+                    clients,
+                    arn,
+                    event.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE),
+                    scheduled,
+                )
+            });
+        publish_notice(clients, &defaults.notify_topics, &message, record.as_ref())
             .await
             .map_err(HandlerError::NoticeUndelivered)?;
     }

@@ -5,10 +5,12 @@
 //! `event` (contract, validation) → `resolve` (tag selectors to services) → `observe` (reads) → `planner` (pure decisions) →
 //! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation,
 //! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `tags` the tag
-//! names shared with the CLI, `clients` the SDK clients.
+//! names shared with the CLI, `clients` the SDK clients, `delivered` which topics a notice
+//! reached.
 
 mod clients;
 pub mod cron;
+pub mod delivered;
 pub mod env;
 mod event;
 mod execute;

@@ -13,7 +13,13 @@ async fn main() -> Result<(), Error> {
     let clients = &clients;
     let defaults = &defaults;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let report = handler::handle(clients, defaults, event.payload).await?;
+        let report = handler::handle(
+            clients,
+            defaults,
+            event.payload,
+            Some(&event.context.invoked_function_arn),
+        )
+        .await?;
         Ok::<_, Error>(serde_json::to_value(report)?)
     }))
     .await

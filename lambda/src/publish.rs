@@ -8,6 +8,7 @@ use serde::Serialize;
 use tracing::{info, warn};
 
 use crate::clients::{describe_error, Clients};
+use crate::delivered::DeliveryRecord;
 use crate::report::{Outcome, Report, ServiceOutcome, Summary};
 use crate::resolve::SelectorOutcome;
 
@@ -234,18 +235,29 @@ fn shorten(text: &str, max: usize) -> String {
     kept + ELLIPSIS
 }
 
-/// Publishes the notice to every topic; the first failure is returned (the invocation then
-/// fails, and Lambda retries it: a notice nobody got is worth another try).
+/// Publishes the notice to every topic that has not had it yet; the first failure is
+/// returned (the invocation then fails, and Lambda retries it: a notice nobody got is worth
+/// another try). With a `record`, each topic that accepts the notice is recorded at once, so
+/// the retry skips it: SNS standard topics do not de-duplicate.
 pub async fn publish_notice(
     clients: &Clients,
     topics: &[String],
     message: &NoticeMessage,
+    record: Option<&DeliveryRecord<'_>>,
 ) -> Result<(), String> {
     if topics.is_empty() {
         warn!("a notice with no topic to publish to (WORKTIME_NOTIFY_TOPICS is empty)");
         return Ok(());
     }
+    let mut delivered = match record {
+        Some(record) => Some(record.load().await),
+        None => None,
+    };
     for topic in topics {
+        if delivered.as_ref().is_some_and(|d| d.has(topic)) {
+            info!(topic = %topic, "the notice reached this topic on an earlier attempt; not sent again");
+            continue;
+        }
         clients
             .sns
             .publish()
@@ -256,6 +268,10 @@ pub async fn publish_notice(
             .await
             .map_err(|e| format!("publishing the notice to {topic}: {}", describe_error(&e)))?;
         info!(topic = %topic, "notice published");
+        if let (Some(record), Some(delivered)) = (record, delivered.as_mut()) {
+            delivered.add(topic);
+            record.save(delivered).await;
+        }
     }
     Ok(())
 }

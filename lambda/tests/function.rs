@@ -558,6 +558,8 @@ impl World {
             ),
             events: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[&put_events]),
             sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, &[&publish]),
+            // The notice's delivery record: these tests run without a function ARN.
+            lambda: mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[]),
         }
     }
 }

@@ -170,6 +170,12 @@ impl FunctionRuntime {
             "{variables:?}"
         );
         endpoint_env.extend(variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // Runs as the deployed function: its name, so its invoked ARN is the one the
+        // endpoint knows (the function tags itself there).
+        let config = FunctionConfig {
+            name: configuration.function_name().unwrap_or(name).to_string(),
+            ..config
+        };
         FunctionRuntime::start_with(config, &endpoint_env)
     }
 

@@ -137,7 +137,7 @@ async fn the_function_scales_120_services_in_one_event() {
     let allowed = EventDefaults::allowing(targets.iter().map(|t| t.resource_id.clone()));
     let event =
         serde_json::json!({"action": "scale-out", "services": targets, "timezone": "Asia/Seoul"});
-    let report = worktime_lambda::handler::handle(&clients, &allowed, event.clone())
+    let report = worktime_lambda::handler::handle(&clients, &allowed, event.clone(), None)
         .await
         .expect("120 services scale out");
     assert_eq!(report.summary.changed, 120);
@@ -147,13 +147,13 @@ async fn the_function_scales_120_services_in_one_event() {
     );
     assert_eq!(target_capacity(&sdk, "beta", "svc-119").await, Some((1, 4)));
     // The same event again: all 120 read back (batches of 50 ids) and left alone.
-    let report = worktime_lambda::handler::handle(&clients, &allowed, event)
+    let report = worktime_lambda::handler::handle(&clients, &allowed, event, None)
         .await
         .unwrap();
     assert_eq!(report.summary.unchanged, 120, "{:?}", report.summary);
     // And scale-in of all of them.
     let event = serde_json::json!({"action": "scale-in", "services": targets});
-    let report = worktime_lambda::handler::handle(&clients, &allowed, event)
+    let report = worktime_lambda::handler::handle(&clients, &allowed, event, None)
         .await
         .unwrap();
     assert_eq!(report.summary.changed, 120);
@@ -230,7 +230,7 @@ max = 2
         {"resource_id": "service/prod/api"}, {"resource_id": "service/prod/ghost"}]});
     let allowed =
         worktime_lambda::EventDefaults::allowing(["service/prod/api", "service/prod/ghost"]);
-    let err = worktime_lambda::handler::handle(&clients, &allowed, event)
+    let err = worktime_lambda::handler::handle(&clients, &allowed, event, None)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("service/prod/ghost"), "{err}");

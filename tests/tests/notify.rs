@@ -275,6 +275,129 @@ async fn runs_put_events_and_the_notice_reaches_the_topic() {
     );
 }
 
+const TWO_TOPICS: &str = r#"
+[stack]
+name = "twice"
+region = "ap-northeast-2"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+trigger = "rules"
+warn_before_minutes = 30
+
+[[services]]
+cluster = "prod"
+service = "api"
+min = 1
+max = 3
+
+[notify]
+email = ["oncall@example.com"]
+sns_topic_arn = "arn:aws:sns:ap-northeast-2:123456789012:chatops"
+"#;
+
+/// A topic with an SQS subscription of our own: the queue's URL.
+async fn heard_by_queue(sdk: &SdkConfig, topic: &str, queue_name: &str) -> String {
+    let (url, arn) = queue(sdk, queue_name).await;
+    aws_sdk_sns::Client::new(sdk)
+        .subscribe()
+        .topic_arn(topic)
+        .protocol("sqs")
+        .endpoint(&arn)
+        .send()
+        .await
+        .unwrap();
+    url
+}
+
+#[tokio::test]
+async fn a_retried_notice_reaches_only_the_topics_that_missed_it() {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    create_services(&sdk, "prod", &[("api", 2)]).await;
+    let chatops = sns
+        .create_topic()
+        .name("chatops")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    let _dir = bootstrapped(&moto, TWO_TOPICS);
+    let own = aws_sdk_cloudformation::Client::new(&sdk)
+        .describe_stack_resources()
+        .stack_name("twice")
+        .logical_resource_id("NotifyTopic")
+        .send()
+        .await
+        .unwrap()
+        .stack_resources()[0]
+        .physical_resource_id()
+        .unwrap()
+        .to_string();
+    let own_queue = heard_by_queue(&sdk, &own, "own").await;
+    // The chat topic is gone when the notice fires: its publish fails after the stack's own
+    // topic has the notice.
+    sns.delete_topic().topic_arn(&chatops).send().await.unwrap();
+
+    let mut function = FunctionRuntime::deployed(&sdk, "twice-scaler", moto.env()).await;
+    let fired = Utc::now().trunc_subsecs(0) - TimeDelta::minutes(2);
+    let notice = deployed_rule_payload(&sdk, "twice-notice", fired)
+        .await
+        .unwrap();
+    let error = function.invoke(&notice).expect_err();
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains(&chatops)),
+        "{error}"
+    );
+    assert_eq!(drain(&sdk, &own_queue).await.len(), 1);
+
+    // The topic is back; Lambda retries the same event: only the topic that missed the
+    // notice gets it.
+    sns.create_topic().name("chatops").send().await.unwrap();
+    let chatops_queue = heard_by_queue(&sdk, &chatops, "chatops").await;
+    function.invoke(&notice).expect_ok();
+    assert_eq!(drain(&sdk, &own_queue).await.len(), 0, "sent twice");
+    let heard = drain(&sdk, &chatops_queue).await;
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    // Delivered once more (EventBridge delivers at least once): nobody hears it again.
+    function.invoke(&notice).expect_ok();
+    assert_eq!(drain(&sdk, &own_queue).await.len(), 0);
+    assert_eq!(drain(&sdk, &chatops_queue).await.len(), 0);
+
+    // The record is on the function, under the schedule's key.
+    let tags = aws_sdk_lambda::Client::new(&sdk)
+        .list_tags()
+        .resource(function.function_arn())
+        .send()
+        .await
+        .unwrap();
+    let record = tags
+        .tags()
+        .and_then(|t| t.get("worktime:notice:default"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        record.starts_with(&fired.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        "{record}"
+    );
+    assert_eq!(record.split_whitespace().count(), 3, "{record}");
+
+    // The next notice is a new one: both topics hear it.
+    let next = deployed_rule_payload(&sdk, "twice-notice", fired + TimeDelta::minutes(1))
+        .await
+        .unwrap();
+    function.invoke(&next).expect_ok();
+    assert_eq!(drain(&sdk, &own_queue).await.len(), 1);
+    assert_eq!(drain(&sdk, &chatops_queue).await.len(), 1);
+}
+
 /// What Lambda does with a function's output: each line, an event of the log group.
 async fn ship_logs(sdk: &SdkConfig, group: &str, log: &str) {
     let logs = aws_sdk_cloudwatchlogs::Client::new(sdk);

@@ -27,6 +27,10 @@ pub(super) fn add(
     let stack = config.stack.name.as_str();
     let function_name = config.function_name();
     let log_group_name = format!("/aws/lambda/{function_name}");
+    let notices = config
+        .schedules_in_use()
+        .iter()
+        .any(|s| s.schedule.notice.is_some());
 
     t.parameter(
         ids::CODE_S3_BUCKET,
@@ -70,7 +74,12 @@ pub(super) fn add(
         ids::FUNCTION_POLICY,
         Resource::new(IamPolicy {
             policy_name: Expr::str(format!("{stack}-scaler")),
-            policy_document: function_policy(values.service_arns.clone(), &values.listing, notify),
+            policy_document: function_policy(
+                values.service_arns.clone(),
+                &values.listing,
+                notify,
+                notices.then_some(function_name.as_str()),
+            ),
             roles: vec![Expr::reference(ids::FUNCTION_ROLE)],
             users: Vec::new(),
             groups: Vec::new(),

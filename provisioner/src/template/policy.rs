@@ -4,6 +4,7 @@
 use worktime_cfn::iam::{PolicyDocument, Principal, Statement};
 use worktime_cfn::resources::{IamRole, InlinePolicy};
 use worktime_cfn::{Expr, Pseudo, Resource};
+use worktime_lambda::delivered::NOTICE_TAG_PREFIX;
 use worktime_lambda::tags::{CAPACITY_TAG, HOLD_UNTIL_TAG};
 
 use super::ids;
@@ -14,11 +15,13 @@ use super::values::Listing;
 const ECS_AUTOSCALING_SLR: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService";
 
 /// Least privilege for the scaling function, on the configured services' clusters (every
-/// cluster's services only when a selector says `cluster = "*"`).
+/// cluster's services only when a selector says `cluster = "*"`). `notices_by`: the
+/// function's name when it sends notices (it records on its own tags which topics have one).
 pub(super) fn function_policy(
     service_arns: Vec<Expr>,
     listing: &Listing,
     notify: &NotifyTargets,
+    notices_by: Option<&str>,
 ) -> PolicyDocument {
     let mut statements = vec![
         // No resource-level permissions for Describe*: "*" is the only possible resource.
@@ -109,6 +112,24 @@ pub(super) fn function_policy(
     if !notify.topics.is_empty() {
         statements
             .push(Statement::allow(["sns:Publish"], notify.topics.clone()).sid("PublishNotices"));
+        // A retried notice skips the topics that have it: the function records them on its
+        // own tags, and may write no other tag key, on no other function.
+        if let Some(function_name) = notices_by {
+            let own = Expr::sub(format!(
+                "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function_name}"
+            ));
+            statements
+                .push(Statement::allow(["lambda:ListTags"], [own.clone()]).sid("ReadNoticeRecord"));
+            statements.push(
+                Statement::allow(["lambda:TagResource"], [own])
+                    .sid("RecordNoticeDelivery")
+                    .condition(
+                        "ForAllValues:StringLike",
+                        "aws:TagKeys",
+                        Expr::str(format!("{NOTICE_TAG_PREFIX}*")),
+                    ),
+            );
+        }
     }
     // Publishing to an encrypted topic encrypts with its key, as the publisher.
     if let Some(key) = &notify.key_arn {

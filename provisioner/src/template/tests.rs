@@ -1126,6 +1126,45 @@ fn notify_sends_alarms_and_notices_to_an_encrypted_topic() {
 }
 
 #[test]
+fn only_a_stack_that_sends_notices_may_record_them_on_its_own_function() {
+    let sids = |text: &str| -> Vec<String> {
+        statements(&json(&parsed(text)))
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let warned = statements(&json(&parsed(NOTIFIED)));
+    let record = warned
+        .iter()
+        .find(|s| s["Sid"] == "RecordNoticeDelivery")
+        .unwrap();
+    let own = json!({"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:wt-scaler"});
+    assert_eq!(record["Action"], "lambda:TagResource");
+    assert_eq!(record["Resource"], own);
+    assert_eq!(
+        record["Condition"]["ForAllValues:StringLike"]["aws:TagKeys"],
+        "worktime:notice:*"
+    );
+    let read = warned
+        .iter()
+        .find(|s| s["Sid"] == "ReadNoticeRecord")
+        .unwrap();
+    assert_eq!(read["Resource"], own);
+    // Alarms only (no warn_before_minutes): no notice, nothing to record.
+    let alarms_only = NOTIFIED
+        .replace("warn_before_minutes = 30\n", "")
+        .replace("warn_before_minutes = 15\n", "");
+    let sids = sids(&alarms_only);
+    assert!(sids.iter().any(|s| s == "PublishNotices"), "{sids:?}");
+    assert!(
+        !sids
+            .iter()
+            .any(|s| s == "ReadNoticeRecord" || s == "RecordNoticeDelivery"),
+        "{sids:?}"
+    );
+}
+
+#[test]
 fn a_schedule_that_warns_gets_a_notice_trigger() {
     let v = json(&parsed(NOTIFIED));
     let r = &v["Resources"];

@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all venv build lambda test test-model test-rust lint-templates lint fmt demo bench clean
+.PHONY: all venv build lambda dist test test-model test-rust lint-templates lint fmt demo bench clean
 
 all: build
 
@@ -31,8 +31,17 @@ lambda: $(STAMP)
 	cargo lambda build --profile function --arm64 --output-format zip -p worktime-lambda
 	@ls -l target/lambda/bootstrap/bootstrap.zip | awk '{printf "target/lambda/bootstrap/bootstrap.zip: %d bytes (%.2f MiB)\n", $$5, $$5/1048576}'
 
+## dist: target/dist/worktime, the release binary carrying both function zips (arm64,
+## x86_64), with its man page (worktime.1) and shell completions
+DIST := target/dist
+dist: $(STAMP)
+	cargo lambda build --profile function --arm64 --output-format zip -p worktime-lambda --lambda-dir $(DIST)/function/arm64
+	cargo lambda build --profile function --x86-64 --output-format zip -p worktime-lambda --lambda-dir $(DIST)/function/x86_64
+	cargo build --release -p worktime --bin worktime
+	target/release/worktime package --arm64 $(DIST)/function/arm64/bootstrap/bootstrap.zip --x86-64 $(DIST)/function/x86_64/bootstrap/bootstrap.zip --out $(DIST)
+
 ## test: unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then template lint
-test: $(STAMP) build test-model test-rust lint-templates
+test: $(STAMP) build lambda test-model test-rust lint-templates
 
 ## test-model: the project's AWS model checks itself against a live server of its own
 test-model: $(STAMP)

@@ -95,6 +95,31 @@ pub enum Command {
     /// What worktime saves: each schedule's hours on and off a week, each service's task-hours
     /// off and, on Fargate, dollars a month (no stack needed: reads the config and ECS).
     Report(ReportArgs),
+    /// Print a shell completion script (e.g. `worktime completions bash > /etc/bash_completion.d/worktime`).
+    Completions(CompletionsArgs),
+    /// Build step of `make dist`: write the release binary (this executable with the function
+    /// zips appended), its man page and completions into a directory.
+    #[command(hide = true)]
+    Package(PackageArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PackageArgs {
+    /// The arm64 function zip (`cargo lambda build --arm64 --output-format zip`).
+    #[arg(long, value_name = "ZIP")]
+    pub arm64: PathBuf,
+    /// The x86_64 function zip (`cargo lambda build --x86-64 --output-format zip`).
+    #[arg(long = "x86-64", value_name = "ZIP")]
+    pub x86_64: PathBuf,
+    /// Where to write `worktime`, `worktime.1` and `completions/`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -64,6 +64,9 @@ pub enum Error {
     /// held (exit 1).
     #[error(transparent)]
     Hold(#[from] crate::hold::HoldError),
+    /// The function zips a release binary carries cannot be read.
+    #[error(transparent)]
+    Embedded(#[from] crate::deploy::embedded::EmbeddedError),
     #[error("{0}")]
     Other(String),
 }

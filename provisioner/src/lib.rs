@@ -24,7 +24,7 @@ mod template;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use cli::{Cli, Command};
 use commands::{diff, init, rollout, run, status, synth, teardown};
@@ -32,7 +32,13 @@ use error::{Result, EXIT_FAILURE, EXIT_USAGE};
 
 /// The whole CLI: parse, run one command, map the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let version = version_text();
+    let parsed = Cli::command()
+        .version(version.clone())
+        .long_version(version)
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             // Help and version are successes; anything else is a usage error (exit 2).
@@ -60,6 +66,17 @@ pub fn main() -> ExitCode {
             ExitCode::from(error.exit_code())
         }
     }
+}
+
+/// `worktime --version`: the CLI's version and the function zips it carries (their content
+/// hashes, as `worktime status` shows the deployed code's), or that it carries none.
+fn version_text() -> String {
+    let carried = match deploy::embedded::of_this_executable() {
+        Ok(Some(carried)) => format!("function {}", carried.summary()),
+        Ok(None) => "carries no function: deploys --artifact or a build of the workspace".into(),
+        Err(error) => error.to_string(),
+    };
+    format!("{} ({carried})", env!("CARGO_PKG_VERSION"))
 }
 
 fn init_tracing() {
@@ -90,5 +107,10 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Hold(args) => commands::hold::run(args, aws, format).await,
         Command::Wake(args) => commands::wake::run(args, aws, format).await,
         Command::Report(args) => commands::report::run(args, aws, format).await,
+        Command::Completions(args) => {
+            commands::completions::run(args);
+            Ok(())
+        }
+        Command::Package(args) => commands::package::run(args),
     }
 }

@@ -11,6 +11,7 @@ mod aws_model;
 mod cli;
 mod cloudwatch_cbor;
 mod converge;
+mod dist;
 mod hold;
 mod nights;
 mod notify;

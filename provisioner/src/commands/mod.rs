@@ -1,10 +1,12 @@
 //! One module per subcommand, each a leaf: it loads what it needs, calls the lower modules
 //! and prints a typed result. No command imports another.
 
+pub mod completions;
 pub mod deploy;
 pub mod diff;
 pub mod hold;
 pub mod init;
+pub mod package;
 pub mod report;
 pub mod rollout;
 pub mod run;

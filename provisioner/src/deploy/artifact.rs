@@ -1,5 +1,5 @@
-//! The function's code: the zip given, the current cargo-lambda build, or a fresh build;
-//! its content hash and the object key derived from it.
+//! The function's code: the zip given, the zip a release binary carries, the current
+//! cargo-lambda build, or a fresh build; its content hash and the object key derived from it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,6 +33,26 @@ pub struct Artifact {
 }
 
 impl Artifact {
+    /// The zip the running executable carries for `architecture` (`make dist`), if any.
+    fn carried(architecture: Architecture) -> Result<Option<Self>> {
+        let Some(carried) = super::embedded::of_this_executable()? else {
+            return Ok(None);
+        };
+        let Some(bytes) = carried.zip(architecture)? else {
+            return Ok(None);
+        };
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Ok(Some(Artifact {
+            path: PathBuf::from(format!(
+                "{} (its {} function)",
+                carried.executable.display(),
+                architecture.as_str()
+            )),
+            bytes,
+            sha256,
+        }))
+    }
+
     pub fn read(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
@@ -96,7 +116,7 @@ fn bootstrap_machine(bytes: &[u8]) -> std::result::Result<Machine, String> {
 
 /// Refuses code that would fail at every invocation: no executable `bootstrap`, or one
 /// built for another architecture than the function's.
-fn check_code(artifact: &Artifact, architecture: Architecture) -> Result<()> {
+pub fn check_code(artifact: &Artifact, architecture: Architecture) -> Result<()> {
     let at = artifact.path.display();
     match bootstrap_machine(&artifact.bytes) {
         Err(why) => Err(Error::Usage(format!(
@@ -125,8 +145,15 @@ fn arch_flag(architecture: Architecture) -> &'static str {
     }
 }
 
-/// The given `--artifact`, else the cargo-lambda build output, else a fresh build; in each
-/// case checked to hold an executable `bootstrap` for `architecture`.
+/// Whether the current directory is the worktime workspace (its function's sources here).
+fn in_workspace() -> bool {
+    Path::new("lambda/Cargo.toml").exists() && Path::new("Cargo.toml").exists()
+}
+
+/// The given `--artifact`; else, outside the worktime workspace, the zip the release binary
+/// carries; else the cargo-lambda build output, else a fresh build. In each case checked to
+/// hold an executable `bootstrap` for `architecture`. Inside the workspace a local build wins
+/// over a carried zip: there the sources may have changed since the binary was packed.
 pub fn resolve(
     explicit: Option<&Path>,
     architecture: Architecture,
@@ -137,6 +164,17 @@ pub fn resolve(
         check_code(&artifact, architecture)?;
         return Ok(artifact);
     }
+    if !in_workspace() {
+        if let Some(artifact) = Artifact::carried(architecture)? {
+            check_code(&artifact, architecture)?;
+            progress.step(format!(
+                "function: the {} zip this binary carries ({})",
+                architecture.as_str(),
+                &artifact.sha256[..16]
+            ));
+            return Ok(artifact);
+        }
+    }
     let default = Path::new(CARGO_LAMBDA_ZIP);
     if default.exists() && !stale(default) {
         let artifact = Artifact::read(default)?;
@@ -145,6 +183,12 @@ pub fn resolve(
             return Ok(artifact);
         }
     }
+    if !in_workspace() {
+        return Err(Error::Usage(format!(
+            "no function code to deploy: this worktime binary carries no {} function and this is not the worktime workspace (nothing to build). Nothing was created. Fix: pass --artifact PATH (a bootstrap zip built by make lambda), or use the release binary that carries the function (make dist: target/dist/worktime)",
+            architecture.as_str()
+        )));
+    }
     let arch_flag = arch_flag(architecture);
     progress.step(format!(
         "building the function (cargo lambda build --profile function {arch_flag} --output-format zip): a few minutes the first time"
@@ -152,7 +196,7 @@ pub fn resolve(
     let status = Command::new("cargo")
         .args(["lambda", "build", "--profile", "function", arch_flag, "--output-format", "zip", "-p", "worktime-lambda"])
         .status()
-        .map_err(|e| Error::Other(format!("could not run cargo lambda: {e}; install it (pip install cargo-lambda ziglang) or pass --artifact PATH")))?;
+        .map_err(|e| Error::Other(format!("could not run cargo lambda to build the function: {e}. Fix: pass --artifact PATH (a bootstrap zip), use the release binary that carries the function (make dist: target/dist/worktime), or install cargo-lambda (pip install cargo-lambda ziglang)")))?;
     if !status.success() {
         return Err(Error::Other(
             "cargo lambda build failed (see above); fix the build or pass --artifact PATH".into(),

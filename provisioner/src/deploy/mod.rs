@@ -1,4 +1,5 @@
-//! Deploying one stack: the function artifact and its bucket, the service-linked role,
+//! Deploying one stack: the function artifact (built, given, or carried by a release binary)
+//! and its bucket, the service-linked role,
 //! change sets and stack events, what is deployed (`inspect`), what is left after teardown,
 //! and the lifecycle that ties them together.
 
@@ -8,6 +9,7 @@ pub mod bucket;
 pub mod bucket_policy;
 pub mod changes;
 pub mod concurrency;
+pub mod embedded;
 pub mod inspect;
 pub mod leftovers;
 pub mod lifecycle;

@@ -21,6 +21,8 @@ not) modelled:
   with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
   ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
   ``GetAccountSettings``.
+- ``lambda_architectures``: ``AWS::Lambda::Function`` ``Architectures`` in CloudFormation, on
+  create and update (moto reports every stack's function as ``x86_64``).
 - ``lambda_event_invoke``: ``AWS::Lambda::EventInvokeConfig`` in CloudFormation, put through
   moto's own event-invoke-config API (moto has no CloudFormation model for it).
 - ``scheduler_schedule``: ``AWS::Scheduler::Schedule`` in CloudFormation, put through moto's
@@ -71,6 +73,7 @@ def install() -> None:
         ecs_tasks,
         events_scheduled_rules,
         faults,
+        lambda_architectures,
         lambda_event_invoke,
         lambda_quota,
         s3_policy_canonical,
@@ -85,6 +88,7 @@ def install() -> None:
     ecs_tasks.install()
     events_scheduled_rules.install()
     faults.install()
+    lambda_architectures.install()
     lambda_event_invoke.install()
     lambda_quota.install()
     s3_policy_canonical.install()

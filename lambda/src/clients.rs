@@ -24,12 +24,14 @@ impl Clients {
     }
 }
 
-/// The service's own error code and message where there is one, else the whole chain of
-/// causes (a connection refused, an unparsable answer), not the SDK's bare "service error".
+/// One line for an SDK error: the service's own error code and message where there is one,
+/// else each distinct cause in the chain (a connection refused, an unparsable answer, no
+/// credentials), never the SDK's `Debug` dump — that is logged at debug level
+/// (`RUST_LOG=debug`) for whoever needs it.
 pub fn describe_error<E, R>(error: &aws_sdk_ecs::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     if let Some(service_error) = error.as_service_error() {
         match (service_error.code(), service_error.message()) {
@@ -38,5 +40,81 @@ where
             _ => {}
         }
     }
-    aws_sdk_ecs::error::DisplayErrorContext(error).to_string()
+    tracing::debug!(error = ?error, "AWS SDK error");
+    cause_chain(error)
+}
+
+/// Each distinct message down `error`'s chain of sources, joined with ": ", on one line. A
+/// credential chain that found nothing is said the way the AWS CLI says it.
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        if let Some(CredentialsError::CredentialsNotLoaded(_)) =
+            cause.downcast_ref::<CredentialsError>()
+        {
+            return "unable to locate AWS credentials (tried the environment, the shared \
+                    config and credentials files, web identity, the ECS container and EC2 \
+                    instance metadata)"
+                .into();
+        }
+        let text = cause
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // An SDK error often repeats its source's message in its own.
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = cause.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<dyn std::error::Error + 'static>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref()
+        }
+    }
+
+    #[test]
+    fn a_chain_is_one_line_of_distinct_causes() {
+        let refused = Layer("Connection refused (os error 111)", None);
+        let io = Layer("io error", Some(Box::new(refused)));
+        let dispatch = Layer("dispatch failure", Some(Box::new(io)));
+        assert_eq!(
+            cause_chain(&dispatch),
+            "dispatch failure: io error: Connection refused (os error 111)"
+        );
+        let multi_line = Layer("no luck.\n  Attempted:\n    this", None);
+        assert_eq!(cause_chain(&multi_line), "no luck. Attempted: this");
+    }
+
+    #[test]
+    fn no_credentials_is_said_as_the_aws_cli_says_it() {
+        let missing = aws_credential_types::provider::error::CredentialsError::not_loaded(
+            "no providers in chain provided credentials",
+        );
+        let dispatch = Layer("dispatch failure", Some(Box::new(missing)));
+        let line = cause_chain(&dispatch);
+        assert!(
+            line.starts_with("unable to locate AWS credentials"),
+            "{line}"
+        );
+    }
 }

@@ -86,7 +86,7 @@ impl Error {
     pub fn aws<E, R>(context: impl Into<String>, error: aws_sdk_s3::error::SdkError<E, R>) -> Self
     where
         E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         Error::Aws {
             context: context.into(),

@@ -79,10 +79,14 @@ fn version_text() -> String {
     format!("{} ({carried})", env!("CARGO_PKG_VERSION"))
 }
 
+/// Without RUST_LOG: warnings only, and none from the SDK's credential chain, whose "provider
+/// failed" lines repeat what the command's own error says in one line, with the fix.
+const QUIET_LOGS: &str = "warn,aws_config=error";
+
 fn init_tracing() {
     // The CLI's own messages are plain lines; library logs (the scaling run) only with RUST_LOG.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(QUIET_LOGS));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

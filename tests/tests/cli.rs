@@ -130,3 +130,31 @@ fn help_documents_exit_codes_and_bad_flags_exit_2() {
     assert!(run.stderr.contains("xml"), "{}", run.stderr);
     worktime(dir.path(), &no_aws(), &["frobnicate"]).expect_code(2);
 }
+
+#[test]
+fn no_credentials_is_one_line_with_the_fix_and_no_sdk_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    worktime(dir.path(), &no_aws(), &["init"]).expect_code(0);
+    let home = dir.path().display().to_string();
+    let mut env = no_aws();
+    env.extend([
+        // A home without ~/.aws: no profile, no credentials file.
+        ("HOME".to_string(), home),
+        // Loopback, and nothing listens: no request may leave this machine.
+        (
+            "AWS_ENDPOINT_URL".to_string(),
+            "http://127.0.0.1:9".to_string(),
+        ),
+    ]);
+    let run = worktime(dir.path(), &env, &["status"]).expect_code(1);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].contains("unable to locate AWS credentials"),
+        "{}",
+        run.stderr
+    );
+    assert!(lines[0].contains("Fix:"), "{}", run.stderr);
+    assert!(!run.stderr.contains("DispatchFailure"), "{}", run.stderr);
+    assert!(!run.stderr.contains("WARN"), "{}", run.stderr);
+}

@@ -1,10 +1,13 @@
 # worktime — build, test, lint, demo and benchmark entry points.
 # Everything Python (moto, cfn-lint, checkov, cargo-lambda, zig) lives in the project venv
-# `.venv`, created on first use from the pinned requirements-dev.txt.
+# `.venv`, created on first use from the pinned requirements files: requirements-moto.txt
+# (moto server: all `make demo` needs) and requirements-dev.txt (that, plus the linters and
+# the cross-build tools the tests and `make lambda`/`make dist` need).
 
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+MOTO_STAMP := $(VENV)/.installed-moto
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
@@ -12,10 +15,14 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 all: build
 
-$(STAMP): requirements-dev.txt
+$(MOTO_STAMP): requirements-moto.txt
 	@command -v python3 >/dev/null || { echo "python3 is required (3.9+)"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-moto.txt
+	touch $(MOTO_STAMP)
+
+$(STAMP): requirements-dev.txt $(MOTO_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -63,7 +70,7 @@ fmt:
 	cargo fmt --all
 
 ## demo: the whole lifecycle against a local moto server (the embedded default)
-demo: $(STAMP)
+demo: $(MOTO_STAMP)
 	scripts/demo.sh
 
 ## bench: benchmarks (synth time; scaling function vs the original Python recipe)

@@ -9,6 +9,8 @@ venv="$root/.venv"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "building worktime, the function (bootstrap) and the local trigger driver (fire-trigger)"
+# One build of the function: the demo deploys the bootstrap it runs (this machine's debug
+# build, zipped), not a second, arm64 release build (make lambda, make dist).
 cargo build -p worktime -p worktime-lambda -p worktime-e2e --bins
 worktime="$root/target/debug/worktime"
 fire="$root/target/debug/fire-trigger"
@@ -32,6 +34,15 @@ unset AWS_PROFILE AWS_SESSION_TOKEN
 demo_dir="$(mktemp -d)"
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -rf "$demo_dir"' EXIT
 config="$demo_dir/worktime.toml"
+function_zip="$demo_dir/bootstrap.zip"
+"$venv/bin/python" - "$root/target/debug/bootstrap" "$function_zip" <<'PY'
+import sys, zipfile
+entry = zipfile.ZipInfo("bootstrap")
+entry.external_attr = 0o100755 << 16  # an executable file, as Lambda runs it
+entry.compress_type = zipfile.ZIP_DEFLATED
+with zipfile.ZipFile(sys.argv[2], "w") as archive, open(sys.argv[1], "rb") as program:
+    archive.writestr(entry, program.read(), compresslevel=1)
+PY
 ecs() { "$venv/bin/python" "$root/scripts/demo_ecs.py" "$@"; }
 ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
 
@@ -41,10 +52,10 @@ step "demo cluster and services"
 # scripts/demo.toml with its crons around the current time: the scale-in fired two hours ago,
 # the scale-out comes in ten (it is night for the stack).
 ecs schedule scripts/demo.toml "$config" 14 2
-step "worktime bootstrap (builds the arm64 function zip with cargo lambda if there is no current one)"
-"$worktime" bootstrap --config "$config" --yes
+step "worktime bootstrap (with the function this demo runs; without --artifact, the function the release binary carries or a cargo lambda build)"
+"$worktime" bootstrap --config "$config" --yes --artifact "$function_zip"
 step "worktime bootstrap again: nothing to do"
-"$worktime" bootstrap --config "$config" --yes
+"$worktime" bootstrap --config "$config" --yes --artifact "$function_zip"
 step "worktime status: the schedule says down now"
 "$worktime" status --config "$config"
 step "services before any trigger"
@@ -59,7 +70,7 @@ ecs set-desired api 3
 ecs show
 step "the next morning (the demo moves the stack's day to have begun an hour ago and deploys it)"
 ecs schedule scripts/demo.toml "$config" 1 15
-"$worktime" deploy --config "$config" --yes
+"$worktime" deploy --config "$config" --yes --artifact "$function_zip"
 step "worker's new tasks cannot be placed this morning"
 ecs cannot-start worker
 step "the morning's scale-out rule fires: bounds and desired counts restored, marked up"

@@ -8,6 +8,7 @@
 """
 import json
 import os
+import platform
 import re
 import sys
 import urllib.request
@@ -72,6 +73,10 @@ def schedule(config: str, out: str, since_out: float, since_in: float) -> None:
     text = open(config).read()
     text = re.sub(r'(?m)^scale_out = ".*"$', f'scale_out = "{daily(since_out)}"', text)
     text = re.sub(r'(?m)^scale_in = ".*"$', f'scale_in = "{daily(since_in)}"', text)
+    # The demo deploys the function it runs (this machine's build), so the stack's
+    # architecture is this machine's.
+    architecture = "arm64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
+    text += f'\n[function]\narchitecture = "{architecture}"\n'
     open(out, "w").write(text)
 
 

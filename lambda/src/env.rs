@@ -7,7 +7,8 @@ use chrono_tz::Tz;
 use thiserror::Error;
 use tracing_subscriber::filter::LevelFilter;
 
-use crate::event::{resource_id, split_resource_id, EventDefaults, ServiceTarget};
+use crate::ecs::{resource_id, split_resource_id};
+use crate::event::{EventDefaults, ServiceTarget};
 use crate::selector::{AllowedSelector, AllowedSelectorEntry};
 
 /// Zone for events that name none (`WORKTIME_TIMEZONE`, IANA name).

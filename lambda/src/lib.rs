@@ -6,11 +6,13 @@
 //! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation,
 //! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `tags` the tag
 //! names shared with the CLI, `clients` the SDK clients, `delivered` which topics a notice
-//! reached.
+//! reached, `ecs` the ECS vocabulary (`Capacity`, names, resource ids) that `event` and
+//! `selector` share without importing each other.
 
 mod clients;
 pub mod cron;
 pub mod delivered;
+mod ecs;
 pub mod env;
 mod event;
 mod execute;
@@ -28,11 +30,11 @@ pub mod tags;
 pub mod window;
 
 pub use clients::{describe_error, Clients};
+pub use ecs::{is_valid_ecs_name, resource_id, Capacity};
 pub use event::{
-    is_valid_ecs_name, resource_id, Action, Capacity, EventDefaults, EventError, RawEvent,
-    ScalingEvent, ScheduleCrons, ServiceRequest, ServiceTarget, DEFAULT_READY_WITHIN_MINUTES,
-    DEFAULT_SCHEDULE, ENVELOPE_KEYS, MAX_READY_WITHIN_MINUTES, MAX_SELECTORS, MAX_SERVICES,
-    MAX_SKIP_DATES, MAX_WARN_BEFORE_MINUTES,
+    Action, EventDefaults, EventError, RawEvent, ScalingEvent, ScheduleCrons, ServiceRequest,
+    ServiceTarget, DEFAULT_READY_WITHIN_MINUTES, DEFAULT_SCHEDULE, ENVELOPE_KEYS,
+    MAX_READY_WITHIN_MINUTES, MAX_SELECTORS, MAX_SERVICES, MAX_SKIP_DATES, MAX_WARN_BEFORE_MINUTES,
 };
 pub use handler::HandlerError;
 pub use memory::{Mark, Remembered, MAX_REMEMBERED_TASKS};

@@ -25,7 +25,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::event::Capacity;
+use crate::ecs::Capacity;
 use crate::tags::{hold_until_value, parse_hold_until, CAPACITY_TAG};
 
 /// More tasks than any remembered value may hold; ECS's own default quota is 5,000 tasks per

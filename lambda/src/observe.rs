@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 
 use crate::clients::{describe_error, Clients};
-use crate::event::{Capacity, ServiceRequest};
+use crate::ecs::Capacity;
+use crate::event::ServiceRequest;
 use crate::memory::Remembered;
 use crate::tags::{parse_hold_until, CAPACITY_TAG, EXCLUDE_TAG, HOLD_UNTIL_TAG};
 

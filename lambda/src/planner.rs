@@ -48,7 +48,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use crate::event::{Action, Capacity, ScalingEvent, ServiceRequest};
+use crate::ecs::Capacity;
+use crate::event::{Action, ScalingEvent, ServiceRequest};
 use crate::memory::{Mark, Remembered};
 use crate::observe::Observed;
 use crate::tags::{hold_until_value, EXCLUDE_TAG, HOLD_UNTIL_TAG};

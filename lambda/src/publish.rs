@@ -281,7 +281,8 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::event::{Action, Capacity};
+    use crate::ecs::Capacity;
+    use crate::event::Action;
 
     fn line(id: &str, outcome: Outcome, reason: Option<&str>) -> ServiceOutcome {
         ServiceOutcome {

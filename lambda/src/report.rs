@@ -6,7 +6,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::event::{Action, Capacity};
+use crate::ecs::Capacity;
+use crate::event::Action;
 use crate::memory::Remembered;
 use crate::resolve::SelectorOutcome;
 

@@ -11,7 +11,8 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::clients::{describe_error, Clients};
-use crate::event::{resource_id, ScalingEvent, ServiceRequest};
+use crate::ecs::resource_id;
+use crate::event::{ScalingEvent, ServiceRequest};
 use crate::observe::{observed_from, Observed, READ_CONCURRENCY};
 use crate::selector::{ClusterScope, Selector};
 

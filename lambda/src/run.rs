@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use crate::clients::Clients;
-use crate::event::{Action, Capacity, ScalingEvent};
+use crate::ecs::Capacity;
+use crate::event::{Action, ScalingEvent};
 use crate::execute::execute;
 use crate::observe::{observe_known, Observed};
 use crate::planner;

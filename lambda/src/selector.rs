@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{is_valid_ecs_name, Capacity};
+use crate::ecs::{is_valid_ecs_name, Capacity};
 
 /// The `cluster` that means every cluster of the region.
 pub const ALL_CLUSTERS: &str = "*";

@@ -477,7 +477,7 @@ impl Validator<'_> {
                 "schedule.max_delay_minutes",
                 Some(m),
                 "max_delay_minutes is no longer used: a scale-in or scale-out now acts as long as its window lasts (until the schedule's next opposite action), and the reconcile trigger repairs the rest",
-                "remove the key (see \"How a night works\" in the README)",
+                "remove the key (see \"How a night works\" in docs/how-it-works.md)",
             ));
         }
         let reconcile_minutes = match &raw.reconcile_minutes {

@@ -44,6 +44,6 @@ pub use report::{Outcome, Report, ServiceOutcome, Summary};
 pub use resolve::SelectorOutcome;
 pub use run::{notice_stop_time, run, select_and_observe, Selected};
 pub use selector::{
-    AllowedSelector, AllowedSelectorEntry, ClusterScope, Ownership, Selector, SelectorTarget,
-    TagMatch, ALL_CLUSTERS,
+    owner, AllowedSelector, AllowedSelectorEntry, ClusterScope, Owner, Ownership, Selector,
+    SelectorTarget, SelectsByTag, TagMatch, ALL_CLUSTERS,
 };

@@ -14,7 +14,7 @@ use crate::clients::{describe_error, Clients};
 use crate::ecs::resource_id;
 use crate::event::{ScalingEvent, ServiceRequest};
 use crate::observe::{observed_from, Observed, READ_CONCURRENCY};
-use crate::selector::{ClusterScope, Selector};
+use crate::selector::{owner, ClusterScope, Owner, Selector};
 
 /// ECS `DescribeServices` takes at most 10 services per call.
 const DESCRIBE_BATCH: usize = 10;
@@ -165,17 +165,11 @@ fn belongs_here<'a>(
     cluster: &str,
     tags: impl Iterator<Item = (&'a str, &'a str)> + Clone,
 ) -> bool {
-    if event.ownership.explicit.contains(id) {
+    let explicit = event.ownership.explicit.get(id);
+    match owner(explicit, &event.ownership.selectors, cluster, tags) {
         // Explicit entries of this event were claimed before any selector ran.
-        return false;
-    }
-    match event
-        .ownership
-        .selectors
-        .iter()
-        .find(|a| a.selects(cluster, tags.clone()))
-    {
-        Some(first) => first.schedule == event.schedule,
+        Some(Owner::Entry(_)) => false,
+        Some(Owner::Selector(first)) => first.schedule == event.schedule,
         None => true,
     }
 }

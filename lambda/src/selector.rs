@@ -68,20 +68,58 @@ impl AllowedSelector {
             schedule: entry.schedule.clone(),
         })
     }
+}
+
+/// What selects services by cluster and tag: the function's allow-list entries and the
+/// CLI's `[[services]]` entries with `tag`, so that both apply [`owner`] to their own kind.
+pub trait SelectsByTag {
+    fn scope(&self) -> &ClusterScope;
+    fn tag_match(&self) -> &TagMatch;
 
     /// Whether this entry selects a service of `cluster` carrying `tags`.
-    pub fn selects<'a>(
-        &self,
-        cluster: &str,
-        tags: impl Iterator<Item = (&'a str, &'a str)>,
-    ) -> bool {
-        self.cluster.contains(cluster) && self.tag.matches(tags)
+    fn selects<'a>(&self, cluster: &str, tags: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
+        self.scope().contains(cluster) && self.tag_match().matches(tags)
     }
 }
 
+impl SelectsByTag for AllowedSelector {
+    fn scope(&self) -> &ClusterScope {
+        &self.cluster
+    }
+    fn tag_match(&self) -> &TagMatch {
+        &self.tag
+    }
+}
+
+/// The configuration entry that owns a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner<'a, E, S> {
+    /// The service's own explicit entry.
+    Entry(&'a E),
+    /// The first selector, in configuration order, that selects it.
+    Selector(&'a S),
+}
+
+/// The ownership rule, once for the function and the CLI: a service's explicit entry (in any
+/// schedule) wins over every selector; else the first selector in configuration order whose
+/// cluster and tag match it; else nobody manages it.
+pub fn owner<'a, 't, E, S: SelectsByTag>(
+    entry: Option<&'a E>,
+    selectors: &'a [S],
+    cluster: &str,
+    tags: impl Iterator<Item = (&'t str, &'t str)> + Clone,
+) -> Option<Owner<'a, E, S>> {
+    if let Some(entry) = entry {
+        return Some(Owner::Entry(entry));
+    }
+    selectors
+        .iter()
+        .find(|s| s.selects(cluster, tags.clone()))
+        .map(Owner::Selector)
+}
+
 /// Who owns each service across the stack's schedules, so that every service follows one
-/// schedule: an explicit entry (in any schedule) wins over every selector, and among
-/// selectors the first in the configuration wins.
+/// schedule ([`owner`] decides).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ownership {
     /// Every explicitly configured resource id (the allow-list).
@@ -201,6 +239,42 @@ impl fmt::Display for Selector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn selector(cluster: &str, tag: &str, schedule: Option<&str>) -> AllowedSelector {
+        AllowedSelector {
+            cluster: ClusterScope::parse(cluster).unwrap(),
+            tag: TagMatch::parse(tag).unwrap(),
+            schedule: schedule.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn an_explicit_entry_wins_then_the_first_matching_selector_then_nobody() {
+        let selectors = [
+            selector("prod", "team=web", Some("berlin")),
+            selector("*", "team", None),
+        ];
+        let tags = [("team", "web")];
+        let pairs = || tags.iter().copied();
+        let entry = "service/prod/api".to_string();
+        assert_eq!(
+            owner(Some(&entry), &selectors, "prod", pairs()),
+            Some(Owner::Entry(&entry))
+        );
+        assert_eq!(
+            owner::<String, _>(None, &selectors, "prod", pairs()),
+            Some(Owner::Selector(&selectors[0]))
+        );
+        // Another cluster: only the "*" selector looks there.
+        assert_eq!(
+            owner::<String, _>(None, &selectors, "staging", pairs()),
+            Some(Owner::Selector(&selectors[1]))
+        );
+        assert_eq!(
+            owner::<String, _>(None, &selectors, "prod", [("env", "dev")].into_iter()),
+            None
+        );
+    }
 
     #[test]
     fn tags_parse_with_and_without_a_value() {

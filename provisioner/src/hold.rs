@@ -17,7 +17,7 @@ use serde::Serialize;
 use thiserror::Error;
 use worktime_lambda::tags::{hold_until_value, EXCLUDE_TAG, HOLD_UNTIL_TAG};
 use worktime_lambda::{
-    describe_error, is_valid_ecs_name, Action, Capacity, Clients, EventDefaults, Observed,
+    describe_error, is_valid_ecs_name, Action, Capacity, Clients, EventDefaults, Observed, Owner,
     RawEvent, ScalingEvent, ServiceRequest, ServiceTarget,
 };
 
@@ -39,19 +39,11 @@ fn owner<'a>(
     tags: &'a ServiceTags,
 ) -> Option<(Tz, Option<Capacity>)> {
     let tags = tags.get(name).map(Vec::as_slice).unwrap_or_default();
-    let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    let schedule = config.schedule_of_service(&name.cluster, &name.service, pairs())?;
-    let capacity = match config
-        .services
-        .iter()
-        .find(|s| s.cluster == name.cluster && s.service == name.service)
-    {
-        Some(spec) => spec.capacity,
-        None => config
-            .selectors
-            .iter()
-            .find(|s| s.cluster.contains(&name.cluster) && s.tag.matches(pairs()))
-            .and_then(|s| s.capacity),
+    let pairs = tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let schedule = config.schedule_of_service(&name.cluster, &name.service, pairs.clone())?;
+    let capacity = match config.owner_of_service(&name.cluster, &name.service, pairs)? {
+        Owner::Entry(spec) => spec.capacity,
+        Owner::Selector(selector) => selector.capacity,
     };
     Some((schedule.schedule.timezone, capacity))
 }

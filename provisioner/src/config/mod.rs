@@ -23,8 +23,8 @@ use chrono_tz::Tz;
 use indexmap::{IndexMap, IndexSet};
 use worktime_lambda::window::{Firings, ScheduleClock};
 use worktime_lambda::{
-    Action, Capacity, ClusterScope, RawEvent, ScheduleCrons, SelectorTarget, ServiceTarget,
-    TagMatch,
+    owner, Action, Capacity, ClusterScope, Owner, RawEvent, ScheduleCrons, SelectorTarget,
+    SelectsByTag, ServiceTarget, TagMatch,
 };
 
 use crate::cron::{AwsCron, CronError};
@@ -213,6 +213,15 @@ pub struct SelectorSpec {
     pub capacity: Option<Capacity>,
     /// The `[schedules.NAME]` it follows; `None`: `[schedule]`.
     pub schedule: Option<String>,
+}
+
+impl SelectsByTag for SelectorSpec {
+    fn scope(&self) -> &ClusterScope {
+        &self.cluster
+    }
+    fn tag_match(&self) -> &TagMatch {
+        &self.tag
+    }
 }
 
 /// One schedule a stack deploys triggers for: its name (`None`: `[schedule]`) and settings.
@@ -476,30 +485,34 @@ impl StackConfig {
         }
     }
 
-    /// The schedule a service follows, as the function decides it: its explicit entry's,
-    /// else that of the first selector (file order) whose cluster and tag match the service's
+    /// The entry that owns a service, by the function's own rule ([`owner`]): its explicit
+    /// entry, else the first selector (file order) whose cluster and tag match the service's
     /// `tags`; `None`: the config does not manage the service.
+    pub fn owner_of_service<'a>(
+        &self,
+        cluster: &str,
+        service: &str,
+        tags: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Option<Owner<'_, ServiceSpec, SelectorSpec>> {
+        let entry = self
+            .services
+            .iter()
+            .find(|s| s.cluster == cluster && s.service == service);
+        owner(entry, &self.selectors, cluster, tags)
+    }
+
+    /// The schedule a service follows, as the function decides it ([`Self::owner_of_service`]).
     pub fn schedule_of_service<'a>(
         &self,
         cluster: &str,
         service: &str,
         tags: impl Iterator<Item = (&'a str, &'a str)> + Clone,
     ) -> Option<ScheduleRef<'_>> {
-        if let Some(spec) = self
-            .services
-            .iter()
-            .find(|s| s.cluster == cluster && s.service == service)
-        {
-            return Some(self.schedule_ref(spec.schedule.as_deref()));
-        }
-        self.selectors
-            .iter()
-            .find(|s| {
-                (s.cluster == ClusterScope::All
-                    || s.cluster == ClusterScope::Named(cluster.to_string()))
-                    && s.tag.matches(tags.clone())
-            })
-            .map(|s| self.schedule_ref(s.schedule.as_deref()))
+        let schedule = match self.owner_of_service(cluster, service, tags)? {
+            Owner::Entry(spec) => spec.schedule.as_deref(),
+            Owner::Selector(selector) => selector.schedule.as_deref(),
+        };
+        Some(self.schedule_ref(schedule))
     }
 
     fn schedule_ref(&self, name: Option<&str>) -> ScheduleRef<'_> {

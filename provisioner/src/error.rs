@@ -23,7 +23,7 @@ pub enum Error {
     #[error(transparent)]
     Template(#[from] crate::template::TemplateError),
     #[error(transparent)]
-    Init(#[from] crate::commands::init::InitError),
+    Init(#[from] crate::config::example::InitError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

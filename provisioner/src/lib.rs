@@ -1,8 +1,10 @@
 //! worktime provisioner library: configuration, template generation and the AWS lifecycle.
 //!
-//! Layers, each importing only the ones below it: `commands` (one leaf per subcommand) →
-//! `fleet` (many targets) → `deploy` (one stack) → `aws`, `template` → `config`, and the
-//! function crate's `cron` (schedules are judged by the function's own code).
+//! Layers, each importing only the ones below it (ARCHITECTURE.md lists them): `cli`,
+//! `commands` (one leaf per subcommand, which turns its arguments into a checked plan) →
+//! `fleet`, `report`, `hold` → `deploy` (one stack) → `aws`, `template`, `hours`, `scaling` →
+//! `config`, `duration`, `output`, `progress`, `error` and the function crate. `error` wraps
+//! each layer's typed error.
 
 mod aws;
 mod cli;

@@ -10,10 +10,16 @@ use crate::cli::ReportArgs;
 use crate::config;
 use crate::error::{Error, Result};
 use crate::output::{self, OutputFormat};
-use crate::report::{self, html, ReportPlan};
+use crate::report::{self, html, ReportPlan, ReportRequest};
 
 pub async fn run(args: &ReportArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
-    let plan = ReportPlan::from_args(args)?;
+    let plan = ReportPlan::checked(&ReportRequest {
+        weeks: args.weeks,
+        from: args.from,
+        price_vcpu_hour: args.price_vcpu_hour,
+        price_gb_hour: args.price_gb_hour,
+        html: args.html.clone(),
+    })?;
     let now = Utc::now();
     let fleet = config::load(&args.config.config, now)?;
     let config = &fleet.home;

@@ -9,6 +9,7 @@
 mod accounts;
 mod calendar;
 mod error;
+pub mod example;
 pub(crate) mod ids;
 mod raw;
 mod stacksets;

@@ -23,7 +23,7 @@ use crate::error::Result;
 use crate::hours::{week_chart, weekly_hours, WeekChart, WeeklyHours};
 use crate::scaling::services_now;
 
-pub use plan::ReportPlan;
+pub use plan::{ReportPlan, ReportRequest};
 use prices::{price_for, usd_per_month};
 pub use prices::{CpuArchitecture, Price};
 use workload::{not_priced_reason, working_desired, TaskSize};

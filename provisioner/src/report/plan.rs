@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::Datelike;
 
-use crate::cli::ReportArgs;
 use crate::error::{Error, Result};
 use crate::hours::{Period, PeriodStart, MAX_WEEKS};
 
@@ -14,6 +13,17 @@ use super::prices::PriceOverrides;
 /// The years `--from` accepts: any real period, and far from the calendar's limits.
 const FIRST_YEAR: i32 = 1970;
 const LAST_YEAR: i32 = 9999;
+
+/// What `worktime report` was asked, as given: the command builds it from its arguments, so
+/// that nothing below the commands sees the command line.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReportRequest {
+    pub weeks: u32,
+    pub from: Option<chrono::NaiveDate>,
+    pub price_vcpu_hour: Option<f64>,
+    pub price_gb_hour: Option<f64>,
+    pub html: Option<PathBuf>,
+}
 
 /// What the report covers and where it goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +35,7 @@ pub struct ReportPlan {
 }
 
 impl ReportPlan {
-    pub fn from_args(args: &ReportArgs) -> Result<ReportPlan> {
+    pub fn checked(args: &ReportRequest) -> Result<ReportPlan> {
         if !(1..=MAX_WEEKS).contains(&args.weeks) {
             return Err(Error::Usage(format!(
                 "--weeks {}: give 1 to {MAX_WEEKS} weeks",
@@ -92,21 +102,15 @@ fn check_html_path(path: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn args(weeks: u32) -> ReportArgs {
-        ReportArgs {
-            config: crate::cli::ConfigArg {
-                config: "worktime.toml".into(),
-            },
+    fn args(weeks: u32) -> ReportRequest {
+        ReportRequest {
             weeks,
-            from: None,
-            price_vcpu_hour: None,
-            price_gb_hour: None,
-            html: None,
+            ..ReportRequest::default()
         }
     }
 
-    fn usage(args: &ReportArgs) -> String {
-        match ReportPlan::from_args(args) {
+    fn usage(args: &ReportRequest) -> String {
+        match ReportPlan::checked(args) {
             Err(error @ Error::Usage(_)) => {
                 assert_eq!(error.exit_code(), crate::error::EXIT_USAGE);
                 error.to_string()
@@ -117,7 +121,7 @@ mod tests {
 
     #[test]
     fn defaults_are_the_next_four_weeks_at_list_prices() {
-        let plan = ReportPlan::from_args(&args(4)).unwrap();
+        let plan = ReportPlan::checked(&args(4)).unwrap();
         assert_eq!(plan.period, Period::default());
         assert_eq!(plan.prices, PriceOverrides::default());
         assert_eq!(plan.html, None);
@@ -127,16 +131,16 @@ mod tests {
     fn weeks_are_1_to_52() {
         assert!(usage(&args(0)).starts_with("--weeks 0:"));
         assert!(usage(&args(53)).contains("1 to 52"));
-        assert_eq!(ReportPlan::from_args(&args(52)).unwrap().period.weeks, 52);
-        let from = ReportArgs {
+        assert_eq!(ReportPlan::checked(&args(52)).unwrap().period.weeks, 52);
+        let from = ReportRequest {
             from: Some("2030-03-27".parse().unwrap()),
             ..args(1)
         };
         assert_eq!(
-            ReportPlan::from_args(&from).unwrap().period.start,
+            ReportPlan::checked(&from).unwrap().period.start,
             PeriodStart::WeekOf("2030-03-27".parse().unwrap())
         );
-        let far = ReportArgs {
+        let far = ReportRequest {
             from: chrono::NaiveDate::from_ymd_opt(12000, 1, 1),
             ..args(1)
         };
@@ -146,18 +150,18 @@ mod tests {
     #[test]
     fn prices_are_positive_and_finite() {
         for bad in [0.0, -0.04, f64::NAN, f64::INFINITY] {
-            let message = usage(&ReportArgs {
+            let message = usage(&ReportRequest {
                 price_vcpu_hour: Some(bad),
                 ..args(4)
             });
             assert!(message.starts_with("--price-vcpu-hour"), "{message}");
-            let message = usage(&ReportArgs {
+            let message = usage(&ReportRequest {
                 price_gb_hour: Some(bad),
                 ..args(4)
             });
             assert!(message.starts_with("--price-gb-hour"), "{message}");
         }
-        let plan = ReportPlan::from_args(&ReportArgs {
+        let plan = ReportPlan::checked(&ReportRequest {
             price_vcpu_hour: Some(0.05),
             price_gb_hour: Some(0.005),
             ..args(4)
@@ -171,25 +175,25 @@ mod tests {
     fn the_html_page_goes_into_a_directory_that_exists() {
         let dir = tempfile::tempdir().unwrap();
         let inside = dir.path().join("report.html");
-        let plan = ReportPlan::from_args(&ReportArgs {
+        let plan = ReportPlan::checked(&ReportRequest {
             html: Some(inside.clone()),
             ..args(4)
         })
         .unwrap();
         assert_eq!(plan.html, Some(inside));
         // A bare file name: the current directory.
-        assert!(ReportPlan::from_args(&ReportArgs {
+        assert!(ReportPlan::checked(&ReportRequest {
             html: Some("report.html".into()),
             ..args(4)
         })
         .is_ok());
-        let missing = usage(&ReportArgs {
+        let missing = usage(&ReportRequest {
             html: Some(dir.path().join("nope/report.html")),
             ..args(4)
         });
         assert!(missing.starts_with("--html"), "{missing}");
         assert!(missing.contains("does not exist"), "{missing}");
-        let directory = usage(&ReportArgs {
+        let directory = usage(&ReportRequest {
             html: Some(dir.path().to_path_buf()),
             ..args(4)
         });

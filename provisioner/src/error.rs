@@ -30,9 +30,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A call to AWS failed; `context` says what worktime was doing.
+    /// A call to AWS failed; `context` says what worktime was doing, `message` the service's
+    /// code and message (or the causes) in one line. The SDK error itself is kept as the
+    /// source: `RUST_LOG=debug` prints its whole chain.
     #[error("{context}: {message}")]
-    Aws { context: String, message: String },
+    Aws {
+        context: String,
+        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The stack ended in a failed state.
     #[error("stack {stack} ended in {status}{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
     StackFailed {
@@ -85,12 +92,13 @@ impl Error {
     /// message (or the connection failure behind a dispatch error).
     pub fn aws<E, R>(context: impl Into<String>, error: aws_sdk_s3::error::SdkError<E, R>) -> Self
     where
-        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug + 'static,
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
     {
         Error::Aws {
             context: context.into(),
             message: worktime_lambda::describe_error(&error),
+            source: Box::new(error),
         }
     }
 }

@@ -65,6 +65,12 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
+            // The whole chain of causes, for whoever asks for it (RUST_LOG=debug).
+            let mut cause = std::error::Error::source(&error);
+            while let Some(inner) = cause {
+                tracing::debug!("caused by: {inner:?}");
+                cause = inner.source();
+            }
             ExitCode::from(error.exit_code())
         }
     }

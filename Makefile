@@ -31,8 +31,10 @@ lambda: $(STAMP)
 	cargo lambda build --profile function --arm64 --output-format zip -p worktime-lambda
 	@ls -l target/lambda/bootstrap/bootstrap.zip | awk '{printf "target/lambda/bootstrap/bootstrap.zip: %d bytes (%.2f MiB)\n", $$5, $$5/1048576}'
 
-## test: unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then template lint
-test: $(STAMP) build test-model test-rust lint-templates
+## test: unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then template lint.
+# Builds the function zip first: an end-to-end test runs that arm64 zip (under qemu-aarch64
+# on x86_64), so that what ships is tested, not only the debug build.
+test: $(STAMP) build lambda test-model test-rust lint-templates
 
 ## test-model: the project's AWS model checks itself against a live server of its own
 test-model: $(STAMP)

@@ -20,6 +20,7 @@ mod rollout;
 mod scheduler_model;
 mod schedules;
 mod selectors;
+mod shipped;
 mod stacksets;
 
 const REGION: &str = "ap-northeast-2";

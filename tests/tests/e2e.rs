@@ -16,6 +16,7 @@ mod nights;
 mod notify;
 mod ownership;
 mod report;
+mod report_browser;
 mod rollout;
 mod scheduler_model;
 mod schedules;

@@ -29,7 +29,13 @@ const RENDER_TIMEOUT: Duration = Duration::from_secs(90);
 /// Chromium's executable; panics naming the package when there is none.
 pub fn chromium() -> PathBuf {
     if let Some(path) = std::env::var_os("WORKTIME_CHROMIUM") {
-        return PathBuf::from(path);
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "WORKTIME_CHROMIUM={}: no such file",
+            path.display()
+        );
+        return path;
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     [PathBuf::from("/usr/lib/chromium/chromium")]

@@ -47,7 +47,9 @@ dist: $(STAMP)
 	cargo build --release -p worktime --bin worktime
 	target/release/worktime package --arm64 $(DIST)/function/arm64/bootstrap/bootstrap.zip --x86-64 $(DIST)/function/x86_64/bootstrap/bootstrap.zip --out $(DIST)
 
-## test: unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then template lint
+## test: unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then template lint.
+# Builds the function zip first: an end-to-end test runs that arm64 zip (under qemu-aarch64
+# on x86_64), so that what ships is tested, not only the debug build.
 test: $(STAMP) build lambda test-model test-rust lint-templates
 
 ## test-model: the project's AWS model checks itself against a live server of its own

@@ -17,6 +17,8 @@
 //!   served by the harness, invoked with the payload a trigger would deliver.
 //! - module `triggers`: those payloads, as AWS builds them (a rule's input transformer on the
 //!   scheduled event, a schedule's context attributes).
+//! - module `browser`: a local page rendered by headless Chromium: screenshot, console, requests.
+//! - module `shipped`: the arm64 zip `make lambda` builds, and the emulator it runs under here.
 //! - module `stacks`: CloudFormation stacks as the resource models' tests drive and read them.
 //! - [`bootstrapped`]: a worktime project bootstrapped on the server, as most tests start.
 
@@ -28,7 +30,9 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+pub mod browser;
 mod runtime;
+pub mod shipped;
 pub mod stacks;
 pub mod triggers;
 

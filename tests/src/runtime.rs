@@ -20,8 +20,13 @@
 //!
 //! The function's stdout and stderr (its log) go to a file, readable with
 //! [`FunctionRuntime::log`]; the process is killed when the runtime is dropped.
+//!
+//! [`FunctionConfig::runner`] runs the executable through a prefix command: the shipped arm64
+//! `bootstrap` runs on an x86_64 machine under `qemu-aarch64` (see [`crate::arm64_runner`]),
+//! which passes the environment and the Runtime API's loopback socket through unchanged.
 
 use std::collections::{HashMap, VecDeque};
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -43,6 +48,9 @@ pub struct FunctionConfig {
     pub log_format: String,
     /// The executable; default: the workspace's debug build of `bootstrap`.
     pub binary: PathBuf,
+    /// A command (and its arguments) that runs `binary`, e.g. a user-mode emulator for a
+    /// binary of another architecture; empty (the default): `binary` is executed directly.
+    pub runner: Vec<OsString>,
 }
 
 impl Default for FunctionConfig {
@@ -53,6 +61,7 @@ impl Default for FunctionConfig {
             timeout: Duration::from_secs(60),
             log_format: "Text".into(),
             binary: crate::binary("bootstrap"),
+            runner: Vec::new(),
         }
     }
 }
@@ -204,7 +213,14 @@ impl FunctionRuntime {
             .parent()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        let mut command = Command::new(&config.binary);
+        let mut command = match config.runner.split_first() {
+            Some((runner, args)) => {
+                let mut command = Command::new(runner);
+                command.args(args).arg(&config.binary);
+                command
+            }
+            None => Command::new(&config.binary),
+        };
         command
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin/:/bin")
@@ -235,9 +251,13 @@ impl FunctionRuntime {
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("function log"))
             .stderr(log);
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", config.binary.display()));
+        let child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "start {} (runner {:?}): {e}",
+                config.binary.display(),
+                config.runner
+            )
+        });
         FunctionRuntime {
             child,
             shared,

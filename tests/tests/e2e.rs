@@ -17,10 +17,12 @@ mod nights;
 mod notify;
 mod ownership;
 mod report;
+mod report_browser;
 mod rollout;
 mod scheduler_model;
 mod schedules;
 mod selectors;
+mod shipped;
 mod stacksets;
 
 const REGION: &str = "ap-northeast-2";

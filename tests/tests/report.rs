@@ -46,7 +46,7 @@ cluster = "prod"
 service = "batch"
 "#;
 
-fn seoul_config(region: &str) -> String {
+pub(crate) fn seoul_config(region: &str) -> String {
     SEOUL.replace("REGION", region)
 }
 
@@ -140,7 +140,7 @@ async fn create_workload(sdk: &SdkConfig, cluster: &str, workload: &Workload<'_>
 
 /// api: Fargate ARM64 0.25 vCPU / 0.5 GiB × 2; worker: Fargate x86 1 vCPU / 2 GiB × 1;
 /// batch: EC2 × 3.
-async fn seoul_services(sdk: &SdkConfig) {
+pub(crate) async fn seoul_services(sdk: &SdkConfig) {
     create_cluster(sdk, "prod").await;
     create_workload(
         sdk,
@@ -519,9 +519,9 @@ async fn a_berlin_scheduler_week_with_the_clock_change_has_167_hours_and_fewer_o
     assert_eq!(number(&berlin["off_hours_per_week"]), 119.0);
 }
 
-/// Checks the page with Python's own HTML parser (no browser in CI): every element closed in
-/// order, per chart 7 × 24 cells, no script, nothing loaded from a URL. Prints what it found
-/// as JSON.
+/// Checks the page with Python's own HTML parser (what a browser makes of it is
+/// `report_browser`'s): every element closed in order, per chart 7 × 24 cells, no script,
+/// nothing loaded from a URL. Prints what it found as JSON.
 const CHECK_PAGE: &str = r#"
 import json, sys
 from html.parser import HTMLParser

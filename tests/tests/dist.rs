@@ -1,11 +1,12 @@
 //! The release binary as users get it (`make dist`): one file carrying both function zips,
 //! run from an empty directory with no cargo, cargo-lambda, zig or Python on PATH.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use worktime_e2e::shipped;
 use worktime_e2e::*;
 
 const REGION: &str = "eu-west-1";
@@ -29,17 +30,6 @@ max = 2
 [function]
 architecture = "arm64"
 "#;
-
-/// The arm64 zip `make lambda` builds: what users deploy.
-fn shipped_arm64_zip() -> PathBuf {
-    let path = workspace_root().join("target/lambda/bootstrap/bootstrap.zip");
-    assert!(
-        path.exists(),
-        "{} is not built: run `make lambda` (make test does) before these tests",
-        path.display()
-    );
-    path
-}
 
 /// Runs `program` in `dir` as a user's shell would after installing only the binary: PATH
 /// of the system's directories, a fresh HOME, and the endpoint's settings.
@@ -66,7 +56,8 @@ fn sha256_hex(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn the_release_binary_bootstraps_from_an_empty_directory_with_the_function_it_carries() {
     let build = tempfile::tempdir().unwrap();
-    let arm64 = shipped_arm64_zip();
+    // The arm64 zip `make lambda` builds (checked to be current): what users deploy.
+    let arm64 = shipped::shipped_function_zip();
     let x86_64 = function_zip(build.path(), "x86_64.zip", None);
     let dist = build.path().join("dist");
     let packed = worktime(

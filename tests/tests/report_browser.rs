@@ -5,7 +5,7 @@
 //! uncaught exception, an image and a style sheet from the web) is rendered first, so that
 //! the checks are known to see what they look for.
 //!
-//! `WORKTIME_UPDATE_DOCS=1` also writes the screenshot to `docs/report.png`, the README's.
+//! `WORKTIME_UPDATE_DOCS=1` also writes the screenshot to `docs/report.png` (shown in docs/report.md).
 
 use std::collections::BTreeSet;
 

@@ -53,6 +53,7 @@ test: $(STAMP) build lambda test-model test-rust lint-templates
 ## test-model: the project's AWS model checks itself against a live server of its own
 test-model: $(STAMP)
 	$(PY) tests/aws_model/check_ecs_tasks.py
+	$(PY) tests/aws_model/check_cloudwatch_cbor.py
 
 test-rust:
 	cargo test --workspace

@@ -211,7 +211,9 @@ def check_malformed() -> None:
         "c1fb7ff0000000000000", "c1fb7ff8000000000000", "c11b7fffffffffffffff",
         "c1c11a514b67b0",
     ]:
-        check(decode_error(bytes.fromhex(hexed)) is not None, f"{hexed[:24] or 'empty'}: decode error")
+        check(
+            decode_error(bytes.fromhex(hexed)) is not None, f"{hexed[:24] or 'empty'}: decode error"
+        )
     check(decode_error(cw.dumps("x" * 10000) + b"\x00") is not None,
           "a trailing byte after a long item is found (past cbor2's read buffer)")
     check(decode_error(bytes.fromhex("81" * 256 + "00")) is None

@@ -140,7 +140,8 @@ import struct
 import sys
 import traceback
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import cbor2
 from cbor2 import CBORDecodeError, CBORSimpleValue, CBORTag

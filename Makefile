@@ -1,5 +1,5 @@
 # worktime — build, test, lint, demo and benchmark entry points.
-# Everything Python (moto, cfn-lint, checkov, cargo-lambda, zig) lives in the project venv
+# Everything Python (moto, cfn-lint, checkov, ruff, cargo-lambda, zig) lives in the project venv
 # `.venv`, created on first use from the pinned requirements files: requirements-moto.txt
 # (moto server: all `make demo` needs) and requirements-dev.txt (that, plus the linters and
 # the cross-build tools the tests and `make lambda`/`make dist` need).
@@ -11,12 +11,12 @@ MOTO_STAMP := $(VENV)/.installed-moto
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all venv build lambda dist test test-model test-rust lint-templates lint fmt demo bench clean
+.PHONY: all venv build lambda dist test test-model test-rust lint-templates lint lint-python fmt demo bench clean
 
 all: build
 
 $(MOTO_STAMP): requirements-moto.txt
-	@command -v python3 >/dev/null || { echo "python3 is required (3.9+)"; exit 1; }
+	@command -v python3 >/dev/null || { echo "python3 is required (3.10+)"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-moto.txt
@@ -26,7 +26,7 @@ $(STAMP): requirements-dev.txt $(MOTO_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-## venv: the project's Python tools (moto server, cfn-lint, checkov, cargo-lambda, zig)
+## venv: the project's Python tools (moto server, cfn-lint, checkov, ruff, cargo-lambda, zig)
 venv: $(STAMP)
 
 ## build: every crate and binary (debug)
@@ -47,14 +47,15 @@ dist: $(STAMP)
 	cargo build --release -p worktime --bin worktime
 	target/release/worktime package --arm64 $(DIST)/function/arm64/bootstrap/bootstrap.zip --x86-64 $(DIST)/function/x86_64/bootstrap/bootstrap.zip --out $(DIST)
 
-## test: unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then template lint.
-# Builds the function zip first: an end-to-end test runs that arm64 zip (under qemu-aarch64
-# on x86_64), so that what ships is tested, not only the debug build.
-test: $(STAMP) build lambda test-model test-rust lint-templates
+## test: the Python lint, unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then
+## template lint. Builds the function zip first: an end-to-end test runs that arm64 zip (under
+# qemu-aarch64 on x86_64), so that what ships is tested, not only the debug build.
+test: $(STAMP) lint-python build lambda test-model test-rust lint-templates
 
 ## test-model: the project's AWS model checks itself against a live server of its own
 test-model: $(STAMP)
 	$(PY) tests/aws_model/check_ecs_tasks.py
+	$(PY) tests/aws_model/check_cloudwatch_cbor.py
 
 test-rust:
 	cargo test --workspace
@@ -62,6 +63,11 @@ test-rust:
 ## lint-templates: cfn-lint and checkov on the template of every example config
 lint-templates: $(STAMP)
 	scripts/lint-templates.sh
+
+## lint-python: ruff on the project's Python (the AWS model and its checks, scripts, bench),
+## rules in ruff.toml
+lint-python: $(STAMP)
+	ruff check tests/aws_model scripts bench
 
 ## lint: formatting and clippy, warnings as errors
 lint:

@@ -24,8 +24,9 @@ Usage:  python bench/baseline_seed.py --cluster CLUSTER --services N
         e.g. AWS_ENDPOINT_URL=http://127.0.0.1:PORT for the local moto server)
 '''
 import argparse
-import boto3
 import os
+
+import boto3
 
 client = boto3.client('application-autoscaling')
 
@@ -34,7 +35,7 @@ RESOURCE_IDS = []
 
 
 def resource_ids(cluster, count):
-    return ['service/%s/svc-%04d' % (cluster, i) for i in range(1, count + 1)]
+    return [f'service/{cluster}/svc-{i:04d}' for i in range(1, count + 1)]
 
 
 # The recipe's functions, with the resource id as a parameter instead of a module constant.

@@ -30,8 +30,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", required=True)
     parser.add_argument("--zip", type=Path, required=True)
-    parser.add_argument("--bootstrap", type=Path, required=True, help="host build, profile function")
-    parser.add_argument("--peak-rss", type=Path, required=True, help="target/debug/function-peak-rss")
+    parser.add_argument(
+        "--bootstrap", type=Path, required=True, help="host build, profile function"
+    )
+    parser.add_argument(
+        "--peak-rss", type=Path, required=True, help="target/debug/function-peak-rss"
+    )
     parser.add_argument("--region", default="ap-northeast-2")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, required=True)
@@ -70,7 +74,7 @@ def main() -> int:
                 env=env, capture_output=True, text=True, timeout=300,
             )
             lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-            if done.returncode != 0 or len(lines) != 2 or not all(l["ok"] for l in lines):
+            if done.returncode != 0 or len(lines) != 2 or not all(line["ok"] for line in lines):
                 print(done.stdout, done.stderr, file=sys.stderr)
                 print("bench: the function failed a run", file=sys.stderr)
                 return 1

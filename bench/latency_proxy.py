@@ -60,7 +60,7 @@ def main():
         conn = Connection()
         delay = delay_ms / 1000
 
-        def request_bytes(conn=conn):
+        def request_bytes(conn=conn, delay=delay):
             if conn.client_sent():
                 time.sleep(delay)  # one round trip's worth per call
 

@@ -32,8 +32,8 @@ import json
 import os
 import platform
 import re
-import statistics
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -252,7 +252,9 @@ def bench_scaling(args, moto: Moto, worktime: Path, env: dict, work: Path) -> li
         for action in args.actions:
             before, after = (DECLARED, ZERO) if action == "scale-in" else (ZERO, DECLARED)
             impls = {
-                "baseline": [str(python), str(baseline), "--cluster", CLUSTER, "--services", str(n)],
+                "baseline": [
+                    str(python), str(baseline), "--cluster", CLUSTER, "--services", str(n),
+                ],
                 "ours": [
                     str(worktime), "--output", "json", "run", "--config", str(config), action,
                 ],
@@ -308,7 +310,9 @@ def bench_scaling(args, moto: Moto, worktime: Path, env: dict, work: Path) -> li
                         "runs": args.runs,
                         "wall_s": stats(s["wall_s"]),
                         "peak_rss_kib": stats(s["peak_rss_kib"]),
-                        "requests_per_run": statistics.median(s["requests"]) if s["requests"] else None,
+                        "requests_per_run": (
+                            statistics.median(s["requests"]) if s["requests"] else None
+                        ),
                         "samples": s,
                     }
                 )
@@ -323,7 +327,7 @@ def check_report(label: str, out: Path, n: int):
         report = json.loads(out.read_text())
         summary = report["summary"]
     except (ValueError, KeyError) as e:
-        raise BenchError(f"{label}: stdout is not the JSON report ({e}):\n{tail(out)}")
+        raise BenchError(f"{label}: stdout is not the JSON report ({e}):\n{tail(out)}") from e
     if summary.get("changed") != n or summary.get("failed") != 0:
         raise BenchError(f"{label}: expected {n} changed and 0 failed, got {summary}")
 
@@ -377,9 +381,11 @@ def markdown(results: dict) -> str:
         ),
         "",
         "## Scaling function: recipe (Python, boto3) vs `worktime run` "
-        f"({results['meta']['runs_per_case']} runs each, medians, whole process, every run registers every service)",
+        f"({results['meta']['runs_per_case']} runs each, medians, whole process, "
+        "every run registers every service)",
         "",
-        "| N | action | implementation | wall median (ms) | wall min–max (ms) | peak RSS median (MiB) | requests/run |",
+        "| N | action | implementation | wall median (ms) | wall min–max (ms) "
+        "| peak RSS median (MiB) | requests/run |",
         "|---:|---|---|---:|---:|---:|---:|",
     ]
     for r in results["scaling"]:
@@ -407,7 +413,9 @@ def markdown(results: dict) -> str:
             "",
             "Load average (1 min) at start / end: {} / {} on {} CPUs (other work on the machine"
             " widens the spread).".format(
-                results["meta"]["loadavg_start"], results["meta"]["loadavg_end"], results["meta"]["cpus"]
+                results["meta"]["loadavg_start"],
+                results["meta"]["loadavg_end"],
+                results["meta"]["cpus"],
             ),
         ]
     lines += [
@@ -501,7 +509,9 @@ def main() -> int:
     print(f"foundation: worktime synth x {args.synth_runs} ...", file=sys.stderr, flush=True)
     synth = bench_synth(worktime, env, work, args.synth_runs)
 
-    print(f"scaling: creating {max(args.sizes)} ECS services in moto ...", file=sys.stderr, flush=True)
+    print(
+        f"scaling: creating {max(args.sizes)} ECS services in moto ...", file=sys.stderr, flush=True
+    )
     moto = Moto(args.endpoint, args.region, args.moto_log)
     moto.reset()
     moto.create_services(max(args.sizes))
@@ -526,7 +536,10 @@ def main() -> int:
             "worktime_binary_bytes": worktime.stat().st_size,
             "endpoint": args.endpoint,
             "runs_per_case": args.runs,
-            "measurement": "bench/spawn_measure.rs (a ~2 MiB parent): posix_spawn + wait4; wall = spawn to reap, peak RSS = the child's ru_maxrss (floor: the ~2 MiB parent's RSS)",
+            "measurement": (
+                "bench/spawn_measure.rs (a ~2 MiB parent): posix_spawn + wait4; wall = spawn to "
+                "reap, peak RSS = the child's ru_maxrss (floor: the ~2 MiB parent's RSS)"
+            ),
             "bench_seconds": None,
             "loadavg_start": loadavg_start,
             "loadavg_end": round(os.getloadavg()[0], 2),

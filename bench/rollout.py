@@ -43,7 +43,8 @@ max = 3
 
 
 def reset(endpoint):
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).read()
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request).read()
 
 
 def timed(cmd, env, expect_rows=None):
@@ -71,7 +72,9 @@ def main():
     p.add_argument("--accounts", type=int, default=10)
     p.add_argument("--concurrency", type=int, default=10)
     p.add_argument("--out")
-    p.add_argument("--latency-ms", type=float, default=0.0, help="(label only) delay the endpoint adds")
+    p.add_argument(
+        "--latency-ms", type=float, default=0.0, help="(label only) delay the endpoint adds"
+    )
     a = p.parse_args()
     assert a.endpoint.startswith("http://127.0.0.1:"), "loopback only"
 
@@ -83,7 +86,10 @@ def main():
     with open(many, "w") as f:
         f.write(CONFIG)
         for i in range(a.accounts):
-            f.write(f'\n[[accounts]]\nid = "{100000000001 + i}"\nrole = "OrganizationAccountAccessRole"\n')
+            f.write(
+                f'\n[[accounts]]\nid = "{100000000001 + i}"\n'
+                'role = "OrganizationAccountAccessRole"\n'
+            )
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
@@ -93,9 +99,14 @@ def main():
         AWS_REGION="ap-northeast-2",
         AWS_EC2_METADATA_DISABLED="true",
     )
-    deploy_cmd = [a.worktime, "--output", "json", "bootstrap", "--yes", "--config", single, "--artifact", a.artifact]
-    rollout_cmd = [a.worktime, "--output", "json", "rollout", "--yes", "--config", many, "--artifact", a.artifact,
-                   "--concurrency", str(a.concurrency)]
+    deploy_cmd = [
+        a.worktime, "--output", "json", "bootstrap", "--yes", "--config", single,
+        "--artifact", a.artifact,
+    ]
+    rollout_cmd = [
+        a.worktime, "--output", "json", "rollout", "--yes", "--config", many,
+        "--artifact", a.artifact, "--concurrency", str(a.concurrency),
+    ]
 
     deploys, rollouts = [], []
     for _ in range(a.runs):  # alternate, so load on the machine hits both alike
@@ -118,14 +129,23 @@ def main():
         "target": 2.5,
         "pass": ratio <= 2.5,
     }
-    where = f"through a {a.latency_ms:g} ms-per-request latency proxy" if a.latency_ms else "straight to moto"
+    where = (
+        f"through a {a.latency_ms:g} ms-per-request latency proxy"
+        if a.latency_ms
+        else "straight to moto"
+    )
     result["latency_ms"] = a.latency_ms
-    print(f"\n## Rollout: {a.accounts} accounts (one region each, concurrency {a.concurrency}) vs bootstrap into 1 account, {where}\n")
+    print(
+        f"\n## Rollout: {a.accounts} accounts (one region each, concurrency {a.concurrency}) "
+        f"vs bootstrap into 1 account, {where}\n"
+    )
     print("| case | wall median (s) | runs (s) |")
     print("|---|---:|---|")
     print(f"| bootstrap, 1 account | {deploy:.2f} | {', '.join(f'{x:.2f}' for x in deploys)} |")
-    print(f"| rollout, {a.accounts} accounts | {rollout:.2f} | {', '.join(f'{x:.2f}' for x in rollouts)} |")
-    print(f"\nratio rollout/deploy = {ratio:.2f}x (target <= 2.5x): {'PASS' if ratio <= 2.5 else 'FAIL'}")
+    runs = ", ".join(f"{x:.2f}" for x in rollouts)
+    print(f"| rollout, {a.accounts} accounts | {rollout:.2f} | {runs} |")
+    verdict = "PASS" if ratio <= 2.5 else "FAIL"
+    print(f"\nratio rollout/deploy = {ratio:.2f}x (target <= 2.5x): {verdict}")
     print(f"artifact: {a.artifact} ({os.path.getsize(a.artifact)} bytes)")
     if a.out:
         with open(a.out, "w") as f:

@@ -35,8 +35,12 @@ def main() -> int:
     parser.add_argument("--upstream", required=True, help="the server, direct (fleet setup)")
     parser.add_argument("--endpoint", required=True, help="the server through the latency proxy")
     parser.add_argument("--latency-ms", type=int, required=True)
-    parser.add_argument("--bootstrap", type=Path, required=True, help="host build, profile function")
-    parser.add_argument("--peak-rss", type=Path, required=True, help="target/debug/function-peak-rss")
+    parser.add_argument(
+        "--bootstrap", type=Path, required=True, help="host build, profile function"
+    )
+    parser.add_argument(
+        "--peak-rss", type=Path, required=True, help="target/debug/function-peak-rss"
+    )
     parser.add_argument("--services", type=int, default=500)
     parser.add_argument("--clusters", type=int, default=5)
     parser.add_argument("--region", default="ap-northeast-2")
@@ -97,7 +101,7 @@ def main() -> int:
             env=env, capture_output=True, text=True, timeout=600,
         )
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    if done.returncode != 0 or len(lines) != 3 or not all(l["ok"] for l in lines):
+    if done.returncode != 0 or len(lines) != 3 or not all(line["ok"] for line in lines):
         print(done.stdout, done.stderr[-4000:], file=sys.stderr)
         print("bench: the function failed a run", file=sys.stderr)
         return 1
@@ -132,7 +136,10 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print()
-    print(f"| {made} services by tag, +{args.latency_ms} ms per request (issue 10) | value | target | |")
+    print(
+        f"| {made} services by tag, +{args.latency_ms} ms per request (issue 10) "
+        "| value | target | |"
+    )
     print("|---|---|---|---|")
     for action, key in (("scale-in", "scale_in_s"), ("scale-out", "scale_out_s")):
         print(
@@ -145,7 +152,8 @@ def main() -> int:
         f"({results['reconcile_vs_target']:.2f} x the target) | <= {RECONCILE_TARGET_S} s | "
         f"{'PASS' if results['reconcile_s'] <= RECONCILE_TARGET_S else 'FAIL'} |"
     )
-    print(f"| peak RSS of that environment | {results['peak_rss_kib'] / 1024:.1f} MiB | (reported) | |")
+    peak_mib = results["peak_rss_kib"] / 1024
+    print(f"| peak RSS of that environment | {peak_mib:.1f} MiB | (reported) | |")
     return 0
 
 

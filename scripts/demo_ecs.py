@@ -36,7 +36,7 @@ def show() -> None:
         bounds = targets.get(rid)
         tags = {t["key"]: t["value"] for t in s.get("tags", [])}
         print(
-            f"{rid:<22} {'%d/%d' % bounds if bounds else '-':<8} {s['desiredCount']:>7} "
+            f"{rid:<22} {f'{bounds[0]}/{bounds[1]}' if bounds else '-':<8} {s['desiredCount']:>7} "
             f"{s['runningCount']:>7}  "
             f"{tags.get('worktime:capacity', '-')}"
         )

@@ -59,7 +59,7 @@ class Server:
             except OSError:
                 if self.process.poll() is not None or time.time() > deadline:
                     self.stop()
-                    raise RuntimeError("the server did not start:\n" + self.output())
+                    raise RuntimeError("the server did not start:\n" + self.output()) from None
                 time.sleep(0.2)
 
     def output(self) -> str:

@@ -51,10 +51,11 @@ and the API errors their handlers pass on; every other moto error keeps moto's b
   again: after a failed create, ``DescribeStacks`` answered 500 (the failing create, re-run)
   or silently re-made rolled-back resources. So: a completed create or update (``CreateStack``,
   ``UpdateStack``, a change set, an update's rollback) evaluates the outputs from the
-  resources in place and keeps them; a failed create (``ROLLBACK_COMPLETE`` / ``ROLLBACK_FAILED``) has none; a deleted
-  stack keeps the outputs it had. A stack made by a ``CREATE`` change set gets its outputs
-  too (moto builds the stack from an empty template and never reads the change set's
-  ``Outputs``, so ``DescribeStacks`` had none), and the stack's template is the change set's.
+  resources in place and keeps them; a failed create (``ROLLBACK_COMPLETE`` /
+  ``ROLLBACK_FAILED``) has none; a deleted stack keeps the outputs it had. A stack made by a
+  ``CREATE`` change set gets its outputs too (moto builds the stack from an empty template and
+  never reads the change set's ``Outputs``, so ``DescribeStacks`` had none), and the stack's
+  template is the change set's.
 
 Not modelled: per-resource events for resources that succeed (moto emits none),
 ``DisableRollback`` / ``OnFailure`` / ``RetainExceptOnCreate``, ``UPDATE_ROLLBACK_FAILED``;

@@ -325,7 +325,7 @@ def settings(properties: dict[str, Any], logical_id: str, operation: str) -> dic
     if "ActionsEnabled" in properties:
         values["actions_enabled"] = check.boolean(properties["ActionsEnabled"], "#/ActionsEnabled")
     for key, argument in zip(
-        ACTION_LISTS, ("alarm_actions", "ok_actions", "insufficient_data_actions")
+        ACTION_LISTS, ("alarm_actions", "ok_actions", "insufficient_data_actions"), strict=True
     ):
         if key in properties:
             actions = check.array(properties[key], f"#/{key}", 5)

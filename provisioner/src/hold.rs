@@ -425,7 +425,7 @@ pub async fn look_up(
     let names = managed_services(config, args)?;
     let sdk = aws.load(Some(&config.stack.region)).await;
     let region = sdk.region().map_or_else(String::new, |r| r.to_string());
-    let clients = Clients::new(&sdk);
+    let clients = crate::aws::clients::function(&sdk);
     let (arns, tags) = service_arns(&clients, &names, &region).await?;
     Ok(LookedUp {
         clients,

@@ -5,6 +5,8 @@
 //! Everything else comes from the standard chain: environment credentials, profiles and SSO,
 //! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`, container and instance roles.
 
+pub mod clients;
+pub mod record;
 mod session;
 mod target;
 

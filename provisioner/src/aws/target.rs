@@ -35,7 +35,7 @@ pub async fn connect(
                 .build()
         }
         Some(AccountAccess::Role { arn, external_id }) => {
-            let sts = aws_sdk_sts::Client::new(base);
+            let sts = super::clients::sts(base);
             let assumed = sts
                 .assume_role()
                 .role_arn(arn)

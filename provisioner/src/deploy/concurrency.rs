@@ -34,7 +34,7 @@ pub async fn check(session: &Session, config: &StackConfig) -> Result<()> {
         return Ok(());
     };
     let wanted = wanted as i32;
-    let lambda = aws_sdk_lambda::Client::new(&session.sdk);
+    let lambda = crate::aws::clients::lambda(&session.sdk);
     let settings = lambda.get_account_settings().send().await.map_err(|e| {
         Error::aws(
             "reading the account's Lambda concurrency (lambda:GetAccountSettings)",

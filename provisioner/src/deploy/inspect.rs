@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use worktime_lambda::window::{Phase, Window};
-use worktime_lambda::{Capacity, Clients, Remembered};
+use worktime_lambda::{Capacity, Remembered};
 
 use crate::aws::Session;
 use crate::config::{Schedule, StackConfig, Trigger};
@@ -122,7 +122,7 @@ pub async fn status(
     now: DateTime<Utc>,
 ) -> Result<StatusReport> {
     let info = stack::describe(&session.cfn, &config.stack.name).await?;
-    let events = aws_sdk_eventbridge::Client::new(&session.sdk);
+    let events = crate::aws::clients::events(&session.sdk);
     let mut triggers = Vec::new();
     for schedule_ref in config.schedules_in_use() {
         let schedule = schedule_ref.schedule;
@@ -165,7 +165,7 @@ pub async fn status(
     }
 
     // Each schedule's services, with those its selectors select now.
-    let clients = Clients::new(&session.sdk);
+    let clients = crate::aws::clients::function(&session.sdk);
     let mut services = Vec::new();
     let mut selector_errors = Vec::new();
     for schedule in services_now(&clients, config, now).await? {

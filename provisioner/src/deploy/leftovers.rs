@@ -20,7 +20,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
         Ok(None) => {}
         Err(e) => found.push(format!("stack {stack_name}: could not check ({e})")),
     }
-    let lambda = aws_sdk_lambda::Client::new(&session.sdk);
+    let lambda = crate::aws::clients::lambda(&session.sdk);
     match lambda.get_function().function_name(&function).send().await {
         Ok(_) => found.push(format!("function {function}")),
         Err(e)
@@ -31,7 +31,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
             describe_error(&e)
         )),
     }
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&session.sdk);
+    let logs = crate::aws::clients::logs(&session.sdk);
     let log_group = format!("/aws/lambda/{function}");
     match logs
         .describe_log_groups()
@@ -54,7 +54,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
         )),
     }
     // Exactly the names this stack creates, never a prefix another stack's names share.
-    let events = aws_sdk_eventbridge::Client::new(&session.sdk);
+    let events = crate::aws::clients::events(&session.sdk);
     for rule in ids::all_trigger_names(config) {
         match events.describe_rule().name(&rule).send().await {
             Ok(_) => found.push(format!("rule {rule}")),
@@ -67,7 +67,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
             )),
         }
     }
-    let sqs = aws_sdk_sqs::Client::new(&session.sdk);
+    let sqs = crate::aws::clients::sqs(&session.sdk);
     let queue = ids::queue_name(stack_name);
     match sqs.get_queue_url().queue_name(&queue).send().await {
         Ok(_) => found.push(format!("queue {queue}")),

@@ -485,7 +485,7 @@ pub async fn release_services(
         "restoring the services {} scaled in",
         config.stack.name
     ));
-    let clients = worktime_lambda::Clients::new(&session.sdk);
+    let clients = crate::aws::clients::function(&session.sdk);
     // Each schedule's services (and the services its selectors select now).
     let mut releases = Vec::with_capacity(events.len());
     for event in events {

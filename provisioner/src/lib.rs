@@ -17,6 +17,7 @@ mod fleet;
 mod hold;
 mod hours;
 mod output;
+mod policy;
 mod progress;
 mod report;
 mod scaling;
@@ -90,5 +91,6 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Hold(args) => commands::hold::run(args, aws, format).await,
         Command::Wake(args) => commands::wake::run(args, aws, format).await,
         Command::Report(args) => commands::report::run(args, aws, format).await,
+        Command::Policy(args) => commands::policy::run(args, aws, format).await,
     }
 }

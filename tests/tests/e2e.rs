@@ -15,6 +15,7 @@ mod hold;
 mod nights;
 mod notify;
 mod ownership;
+mod permissions;
 mod report;
 mod rollout;
 mod scheduler_model;

@@ -1,5 +1,5 @@
 //! The call recorder: with `WORKTIME_RECORD_CALLS=FILE`, every SDK operation any client
-//! starts is appended to FILE as one line `<service>\t<operation>` (the SDK's own names, as
+//! is appended, once its configuration is complete (before it is serialized), to FILE as one line `<service>\t<operation>` (the SDK's own names, as
 //! `aws::calls::CALLS` lists them). The end-to-end tests run each command with it and check
 //! that the permissions table lists every operation the command made.
 
@@ -9,6 +9,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 /// The environment variable naming the file to append to.
@@ -37,9 +38,10 @@ impl Intercept for Recorder {
         "WorktimeCallRecorder"
     }
 
-    fn read_before_execution(
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let metadata = cfg

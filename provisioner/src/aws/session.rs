@@ -1,6 +1,15 @@
 //! One account and region: the caller's identity (checked with STS) and the clients.
 
+use super::calls::{made_by, Call};
 use crate::error::{Error, Result};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[Call::free(
+    "STS",
+    "GetCallerIdentity",
+    "sts:GetCallerIdentity needs no permission: no policy can deny it",
+    made_by::SESSION,
+)];
 
 /// The clients and identity of one account and region.
 pub struct Session {

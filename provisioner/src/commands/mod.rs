@@ -5,6 +5,7 @@ pub mod deploy;
 pub mod diff;
 pub mod hold;
 pub mod init;
+pub mod policy;
 pub mod report;
 pub mod rollout;
 pub mod run;

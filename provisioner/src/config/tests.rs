@@ -69,7 +69,8 @@ fn parses_the_documented_example() {
         c.home.stack,
         StackSettings {
             name: "worktime".into(),
-            region: "ap-northeast-2".into()
+            region: "ap-northeast-2".into(),
+            execution_role_arn: None,
         }
     );
     assert_eq!(c.home.schedule.timezone, chrono_tz::Asia::Seoul);

@@ -10,9 +10,42 @@ use serde::Serialize;
 use serde_json::Value;
 use worktime_lambda::describe_error;
 
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::template::ids;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "CloudWatch Logs",
+        "FilterLogEvents",
+        "logs:FilterLogEvents",
+        &[Status],
+        On::LogGroup,
+    ),
+    Call::new(
+        "SQS",
+        "GetQueueUrl",
+        "sqs:GetQueueUrl",
+        &[Status],
+        On::Queue,
+    ),
+    Call::new(
+        "SQS",
+        "GetQueueAttributes",
+        "sqs:GetQueueAttributes",
+        &[Status],
+        On::Queue,
+    ),
+    Call::new(
+        "CloudWatch",
+        "DescribeAlarms",
+        "cloudwatch:DescribeAlarms",
+        &[Status],
+        On::Alarms,
+    ),
+];
 
 /// How far back the log group is read for the last runs: two weeks holds the last run of a
 /// weekday schedule across any holiday season short of that.

@@ -4,9 +4,31 @@
 
 use aws_sdk_lambda::operation::get_function_concurrency::GetFunctionConcurrencyError;
 
+use crate::aws::calls::{made_by, Call, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::error::{Error, Result};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "Lambda",
+        "GetAccountSettings",
+        "lambda:GetAccountSettings",
+        made_by::CHANGE,
+        On::Any,
+    )
+    .note(
+        "lambda:GetAccountSettings has no resource type; only with [function] reserved_concurrency",
+    ),
+    Call::new(
+        "Lambda",
+        "GetFunctionConcurrency",
+        "lambda:GetFunctionConcurrency",
+        made_by::CHANGE,
+        On::Function,
+    ),
+];
 
 /// What AWS keeps unreserved in an account with concurrency quota `quota` (Lambda API
 /// reference, PutFunctionConcurrency: "leave at least 100 simultaneous executions

@@ -9,6 +9,7 @@ use serde::Serialize;
 use worktime_lambda::window::{Phase, Window};
 use worktime_lambda::{Capacity, Remembered};
 
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::{Schedule, StackConfig, Trigger};
 use crate::cron::AwsCron;
@@ -18,6 +19,15 @@ use crate::error::Result;
 use crate::hours::{weekly_hours, Period};
 use crate::scaling::services_now;
 use crate::template::ids;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[Call::new(
+    "EventBridge",
+    "DescribeRule",
+    "events:DescribeRule",
+    &[Status],
+    On::Rules,
+)];
 
 #[derive(Debug, Serialize)]
 pub struct StatusReport {

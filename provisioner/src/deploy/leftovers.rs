@@ -4,9 +4,44 @@
 use worktime_lambda::describe_error;
 
 use super::{artifact, bucket, stack};
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::template::ids;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "Lambda",
+        "GetFunction",
+        "lambda:GetFunction",
+        &[Teardown],
+        On::Function,
+    ),
+    Call::new(
+        "CloudWatch Logs",
+        "DescribeLogGroups",
+        "logs:DescribeLogGroups",
+        &[Teardown],
+        On::LogGroups,
+    )
+    .note("logs:DescribeLogGroups is authorized on the account's log groups, not a name"),
+    Call::new(
+        "EventBridge",
+        "DescribeRule",
+        "events:DescribeRule",
+        &[Teardown],
+        On::Rules,
+    ),
+    Call::new(
+        "SQS",
+        "GetQueueUrl",
+        "sqs:GetQueueUrl",
+        &[Teardown],
+        On::Queue,
+    ),
+    Call::new("IAM", "GetRole", "iam:GetRole", &[Teardown], On::StackRoles),
+];
 
 /// Everything under worktime's names in this account and region that still exists. An item
 /// that could not be checked is listed as such, never silently passed over.

@@ -10,12 +10,22 @@ use super::artifact::{self, Artifact};
 use super::changes::PlannedChange;
 use super::stack::{self, Applied};
 use super::{bucket, concurrency, leftovers, service_role};
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::error::{Error, Result};
 use crate::progress::{self, Progress};
 use crate::scaling;
 use crate::template::{self, ids, TemplateFormat};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[Call::new(
+    "S3",
+    "HeadBucket",
+    "s3:ListBucket",
+    &[Bootstrap, Deploy, Teardown],
+    On::ArtifactBucket,
+)];
 
 /// How a bootstrap, deploy or diff ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -19,8 +19,80 @@ use worktime_lambda::tags::STACK_TAG;
 
 use super::changes::{ChangeKind, PlannedChange};
 use super::poll_interval;
+use crate::aws::calls::{made_by, Call, Cmd::*, Narrow, On};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "CloudFormation",
+        "DescribeStacks",
+        "cloudformation:DescribeStacks",
+        &[Bootstrap, Deploy, Diff, Status, Teardown],
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "CreateChangeSet",
+        "cloudformation:CreateChangeSet",
+        made_by::PREPARE,
+        On::Stack,
+    ),
+    // Tags on a new stack (worktime:stack) are tagged by the caller.
+    Call::new(
+        "CloudFormation",
+        "CreateChangeSet",
+        "cloudformation:TagResource",
+        made_by::CHANGE,
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "DescribeChangeSet",
+        "cloudformation:DescribeChangeSet",
+        made_by::PREPARE,
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "DeleteChangeSet",
+        "cloudformation:DeleteChangeSet",
+        made_by::PREPARE,
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "ExecuteChangeSet",
+        "cloudformation:ExecuteChangeSet",
+        made_by::CHANGE,
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "DescribeStackEvents",
+        "cloudformation:DescribeStackEvents",
+        &[Bootstrap, Deploy, Teardown],
+        On::Stack,
+    ),
+    // A stack left in ROLLBACK_COMPLETE or DELETE_FAILED is deleted again by bootstrap/deploy.
+    Call::new(
+        "CloudFormation",
+        "DeleteStack",
+        "cloudformation:DeleteStack",
+        &[Bootstrap, Deploy, Teardown],
+        On::Stack,
+    )
+    .narrow(Narrow::StackTag),
+    Call::new(
+        "CloudFormation",
+        "ContinueUpdateRollback",
+        "cloudformation:ContinueUpdateRollback",
+        made_by::CHANGE,
+        On::Stack,
+    )
+    .narrow(Narrow::StackTag),
+];
 
 /// How often a change set or a stack is polled on AWS.
 const POLL: Duration = Duration::from_secs(2);

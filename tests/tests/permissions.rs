@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use serde_json::Value;
 use worktime_e2e::*;
 
 const REGION: &str = "ap-northeast-2";
@@ -52,36 +53,115 @@ fn recorded(dir: &Path, moto: &Moto, args: &[&str]) -> (Run, BTreeSet<(String, S
     (run, calls)
 }
 
+/// The table's rows for `command` as `worktime policy --for COMMAND --output json` prints
+/// them, and every action its policies allow.
+fn table_for(dir: &Path, moto: &Moto, command: &str) -> (Vec<Value>, BTreeSet<String>) {
+    let printed = worktime(
+        dir,
+        &moto.env(),
+        &["policy", "--for", command, "--output", "json"],
+    )
+    .expect_code(0)
+    .json();
+    let calls = printed["calls"].as_array().expect("calls").clone();
+    let actions = printed["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .flat_map(|p| {
+            p["document"]["Statement"]
+                .as_array()
+                .expect("statements")
+                .clone()
+        })
+        .flat_map(|s| s["Action"].as_array().expect("actions").clone())
+        .map(|a| a.as_str().expect("action").to_string())
+        .collect();
+    (calls, actions)
+}
+
+/// Every operation `command` made is a row of the table for `command`, and each of its
+/// actions is granted by the printed policy.
+fn assert_listed(dir: &Path, moto: &Moto, command: &str, made: &BTreeSet<(String, String)>) {
+    let (calls, actions) = table_for(dir, moto, command);
+    assert!(
+        !made.is_empty(),
+        "{command} made no call: the recorder is not on"
+    );
+    for (service, operation) in made {
+        let rows: Vec<&Value> = calls
+            .iter()
+            .filter(|c| c["service"] == service.as_str() && c["operation"] == operation.as_str())
+            .collect();
+        assert!(
+            !rows.is_empty(),
+            "{command} called {service} {operation}, which the permissions table does not list for {command}"
+        );
+        for row in rows {
+            if let Some(action) = row["grant"]["action"].as_str() {
+                assert!(
+                    actions.contains(action),
+                    "{command}: {service} {operation} needs {action}, which worktime policy --for {command} does not grant"
+                );
+            }
+        }
+    }
+}
+
+/// Every command, run for real with the recorder on: each SDK operation it made is listed in
+/// the table for it and granted by its printed policy.
 #[tokio::test]
-async fn discover() {
+async fn every_call_each_command_makes_is_in_the_table_and_its_policy() {
     let moto = Moto::start_in(REGION);
     let sdk = moto.sdk().await;
     create_services(&sdk, "prod", &[("api", 2), ("worker", 4)]).await;
     register_target(&sdk, "prod", "api", 1, 3).await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("temp dir");
     write_config(dir.path(), &config());
     let zip = function_zip(dir.path(), "fn.zip", None);
-    let zip = zip.to_str().unwrap();
-    for args in [
-        vec!["bootstrap", "--yes", "--artifact", zip],
-        vec!["deploy", "--yes", "--artifact", zip],
-        vec!["diff", "--artifact", zip],
-        vec!["status"],
-        vec!["run", "scale-in"],
-        vec!["hold", "prod/api", "--for", "1h"],
-        vec!["wake", "prod/worker"],
-        vec!["report"],
-        vec!["teardown", "--yes"],
+    let zip = zip.to_str().expect("UTF-8 path");
+    let mut seen = BTreeSet::new();
+    for (args, code) in [
+        (vec!["bootstrap", "--yes", "--artifact", zip], 0),
+        (vec!["deploy", "--yes", "--artifact", zip], 0),
+        (vec!["diff", "--artifact", zip], 0),
+        (vec!["status"], 0),
+        (vec!["hold", "prod/api", "--for", "1h"], 0),
+        (vec!["run", "scale-in"], 0),
+        (vec!["wake", "prod/worker"], 0),
+        (vec!["report"], 0),
+        (vec!["teardown", "--yes"], 0),
     ] {
-        let (run, calls) = recorded(dir.path(), &moto, &args);
-        eprintln!(
-            "== {} -> {} {}",
-            args[0],
-            run.code,
-            run.stderr.lines().last().unwrap_or_default()
-        );
-        for (s, o) in calls {
-            eprintln!("{}\t{s}\t{o}", args[0]);
-        }
+        let (run, made) = recorded(dir.path(), &moto, &args);
+        run.expect_code(code);
+        assert_listed(dir.path(), &moto, args[0], &made);
+        seen.extend(made);
     }
+    // The lifecycle made the calls that matter most: the stack, the code, the services.
+    for (service, operation) in [
+        ("CloudFormation", "ExecuteChangeSet"),
+        ("CloudFormation", "DeleteStack"),
+        ("S3", "PutObject"),
+        ("ECS", "UpdateService"),
+        ("ECS", "TagResource"),
+        ("Application Auto Scaling", "RegisterScalableTarget"),
+    ] {
+        assert!(
+            seen.contains(&(service.to_string(), operation.to_string())),
+            "no command called {service} {operation}: {seen:?}"
+        );
+    }
+}
+
+/// An operation the table does not list for a command is caught: `report` never lists its
+/// rows for `bootstrap`'s calls.
+#[tokio::test]
+async fn a_call_the_table_does_not_list_for_the_command_is_caught() {
+    let moto = Moto::start_in(REGION);
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(dir.path(), &config());
+    let made = BTreeSet::from([("CloudFormation".to_string(), "ExecuteChangeSet".to_string())]);
+    let caught = std::panic::catch_unwind(|| assert_listed(dir.path(), &moto, "report", &made));
+    assert!(caught.is_err(), "report's table accepted ExecuteChangeSet");
+    assert_listed(dir.path(), &moto, "deploy", &made);
 }

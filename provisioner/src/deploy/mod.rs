@@ -8,6 +8,7 @@ pub mod bucket;
 pub mod bucket_policy;
 pub mod changes;
 pub mod concurrency;
+pub mod execution_role;
 pub mod inspect;
 pub mod leftovers;
 pub mod lifecycle;

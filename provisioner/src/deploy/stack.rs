@@ -84,6 +84,31 @@ pub const CALLS: &[Call] = &[
         On::Stack,
     )
     .narrow(Narrow::StackTag),
+    // With [stack] execution_role_arn, CloudFormation acts as that role: the caller passes it.
+    Call::new(
+        "CloudFormation",
+        "CreateChangeSet",
+        "iam:PassRole",
+        made_by::PREPARE,
+        On::ExecutionRole,
+    )
+    .narrow(Narrow::PassedTo("cloudformation.amazonaws.com")),
+    Call::new(
+        "CloudFormation",
+        "DeleteStack",
+        "iam:PassRole",
+        &[Bootstrap, Deploy, Teardown],
+        On::ExecutionRole,
+    )
+    .narrow(Narrow::PassedTo("cloudformation.amazonaws.com")),
+    Call::new(
+        "CloudFormation",
+        "ContinueUpdateRollback",
+        "iam:PassRole",
+        made_by::CHANGE,
+        On::ExecutionRole,
+    )
+    .narrow(Narrow::PassedTo("cloudformation.amazonaws.com")),
     Call::new(
         "CloudFormation",
         "ContinueUpdateRollback",
@@ -247,6 +272,7 @@ pub enum Applied {
 pub async fn resume(
     cfn: &Client,
     stack_name: &str,
+    role: Option<&str>,
     mut existing: Option<StackInfo>,
     progress: &Progress,
 ) -> Result<Option<StackInfo>> {
@@ -269,20 +295,20 @@ pub async fn resume(
                 "stack {stack_name} is in {} from an earlier failed create: deleting it to create it again",
                 info.status.as_str()
             ));
-            delete(cfn, stack_name, progress).await?;
+            delete(cfn, stack_name, role, progress).await?;
             Ok(None)
         }
         StackStatus::ReviewInProgress => {
             // A CREATE change set was made but never executed (an interrupted diff): the
             // placeholder stack goes, and we create afresh.
-            delete(cfn, stack_name, progress).await?;
+            delete(cfn, stack_name, role, progress).await?;
             Ok(None)
         }
         StackStatus::DeleteFailed => {
             progress.line(format!(
                 "stack {stack_name} is in DELETE_FAILED from an earlier teardown: deleting it again, then creating it"
             ));
-            delete(cfn, stack_name, progress).await?;
+            delete(cfn, stack_name, role, progress).await?;
             Ok(None)
         }
         StackStatus::UpdateRollbackFailed => {
@@ -291,6 +317,7 @@ pub async fn resume(
             ));
             cfn.continue_update_rollback()
                 .stack_name(stack_name)
+                .set_role_arn(role.map(str::to_string))
                 .send()
                 .await
                 .map_err(|e| {
@@ -317,11 +344,19 @@ pub async fn resume(
 pub async fn prepare(
     cfn: &Client,
     stack_name: &str,
+    role: Option<&str>,
     template: &str,
     parameters: &[(String, String)],
     progress: &Progress,
 ) -> Result<Prepared> {
-    let existing = resume(cfn, stack_name, describe(cfn, stack_name).await?, progress).await?;
+    let existing = resume(
+        cfn,
+        stack_name,
+        role,
+        describe(cfn, stack_name).await?,
+        progress,
+    )
+    .await?;
     let kind = if existing.is_some() {
         ChangeSetType::Update
     } else {
@@ -335,6 +370,7 @@ pub async fn prepare(
         .stack_name(stack_name)
         .change_set_name(&change_set_name)
         .change_set_type(kind.clone())
+        .set_role_arn(role.map(str::to_string))
         .template_body(template)
         .set_parameters(Some(
             parameters
@@ -663,7 +699,12 @@ async fn failure_reason(cfn: &Client, stack_name: &str) -> Option<String> {
 
 /// Deletes the stack by name and waits until it is gone. Deleting nothing is not an error:
 /// returns whether there was a stack.
-pub async fn delete(cfn: &Client, stack_name: &str, progress: &Progress) -> Result<bool> {
+pub async fn delete(
+    cfn: &Client,
+    stack_name: &str,
+    role: Option<&str>,
+    progress: &Progress,
+) -> Result<bool> {
     let Some(info) = describe(cfn, stack_name).await? else {
         return Ok(false);
     };
@@ -673,6 +714,7 @@ pub async fn delete(cfn: &Client, stack_name: &str, progress: &Progress) -> Resu
         progress.step(format!("deleting stack {stack_name}"));
         cfn.delete_stack()
             .stack_name(stack_name)
+            .set_role_arn(role.map(str::to_string))
             .send()
             .await
             .map_err(|e| Error::aws(format!("deleting stack {stack_name}"), e))?;
@@ -890,7 +932,7 @@ mod tests {
         );
         let mut stuck = stuck.unwrap();
         stuck.status = StackStatus::UpdateRollbackFailed;
-        let resumed = resume(&cfn, "wt", Some(stuck), &Progress::prefixed(""))
+        let resumed = resume(&cfn, "wt", None, Some(stuck), &Progress::prefixed(""))
             .await
             .unwrap()
             .expect("the stack stays, to be updated");
@@ -923,7 +965,7 @@ mod tests {
             [&continued, &described, &events]
         );
         let stuck = info(StackStatus::UpdateRollbackFailed);
-        let err = resume(&cfn, "wt", Some(stuck), &Progress::prefixed(""))
+        let err = resume(&cfn, "wt", None, Some(stuck), &Progress::prefixed(""))
             .await
             .expect_err("still stuck");
         assert_eq!(err.exit_code(), crate::error::EXIT_STACK_FAILED);
@@ -962,7 +1004,7 @@ mod tests {
             [&deleted, &described, &events]
         );
         let failed = info(StackStatus::DeleteFailed);
-        let resumed = resume(&cfn, "wt", Some(failed), &Progress::prefixed(""))
+        let resumed = resume(&cfn, "wt", None, Some(failed), &Progress::prefixed(""))
             .await
             .unwrap();
         assert_eq!(resumed, None, "gone: the deploy creates it afresh");

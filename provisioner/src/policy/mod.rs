@@ -263,37 +263,24 @@ pub fn build(
         }),
     };
     let stacksets = plan.engine == Engine::Stacksets;
-    // The caller's own calls; rollout's administrator side only for the chosen engine.
+    // The caller's own calls. Stack-set calls only for `--engine stacksets`; rollout's
+    // administrator uploads code itself only there, and assumes target roles only in the
+    // direct engine.
     let mut needs = call_needs(commands, |call| {
-        !call.commands.contains(&Cmd::Rollout)
-            || call
-                .commands
-                .iter()
-                .any(|c| *c != Cmd::Rollout && commands.contains(c))
-            || match call.on {
-                On::TargetRoles => !stacksets,
-                On::StackSet | On::AdministrationRole => stacksets,
-                On::ArtifactBucket | On::Artifacts => stacksets,
-                _ => true,
-            }
+        let only_rollout = !call
+            .commands
+            .iter()
+            .any(|c| *c != Cmd::Rollout && commands.contains(c));
+        match call.on {
+            On::StackSet | On::AdministrationRole => stacksets,
+            On::ArtifactBucket | On::Artifacts if only_rollout => stacksets,
+            On::TargetRoles if only_rollout => !stacksets,
+            _ => true,
+        }
     });
     let mut policies = Vec::new();
     let work = stack_work(config, commands)?;
     if through_role {
-        // CloudFormation acts as the execution role: the caller only passes it.
-        let passing: BTreeSet<Cmd> = [Cmd::Bootstrap, Cmd::Deploy, Cmd::Teardown]
-            .into_iter()
-            .filter(|c| commands.contains(c))
-            .collect();
-        if !passing.is_empty() {
-            needs.push(Need {
-                action: "iam:PassRole",
-                on: On::ExecutionRole,
-                narrow: Narrow::PassedTo("cloudformation.amazonaws.com"),
-                commands: passing,
-                note: "",
-            });
-        }
         policies.push(named(
             "operator",
             "the caller of worktime (a user, role or SSO permission set)".into(),
@@ -449,3 +436,6 @@ fn administration_role(fleet: &Fleet, account: &str) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,6 +12,10 @@ pub const MODULES: &[(&str, &[Call])] = &[
     ("deploy::bucket_policy", crate::deploy::bucket_policy::CALLS),
     ("deploy::service_role", crate::deploy::service_role::CALLS),
     ("deploy::concurrency", crate::deploy::concurrency::CALLS),
+    (
+        "deploy::execution_role",
+        crate::deploy::execution_role::CALLS,
+    ),
     ("deploy::leftovers", crate::deploy::leftovers::CALLS),
     ("deploy::inspect", crate::deploy::inspect::CALLS),
     ("deploy::activity", crate::deploy::activity::CALLS),

@@ -165,3 +165,123 @@ async fn a_call_the_table_does_not_list_for_the_command_is_caught() {
     assert!(caught.is_err(), "report's table accepted ExecuteChangeSet");
     assert_listed(dir.path(), &moto, "deploy", &made);
 }
+
+/// `[stack] execution_role_arn`: a role that does not exist stops bootstrap before anything
+/// is made (exit 1, naming the key); an existing one deploys and tears down; a malformed one
+/// is a configuration error (exit 2).
+#[tokio::test]
+async fn the_execution_role_is_checked_before_anything_changes() {
+    let moto = Moto::start_in(REGION);
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("api", 2), ("worker", 4)]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let zip = zip.to_str().expect("UTF-8 path");
+    let with_role = |arn: &str| {
+        config().replacen(
+            &format!("region = \"{REGION}\"\n"),
+            &format!("region = \"{REGION}\"\nexecution_role_arn = \"{arn}\"\n"),
+            1,
+        )
+    };
+    let arn = "arn:aws:iam::123456789012:role/wt-cloudformation";
+
+    write_config(dir.path(), &with_role("wt-cloudformation"));
+    let malformed = worktime(
+        dir.path(),
+        &moto.env(),
+        &["bootstrap", "--yes", "--artifact", zip],
+    )
+    .expect_code(2);
+    assert!(
+        malformed.stderr.contains("stack.execution_role_arn"),
+        "{}",
+        malformed.stderr
+    );
+
+    write_config(dir.path(), &with_role(arn));
+    let missing = worktime(
+        dir.path(),
+        &moto.env(),
+        &["bootstrap", "--yes", "--artifact", zip],
+    )
+    .expect_code(1);
+    for part in [
+        "stack.execution_role_arn",
+        "does not exist",
+        "nothing was changed",
+        "Fix:",
+    ] {
+        assert!(
+            missing.stderr.contains(part),
+            "{part:?} not in {}",
+            missing.stderr
+        );
+    }
+    let buckets = aws_sdk_s3::Client::new(&sdk)
+        .list_buckets()
+        .send()
+        .await
+        .expect("list buckets");
+    assert!(
+        buckets.buckets().is_empty(),
+        "a bucket was made: {buckets:?}"
+    );
+    let stacks = aws_sdk_cloudformation::Client::new(&sdk)
+        .describe_stacks()
+        .stack_name("wt")
+        .send()
+        .await;
+    assert!(stacks.is_err(), "a stack was made: {stacks:?}");
+
+    aws_sdk_iam::Client::new(&sdk)
+        .create_role()
+        .role_name("wt-cloudformation")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .expect("create the role");
+    let (run, made) = recorded(
+        dir.path(),
+        &moto,
+        &["bootstrap", "--yes", "--artifact", zip],
+    );
+    run.expect_code(0);
+    assert!(made.contains(&("IAM".to_string(), "GetRole".to_string())));
+    assert_listed(dir.path(), &moto, "bootstrap", &made);
+    let status = worktime(dir.path(), &moto.env(), &["status", "--output", "json"]).expect_code(0);
+    assert!(
+        status.stdout.contains("CREATE_COMPLETE"),
+        "{}",
+        status.stdout
+    );
+    worktime(dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(0);
+
+    // The printed policies: the caller passes the role, the role does CloudFormation's work.
+    let printed = worktime(
+        dir.path(),
+        &moto.env(),
+        &["policy", "--for", "bootstrap", "--output", "json"],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(printed["account"], "123456789012");
+    assert_eq!(printed["account_source"], "sts");
+    let names: Vec<&str> = printed["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["operator", "execution-role"]);
+    let operator = printed["policies"][0]["document"].to_string();
+    assert!(
+        operator.contains("iam:PassRole") && operator.contains(arn),
+        "{operator}"
+    );
+    assert!(!operator.contains("lambda:CreateFunction"), "{operator}");
+    let role = printed["policies"][1]["document"].to_string();
+    assert!(role.contains("lambda:CreateFunction"), "{role}");
+}

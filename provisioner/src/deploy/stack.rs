@@ -842,6 +842,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn with_an_execution_role_the_stack_is_deleted_as_that_role() {
+        std::env::set_var("WORKTIME_POLL_MS", "1");
+        const ROLE: &str = "arn:aws:iam::123456789012:role/wt-cfn";
+        let delete_rule = mock!(Client::delete_stack)
+            .match_requests(|r| r.role_arn() == Some(ROLE))
+            .then_output(|| {
+                aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput::builder()
+                    .build()
+            });
+        let describe = mock!(Client::describe_stacks)
+            .sequence()
+            .output(|| stacks(StackStatus::CreateComplete))
+            .output(|| stacks(StackStatus::DeleteComplete))
+            .repeatedly()
+            .build();
+        let events = mock!(Client::describe_stack_events)
+            .then_output(|| DescribeStackEventsOutput::builder().build());
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&delete_rule, &describe, &events]
+        );
+        let deleted = delete(&cfn, "wt", Some(ROLE), &Progress::prefixed(""))
+            .await
+            .unwrap();
+        assert!(deleted);
+        assert_eq!(delete_rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
     async fn an_update_that_completes_is_reported_as_updated() {
         std::env::set_var("WORKTIME_POLL_MS", "1");
         let execute_rule = mock!(Client::execute_change_set)

@@ -266,7 +266,7 @@ pub fn build(
     // The caller's own calls. Stack-set calls only for `--engine stacksets`; rollout's
     // administrator uploads code itself only there, and assumes target roles only in the
     // direct engine.
-    let mut needs = call_needs(commands, |call| {
+    let keep = |call: &Call| {
         let only_rollout = !call
             .commands
             .iter()
@@ -277,7 +277,8 @@ pub fn build(
             On::TargetRoles if only_rollout => !stacksets,
             _ => true,
         }
-    });
+    };
+    let mut needs = call_needs(commands, keep);
     let mut policies = Vec::new();
     let work = stack_work(config, commands)?;
     if through_role {
@@ -317,8 +318,15 @@ pub fn build(
             ));
         }
     }
+    // The rows that apply here: an execution role's PassRole only with the role, selector
+    // listing only with selectors, stack-set calls only for that engine.
     let calls = table::calls()
         .filter(|c| c.commands.iter().any(|cmd| commands.contains(cmd)))
+        .filter(|c| keep(c))
+        .filter(|c| {
+            c.action().is_none()
+                || (!scope.arns(c.on).is_empty() && scope.condition(c.narrow).is_some())
+        })
         .copied()
         .collect();
     Ok(PolicyReport {

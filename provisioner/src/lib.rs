@@ -1,8 +1,9 @@
 //! worktime provisioner library: configuration, template generation and the AWS lifecycle.
 //!
 //! Layers, each importing only the ones below it: `commands` (one leaf per subcommand) →
-//! `fleet` (many targets) → `deploy` (one stack) → `aws`, `template` → `config`, and the
-//! function crate's `cron` (schedules are judged by the function's own code).
+//! `policy` (the permissions every other module declares) → `fleet` (many targets) →
+//! `deploy` (one stack) → `aws`, `template` → `config`, and the function crate's `cron`
+//! (schedules are judged by the function's own code).
 
 mod aws;
 mod cli;

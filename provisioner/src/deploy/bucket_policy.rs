@@ -15,14 +15,14 @@ pub const CALLS: &[Call] = &[
         "S3",
         "GetBucketPolicy",
         "s3:GetBucketPolicy",
-        &[Bootstrap, Deploy, Rollout, Teardown],
+        &[Bootstrap, Rollout, Teardown],
         On::ArtifactBucket,
     ),
     Call::new(
         "S3",
         "PutBucketPolicy",
         "s3:PutBucketPolicy",
-        &[Bootstrap, Deploy, Rollout, Teardown],
+        &[Bootstrap, Rollout, Teardown],
         On::ArtifactBucket,
     ),
     Call::new(

@@ -1,7 +1,7 @@
 //! The Application Auto Scaling service-linked role for ECS: AWS's own, created once per
 //! account when missing, never deleted by worktime.
 
-use crate::aws::calls::{made_by, Call, Narrow, On};
+use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::error::{Error, Result};
 
 /// The calls this module makes (the permissions table, `policy::table`).
@@ -10,7 +10,7 @@ pub const CALLS: &[Call] = &[
         "IAM",
         "ListRoles",
         "iam:ListRoles",
-        made_by::CHANGE,
+        &[Bootstrap],
         On::AutoScalingServiceRole,
     )
     .note(
@@ -20,7 +20,7 @@ pub const CALLS: &[Call] = &[
         "IAM",
         "CreateServiceLinkedRole",
         "iam:CreateServiceLinkedRole",
-        made_by::CHANGE,
+        &[Bootstrap],
         On::AutoScalingServiceRole,
     )
     .narrow(Narrow::AwsServiceName(

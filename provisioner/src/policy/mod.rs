@@ -248,6 +248,7 @@ pub fn build(
     let scope = Scope {
         config,
         account: account.clone(),
+        bucket_owner: account.clone(),
         regions: vec![region.to_string()],
         artifacts_prefix: stack_prefix(&config.stack.name),
         target_roles: target_roles(fleet),
@@ -278,37 +279,67 @@ pub fn build(
             _ => true,
         }
     };
-    let mut needs = call_needs(commands, keep);
+    // The caller's own commands; rollout's administrator side is a policy of its own (its
+    // scope is the stack set's regions and code prefix), its targets' each another.
+    let own: BTreeSet<Cmd> = commands
+        .iter()
+        .copied()
+        .filter(|c| *c != Cmd::Rollout)
+        .collect();
     let mut policies = Vec::new();
-    let work = stack_work(config, commands)?;
-    if through_role {
-        policies.push(named(
-            "operator",
-            "the caller of worktime (a user, role or SSO permission set)".into(),
-            &scope,
-            document(needs, &scope),
-        ));
-        let role = scope.execution_role.clone().unwrap_or_default();
-        if execution_role.is_none() {
-            notes.push(format!("--execution-role without [stack] execution_role_arn: the role is shown as {role}. Fix: create it (trusted by cloudformation.amazonaws.com) and set [stack] execution_role_arn"));
+    if !own.is_empty() {
+        let mut needs = call_needs(&own, keep);
+        let work = stack_work(config, &own)?;
+        if through_role {
+            policies.push(named(
+                "operator",
+                "the caller of worktime (a user, role or SSO permission set)".into(),
+                &scope,
+                document(needs, &scope),
+            ));
+            let role = scope.execution_role.clone().unwrap_or_default();
+            if execution_role.is_none() {
+                notes.push(format!("--execution-role without [stack] execution_role_arn: the role is shown as {role}. Fix: create it (trusted by cloudformation.amazonaws.com) and set [stack] execution_role_arn"));
+            }
+            policies.push(named(
+                "execution-role",
+                format!("{role}, the role CloudFormation creates, updates and deletes the stack with (trusted by cloudformation.amazonaws.com)"),
+                &scope,
+                document(work, &scope),
+            ));
+        } else {
+            needs.extend(work);
+            policies.push(named(
+                "operator",
+                "the caller of worktime (a user, role or SSO permission set)".into(),
+                &scope,
+                document(needs, &scope),
+            ));
         }
-        policies.push(named(
-            "execution-role",
-            format!("{role}, the role CloudFormation creates, updates and deletes the stack with (trusted by cloudformation.amazonaws.com)"),
-            &scope,
-            document(work, &scope),
-        ));
-    } else {
-        needs.extend(work);
-        policies.push(named(
-            "operator",
-            "the caller of worktime (a user, role or SSO permission set)".into(),
-            &scope,
-            document(needs, &scope),
-        ));
     }
     if commands.contains(&Cmd::Rollout) {
-        policies.extend(rollout_targets(fleet, plan, &mut notes)?);
+        let admin = Scope {
+            config,
+            account: account.clone(),
+            bucket_owner: account.clone(),
+            regions: if stacksets {
+                fleet.stackset_regions()
+            } else {
+                vec![region.to_string()]
+            },
+            artifacts_prefix: stack_set_prefix(&config.stack.name),
+            target_roles: target_roles(fleet),
+            administration_role: administration_role(fleet, &account),
+            execution_role: None,
+        };
+        let needs = call_needs(&BTreeSet::from([Cmd::Rollout]), keep);
+        policies.push(named(
+            "rollout-administrator",
+            "the caller of `worktime rollout` in the administrator account".into(),
+            &admin,
+            document(needs, &admin),
+        ));
+        policies.extend(rollout_targets(fleet, plan, &account, &mut notes)?);
     }
     for policy in &policies {
         if policy.size > MANAGED_POLICY_LIMIT {
@@ -345,6 +376,7 @@ pub fn build(
 fn rollout_targets(
     fleet: &Fleet,
     plan: &PolicyPlan,
+    administrator: &str,
     notes: &mut Vec<String>,
 ) -> Result<Vec<NamedPolicy>> {
     if fleet.accounts.is_empty() {
@@ -370,6 +402,8 @@ fn rollout_targets(
             let scope = Scope {
                 config: &config,
                 account: account.id.clone(),
+                // The code stays in the administrator's bucket of each region.
+                bucket_owner: administrator.to_string(),
                 regions: account.regions.clone(),
                 artifacts_prefix: stack_set_prefix(&fleet.home.stack.name),
                 target_roles: Vec::new(),
@@ -387,6 +421,7 @@ fn rollout_targets(
             let scope = Scope {
                 config: &config,
                 account: account.id.clone(),
+                bucket_owner: account.id.clone(),
                 regions: account.regions.clone(),
                 artifacts_prefix: stack_prefix(&config.stack.name),
                 target_roles: Vec::new(),

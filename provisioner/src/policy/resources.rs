@@ -16,6 +16,9 @@ use crate::template::{self, ids};
 pub struct Scope<'a> {
     pub config: &'a StackConfig,
     pub account: String,
+    /// The artifact bucket's account: `account`, except for a stack set's targets, which
+    /// read the administrator's.
+    pub bucket_owner: String,
     pub regions: Vec<String>,
     /// `stacks/<name>/` (a stack) or `stack-sets/<name>/` (a stack set's code).
     pub artifacts_prefix: String,
@@ -50,21 +53,22 @@ impl Scope<'_> {
         let partition = self.partition();
         let account = &self.account;
         let bucket = |region: &str| {
-            if self.account == "*" {
+            if self.bucket_owner == "*" {
                 format!("worktime-artifacts-*-{region}")
             } else {
-                bucket_name(account, region)
+                bucket_name(&self.bucket_owner, region)
             }
         };
         match on {
             On::Any => vec!["*".into()],
             On::Stack => self.per_region("cloudformation", |_| format!("stack/{name}/*")),
+            // The stack set lives in the stack's home region; its targets anywhere.
             On::StackSet => {
-                let mut arns = self.per_region("cloudformation", |_| format!("stackset/{name}:*"));
-                arns.extend(self.per_region("cloudformation", |_| {
-                    format!("stackset-target/{name}:*")
-                }));
-                arns
+                let home = &self.config.stack.region;
+                vec![
+                    format!("arn:{partition}:cloudformation:{home}:{account}:stackset/{name}:*"),
+                    format!("arn:{partition}:cloudformation:{home}:{account}:stackset-target/{name}:*"),
+                ]
             }
             On::ArtifactBucket => self
                 .regions

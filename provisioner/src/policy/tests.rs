@@ -223,7 +223,8 @@ fn rollout_prints_the_administrator_and_each_targets_role() {
     .unwrap();
     assert!(fleet.accounts.is_empty());
     let report = report(&with_accounts, &plan(&[Cmd::Rollout], false));
-    let admin = statements(&report, "operator");
+    assert!(report.policies.iter().all(|p| p.name != "operator"));
+    let admin = statements(&report, "rollout-administrator");
     let assume = granting(admin, "sts:AssumeRole");
     assert_eq!(
         assume[0].resource,
@@ -242,6 +243,8 @@ fn rollout_prints_the_administrator_and_each_targets_role() {
     );
     assert!(target.iter().all(|s| s.sid.ends_with("ForRollout")));
     assert!(!granting(target, "lambda:CreateFunction").is_empty());
+    // The administrator creates none of the stack's resources itself.
+    assert!(granting(admin, "lambda:CreateFunction").is_empty());
 }
 
 #[test]
@@ -262,4 +265,45 @@ fn every_resource_type_of_the_examples_templates_has_its_work_declared() {
             );
         }
     }
+}
+
+#[test]
+fn a_stack_sets_execution_role_reads_the_administrators_code_and_the_administrator_passes_its_role()
+{
+    let text = format!(
+        "{CONFIG}\n[[accounts]]\nid = \"111111111111\"\nrole = \"Deployer\"\n\n[stacksets]\npermission_model = \"self-managed\"\n"
+    );
+    let fleet = config::parse(
+        &text,
+        Path::new("worktime.toml"),
+        Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap(),
+    )
+    .unwrap();
+    let mut plan = plan(&[Cmd::Rollout], false);
+    plan.engine = Engine::Stacksets;
+    let report = report(&fleet, &plan);
+    let admin = statements(&report, "rollout-administrator");
+    assert!(granting(admin, "sts:AssumeRole").is_empty());
+    assert_eq!(
+        granting(admin, "cloudformation:CreateStackSet")[0].resource[0],
+        "arn:aws:cloudformation:ap-northeast-2:123456789012:stackset/wt:*"
+    );
+    let pass = granting(admin, "iam:PassRole");
+    assert_eq!(
+        pass[0].resource,
+        ["arn:aws:iam::123456789012:role/AWSCloudFormationStackSetAdministrationRole"]
+    );
+    let execution = statements(&report, "stackset-execution");
+    assert_eq!(
+        granting(execution, "s3:GetObject")[0].resource,
+        ["arn:aws:s3:::worktime-artifacts-123456789012-ap-northeast-2/stack-sets/wt/*"]
+    );
+    assert!(!granting(execution, "iam:CreateRole").is_empty());
+    assert_eq!(
+        granting(execution, "iam:CreateRole")[0].resource,
+        [
+            "arn:aws:iam::111111111111:role/wt-scaler-ap-northeast-2",
+            "arn:aws:iam::111111111111:role/wt-scheduler-ap-northeast-2"
+        ]
+    );
 }

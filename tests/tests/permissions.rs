@@ -56,10 +56,13 @@ fn recorded(dir: &Path, moto: &Moto, args: &[&str]) -> (Run, BTreeSet<(String, S
 /// The table's rows for `command` as `worktime policy --for COMMAND --output json` prints
 /// them, and every action its policies allow.
 fn table_for(dir: &Path, moto: &Moto, command: &str) -> (Vec<Value>, BTreeSet<String>) {
+    let (command, engine) = command.split_once(' ').unwrap_or((command, "direct"));
     let printed = worktime(
         dir,
         &moto.env(),
-        &["policy", "--for", command, "--output", "json"],
+        &[
+            "policy", "--for", command, "--engine", engine, "--output", "json",
+        ],
     )
     .expect_code(0)
     .json();
@@ -284,4 +287,54 @@ async fn the_execution_role_is_checked_before_anything_changes() {
     assert!(!operator.contains("lambda:CreateFunction"), "{operator}");
     let role = printed["policies"][1]["document"].to_string();
     assert!(role.contains("lambda:CreateFunction"), "{role}");
+}
+
+/// `rollout` in both engines and `teardown --all-accounts`: what the administrator and the
+/// targets called is in the table for rollout (the direct engine's targets bootstrap and
+/// deploy) and granted by the printed policies.
+#[tokio::test]
+async fn rollouts_call_only_what_the_table_lists_for_them() {
+    let moto = Moto::start_in(REGION);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let accounts = "\n[[accounts]]\nid = \"111111111111\"\nrole = \"Deployer\"\n\n[stacksets]\npermission_model = \"self-managed\"\n";
+    write_config(dir.path(), &format!("{}{accounts}", config()));
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let zip = zip.to_str().expect("UTF-8 path");
+
+    let (run, made) = recorded(dir.path(), &moto, &["rollout", "--yes", "--artifact", zip]);
+    run.expect_code(0);
+    assert!(made.contains(&("STS".to_string(), "AssumeRole".to_string())));
+    assert_listed(dir.path(), &moto, "rollout,bootstrap,deploy", &made);
+    let (run, made) = recorded(dir.path(), &moto, &["teardown", "--yes", "--all-accounts"]);
+    run.expect_code(0);
+    assert_listed(dir.path(), &moto, "teardown", &made);
+
+    let (run, made) = recorded(
+        dir.path(),
+        &moto,
+        &[
+            "rollout",
+            "--yes",
+            "--engine",
+            "stacksets",
+            "--artifact",
+            zip,
+        ],
+    );
+    run.expect_code(0);
+    assert!(made.contains(&("CloudFormation".to_string(), "CreateStackSet".to_string())));
+    assert_listed(dir.path(), &moto, "rollout stacksets", &made);
+    let (run, made) = recorded(
+        dir.path(),
+        &moto,
+        &[
+            "teardown",
+            "--yes",
+            "--all-accounts",
+            "--engine",
+            "stacksets",
+        ],
+    );
+    run.expect_code(0);
+    assert_listed(dir.path(), &moto, "teardown stacksets", &made);
 }

@@ -338,3 +338,67 @@ async fn rollouts_call_only_what_the_table_lists_for_them() {
     run.expect_code(0);
     assert_listed(dir.path(), &moto, "teardown stacksets", &made);
 }
+
+/// Without AWS: an endpoint that does not answer leaves the account `*`, with a note; a bad
+/// `--account` is a usage error (exit 2) naming the flag.
+#[test]
+fn without_aws_the_account_is_a_star_with_a_note_and_a_bad_account_exits_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(dir.path(), &config());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let endpoint = format!("http://{}", closed.local_addr().expect("address"));
+    drop(closed);
+    let env: Vec<(String, String)> = vec![
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+        ("AWS_ENDPOINT_URL".into(), endpoint),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        (
+            "AWS_CONFIG_FILE".into(),
+            dir.path().join("none").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            dir.path().join("none").display().to_string(),
+        ),
+    ];
+    let printed = worktime(
+        dir.path(),
+        &env,
+        &["policy", "--for", "status", "--output", "json"],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(printed["account"], "*");
+    assert_eq!(printed["account_source"], "unknown");
+    assert!(printed["notes"][0]
+        .as_str()
+        .expect("a note")
+        .contains("--account"));
+    let stack = printed["policies"][0]["document"]["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .find(|s| {
+            s["Action"]
+                .as_array()
+                .expect("actions")
+                .iter()
+                .any(|a| a == "cloudformation:DescribeStacks")
+        })
+        .expect("status describes the stack")
+        .clone();
+    assert_eq!(
+        stack["Resource"][0],
+        "arn:aws:cloudformation:ap-northeast-2:*:stack/wt/*"
+    );
+
+    let bad = worktime(dir.path(), &env, &["policy", "--account", "12345"]).expect_code(2);
+    assert!(
+        bad.stderr.contains("--account") && bad.stderr.contains("12 digits"),
+        "{}",
+        bad.stderr
+    );
+    let bad = worktime(dir.path(), &env, &["policy", "--for", "nope"]).expect_code(2);
+    assert!(bad.stderr.contains("nope"), "{}", bad.stderr);
+}

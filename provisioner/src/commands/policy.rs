@@ -35,7 +35,13 @@ pub async fn run(args: &PolicyArgs, aws: &AwsArgs, format: OutputFormat) -> Resu
 
 /// The caller's account, if credentials are configured and STS answers in time.
 async fn caller_account(aws: &AwsArgs, region: &str) -> Option<String> {
-    let sdk = aws.load(Some(region)).await;
+    // One attempt: an endpoint that does not answer means "unknown", not a wait.
+    let sdk = aws
+        .load(Some(region))
+        .await
+        .to_builder()
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+        .build();
     let call = clients::sts(&sdk).get_caller_identity().send();
     let identity = tokio::time::timeout(STS_WAIT, call).await.ok()?.ok()?;
     identity.account().map(str::to_string)

@@ -125,6 +125,8 @@ pub enum Narrow {
     PassedTo(&'static str),
     /// Only when a tag selector says `cluster = "*"` (no condition key narrows it).
     EverySelectorCluster,
+    /// Only with `[function] reserved_concurrency` (no condition).
+    ReservedConcurrency,
     /// `StringEquals` `aws:RequestTag/worktime:stack` = the stack's name (a new resource
     /// carries the stack's tags).
     StackRequestTag,

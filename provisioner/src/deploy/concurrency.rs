@@ -4,7 +4,7 @@
 
 use aws_sdk_lambda::operation::get_function_concurrency::GetFunctionConcurrencyError;
 
-use crate::aws::calls::{made_by, Call, On};
+use crate::aws::calls::{made_by, Call, Narrow, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::error::{Error, Result};
@@ -18,16 +18,16 @@ pub const CALLS: &[Call] = &[
         made_by::CHANGE,
         On::Any,
     )
-    .note(
-        "lambda:GetAccountSettings has no resource type; only with [function] reserved_concurrency",
-    ),
+    .narrow(Narrow::ReservedConcurrency)
+    .note("lambda:GetAccountSettings has no resource type"),
     Call::new(
         "Lambda",
         "GetFunctionConcurrency",
         "lambda:GetFunctionConcurrency",
         made_by::CHANGE,
         On::Function,
-    ),
+    )
+    .narrow(Narrow::ReservedConcurrency),
 ];
 
 /// What AWS keeps unreserved in an account with concurrency quota `quota` (Lambda API

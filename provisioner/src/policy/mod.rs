@@ -167,6 +167,7 @@ fn narrow_words(narrow: Narrow) -> &'static str {
         Narrow::PassedTo(_) => " pass",
         Narrow::SelectorClusters => " selected clusters",
         Narrow::EverySelectorCluster => " every cluster",
+        Narrow::ReservedConcurrency => " concurrency",
         Narrow::StackTag => " tagged",
         Narrow::StackRequestTag => " new tagged",
     }

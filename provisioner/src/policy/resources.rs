@@ -179,6 +179,11 @@ impl Scope<'_> {
                 one("ArnEquals", "ecs:cluster", clusters)
             }
             Narrow::EverySelectorCluster => every_cluster.then(Condition::new),
+            Narrow::ReservedConcurrency => self
+                .config
+                .function
+                .reserved_concurrency
+                .map(|_| Condition::new()),
             Narrow::StackTag => one(
                 "StringEquals",
                 &format!("aws:ResourceTag/{STACK_TAG}"),

@@ -129,6 +129,22 @@ fn bootstrap_gets_exact_actions_on_this_stacks_names_only() {
     assert!(granting(statements, "events:PutRule").is_empty());
     // Teardown's own calls are not bootstrap's.
     assert!(granting(statements, "s3:DeleteBucket").is_empty());
+    // The account's Lambda quota is read only for a reservation.
+    assert!(granting(statements, "lambda:GetAccountSettings").is_empty());
+    let mut reserving = fleet("");
+    reserving.home.function.reserved_concurrency = Some(2);
+    let with = report_for(&reserving, &[Cmd::Bootstrap]);
+    let quota = granting(statements_of(&with), "lambda:GetAccountSettings");
+    assert_eq!(quota[0].resource, ["*"]);
+    assert!(!quota[0].notes.is_empty());
+}
+
+fn report_for(fleet: &Fleet, commands: &[Cmd]) -> PolicyReport {
+    report(fleet, &plan(commands, false))
+}
+
+fn statements_of(report: &PolicyReport) -> &[Statement] {
+    statements(report, "operator")
 }
 
 #[test]
@@ -305,5 +321,27 @@ fn a_stack_sets_execution_role_reads_the_administrators_code_and_the_administrat
             "arn:aws:iam::111111111111:role/wt-scaler-ap-northeast-2",
             "arn:aws:iam::111111111111:role/wt-scheduler-ap-northeast-2"
         ]
+    );
+}
+
+#[test]
+fn the_readme_shows_what_deploy_needs_for_the_quick_starts_config() {
+    let fleet = config::parse(
+        crate::commands::init::EXAMPLE_CONFIG,
+        Path::new("worktime.toml"),
+        Utc::now(),
+    )
+    .unwrap();
+    let printed = report_for(&fleet, &[Cmd::Deploy]).to_string();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let command = "$ worktime policy --for deploy --account 123456789012\n";
+    let start = readme.find(command).expect("the README shows the command") + command.len();
+    let end = start + readme[start..].find("```").expect("the block ends");
+    assert_eq!(
+        readme[start..end],
+        printed,
+        "README.md's Permissions example is stale"
     );
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDateTime;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use crate::aws::calls::Cmd;
 use crate::aws::AwsArgs;
 use crate::duration::{parse_hold_duration, HoldDuration};
 use crate::fleet::targets::Selection;
@@ -96,6 +97,9 @@ pub enum Command {
     /// off and, on Fargate, dollars a month (no stack needed: reads the config and ECS).
     Report(ReportArgs),
     /// Print a shell completion script (e.g. `worktime completions bash > /etc/bash_completion.d/worktime`).
+    /// Print the IAM policy the caller needs for this configuration (exact actions, this
+    /// stack's resources), per command.
+    Policy(PolicyArgs),
     Completions(CompletionsArgs),
     /// Build step of `make dist`: write the release binary (this executable with the function
     /// zips appended), its man page and completions into a directory.
@@ -348,4 +352,55 @@ pub struct ReportArgs {
     /// external files) to attach to a ticket.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+}
+
+/// What `worktime policy --for` takes: a command, or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyFor {
+    One(Cmd),
+    All,
+}
+
+fn parse_policy_for(text: &str) -> Result<PolicyFor, String> {
+    if text == "all" {
+        return Ok(PolicyFor::All);
+    }
+    Cmd::from_str(text, false).map(PolicyFor::One).map_err(|_| {
+        let names: Vec<&str> = Cmd::ALL.iter().map(|c| c.as_str()).collect();
+        format!(
+            "{text:?} is not a command worktime needs permissions for: use {} or all",
+            names.join(", ")
+        )
+    })
+}
+
+/// `worktime policy`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Each statement's Sid names the commands that need it; the text output adds \
+                  a comment line per statement and prints the document to paste. The account \
+                  comes from --account, else STS (if credentials answer), else \"*\" with a \
+                  note. With --for rollout: also each [[accounts]] target's policy (its role \
+                  or profile; --engine stacksets: the stack set's execution role).\n\n\
+                  Examples:\n  worktime policy --for bootstrap --account 123456789012\n  \
+                  worktime policy --for status,hold,wake --output json\n  \
+                  worktime policy --execution-role"
+)]
+pub struct PolicyArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The commands (comma-separated): bootstrap, deploy, diff, status, run, hold, wake,
+    /// report, rollout, teardown, or all (the default).
+    #[arg(long = "for", value_delimiter = ',', value_parser = parse_policy_for, value_name = "COMMAND,...")]
+    pub commands: Vec<PolicyFor>,
+    /// The account id for the ARNs (default: ask STS; "*" if it does not answer).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Rollout's engine, as `rollout --engine`.
+    #[arg(long, value_enum, default_value_t = Engine::Direct)]
+    pub engine: Engine,
+    /// CloudFormation works through an execution role ([stack] execution_role_arn): print
+    /// the role's policy and the caller's smaller one.
+    #[arg(long)]
+    pub execution_role: bool,
 }

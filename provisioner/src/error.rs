@@ -18,6 +18,10 @@ pub const EXIT_STACK_FAILED: u8 = 4;
 pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The config names something AWS does not have (`[stack] execution_role_arn`): exit 1,
+    /// reported like a configuration error (file, key, fix).
+    #[error(transparent)]
+    NotFound(ConfigError),
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]

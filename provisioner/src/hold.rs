@@ -21,10 +21,45 @@ use worktime_lambda::{
     RawEvent, ScalingEvent, ServiceRequest, ServiceTarget,
 };
 
+use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::aws::AwsArgs;
 use crate::config::StackConfig;
 use crate::duration::{HoldDuration, MAX_HOLD_DAYS};
 use crate::error::Error;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "ECS",
+        "DescribeServices",
+        "ecs:DescribeServices",
+        &[Hold, Wake],
+        On::Services,
+    ),
+    Call::new(
+        "ECS",
+        "DescribeServices",
+        "ecs:ListTagsForResource",
+        &[Hold, Wake],
+        On::Services,
+    ),
+    Call::new(
+        "ECS",
+        "TagResource",
+        "ecs:TagResource",
+        &[Hold, Wake],
+        On::Services,
+    )
+    .narrow(Narrow::TagKeys(&[HOLD_UNTIL_TAG])),
+    Call::new(
+        "ECS",
+        "UntagResource",
+        "ecs:UntagResource",
+        &[Hold, Wake],
+        On::Services,
+    )
+    .narrow(Narrow::TagKeys(&[HOLD_UNTIL_TAG])),
+];
 
 /// Each service's ECS tags, as read before anything is written: a service chosen by a tag
 /// selector is known to be managed (and by which schedule) only from its tags.
@@ -417,7 +452,7 @@ pub async fn look_up(
     let names = managed_services(config, args)?;
     let sdk = aws.load(Some(&config.stack.region)).await;
     let region = sdk.region().map_or_else(String::new, |r| r.to_string());
-    let clients = Clients::new(&sdk);
+    let clients = crate::aws::clients::function(&sdk);
     let (arns, tags) = service_arns(&clients, &names, &region).await?;
     Ok(LookedUp {
         clients,

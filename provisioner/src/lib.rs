@@ -2,9 +2,10 @@
 //!
 //! Layers, each importing only the ones below it (ARCHITECTURE.md lists them): `cli`,
 //! `commands` (one leaf per subcommand, which turns its arguments into a checked plan) →
-//! `fleet`, `report`, `hold` → `deploy` (one stack) → `aws`, `template`, `hours`, `scaling` →
-//! `config`, `duration`, `output`, `progress`, `error` and the function crate. `error` wraps
-//! each layer's typed error.
+//! `policy` (the permissions every other module declares) → `fleet`, `report`, `hold` →
+//! `deploy` (one stack) → `aws`, `template`, `hours`, `scaling` → `config`, `duration`,
+//! `output`, `progress`, `error` and the function crate. `error` wraps each layer's typed
+//! error.
 
 mod aws;
 mod cli;
@@ -19,6 +20,7 @@ mod fleet;
 mod hold;
 mod hours;
 mod output;
+mod policy;
 mod progress;
 mod report;
 mod scaling;
@@ -119,6 +121,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Hold(args) => commands::hold::run(args, aws, format).await,
         Command::Wake(args) => commands::wake::run(args, aws, format).await,
         Command::Report(args) => commands::report::run(args, aws, format).await,
+        Command::Policy(args) => commands::policy::run(args, aws, format).await,
         Command::Completions(args) => {
             commands::completions::run(args);
             Ok(())

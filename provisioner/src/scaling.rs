@@ -11,8 +11,39 @@ use worktime_lambda::{
     ScalingEvent, Selected, ServiceRequest, Summary,
 };
 
+use crate::aws::calls::{made_by, Call, Narrow, On};
 use crate::config::{StackConfig, DEFAULT_SCHEDULE};
 use crate::error::{Error, Result};
+use worktime_lambda::tags::{CAPACITY_TAG, HOLD_UNTIL_TAG};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+/// The function library's calls (`worktime_lambda::{resolve, observe, execute, release}`), made
+/// with the caller's credentials by `run`, `wake`, `status`, `report`, `hold` and teardown's
+/// give-back.
+pub const CALLS: &[Call] = &[
+    Call::new("ECS", "DescribeServices", "ecs:DescribeServices", made_by::OBSERVE, On::Services),
+    Call::new("ECS", "DescribeServices", "ecs:ListTagsForResource", made_by::OBSERVE, On::Services),
+    Call::new("ECS", "ListServices", "ecs:ListServices", made_by::OBSERVE, On::Any)
+        .narrow(Narrow::SelectorClusters)
+        .note("ecs:ListServices has no resource type, only the ecs:cluster condition key; only with tag selectors"),
+    Call::new("ECS", "ListClusters", "ecs:ListClusters", made_by::OBSERVE, On::Any)
+        .narrow(Narrow::EverySelectorCluster)
+        .note("ecs:ListClusters has no resource type; only for a selector with cluster = \"*\""),
+    Call::new("ECS", "UpdateService", "ecs:UpdateService", made_by::SCALE, On::Services),
+    Call::new("ECS", "TagResource", "ecs:TagResource", made_by::SCALE, On::Services)
+        .narrow(Narrow::TagKeys(&[CAPACITY_TAG, HOLD_UNTIL_TAG])),
+    Call::new("ECS", "UntagResource", "ecs:UntagResource", made_by::SCALE, On::Services)
+        .narrow(Narrow::TagKeys(&[CAPACITY_TAG, HOLD_UNTIL_TAG])),
+    Call::new("Application Auto Scaling", "DescribeScalableTargets", "application-autoscaling:DescribeScalableTargets", made_by::OBSERVE, On::Any)
+        .note("application-autoscaling:DescribeScalableTargets has no resource type"),
+    Call::new("Application Auto Scaling", "RegisterScalableTarget", "application-autoscaling:RegisterScalableTarget", made_by::SCALE, On::ScalableTargets),
+    // Registering an ECS service's target checks the caller may change that service.
+    Call::new("Application Auto Scaling", "RegisterScalableTarget", "ecs:DescribeServices", made_by::SCALE, On::Services),
+    Call::new("Application Auto Scaling", "RegisterScalableTarget", "ecs:UpdateService", made_by::SCALE, On::Services),
+    Call::new("Application Auto Scaling", "RegisterScalableTarget", "iam:CreateServiceLinkedRole", made_by::SCALE, On::AutoScalingServiceRole)
+        .narrow(Narrow::AwsServiceName("ecs.application-autoscaling.amazonaws.com")),
+    Call::new("Application Auto Scaling", "DeregisterScalableTarget", "application-autoscaling:DeregisterScalableTarget", made_by::SCALE, On::ScalableTargets),
+];
 
 /// What the deployed function's environment allows: the configured services by name, and
 /// every selector with its schedule, in file order.

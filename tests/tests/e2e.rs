@@ -16,6 +16,7 @@ mod hold;
 mod nights;
 mod notify;
 mod ownership;
+mod permissions;
 mod report;
 mod report_browser;
 mod rollout;

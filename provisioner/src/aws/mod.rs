@@ -5,8 +5,11 @@
 //! Everything else comes from the standard chain: environment credentials, profiles and SSO,
 //! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`, container and instance roles.
 
-mod session;
-mod target;
+pub mod calls;
+pub mod clients;
+pub mod record;
+pub(crate) mod session;
+pub(crate) mod target;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};

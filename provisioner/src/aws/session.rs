@@ -1,6 +1,15 @@
 //! One account and region: the caller's identity (checked with STS) and the clients.
 
+use super::calls::{made_by, Call};
 use crate::error::{Error, Result};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[Call::free(
+    "STS",
+    "GetCallerIdentity",
+    "sts:GetCallerIdentity needs no permission: no policy can deny it",
+    made_by::SESSION,
+)];
 
 /// The clients and identity of one account and region.
 pub struct Session {
@@ -19,7 +28,7 @@ impl Session {
         let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
             Error::Usage("no region: set stack.region in the config, or pass --region".into())
         })?;
-        let sts = aws_sdk_sts::Client::new(&sdk);
+        let sts = super::clients::sts(&sdk);
         let identity = sts.get_caller_identity().send().await.map_err(|e| {
             let mut error = Error::aws("checking credentials (sts:GetCallerIdentity)", e);
             if let Error::Aws { message, .. } = &mut error {
@@ -29,16 +38,13 @@ impl Session {
             }
             error
         })?;
-        let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(path_style_s3)
-            .build();
         Ok(Session {
             account: identity.account().unwrap_or_default().to_string(),
             caller_arn: identity.arn().unwrap_or_default().to_string(),
             region,
-            cfn: aws_sdk_cloudformation::Client::new(&sdk),
-            s3: aws_sdk_s3::Client::from_conf(s3_config),
-            iam: aws_sdk_iam::Client::new(&sdk),
+            cfn: super::clients::cloudformation(&sdk),
+            s3: super::clients::s3(&sdk, None, path_style_s3),
+            iam: super::clients::iam(&sdk),
             sdk,
         })
     }

@@ -4,9 +4,20 @@
 use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
+use super::calls::{Call, Cmd::*, On};
 use super::{AwsArgs, Session};
 use crate::config::AccountAccess;
 use crate::error::{Error, Result};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[Call::new(
+    "STS",
+    "AssumeRole",
+    "sts:AssumeRole",
+    &[Rollout, Status, Teardown],
+    On::TargetRoles,
+)
+.note("status and teardown only with --all-accounts")];
 
 /// Credentials and clients for one target; checks that they act in the expected account.
 pub async fn connect(
@@ -35,7 +46,7 @@ pub async fn connect(
                 .build()
         }
         Some(AccountAccess::Role { arn, external_id }) => {
-            let sts = aws_sdk_sts::Client::new(base);
+            let sts = super::clients::sts(base);
             let assumed = sts
                 .assume_role()
                 .role_arn(arn)

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod hold;
 pub mod init;
 pub mod package;
+pub mod policy;
 pub mod report;
 pub mod rollout;
 pub mod run;

@@ -3,7 +3,6 @@
 //! a month; as text, JSON, and on request an HTML page.
 
 use chrono::Utc;
-use worktime_lambda::Clients;
 
 use crate::aws::AwsArgs;
 use crate::cli::ReportArgs;
@@ -28,7 +27,7 @@ pub async fn run(args: &ReportArgs, aws: &AwsArgs, format: OutputFormat) -> Resu
     let region = sdk
         .region()
         .map_or_else(|| config.stack.region.clone(), |r| r.to_string());
-    let clients = Clients::new(&sdk);
+    let clients = crate::aws::clients::function(&sdk);
     let report = report::build(&clients, config, &region, &plan, now).await?;
 
     if let Some(path) = &plan.html {

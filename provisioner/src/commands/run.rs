@@ -5,7 +5,7 @@ use std::fmt;
 
 use chrono::Utc;
 use serde::Serialize;
-use worktime_lambda::{Action, Clients, Outcome, Report};
+use worktime_lambda::{Action, Outcome, Report};
 
 use crate::aws::AwsArgs;
 use crate::cli::{RunAction, RunArgs};
@@ -32,7 +32,7 @@ pub async fn run(args: &RunArgs, aws: &AwsArgs, format: OutputFormat) -> Result<
     let now = Utc::now();
     let events = events_for(config, args.action.into(), args.dry_run, now)?;
     let sdk = aws.load(Some(&config.stack.region)).await;
-    let report = run_events(&Clients::new(&sdk), &events, now).await;
+    let report = run_events(&crate::aws::clients::function(&sdk), &events, now).await;
     output::print(&Shown(&report), format);
     if report.has_failures() {
         return Err(Error::ServicesFailed {

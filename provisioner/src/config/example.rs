@@ -30,6 +30,10 @@ pub const EXAMPLE_CONFIG: &str = r#"# worktime.toml: keep Amazon ECS services ru
 name = "worktime"
 # The AWS Region of the ECS services (and of the stack).
 region = "ap-northeast-2"
+# Optional: the role CloudFormation creates, updates and deletes the stack as (trusted by
+# cloudformation.amazonaws.com). You then need only iam:PassRole on it, not the rights to
+# create the stack's resources: `worktime policy --execution-role` prints both policies.
+# execution_role_arn = "arn:aws:iam::123456789012:role/worktime-cloudformation"
 
 [schedule]
 # IANA time zone name the two crons below are written in (for example "Asia/Seoul",

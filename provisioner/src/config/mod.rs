@@ -68,6 +68,9 @@ pub struct StackSettings {
     /// Stack name and prefix of every resource name.
     pub name: String,
     pub region: String,
+    /// `[stack] execution_role_arn`: the role CloudFormation creates, updates and deletes
+    /// the stack with (its `RoleARN`), instead of the caller's credentials.
+    pub execution_role_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,6 +375,8 @@ impl Fleet {
             stack: StackSettings {
                 name: self.home.stack.name.clone(),
                 region: region.to_string(),
+                // A role of the caller's account: other accounts need their own.
+                execution_role_arn: None,
             },
             schedule: account.schedule.clone(),
             schedules: self.home.schedules.clone(),

@@ -105,6 +105,8 @@ pub struct Stack {
     #[serde(default)]
     pub name: Option<Spanned<String>>,
     pub region: Spanned<String>,
+    #[serde(default)]
+    pub execution_role_arn: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

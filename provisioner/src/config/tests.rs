@@ -69,7 +69,8 @@ fn parses_the_documented_example() {
         c.home.stack,
         StackSettings {
             name: "worktime".into(),
-            region: "ap-northeast-2".into()
+            region: "ap-northeast-2".into(),
+            execution_role_arn: None,
         }
     );
     assert_eq!(c.home.schedule.timezone, chrono_tz::Asia::Seoul);
@@ -1319,4 +1320,29 @@ fn an_account_that_warns_needs_its_own_or_the_top_level_notify() {
     .unwrap();
     assert_eq!(fleet.home.notify, None);
     assert!(fleet.accounts[0].notify.is_some());
+}
+
+#[test]
+fn an_execution_role_arn_is_kept_and_a_malformed_one_is_refused_naming_the_key() {
+    let with = |value: &str| {
+        GOOD.replacen(
+            "region = \"ap-northeast-2\"\n",
+            &format!("region = \"ap-northeast-2\"\nexecution_role_arn = \"{value}\"\n"),
+            1,
+        )
+    };
+    let arn = "arn:aws:iam::123456789012:role/deploy/worktime-cfn";
+    let fleet = parse(&with(arn), Path::new("worktime.toml"), now()).unwrap();
+    assert_eq!(fleet.home.stack.execution_role_arn.as_deref(), Some(arn));
+    let error = parse(&with("worktime-cfn"), Path::new("worktime.toml"), now()).unwrap_err();
+    let text = error.to_string();
+    for part in [
+        "worktime.toml:5",
+        "stack.execution_role_arn",
+        "not an IAM role ARN",
+        "Fix: use the role's full ARN",
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
+    assert_eq!(crate::error::Error::from(error).exit_code(), 2);
 }

@@ -15,7 +15,7 @@ use worktime_lambda::{
 use super::calendar::read_calendar;
 use super::error::line_of;
 use super::ids::{
-    is_email_address, is_topic_arn, is_valid_region, parse_date, pascal_case,
+    is_email_address, is_role_arn, is_topic_arn, is_valid_region, parse_date, pascal_case,
     schedule_name_problem, stack_name_problem, suggest_zone, MAX_SCHEDULE_NAME_LEN,
     MAX_STACK_NAME_LEN,
 };
@@ -334,9 +334,25 @@ impl Validator<'_> {
                 "use a code such as \"ap-northeast-2\", \"eu-central-1\" or \"us-east-1\"",
             ));
         }
+        let execution_role_arn = match &raw.execution_role_arn {
+            None => None,
+            Some(arn) => {
+                let text = arn.get_ref();
+                if !is_role_arn(text) {
+                    return Err(self.err(
+                        "stack.execution_role_arn",
+                        Some(arn),
+                        format!("{text:?} is not an IAM role ARN"),
+                        "use the role's full ARN, such as \"arn:aws:iam::123456789012:role/worktime-cloudformation\" (a role trusted by cloudformation.amazonaws.com), or leave the key out to deploy with your own credentials",
+                    ));
+                }
+                Some(text.clone())
+            }
+        };
         Ok(StackSettings {
             name,
             region: region.clone(),
+            execution_role_arn,
         })
     }
 

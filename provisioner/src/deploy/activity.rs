@@ -10,9 +10,42 @@ use serde::Serialize;
 use serde_json::Value;
 use worktime_lambda::describe_error;
 
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::template::ids;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "CloudWatch Logs",
+        "FilterLogEvents",
+        "logs:FilterLogEvents",
+        &[Status],
+        On::LogGroup,
+    ),
+    Call::new(
+        "SQS",
+        "GetQueueUrl",
+        "sqs:GetQueueUrl",
+        &[Status],
+        On::Queue,
+    ),
+    Call::new(
+        "SQS",
+        "GetQueueAttributes",
+        "sqs:GetQueueAttributes",
+        &[Status],
+        On::Queue,
+    ),
+    Call::new(
+        "CloudWatch",
+        "DescribeAlarms",
+        "cloudwatch:DescribeAlarms",
+        &[Status],
+        On::Alarms,
+    ),
+];
 
 /// How far back the log group is read for the last runs: two weeks holds the last run of a
 /// weekday schedule across any holiday season short of that.
@@ -90,7 +123,7 @@ async fn summary_lines(
     log_group: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<(DateTime<Utc>, Value)>, String> {
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&session.sdk);
+    let logs = crate::aws::clients::logs(&session.sdk);
     let start = (now - TimeDelta::days(LOOKBACK_DAYS)).timestamp_millis();
     let mut lines = Vec::new();
     let mut token: Option<String> = None;
@@ -184,7 +217,7 @@ fn last_runs(lines: Vec<(DateTime<Utc>, Value)>) -> Vec<LastRun> {
 
 async fn dead_letters(session: &Session, queue: &str) -> Result<i64, String> {
     use aws_sdk_sqs::types::QueueAttributeName;
-    let sqs = aws_sdk_sqs::Client::new(&session.sdk);
+    let sqs = crate::aws::clients::sqs(&session.sdk);
     let url = sqs
         .get_queue_url()
         .queue_name(queue)
@@ -209,7 +242,7 @@ async fn dead_letters(session: &Session, queue: &str) -> Result<i64, String> {
 }
 
 async fn alarms(session: &Session, names: &[String]) -> Result<Vec<AlarmStatus>, String> {
-    let cloudwatch = aws_sdk_cloudwatch::Client::new(&session.sdk);
+    let cloudwatch = crate::aws::clients::cloudwatch(&session.sdk);
     let found = cloudwatch
         .describe_alarms()
         .set_alarm_names(Some(names.to_vec()))

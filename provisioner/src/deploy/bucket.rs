@@ -14,8 +14,121 @@ use sha2::{Digest, Sha256};
 
 use super::artifact::Artifact;
 use super::bucket_policy;
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "S3",
+        "HeadBucket",
+        "s3:ListBucket",
+        &[Bootstrap, Deploy, Rollout, Teardown],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "CreateBucket",
+        "s3:CreateBucket",
+        &[Bootstrap, Rollout],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "ListBuckets",
+        "s3:ListAllMyBuckets",
+        &[Bootstrap, Rollout],
+        On::Any,
+    )
+    .note(
+        "s3:ListAllMyBuckets has no resource type (confirms the caller owns the artifact bucket)",
+    ),
+    Call::new(
+        "S3",
+        "GetBucketVersioning",
+        "s3:GetBucketVersioning",
+        &[Bootstrap, Rollout],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "PutBucketVersioning",
+        "s3:PutBucketVersioning",
+        &[Bootstrap, Rollout],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "GetBucketEncryption",
+        "s3:GetEncryptionConfiguration",
+        &[Bootstrap, Rollout],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "PutBucketEncryption",
+        "s3:PutEncryptionConfiguration",
+        &[Bootstrap, Rollout],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "GetPublicAccessBlock",
+        "s3:GetBucketPublicAccessBlock",
+        &[Bootstrap, Rollout],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "PutPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock",
+        &[Bootstrap, Rollout],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "GetObject",
+        "s3:GetObject",
+        &[Bootstrap, Deploy, Diff, Rollout],
+        On::Artifacts,
+    ),
+    Call::new(
+        "S3",
+        "PutObject",
+        "s3:PutObject",
+        &[Bootstrap, Deploy, Rollout],
+        On::Artifacts,
+    ),
+    Call::new(
+        "S3",
+        "ListObjectVersions",
+        "s3:ListBucketVersions",
+        &[Teardown],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "DeleteObjects",
+        "s3:DeleteObject",
+        &[Teardown],
+        On::Artifacts,
+    ),
+    Call::new(
+        "S3",
+        "DeleteObjects",
+        "s3:DeleteObjectVersion",
+        &[Teardown],
+        On::Artifacts,
+    ),
+    Call::new(
+        "S3",
+        "DeleteBucket",
+        "s3:DeleteBucket",
+        &[Teardown],
+        On::ArtifactBucket,
+    ),
+];
 
 /// The artifact bucket of one account and region.
 pub fn bucket_name(account: &str, region: &str) -> String {

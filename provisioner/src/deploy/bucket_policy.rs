@@ -6,7 +6,33 @@ mod meaning;
 
 use serde_json::{json, Value};
 
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::error::{Error, Result};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "S3",
+        "GetBucketPolicy",
+        "s3:GetBucketPolicy",
+        &[Bootstrap, Rollout, Teardown],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "PutBucketPolicy",
+        "s3:PutBucketPolicy",
+        &[Bootstrap, Rollout, Teardown],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "S3",
+        "DeleteBucketPolicy",
+        "s3:DeleteBucketPolicy",
+        &[Rollout, Teardown],
+        On::ArtifactBucket,
+    ),
+];
 
 /// The statement id of the bucket's TLS-only rule.
 pub const TLS_ONLY_SID: &str = "WorktimeDenyInsecureTransport";

@@ -4,9 +4,31 @@
 
 use aws_sdk_lambda::operation::get_function_concurrency::GetFunctionConcurrencyError;
 
+use crate::aws::calls::{made_by, Call, Narrow, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::error::{Error, Result};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "Lambda",
+        "GetAccountSettings",
+        "lambda:GetAccountSettings",
+        made_by::CHANGE,
+        On::Any,
+    )
+    .narrow(Narrow::ReservedConcurrency)
+    .note("lambda:GetAccountSettings has no resource type"),
+    Call::new(
+        "Lambda",
+        "GetFunctionConcurrency",
+        "lambda:GetFunctionConcurrency",
+        made_by::CHANGE,
+        On::Function,
+    )
+    .narrow(Narrow::ReservedConcurrency),
+];
 
 /// What AWS keeps unreserved in an account with concurrency quota `quota` (Lambda API
 /// reference, PutFunctionConcurrency: "leave at least 100 simultaneous executions
@@ -34,7 +56,7 @@ pub async fn check(session: &Session, config: &StackConfig) -> Result<()> {
         return Ok(());
     };
     let wanted = wanted as i32;
-    let lambda = aws_sdk_lambda::Client::new(&session.sdk);
+    let lambda = crate::aws::clients::lambda(&session.sdk);
     let settings = lambda.get_account_settings().send().await.map_err(|e| {
         Error::aws(
             "reading the account's Lambda concurrency (lambda:GetAccountSettings)",

@@ -7,8 +7,9 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use worktime_lambda::window::{Phase, Window};
-use worktime_lambda::{Capacity, Clients, Remembered};
+use worktime_lambda::{Capacity, Remembered};
 
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::{Schedule, StackConfig, Trigger};
 use crate::cron::AwsCron;
@@ -18,6 +19,15 @@ use crate::error::Result;
 use crate::hours::{weekly_hours, Period};
 use crate::scaling::services_now;
 use crate::template::ids;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[Call::new(
+    "EventBridge",
+    "DescribeRule",
+    "events:DescribeRule",
+    &[Status],
+    On::Rules,
+)];
 
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
@@ -122,7 +132,7 @@ pub async fn status(
     now: DateTime<Utc>,
 ) -> Result<StatusReport> {
     let info = stack::describe(&session.cfn, &config.stack.name).await?;
-    let events = aws_sdk_eventbridge::Client::new(&session.sdk);
+    let events = crate::aws::clients::events(&session.sdk);
     let mut triggers = Vec::new();
     for schedule_ref in config.schedules_in_use() {
         let schedule = schedule_ref.schedule;
@@ -165,7 +175,7 @@ pub async fn status(
     }
 
     // Each schedule's services, with those its selectors select now.
-    let clients = Clients::new(&session.sdk);
+    let clients = crate::aws::clients::function(&session.sdk);
     let mut services = Vec::new();
     let mut selector_errors = Vec::new();
     for schedule in services_now(&clients, config, now).await? {

@@ -4,9 +4,44 @@
 use worktime_lambda::describe_error;
 
 use super::{artifact, bucket, stack};
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::template::ids;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "Lambda",
+        "GetFunction",
+        "lambda:GetFunction",
+        &[Teardown],
+        On::Function,
+    ),
+    Call::new(
+        "CloudWatch Logs",
+        "DescribeLogGroups",
+        "logs:DescribeLogGroups",
+        &[Teardown],
+        On::LogGroups,
+    )
+    .note("logs:DescribeLogGroups is authorized on the account's log groups, not a name"),
+    Call::new(
+        "EventBridge",
+        "DescribeRule",
+        "events:DescribeRule",
+        &[Teardown],
+        On::Rules,
+    ),
+    Call::new(
+        "SQS",
+        "GetQueueUrl",
+        "sqs:GetQueueUrl",
+        &[Teardown],
+        On::Queue,
+    ),
+    Call::new("IAM", "GetRole", "iam:GetRole", &[Teardown], On::StackRoles),
+];
 
 /// Everything under worktime's names in this account and region that still exists. An item
 /// that could not be checked is listed as such, never silently passed over.
@@ -20,7 +55,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
         Ok(None) => {}
         Err(e) => found.push(format!("stack {stack_name}: could not check ({e})")),
     }
-    let lambda = aws_sdk_lambda::Client::new(&session.sdk);
+    let lambda = crate::aws::clients::lambda(&session.sdk);
     match lambda.get_function().function_name(&function).send().await {
         Ok(_) => found.push(format!("function {function}")),
         Err(e)
@@ -31,7 +66,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
             describe_error(&e)
         )),
     }
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&session.sdk);
+    let logs = crate::aws::clients::logs(&session.sdk);
     let log_group = format!("/aws/lambda/{function}");
     match logs
         .describe_log_groups()
@@ -54,7 +89,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
         )),
     }
     // Exactly the names this stack creates, never a prefix another stack's names share.
-    let events = aws_sdk_eventbridge::Client::new(&session.sdk);
+    let events = crate::aws::clients::events(&session.sdk);
     for rule in ids::all_trigger_names(config) {
         match events.describe_rule().name(&rule).send().await {
             Ok(_) => found.push(format!("rule {rule}")),
@@ -67,7 +102,7 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
             )),
         }
     }
-    let sqs = aws_sdk_sqs::Client::new(&session.sdk);
+    let sqs = crate::aws::clients::sqs(&session.sdk);
     let queue = ids::queue_name(stack_name);
     match sqs.get_queue_url().queue_name(&queue).send().await {
         Ok(_) => found.push(format!("queue {queue}")),

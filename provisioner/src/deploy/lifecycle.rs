@@ -9,13 +9,23 @@ use serde::Serialize;
 use super::artifact::{self, Artifact};
 use super::changes::PlannedChange;
 use super::stack::{self, Applied};
-use super::{bucket, concurrency, leftovers, service_role};
+use super::{bucket, concurrency, execution_role, leftovers, service_role};
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::error::{Error, Result};
 use crate::progress::{self, Progress};
 use crate::scaling;
 use crate::template::{self, ids, TemplateFormat};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[Call::new(
+    "S3",
+    "HeadBucket",
+    "s3:ListBucket",
+    &[Bootstrap, Deploy, Teardown],
+    On::ArtifactBucket,
+)];
 
 /// How a bootstrap, deploy or diff ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,6 +102,7 @@ pub async fn apply(
     if let Some(existing) = stack::describe(&session.cfn, stack_name).await? {
         existing.ensure_ours()?;
     }
+    execution_role::check(session, config).await?;
     concurrency::check(session, config).await?;
     let bucket = bucket::bucket_name(&session.account, &session.region);
     if options.prepare_account {
@@ -148,6 +159,7 @@ pub async fn apply(
     let prepared = stack::prepare(
         &session.cfn,
         stack_name,
+        config.stack.execution_role_arn.as_deref(),
         &template,
         &parameters(&bucket, &key, &stored.version_id),
         progress,
@@ -224,6 +236,7 @@ pub async fn diff(
     let prepared = stack::prepare(
         &session.cfn,
         stack_name,
+        config.stack.execution_role_arn.as_deref(),
         &template,
         &parameters(&bucket, &key, &version),
         progress,
@@ -344,10 +357,12 @@ pub async fn teardown(
     progress: &Progress,
 ) -> Result<TeardownReport> {
     let stack_name = &config.stack.name;
-    // Not ours: refused before anything is touched (services included).
+    // Not ours, or a missing execution role: refused before anything is touched (services
+    // included).
     if let Some(existing) = stack::describe(&session.cfn, stack_name).await? {
         existing.ensure_ours()?;
     }
+    execution_role::check(session, config).await?;
     // The give-back's events are made before anything is touched: a config that cannot
     // make them stops here.
     let events = if restore {
@@ -358,7 +373,13 @@ pub async fn teardown(
     // The stack first: while its triggers and function exist, a scale-in delivered (or
     // retried: Lambda keeps an event up to 6 hours) during the teardown would take a service
     // that was just given back down again, and then nothing would be left to bring it back.
-    let deleted = stack::delete(&session.cfn, stack_name, progress).await;
+    let deleted = stack::delete(
+        &session.cfn,
+        stack_name,
+        config.stack.execution_role_arn.as_deref(),
+        progress,
+    )
+    .await;
     match &deleted {
         Ok(true) => progress.line(format!("deleted stack {stack_name}")),
         Ok(false) => progress.line(format!(
@@ -485,7 +506,7 @@ pub async fn release_services(
         "restoring the services {} scaled in",
         config.stack.name
     ));
-    let clients = worktime_lambda::Clients::new(&session.sdk);
+    let clients = crate::aws::clients::function(&session.sdk);
     // Each schedule's services (and the services its selectors select now).
     let mut releases = Vec::with_capacity(events.len());
     for event in events {

@@ -10,6 +10,7 @@ pub mod bucket_policy;
 pub mod changes;
 pub mod concurrency;
 pub mod embedded;
+pub mod execution_role;
 pub mod inspect;
 pub mod leftovers;
 pub mod lifecycle;

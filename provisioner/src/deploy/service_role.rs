@@ -1,7 +1,32 @@
 //! The Application Auto Scaling service-linked role for ECS: AWS's own, created once per
 //! account when missing, never deleted by worktime.
 
+use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::error::{Error, Result};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "IAM",
+        "ListRoles",
+        "iam:ListRoles",
+        &[Bootstrap],
+        On::AutoScalingServiceRole,
+    )
+    .note(
+        "listed under the role's path /aws-service-role/ecs.application-autoscaling.amazonaws.com/",
+    ),
+    Call::new(
+        "IAM",
+        "CreateServiceLinkedRole",
+        "iam:CreateServiceLinkedRole",
+        &[Bootstrap],
+        On::AutoScalingServiceRole,
+    )
+    .narrow(Narrow::AwsServiceName(
+        "ecs.application-autoscaling.amazonaws.com",
+    )),
+];
 
 /// The service-linked role Application Auto Scaling uses for ECS. AWS names it
 /// `AWSServiceRoleForApplicationAutoScaling_ECSService`; it is looked up by path so that any

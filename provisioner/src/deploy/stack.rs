@@ -19,8 +19,105 @@ use worktime_lambda::tags::STACK_TAG;
 
 use super::changes::{ChangeKind, PlannedChange};
 use super::poll_interval;
+use crate::aws::calls::{made_by, Call, Cmd::*, Narrow, On};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "CloudFormation",
+        "DescribeStacks",
+        "cloudformation:DescribeStacks",
+        &[Bootstrap, Deploy, Diff, Status, Teardown],
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "CreateChangeSet",
+        "cloudformation:CreateChangeSet",
+        made_by::PREPARE,
+        On::Stack,
+    ),
+    // Tags on a new stack (worktime:stack) are tagged by the caller.
+    Call::new(
+        "CloudFormation",
+        "CreateChangeSet",
+        "cloudformation:TagResource",
+        made_by::CHANGE,
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "DescribeChangeSet",
+        "cloudformation:DescribeChangeSet",
+        made_by::PREPARE,
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "DeleteChangeSet",
+        "cloudformation:DeleteChangeSet",
+        made_by::PREPARE,
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "ExecuteChangeSet",
+        "cloudformation:ExecuteChangeSet",
+        made_by::CHANGE,
+        On::Stack,
+    ),
+    Call::new(
+        "CloudFormation",
+        "DescribeStackEvents",
+        "cloudformation:DescribeStackEvents",
+        &[Bootstrap, Deploy, Teardown],
+        On::Stack,
+    ),
+    // A stack left in ROLLBACK_COMPLETE or DELETE_FAILED is deleted again by bootstrap/deploy.
+    Call::new(
+        "CloudFormation",
+        "DeleteStack",
+        "cloudformation:DeleteStack",
+        &[Bootstrap, Deploy, Teardown],
+        On::Stack,
+    )
+    .narrow(Narrow::StackTag),
+    // With [stack] execution_role_arn, CloudFormation acts as that role: the caller passes it.
+    Call::new(
+        "CloudFormation",
+        "CreateChangeSet",
+        "iam:PassRole",
+        made_by::PREPARE,
+        On::ExecutionRole,
+    )
+    .narrow(Narrow::PassedTo("cloudformation.amazonaws.com")),
+    Call::new(
+        "CloudFormation",
+        "DeleteStack",
+        "iam:PassRole",
+        &[Bootstrap, Deploy, Teardown],
+        On::ExecutionRole,
+    )
+    .narrow(Narrow::PassedTo("cloudformation.amazonaws.com")),
+    Call::new(
+        "CloudFormation",
+        "ContinueUpdateRollback",
+        "iam:PassRole",
+        made_by::CHANGE,
+        On::ExecutionRole,
+    )
+    .narrow(Narrow::PassedTo("cloudformation.amazonaws.com")),
+    Call::new(
+        "CloudFormation",
+        "ContinueUpdateRollback",
+        "cloudformation:ContinueUpdateRollback",
+        made_by::CHANGE,
+        On::Stack,
+    )
+    .narrow(Narrow::StackTag),
+];
 
 /// How often a change set or a stack is polled on AWS.
 const POLL: Duration = Duration::from_secs(2);
@@ -175,6 +272,7 @@ pub enum Applied {
 pub async fn resume(
     cfn: &Client,
     stack_name: &str,
+    role: Option<&str>,
     mut existing: Option<StackInfo>,
     progress: &Progress,
 ) -> Result<Option<StackInfo>> {
@@ -197,20 +295,20 @@ pub async fn resume(
                 "stack {stack_name} is in {} from an earlier failed create: deleting it to create it again",
                 info.status.as_str()
             ));
-            delete(cfn, stack_name, progress).await?;
+            delete(cfn, stack_name, role, progress).await?;
             Ok(None)
         }
         StackStatus::ReviewInProgress => {
             // A CREATE change set was made but never executed (an interrupted diff): the
             // placeholder stack goes, and we create afresh.
-            delete(cfn, stack_name, progress).await?;
+            delete(cfn, stack_name, role, progress).await?;
             Ok(None)
         }
         StackStatus::DeleteFailed => {
             progress.line(format!(
                 "stack {stack_name} is in DELETE_FAILED from an earlier teardown: deleting it again, then creating it"
             ));
-            delete(cfn, stack_name, progress).await?;
+            delete(cfn, stack_name, role, progress).await?;
             Ok(None)
         }
         StackStatus::UpdateRollbackFailed => {
@@ -219,6 +317,7 @@ pub async fn resume(
             ));
             cfn.continue_update_rollback()
                 .stack_name(stack_name)
+                .set_role_arn(role.map(str::to_string))
                 .send()
                 .await
                 .map_err(|e| {
@@ -245,11 +344,19 @@ pub async fn resume(
 pub async fn prepare(
     cfn: &Client,
     stack_name: &str,
+    role: Option<&str>,
     template: &str,
     parameters: &[(String, String)],
     progress: &Progress,
 ) -> Result<Prepared> {
-    let existing = resume(cfn, stack_name, describe(cfn, stack_name).await?, progress).await?;
+    let existing = resume(
+        cfn,
+        stack_name,
+        role,
+        describe(cfn, stack_name).await?,
+        progress,
+    )
+    .await?;
     let kind = if existing.is_some() {
         ChangeSetType::Update
     } else {
@@ -263,6 +370,7 @@ pub async fn prepare(
         .stack_name(stack_name)
         .change_set_name(&change_set_name)
         .change_set_type(kind.clone())
+        .set_role_arn(role.map(str::to_string))
         .template_body(template)
         .set_parameters(Some(
             parameters
@@ -591,7 +699,12 @@ async fn failure_reason(cfn: &Client, stack_name: &str) -> Option<String> {
 
 /// Deletes the stack by name and waits until it is gone. Deleting nothing is not an error:
 /// returns whether there was a stack.
-pub async fn delete(cfn: &Client, stack_name: &str, progress: &Progress) -> Result<bool> {
+pub async fn delete(
+    cfn: &Client,
+    stack_name: &str,
+    role: Option<&str>,
+    progress: &Progress,
+) -> Result<bool> {
     let Some(info) = describe(cfn, stack_name).await? else {
         return Ok(false);
     };
@@ -601,6 +714,7 @@ pub async fn delete(cfn: &Client, stack_name: &str, progress: &Progress) -> Resu
         progress.step(format!("deleting stack {stack_name}"));
         cfn.delete_stack()
             .stack_name(stack_name)
+            .set_role_arn(role.map(str::to_string))
             .send()
             .await
             .map_err(|e| Error::aws(format!("deleting stack {stack_name}"), e))?;
@@ -728,6 +842,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn with_an_execution_role_the_stack_is_deleted_as_that_role() {
+        std::env::set_var("WORKTIME_POLL_MS", "1");
+        const ROLE: &str = "arn:aws:iam::123456789012:role/wt-cfn";
+        let delete_rule = mock!(Client::delete_stack)
+            .match_requests(|r| r.role_arn() == Some(ROLE))
+            .then_output(|| {
+                aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput::builder()
+                    .build()
+            });
+        let describe = mock!(Client::describe_stacks)
+            .sequence()
+            .output(|| stacks(StackStatus::CreateComplete))
+            .output(|| stacks(StackStatus::DeleteComplete))
+            .repeatedly()
+            .build();
+        let events = mock!(Client::describe_stack_events)
+            .then_output(|| DescribeStackEventsOutput::builder().build());
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&delete_rule, &describe, &events]
+        );
+        let deleted = delete(&cfn, "wt", Some(ROLE), &Progress::prefixed(""))
+            .await
+            .unwrap();
+        assert!(deleted);
+        assert_eq!(delete_rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
     async fn an_update_that_completes_is_reported_as_updated() {
         std::env::set_var("WORKTIME_POLL_MS", "1");
         let execute_rule = mock!(Client::execute_change_set)
@@ -818,7 +962,7 @@ mod tests {
         );
         let mut stuck = stuck.unwrap();
         stuck.status = StackStatus::UpdateRollbackFailed;
-        let resumed = resume(&cfn, "wt", Some(stuck), &Progress::prefixed(""))
+        let resumed = resume(&cfn, "wt", None, Some(stuck), &Progress::prefixed(""))
             .await
             .unwrap()
             .expect("the stack stays, to be updated");
@@ -851,7 +995,7 @@ mod tests {
             [&continued, &described, &events]
         );
         let stuck = info(StackStatus::UpdateRollbackFailed);
-        let err = resume(&cfn, "wt", Some(stuck), &Progress::prefixed(""))
+        let err = resume(&cfn, "wt", None, Some(stuck), &Progress::prefixed(""))
             .await
             .expect_err("still stuck");
         assert_eq!(err.exit_code(), crate::error::EXIT_STACK_FAILED);
@@ -890,7 +1034,7 @@ mod tests {
             [&deleted, &described, &events]
         );
         let failed = info(StackStatus::DeleteFailed);
-        let resumed = resume(&cfn, "wt", Some(failed), &Progress::prefixed(""))
+        let resumed = resume(&cfn, "wt", None, Some(failed), &Progress::prefixed(""))
             .await
             .unwrap();
         assert_eq!(resumed, None, "gone: the deploy creates it afresh");

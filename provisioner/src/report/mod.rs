@@ -10,7 +10,7 @@
 pub mod html;
 pub mod plan;
 mod prices;
-mod services;
+pub(crate) mod services;
 mod text;
 mod workload;
 

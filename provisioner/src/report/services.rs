@@ -10,6 +10,17 @@ use futures::stream::{self, StreamExt};
 use worktime_lambda::{describe_error, ServiceRequest};
 
 use super::workload::{Launch, TaskSize};
+use crate::aws::calls::{Call, Cmd::*, On};
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[Call::new(
+    "ECS",
+    "DescribeTaskDefinition",
+    "ecs:DescribeTaskDefinition",
+    &[Report],
+    On::Any,
+)
+.note("ecs:DescribeTaskDefinition has no resource type")];
 
 /// ECS `DescribeServices` accepts at most 10 services per call.
 const DESCRIBE_BATCH: usize = 10;

@@ -13,6 +13,7 @@ mod error;
 mod function;
 pub mod ids;
 mod notify;
+pub mod permissions;
 mod policy;
 mod stackset;
 #[cfg(test)]
@@ -28,7 +29,7 @@ use crate::error::{Error, Result};
 pub use error::TemplateError;
 use ids::check_names;
 pub use stackset::{build_for_stackset, stackset_parameters};
-pub use values::partition;
+pub use values::{partition, service_arn_patterns};
 use values::{trigger_text, TargetValues};
 
 /// Builds the worktime stack for `config`.

@@ -36,6 +36,7 @@ fn config(
         stack: StackSettings {
             name: stack.into(),
             region: region.into(),
+            execution_role_arn: None,
         },
         schedule: Schedule {
             timezone: tz,

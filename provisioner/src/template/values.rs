@@ -393,7 +393,7 @@ fn own_account_service_arns(configs: &[&StackConfig]) -> Vec<Expr> {
 
 /// The service ARN patterns of `config` in `account` and `region`, as the stack set's
 /// `ServiceArnPatterns` parameter takes them.
-pub(super) fn service_arn_patterns(config: &StackConfig, account: &str) -> Vec<String> {
+pub fn service_arn_patterns(config: &StackConfig, account: &str) -> Vec<String> {
     let region = &config.stack.region;
     let partition = partition(region);
     let pattern =

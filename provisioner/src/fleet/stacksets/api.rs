@@ -13,11 +13,51 @@ use serde::Serialize;
 use worktime_lambda::tags::STACK_TAG;
 
 use super::{MAX_WAIT, POLL};
+use crate::aws::calls::{Call, Cmd::*, On};
 use crate::deploy::poll_interval;
 use crate::deploy::stack::ensure_owned;
 use crate::error::{Error, Result};
 use crate::fleet::targets::Selection;
 use crate::progress::Progress;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "CloudFormation",
+        "DescribeStackSet",
+        "cloudformation:DescribeStackSet",
+        &[Rollout, Teardown],
+        On::StackSet,
+    ),
+    Call::new(
+        "CloudFormation",
+        "ListStackInstances",
+        "cloudformation:ListStackInstances",
+        &[Rollout, Teardown],
+        On::StackSet,
+    ),
+    Call::new(
+        "CloudFormation",
+        "DescribeStackInstance",
+        "cloudformation:DescribeStackInstance",
+        &[Rollout, Teardown],
+        On::StackSet,
+    ),
+    Call::new(
+        "CloudFormation",
+        "DescribeStackSetOperation",
+        "cloudformation:DescribeStackSetOperation",
+        &[Rollout, Teardown],
+        On::StackSet,
+    ),
+    Call::new(
+        "CloudFormation",
+        "ListStackSetOperationResults",
+        "cloudformation:ListStackSetOperationResults",
+        &[Rollout, Teardown],
+        On::StackSet,
+    ),
+];
 
 /// What the stack set looks like now.
 #[derive(Debug, Clone)]

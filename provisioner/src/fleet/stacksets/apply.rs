@@ -18,6 +18,7 @@ use super::plan::{
 };
 use super::report::{abandoned, row, seconds};
 use super::STACK_SET_ROW;
+use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::aws::AwsArgs;
 use crate::config::{Fleet, StackSetPermissions};
 use crate::deploy::artifact::Artifact;
@@ -29,6 +30,63 @@ use crate::fleet::results::{TargetOutcome, TargetResult};
 use crate::fleet::targets::Selection;
 use crate::progress::Progress;
 use crate::template;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "CloudFormation",
+        "CreateStackSet",
+        "cloudformation:CreateStackSet",
+        &[Rollout],
+        On::StackSet,
+    ),
+    Call::new(
+        "CloudFormation",
+        "CreateStackSet",
+        "cloudformation:TagResource",
+        &[Rollout],
+        On::StackSet,
+    ),
+    Call::new(
+        "CloudFormation",
+        "CreateStackSet",
+        "iam:PassRole",
+        &[Rollout],
+        On::AdministrationRole,
+    )
+    .narrow(Narrow::PassedTo("cloudformation.amazonaws.com"))
+    .note("self-managed stack sets only"),
+    Call::new(
+        "CloudFormation",
+        "UpdateStackSet",
+        "cloudformation:UpdateStackSet",
+        &[Rollout],
+        On::StackSet,
+    ),
+    Call::new(
+        "CloudFormation",
+        "UpdateStackSet",
+        "iam:PassRole",
+        &[Rollout],
+        On::AdministrationRole,
+    )
+    .narrow(Narrow::PassedTo("cloudformation.amazonaws.com"))
+    .note("self-managed stack sets only"),
+    Call::new(
+        "CloudFormation",
+        "CreateStackInstances",
+        "cloudformation:CreateStackInstances",
+        &[Rollout],
+        On::StackSet,
+    ),
+    Call::new(
+        "CloudFormation",
+        "UpdateStackInstances",
+        "cloudformation:UpdateStackInstances",
+        &[Rollout],
+        On::StackSet,
+    ),
+];
 
 /// `worktime rollout --engine stacksets`: code buckets, the stack set, then every instance;
 /// with `dry_run`, what would be created or updated, changing nothing.

@@ -16,12 +16,7 @@ pub(super) async fn administrator(aws: &AwsArgs, base: &aws_config::SdkConfig) -
 
 /// An S3 client of the administrator for `region` (a bucket is regional).
 pub(super) fn s3_in(session: &Session, region: &str, path_style: bool) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&session.sdk)
-            .region(aws_config::Region::new(region.to_string()))
-            .force_path_style(path_style)
-            .build(),
-    )
+    crate::aws::clients::s3(&session.sdk, Some(region), path_style)
 }
 
 /// The bucket policy statement that lets the targets read this stack's code.

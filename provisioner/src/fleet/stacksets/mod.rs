@@ -18,12 +18,12 @@
 //! and each is waited for by its operation id. One instance operation per (account, region):
 //! the overrides differ for each, since ARNs and buckets are regional.
 
-mod api;
-mod apply;
+pub(crate) mod api;
+pub(crate) mod apply;
 mod code;
 mod plan;
 mod report;
-mod teardown;
+pub(crate) mod teardown;
 #[cfg(test)]
 mod tests;
 

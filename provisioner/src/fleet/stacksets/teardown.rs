@@ -11,6 +11,7 @@ use super::api::{describe_stack_set, list_instances, operation_id, preferences, 
 use super::code::{administrator, regions_of, s3_in, statement_id};
 use super::report::{row, seconds};
 use super::{settings, STACK_SET_ROW};
+use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::aws::AwsArgs;
 use crate::config::{Fleet, StackSetPermissions};
 use crate::deploy::artifact::stack_set_prefix;
@@ -22,6 +23,32 @@ use crate::fleet::results::{TargetOutcome, TargetResult};
 use crate::fleet::targets::{self, Selection, Target};
 use crate::progress::Progress;
 use crate::template;
+
+/// The calls this module makes (the permissions table, `policy::table`).
+pub const CALLS: &[Call] = &[
+    Call::new(
+        "CloudFormation",
+        "DeleteStackInstances",
+        "cloudformation:DeleteStackInstances",
+        &[Teardown],
+        On::StackSet,
+    ),
+    Call::new(
+        "S3",
+        "HeadBucket",
+        "s3:ListBucket",
+        &[Teardown],
+        On::ArtifactBucket,
+    ),
+    Call::new(
+        "CloudFormation",
+        "DeleteStackSet",
+        "cloudformation:DeleteStackSet",
+        &[Teardown],
+        On::StackSet,
+    )
+    .narrow(Narrow::StackTag),
+];
 
 /// `worktime teardown --all-accounts --engine stacksets`: deletes the instances (their
 /// stacks too), gives back the services they scaled in, then deletes the stack set and the

@@ -1,0 +1,199 @@
+//! The ARNs and conditions each kind of resource (`On`, `Narrow`) stands for in one
+//! configuration: this stack's names in one account and its regions.
+
+use std::collections::BTreeMap;
+
+use worktime_lambda::selector::ClusterScope;
+use worktime_lambda::tags::STACK_TAG;
+
+use super::document::Condition;
+use crate::aws::calls::{Narrow, On};
+use crate::config::StackConfig;
+use crate::deploy::bucket::bucket_name;
+use crate::template::{self, ids};
+
+/// One policy's scope: a stack's config, the account (`*` when unknown) and regions.
+pub struct Scope<'a> {
+    pub config: &'a StackConfig,
+    pub account: String,
+    /// The artifact bucket's account: `account`, except for a stack set's targets, which
+    /// read the administrator's.
+    pub bucket_owner: String,
+    pub regions: Vec<String>,
+    /// `stacks/<name>/` (a stack) or `stack-sets/<name>/` (a stack set's code).
+    pub artifacts_prefix: String,
+    pub target_roles: Vec<String>,
+    pub administration_role: Option<String>,
+    pub execution_role: Option<String>,
+}
+
+impl Scope<'_> {
+    fn partition(&self) -> &'static str {
+        template::partition(self.regions.first().map_or("", String::as_str))
+    }
+
+    fn per_region(&self, service: &str, resource: impl Fn(&str) -> String) -> Vec<String> {
+        let (partition, account) = (self.partition(), &self.account);
+        self.regions
+            .iter()
+            .map(|region| {
+                format!(
+                    "arn:{partition}:{service}:{region}:{account}:{}",
+                    resource(region)
+                )
+            })
+            .collect()
+    }
+
+    /// The ARNs `on` stands for; empty when there is nothing of that kind here (no
+    /// `[[accounts]]` roles, no administration role).
+    pub fn arns(&self, on: On) -> Vec<String> {
+        let name = &self.config.stack.name;
+        let function = self.config.function_name();
+        let partition = self.partition();
+        let account = &self.account;
+        let bucket = |region: &str| {
+            if self.bucket_owner == "*" {
+                format!("worktime-artifacts-*-{region}")
+            } else {
+                bucket_name(&self.bucket_owner, region)
+            }
+        };
+        match on {
+            On::Any => vec!["*".into()],
+            On::Stack => self.per_region("cloudformation", |_| format!("stack/{name}/*")),
+            // The stack set lives in the stack's home region; its targets anywhere.
+            On::StackSet => {
+                let home = &self.config.stack.region;
+                vec![
+                    format!("arn:{partition}:cloudformation:{home}:{account}:stackset/{name}:*"),
+                    format!("arn:{partition}:cloudformation:{home}:{account}:stackset-target/{name}:*"),
+                ]
+            }
+            On::ArtifactBucket => self
+                .regions
+                .iter()
+                .map(|r| format!("arn:{partition}:s3:::{}", bucket(r)))
+                .collect(),
+            On::Artifacts => self
+                .regions
+                .iter()
+                .map(|r| format!("arn:{partition}:s3:::{}/{}*", bucket(r), self.artifacts_prefix))
+                .collect(),
+            On::AutoScalingServiceRole => vec![format!(
+                "arn:{partition}:iam::{account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService"
+            )],
+            On::StackRoles => {
+                let mut roles: Vec<String> = self
+                    .regions
+                    .iter()
+                    .flat_map(|r| [ids::function_role_name(name, r), ids::scheduler_role_name(name, r)])
+                    .map(|role| format!("arn:{partition}:iam::{account}:role/{role}"))
+                    .collect();
+                roles.dedup();
+                roles
+            }
+            On::FunctionRole | On::SchedulerRole => self
+                .regions
+                .iter()
+                .map(|r| match on {
+                    On::FunctionRole => ids::function_role_name(name, r),
+                    _ => ids::scheduler_role_name(name, r),
+                })
+                .map(|role| format!("arn:{partition}:iam::{account}:role/{role}"))
+                .collect(),
+            On::Function => self.per_region("lambda", |_| format!("function:{function}")),
+            On::LogGroup => {
+                let group = format!("log-group:/aws/lambda/{function}");
+                let mut arns = self.per_region("logs", |_| group.clone());
+                arns.extend(self.per_region("logs", |_| format!("{group}:*")));
+                arns
+            }
+            On::LogGroups => self.per_region("logs", |_| "log-group:*".into()),
+            On::Queue => self.per_region("sqs", |_| ids::queue_name(name)),
+            On::Alarms => self.per_region("cloudwatch", |_| format!("alarm:{name}-*")),
+            On::Rules => self.per_region("events", |_| format!("rule/{name}-*")),
+            On::Schedules => self.per_region("scheduler", |_| format!("schedule/default/{name}-*")),
+            On::Topics => {
+                let topic = ids::notify_topic_name(name);
+                let mut arns = self.per_region("sns", |_| topic.clone());
+                arns.extend(self.per_region("sns", |_| format!("{topic}:*")));
+                arns
+            }
+            On::Keys => self.per_region("kms", |_| "key/*".into()),
+            On::Services => self
+                .regions
+                .iter()
+                .flat_map(|region| {
+                    let mut config = self.config.clone();
+                    config.stack.region = region.clone();
+                    template::service_arn_patterns(&config, account)
+                })
+                .collect(),
+            On::ScalableTargets => {
+                self.per_region("application-autoscaling", |_| "scalable-target/*".into())
+            }
+            On::TargetRoles => self.target_roles.clone(),
+            On::AdministrationRole => self.administration_role.iter().cloned().collect(),
+            On::ExecutionRole => self.execution_role.iter().cloned().collect(),
+        }
+    }
+
+    /// The condition `narrow` adds; `None` when the statement does not apply to this
+    /// configuration at all (a selector-only call without selectors).
+    pub fn condition(&self, narrow: Narrow) -> Option<Condition> {
+        let one = |operator: &str, key: &str, values: Vec<String>| {
+            Some(BTreeMap::from([(
+                operator.to_string(),
+                BTreeMap::from([(key.to_string(), values)]),
+            )]))
+        };
+        let selectors = &self.config.selectors;
+        let every_cluster = selectors.iter().any(|s| s.cluster == ClusterScope::All);
+        match narrow {
+            Narrow::None => Some(Condition::new()),
+            Narrow::TagKeys(keys) => one(
+                "ForAllValues:StringEquals",
+                "aws:TagKeys",
+                keys.iter().map(|k| k.to_string()).collect(),
+            ),
+            Narrow::AwsServiceName(service) => {
+                one("StringEquals", "iam:AWSServiceName", vec![service.into()])
+            }
+            Narrow::PassedTo(service) => {
+                one("StringEquals", "iam:PassedToService", vec![service.into()])
+            }
+            Narrow::SelectorClusters if selectors.is_empty() => None,
+            Narrow::SelectorClusters if every_cluster => Some(Condition::new()),
+            Narrow::SelectorClusters => {
+                let mut clusters: Vec<String> = selectors
+                    .iter()
+                    .filter_map(|s| match &s.cluster {
+                        ClusterScope::Named(cluster) => Some(cluster),
+                        ClusterScope::All => None,
+                    })
+                    .flat_map(|cluster| self.per_region("ecs", |_| format!("cluster/{cluster}")))
+                    .collect();
+                clusters.sort();
+                clusters.dedup();
+                one("ArnEquals", "ecs:cluster", clusters)
+            }
+            Narrow::EverySelectorCluster => every_cluster.then(Condition::new),
+            Narrow::ReservedConcurrency => self
+                .config
+                .function
+                .reserved_concurrency
+                .map(|_| Condition::new()),
+            Narrow::StackTag => one(
+                "StringEquals",
+                &format!("aws:ResourceTag/{STACK_TAG}"),
+                vec![self.config.stack.name.clone()],
+            ),
+            Narrow::StackRequestTag => one(
+                "StringEquals",
+                &format!("aws:RequestTag/{STACK_TAG}"),
+                vec![self.config.stack.name.clone()],
+            ),
+        }
+    }
+}

@@ -51,5 +51,8 @@ pub fn function(sdk: &SdkConfig) -> worktime_lambda::Clients {
         ecs: ecs(sdk),
         events: events(sdk),
         sns: sns(sdk),
+        // The notice's delivery record; the CLI runs no notice with a function ARN, so it
+        // never calls it.
+        lambda: lambda(sdk),
     }
 }

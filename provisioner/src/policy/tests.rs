@@ -333,11 +333,15 @@ fn the_readme_shows_what_deploy_needs_for_the_quick_starts_config() {
     )
     .unwrap();
     let printed = report_for(&fleet, &[Cmd::Deploy]).to_string();
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/permissions.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/permissions.md"),
+    )
+    .unwrap();
     let command = "$ worktime policy --for deploy --account 123456789012\n";
-    let start = readme.find(command).expect("docs/permissions.md shows the command") + command.len();
+    let start = readme
+        .find(command)
+        .expect("docs/permissions.md shows the command")
+        + command.len();
     let end = start + readme[start..].find("```").expect("the block ends");
     assert_eq!(
         readme[start..end],

@@ -49,7 +49,7 @@ dist: $(STAMP)
 
 ## test: the Python lint, unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then
 ## template lint. Builds the function zip first: an end-to-end test runs that arm64 zip (under
-# qemu-aarch64 on x86_64), so that what ships is tested, not only the debug build.
+## qemu-aarch64 on x86_64), so that what ships is tested, not only the debug build.
 test: $(STAMP) lint-python build lambda test-model test-rust lint-templates
 
 ## test-model: the project's AWS model checks itself against a live server of its own

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use tracing::warn;
 
 use crate::clients::{describe_error, Clients};
@@ -114,7 +114,9 @@ impl<'a> DeliveryRecord<'a> {
             clients,
             function_arn: unqualified(function_arn),
             key: format!("{NOTICE_TAG_PREFIX}{schedule}"),
-            scheduled,
+            // The record keeps whole seconds: a scheduled time with a fraction must still
+            // match what it wrote.
+            scheduled: scheduled.trunc_subsecs(0),
         }
     }
 

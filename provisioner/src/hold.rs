@@ -75,12 +75,11 @@ fn owner<'a>(
 ) -> Option<(Tz, Option<Capacity>)> {
     let tags = tags.get(name).map(Vec::as_slice).unwrap_or_default();
     let pairs = tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    let schedule = config.schedule_of_service(&name.cluster, &name.service, pairs.clone())?;
-    let capacity = match config.owner_of_service(&name.cluster, &name.service, pairs)? {
-        Owner::Entry(spec) => spec.capacity,
-        Owner::Selector(selector) => selector.capacity,
+    let (schedule, capacity) = match config.owner_of_service(&name.cluster, &name.service, pairs)? {
+        Owner::Entry(spec) => (spec.schedule.as_deref(), spec.capacity),
+        Owner::Selector(selector) => (selector.schedule.as_deref(), selector.capacity),
     };
-    Some((schedule.schedule.timezone, capacity))
+    Some((config.schedule_ref(schedule).schedule.timezone, capacity))
 }
 
 /// Before any call: each named service the config does not list by name is taken to carry

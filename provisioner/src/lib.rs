@@ -70,7 +70,7 @@ pub fn main() -> ExitCode {
             // The whole chain of causes, for whoever asks for it (RUST_LOG=debug).
             let mut cause = std::error::Error::source(&error);
             while let Some(inner) = cause {
-                tracing::debug!("caused by: {inner:?}");
+                tracing::debug!("caused by: {inner}");
                 cause = inner.source();
             }
             ExitCode::from(error.exit_code())

@@ -34,7 +34,11 @@ pub fn shipped_function_zip() -> PathBuf {
             )
         });
     let lambda = workspace_root().join("lambda");
-    let mut sources = vec![lambda.join("Cargo.toml")];
+    // The lock file too: a dependency bump changes what ships.
+    let mut sources = vec![
+        lambda.join("Cargo.toml"),
+        workspace_root().join("Cargo.lock"),
+    ];
     collect_files(&lambda.join("src"), &mut sources);
     for source in sources {
         let changed = modified(&source);

@@ -139,10 +139,22 @@ async fn the_release_binary_bootstraps_from_an_empty_directory_with_the_function
 
 #[tokio::test]
 async fn a_binary_that_carries_no_function_refuses_to_bootstrap_outside_the_workspace() {
+    // Outside the workspace only --artifact or a carried zip is worktime's function.
     let moto = Moto::start_in(REGION);
     let sdk = moto.sdk().await;
     let empty = tempfile::tempdir().unwrap();
     std::fs::write(empty.path().join("worktime.toml"), CONFIG).unwrap();
+    // Another cargo-lambda project's layout and build output: not worktime's function.
+    let other = empty.path().join("target/lambda/bootstrap");
+    std::fs::create_dir_all(&other).unwrap();
+    function_zip(&other, "bootstrap.zip", None);
+    std::fs::create_dir_all(empty.path().join("lambda")).unwrap();
+    std::fs::write(
+        empty.path().join("lambda/Cargo.toml"),
+        "[package]\nname = \"their-function\"\n",
+    )
+    .unwrap();
+    std::fs::write(empty.path().join("Cargo.toml"), "[workspace]\n").unwrap();
     let run = run_installed(
         &binary("worktime"),
         empty.path(),

@@ -507,21 +507,8 @@ impl StackConfig {
         owner(entry, &self.selectors, cluster, tags)
     }
 
-    /// The schedule a service follows, as the function decides it ([`Self::owner_of_service`]).
-    pub fn schedule_of_service<'a>(
-        &self,
-        cluster: &str,
-        service: &str,
-        tags: impl Iterator<Item = (&'a str, &'a str)> + Clone,
-    ) -> Option<ScheduleRef<'_>> {
-        let schedule = match self.owner_of_service(cluster, service, tags)? {
-            Owner::Entry(spec) => spec.schedule.as_deref(),
-            Owner::Selector(selector) => selector.schedule.as_deref(),
-        };
-        Some(self.schedule_ref(schedule))
-    }
-
-    fn schedule_ref(&self, name: Option<&str>) -> ScheduleRef<'_> {
+    /// The schedule named `name` (`None`: `[schedule]`).
+    pub fn schedule_ref(&self, name: Option<&str>) -> ScheduleRef<'_> {
         match name.and_then(|n| self.schedules.get_key_value(n)) {
             Some((name, schedule)) => ScheduleRef {
                 name: Some(name),

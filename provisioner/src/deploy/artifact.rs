@@ -145,9 +145,18 @@ fn arch_flag(architecture: Architecture) -> &'static str {
     }
 }
 
-/// Whether the current directory is the worktime workspace (its function's sources here).
+/// The function crate's package name: what makes a directory the worktime workspace.
+const FUNCTION_PACKAGE: &str = "worktime-lambda";
+
+/// Whether the current directory is the worktime workspace: its `lambda/Cargo.toml` is the
+/// function's own package (another project's `lambda/` crate is not).
 fn in_workspace() -> bool {
-    Path::new("lambda/Cargo.toml").exists() && Path::new("Cargo.toml").exists()
+    Path::new("Cargo.toml").exists()
+        && std::fs::read_to_string("lambda/Cargo.toml").is_ok_and(|manifest| {
+            manifest
+                .lines()
+                .any(|line| line.trim() == format!("name = \"{FUNCTION_PACKAGE}\""))
+        })
 }
 
 /// The given `--artifact`; else, outside the worktime workspace, the zip the release binary
@@ -164,6 +173,8 @@ pub fn resolve(
         check_code(&artifact, architecture)?;
         return Ok(artifact);
     }
+    // Outside the workspace a `target/lambda/` zip is another project's function: only
+    // the carried zip (or --artifact) is ours.
     if !in_workspace() {
         if let Some(artifact) = Artifact::carried(architecture)? {
             check_code(&artifact, architecture)?;
@@ -174,6 +185,10 @@ pub fn resolve(
             ));
             return Ok(artifact);
         }
+        return Err(Error::Usage(format!(
+            "no function code to deploy: this worktime binary carries no {} function and this is not the worktime workspace (nothing to build). Nothing was created. Fix: pass --artifact PATH (a bootstrap zip built by make lambda), or use the release binary that carries the function (make dist: target/dist/worktime)",
+            architecture.as_str()
+        )));
     }
     let default = Path::new(CARGO_LAMBDA_ZIP);
     if default.exists() && !stale(default) {
@@ -182,12 +197,6 @@ pub fn resolve(
         if check_code(&artifact, architecture).is_ok() {
             return Ok(artifact);
         }
-    }
-    if !in_workspace() {
-        return Err(Error::Usage(format!(
-            "no function code to deploy: this worktime binary carries no {} function and this is not the worktime workspace (nothing to build). Nothing was created. Fix: pass --artifact PATH (a bootstrap zip built by make lambda), or use the release binary that carries the function (make dist: target/dist/worktime)",
-            architecture.as_str()
-        )));
     }
     let arch_flag = arch_flag(architecture);
     progress.step(format!(
@@ -207,9 +216,8 @@ pub fn resolve(
     Ok(artifact)
 }
 
-/// Inside the worktime workspace, a zip older than any of the function's sources (or the
-/// lock file) is not the current build. Outside it (an installed binary) the zip is taken
-/// as it is.
+/// A zip older than any of the function's sources (or the lock file) is not the current
+/// build (only asked inside the workspace).
 fn stale(zip: &Path) -> bool {
     let Ok(built) = std::fs::metadata(zip).and_then(|m| m.modified()) else {
         return true;

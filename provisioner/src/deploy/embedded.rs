@@ -105,6 +105,12 @@ impl Carried {
             .min()
             .unwrap_or(index_start);
         for entry in &index.functions {
+            if entry.sha256.len() != 64 || !entry.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(damaged(format!(
+                    "the {} zip's hash is not a SHA-256",
+                    entry.architecture
+                )));
+            }
             if entry.offset < program_length
                 || entry.offset.saturating_add(entry.length) > index_start
             {
@@ -148,15 +154,21 @@ impl Carried {
     pub fn summary(&self) -> String {
         self.functions
             .iter()
-            .map(|f| format!("{} {}", f.architecture, &f.sha256[..16.min(f.sha256.len())]))
+            .map(|f| format!("{} {}", f.architecture, &f.sha256[..16]))
             .collect::<Vec<_>>()
             .join(", ")
     }
 }
 
 /// The running executable's carried functions; `None` for a plain build or when it cannot
-/// be found (a deleted executable, `/proc` not mounted).
+/// be found. On Linux it is read through `/proc/self/exe`, which still opens the running
+/// file after it was replaced or deleted (an upgrade while it runs); `current_exe` then
+/// names a path that is gone.
 pub fn of_this_executable() -> Result<Option<Carried>, EmbeddedError> {
+    let proc_exe = Path::new("/proc/self/exe");
+    if cfg!(target_os = "linux") && proc_exe.exists() {
+        return Carried::read(proc_exe);
+    }
     match std::env::current_exe() {
         Ok(path) => Carried::read(&path),
         Err(_) => Ok(None),
@@ -311,6 +323,20 @@ mod tests {
             error.to_string().contains("does not match its hash"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn an_index_whose_hash_is_not_a_sha256_is_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("worktime");
+        let index = br#"{"functions":[{"architecture":"arm64","offset":7,"length":2,"sha256":"\u00e9\u00e9"}]}"#;
+        let mut bytes = b"programPK".to_vec();
+        bytes.extend_from_slice(index);
+        bytes.extend_from_slice(&(index.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(MAGIC);
+        std::fs::write(&out, bytes).unwrap();
+        let error = Carried::read(&out).unwrap_err();
+        assert!(error.to_string().contains("not a SHA-256"), "{error}");
     }
 
     #[test]

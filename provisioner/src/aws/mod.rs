@@ -29,6 +29,16 @@ pub struct AwsArgs {
     /// Send every AWS call to this endpoint (default: AWS_ENDPOINT_URL, else AWS's own).
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// How often to poll CloudFormation, in milliseconds (default: each operation's own
+    /// interval). For a local endpoint, where operations finish at once.
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "WORKTIME_POLL_MS",
+        value_name = "MS"
+    )]
+    pub poll_ms: Option<u64>,
 }
 
 impl AwsArgs {
@@ -51,6 +61,14 @@ impl AwsArgs {
             loader = loader.endpoint_url(url);
         }
         loader.load().await
+    }
+
+    /// How often long CloudFormation operations are polled.
+    pub fn poll(&self) -> crate::deploy::Poll {
+        match self.poll_ms {
+            Some(ms) => crate::deploy::Poll::every(std::time::Duration::from_millis(ms)),
+            None => crate::deploy::Poll::default(),
+        }
     }
 
     /// Whether calls go to a custom endpoint (an emulator, a VPC endpoint): S3 then needs

@@ -20,11 +20,17 @@ pub struct Session {
     pub s3: aws_sdk_s3::Client,
     pub iam: aws_sdk_iam::Client,
     pub sdk: aws_config::SdkConfig,
+    /// How often long CloudFormation operations are polled (`AwsArgs::poll`).
+    pub poll: crate::deploy::Poll,
 }
 
 impl Session {
     /// Checks credentials (STS) and builds the clients.
-    pub async fn connect(sdk: aws_config::SdkConfig, path_style_s3: bool) -> Result<Self> {
+    pub async fn connect(
+        sdk: aws_config::SdkConfig,
+        path_style_s3: bool,
+        poll: crate::deploy::Poll,
+    ) -> Result<Self> {
         let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
             Error::Usage("no region: set stack.region in the config, or pass --region".into())
         })?;
@@ -46,12 +52,13 @@ impl Session {
             s3: super::clients::s3(&sdk, None, path_style_s3),
             iam: super::clients::iam(&sdk),
             sdk,
+            poll,
         })
     }
 
     /// Loads the SDK config for `region` (unless the flags name another) and connects.
     pub async fn connect_to(aws: &super::AwsArgs, region: &str) -> Result<Self> {
         let sdk = aws.load(Some(region)).await;
-        Self::connect(sdk, aws.custom_endpoint()).await
+        Self::connect(sdk, aws.custom_endpoint(), aws.poll()).await
     }
 }

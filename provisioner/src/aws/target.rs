@@ -72,7 +72,7 @@ pub async fn connect(
                 .build()
         }
     };
-    let session = Session::connect(sdk, aws.custom_endpoint())
+    let session = Session::connect(sdk, aws.custom_endpoint(), aws.poll())
         .await
         .map_err(|e| match access {
             Some(AccountAccess::Profile(profile)) => {

@@ -163,6 +163,7 @@ pub async fn apply(
         &template,
         &parameters(&bucket, &key, &stored.version_id),
         progress,
+        session.poll,
     )
     .await?;
     let mut report = DeployReport {
@@ -208,7 +209,7 @@ pub async fn apply(
             return Err(refused);
         }
     }
-    let (applied, info) = stack::execute(&session.cfn, &prepared, progress).await?;
+    let (applied, info) = stack::execute(&session.cfn, &prepared, progress, session.poll).await?;
     report.result = applied.into();
     progress.line(format!("stack {stack_name}: {}", info.status.as_str()));
     report.outputs = info.outputs;
@@ -240,6 +241,7 @@ pub async fn diff(
         &template,
         &parameters(&bucket, &key, &version),
         progress,
+        session.poll,
     )
     .await?;
     stack::discard(&session.cfn, &prepared).await?;
@@ -378,6 +380,7 @@ pub async fn teardown(
         stack_name,
         config.stack.execution_role_arn.as_deref(),
         progress,
+        session.poll,
     )
     .await;
     match &deleted {

@@ -18,7 +18,7 @@ use serde::Serialize;
 use worktime_lambda::tags::STACK_TAG;
 
 use super::changes::{ChangeKind, PlannedChange};
-use super::poll_interval;
+use super::Poll;
 use crate::aws::calls::{made_by, Call, Cmd::*, Narrow, On};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -275,6 +275,7 @@ pub async fn resume(
     role: Option<&str>,
     mut existing: Option<StackInfo>,
     progress: &Progress,
+    poll: Poll,
 ) -> Result<Option<StackInfo>> {
     if let Some(info) = &existing {
         info.ensure_ours()?;
@@ -283,7 +284,7 @@ pub async fn resume(
                 "stack {stack_name} is {}: waiting for it to finish",
                 info.status.as_str()
             ));
-            existing = wait_settled(cfn, stack_name, progress, &mut HashSet::new()).await?;
+            existing = wait_settled(cfn, stack_name, progress, &mut HashSet::new(), poll).await?;
         }
     }
     let Some(info) = &existing else {
@@ -295,20 +296,20 @@ pub async fn resume(
                 "stack {stack_name} is in {} from an earlier failed create: deleting it to create it again",
                 info.status.as_str()
             ));
-            delete(cfn, stack_name, role, progress).await?;
+            delete(cfn, stack_name, role, progress, poll).await?;
             Ok(None)
         }
         StackStatus::ReviewInProgress => {
             // A CREATE change set was made but never executed (an interrupted diff): the
             // placeholder stack goes, and we create afresh.
-            delete(cfn, stack_name, role, progress).await?;
+            delete(cfn, stack_name, role, progress, poll).await?;
             Ok(None)
         }
         StackStatus::DeleteFailed => {
             progress.line(format!(
                 "stack {stack_name} is in DELETE_FAILED from an earlier teardown: deleting it again, then creating it"
             ));
-            delete(cfn, stack_name, role, progress).await?;
+            delete(cfn, stack_name, role, progress, poll).await?;
             Ok(None)
         }
         StackStatus::UpdateRollbackFailed => {
@@ -323,7 +324,7 @@ pub async fn resume(
                 .map_err(|e| {
                     Error::aws(format!("continuing the rollback of stack {stack_name}"), e)
                 })?;
-            match wait_settled(cfn, stack_name, progress, &mut HashSet::new()).await? {
+            match wait_settled(cfn, stack_name, progress, &mut HashSet::new(), poll).await? {
                 Some(info) if info.status == StackStatus::UpdateRollbackComplete => Ok(Some(info)),
                 Some(info) => Err(Error::StackFailed {
                     stack: stack_name.into(),
@@ -348,6 +349,7 @@ pub async fn prepare(
     template: &str,
     parameters: &[(String, String)],
     progress: &Progress,
+    poll: Poll,
 ) -> Result<Prepared> {
     let existing = resume(
         cfn,
@@ -355,6 +357,7 @@ pub async fn prepare(
         role,
         describe(cfn, stack_name).await?,
         progress,
+        poll,
     )
     .await?;
     let kind = if existing.is_some() {
@@ -451,7 +454,7 @@ pub async fn prepare(
                     MAX_WAIT.as_secs() / 60
                 )))
             }
-            _ => tokio::time::sleep(poll_interval(POLL)).await,
+            _ => tokio::time::sleep(poll.or(POLL)).await,
         }
     };
 
@@ -568,6 +571,7 @@ pub async fn execute(
     cfn: &Client,
     prepared: &Prepared,
     progress: &Progress,
+    poll: Poll,
 ) -> Result<(Applied, StackInfo)> {
     let mut seen = HashSet::new();
     // Events from before this operation are not news.
@@ -591,7 +595,7 @@ pub async fn execute(
                 e,
             )
         })?;
-    let info = wait_settled(cfn, &prepared.stack_name, progress, &mut seen)
+    let info = wait_settled(cfn, &prepared.stack_name, progress, &mut seen, poll)
         .await?
         .ok_or_else(|| {
             Error::Other(format!(
@@ -623,6 +627,7 @@ async fn wait_settled(
     stack_name: &str,
     progress: &Progress,
     seen: &mut HashSet<String>,
+    poll: Poll,
 ) -> Result<Option<StackInfo>> {
     let started = std::time::Instant::now();
     loop {
@@ -658,7 +663,7 @@ async fn wait_settled(
                 MAX_WAIT.as_secs() / 60
             )));
         }
-        tokio::time::sleep(poll_interval(POLL)).await;
+        tokio::time::sleep(poll.or(POLL)).await;
     }
 }
 
@@ -704,6 +709,7 @@ pub async fn delete(
     stack_name: &str,
     role: Option<&str>,
     progress: &Progress,
+    poll: Poll,
 ) -> Result<bool> {
     let Some(info) = describe(cfn, stack_name).await? else {
         return Ok(false);
@@ -719,7 +725,7 @@ pub async fn delete(
             .await
             .map_err(|e| Error::aws(format!("deleting stack {stack_name}"), e))?;
     }
-    match wait_settled(cfn, stack_name, progress, &mut seen).await? {
+    match wait_settled(cfn, stack_name, progress, &mut seen, poll).await? {
         None => Ok(true),
         Some(info) => Err(Error::StackFailed {
             stack: stack_name.into(),
@@ -740,6 +746,9 @@ mod tests {
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
     use super::*;
+
+    /// The mocked stack settles at once: poll every millisecond.
+    const FAST: Poll = Poll::every(Duration::from_millis(1));
 
     fn stack(status: StackStatus) -> Stack {
         Stack::builder()
@@ -787,7 +796,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_rolled_back_create_is_a_stack_failure_naming_the_resource_and_reason() {
-        std::env::set_var("WORKTIME_POLL_MS", "1");
         let execute_rule = mock!(Client::execute_change_set)
             .then_output(|| ExecuteChangeSetOutput::builder().build());
         let describe = mock!(Client::describe_stacks)
@@ -831,6 +839,7 @@ mod tests {
             &cfn,
             &prepared(ChangeSetType::Create),
             &Progress::prefixed(""),
+            FAST,
         )
         .await
         .expect_err("a rollback is a failure");
@@ -843,7 +852,6 @@ mod tests {
 
     #[tokio::test]
     async fn with_an_execution_role_the_stack_is_deleted_as_that_role() {
-        std::env::set_var("WORKTIME_POLL_MS", "1");
         const ROLE: &str = "arn:aws:iam::123456789012:role/wt-cfn";
         let delete_rule = mock!(Client::delete_stack)
             .match_requests(|r| r.role_arn() == Some(ROLE))
@@ -864,7 +872,7 @@ mod tests {
             RuleMode::MatchAny,
             [&delete_rule, &describe, &events]
         );
-        let deleted = delete(&cfn, "wt", Some(ROLE), &Progress::prefixed(""))
+        let deleted = delete(&cfn, "wt", Some(ROLE), &Progress::prefixed(""), FAST)
             .await
             .unwrap();
         assert!(deleted);
@@ -873,7 +881,6 @@ mod tests {
 
     #[tokio::test]
     async fn an_update_that_completes_is_reported_as_updated() {
-        std::env::set_var("WORKTIME_POLL_MS", "1");
         let execute_rule = mock!(Client::execute_change_set)
             .then_output(|| ExecuteChangeSetOutput::builder().build());
         let describe = mock!(Client::describe_stacks)
@@ -894,6 +901,7 @@ mod tests {
             &cfn,
             &prepared(ChangeSetType::Update),
             &Progress::prefixed(""),
+            FAST,
         )
         .await
         .unwrap();
@@ -938,7 +946,6 @@ mod tests {
 
     #[tokio::test]
     async fn an_update_rollback_failed_stack_is_rolled_back_then_updated() {
-        std::env::set_var("WORKTIME_POLL_MS", "1");
         use aws_sdk_cloudformation::operation::continue_update_rollback::ContinueUpdateRollbackOutput;
         let continued = mock!(Client::continue_update_rollback)
             .then_output(|| ContinueUpdateRollbackOutput::builder().build());
@@ -962,7 +969,7 @@ mod tests {
         );
         let mut stuck = stuck.unwrap();
         stuck.status = StackStatus::UpdateRollbackFailed;
-        let resumed = resume(&cfn, "wt", None, Some(stuck), &Progress::prefixed(""))
+        let resumed = resume(&cfn, "wt", None, Some(stuck), &Progress::prefixed(""), FAST)
             .await
             .unwrap()
             .expect("the stack stays, to be updated");
@@ -972,7 +979,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_rollback_that_fails_again_names_the_resource_that_blocks_it() {
-        std::env::set_var("WORKTIME_POLL_MS", "1");
         use aws_sdk_cloudformation::operation::continue_update_rollback::ContinueUpdateRollbackOutput;
         let continued = mock!(Client::continue_update_rollback)
             .then_output(|| ContinueUpdateRollbackOutput::builder().build());
@@ -995,7 +1001,7 @@ mod tests {
             [&continued, &described, &events]
         );
         let stuck = info(StackStatus::UpdateRollbackFailed);
-        let err = resume(&cfn, "wt", None, Some(stuck), &Progress::prefixed(""))
+        let err = resume(&cfn, "wt", None, Some(stuck), &Progress::prefixed(""), FAST)
             .await
             .expect_err("still stuck");
         assert_eq!(err.exit_code(), crate::error::EXIT_STACK_FAILED);
@@ -1006,7 +1012,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_delete_failed_stack_is_deleted_again_then_created_afresh() {
-        std::env::set_var("WORKTIME_POLL_MS", "1");
         use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
         use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
         use aws_smithy_types::error::ErrorMetadata;
@@ -1034,9 +1039,16 @@ mod tests {
             [&deleted, &described, &events]
         );
         let failed = info(StackStatus::DeleteFailed);
-        let resumed = resume(&cfn, "wt", None, Some(failed), &Progress::prefixed(""))
-            .await
-            .unwrap();
+        let resumed = resume(
+            &cfn,
+            "wt",
+            None,
+            Some(failed),
+            &Progress::prefixed(""),
+            FAST,
+        )
+        .await
+        .unwrap();
         assert_eq!(resumed, None, "gone: the deploy creates it afresh");
         assert_eq!(deleted.num_calls(), 1, "DeleteStack again");
     }

@@ -14,8 +14,8 @@ use worktime_lambda::tags::STACK_TAG;
 
 use super::{MAX_WAIT, POLL};
 use crate::aws::calls::{Call, Cmd::*, On};
-use crate::deploy::poll_interval;
 use crate::deploy::stack::ensure_owned;
+use crate::deploy::Poll;
 use crate::error::{Error, Result};
 use crate::fleet::targets::Selection;
 use crate::progress::Progress;
@@ -263,6 +263,7 @@ pub(super) async fn wait(
     name: &str,
     id: &str,
     progress: &Progress,
+    poll: Poll,
 ) -> Result<Option<String>> {
     let started = Instant::now();
     loop {
@@ -317,7 +318,7 @@ pub(super) async fn wait(
                     "operation {id}: {}",
                     other.map(|s| s.as_str()).unwrap_or("pending")
                 ));
-                tokio::time::sleep(poll_interval(POLL)).await;
+                tokio::time::sleep(poll.or(POLL)).await;
             }
         }
     }

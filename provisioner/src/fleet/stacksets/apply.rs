@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudformation::types::{
     AutoDeployment, Capability, DeploymentTargets, PermissionModels,
 };
-use aws_sdk_cloudformation::Client;
 use serde_json::json;
 
 use super::api::{describe_stack_set, list_instances, operation_id, parameters, preferences, wait};
@@ -19,7 +18,7 @@ use super::plan::{
 use super::report::{abandoned, row, seconds};
 use super::STACK_SET_ROW;
 use crate::aws::calls::{Call, Cmd::*, Narrow, On};
-use crate::aws::AwsArgs;
+use crate::aws::{AwsArgs, Session};
 use crate::config::{Fleet, StackSetPermissions};
 use crate::deploy::artifact::Artifact;
 use crate::deploy::bucket;
@@ -406,7 +405,7 @@ pub async fn rollout(
             match update.send().await {
                 Ok(out) => {
                     let id = out.operation_id().unwrap_or(&id).to_string();
-                    match wait(&session.cfn, name, &id, &progress).await {
+                    match wait(&session.cfn, name, &id, &progress, session.poll).await {
                         Ok(None) => Ok(DeployResult::Updated),
                         Ok(Some(reason)) => Err(reason),
                         Err(e) => Err(e.to_string()),
@@ -463,16 +462,8 @@ pub async fn rollout(
             continue;
         }
         let began = Instant::now();
-        let outcome = instance_operation(
-            &session.cfn,
-            name,
-            permissions,
-            w,
-            step,
-            selection,
-            &progress,
-        )
-        .await;
+        let outcome =
+            instance_operation(&session, name, permissions, w, step, selection, &progress).await;
         let error = match outcome {
             Ok(None) => None,
             Ok(Some(reason)) => Some(reason),
@@ -558,7 +549,7 @@ pub async fn rollout(
 /// Creates or updates the instance(s) of one wanted entry and waits. `None` when the
 /// operation succeeded; otherwise why not.
 async fn instance_operation(
-    cfn: &Client,
+    session: &Session,
     name: &str,
     permissions: &StackSetPermissions,
     wanted: &Wanted,
@@ -566,6 +557,7 @@ async fn instance_operation(
     selection: &Selection,
     progress: &Progress,
 ) -> Result<Option<String>> {
+    let cfn = &session.cfn;
     let regions = vec![wanted.region.clone()];
     let overrides = Some(parameters(&wanted.parameters));
     let (accounts, targets) = match permissions {
@@ -629,7 +621,7 @@ async fn instance_operation(
                 .to_string()
         }
     };
-    let outcome = wait(cfn, name, &id, progress).await?;
+    let outcome = wait(cfn, name, &id, progress, session.poll).await?;
     if outcome.is_none() {
         progress.line(format!(
             "{label}: {}",

@@ -11,7 +11,7 @@ use crate::template;
 
 /// The caller's credentials in the stack's home region: the administrator account.
 pub(super) async fn administrator(aws: &AwsArgs, base: &aws_config::SdkConfig) -> Result<Session> {
-    Session::connect(base.clone(), aws.custom_endpoint()).await
+    Session::connect(base.clone(), aws.custom_endpoint(), aws.poll()).await
 }
 
 /// An S3 client of the administrator for `region` (a bucket is regional).

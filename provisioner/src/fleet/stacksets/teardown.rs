@@ -175,7 +175,7 @@ pub async fn teardown(
             let outcome = match delete.send().await {
                 Ok(out) => {
                     let id = out.operation_id().unwrap_or(&id).to_string();
-                    wait(&session.cfn, name, &id, &progress)
+                    wait(&session.cfn, name, &id, &progress, session.poll)
                         .await
                         .unwrap_or_else(|e| Some(e.to_string()))
                 }

@@ -27,7 +27,7 @@ import cbor2
 from cbor2 import CBORDecodeError, CBORSimpleValue, CBORTag
 
 # Found beside this script (the directory Python puts first on the path).
-from check_ecs_tasks import Server, check
+from check_ecs_tasks import Server, against_live_server, check
 from worktime_moto import cloudwatch_cbor as cw
 
 UTC = dt.timezone.utc
@@ -363,18 +363,7 @@ def main() -> int:
     except Exception as error:  # noqa: BLE001 - reported, then a non-zero exit
         print(f"FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    server = Server()
-    try:
-        check_server(server)
-    except Exception as error:  # noqa: BLE001 - reported, then a non-zero exit
-        print(f"FAILED: {type(error).__name__}: {error}", file=sys.stderr)
-        server.stop()
-        print("--- server log ---\n" + server.output()[-5000:], file=sys.stderr)
-        return 1
-    finally:
-        server.stop()
-    print("check_cloudwatch_cbor: all checks passed")
-    return 0
+    return against_live_server("check_cloudwatch_cbor", check_server)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -295,10 +296,12 @@ def run(server: Server) -> None:
     check(counts(describe()) == (1, 1, 0), "after reset: running 1 of 1")
 
 
-def main() -> int:
+def against_live_server(name: str, checks: Callable[[Server], None]) -> int:
+    """Runs ``checks`` against a fresh server: 0 when they pass; otherwise the failure and
+    the server's log on stderr, and 1. Shared by every checker of the model."""
     server = Server()
     try:
-        run(server)
+        checks(server)
     except Exception as error:  # noqa: BLE001 - reported, then a non-zero exit
         print(f"FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         server.stop()
@@ -306,8 +309,12 @@ def main() -> int:
         return 1
     finally:
         server.stop()
-    print("check_ecs_tasks: all checks passed")
+    print(f"{name}: all checks passed")
     return 0
+
+
+def main() -> int:
+    return against_live_server("check_ecs_tasks", run)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ MOTO_STAMP := $(VENV)/.installed-moto
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all venv build lambda dist test test-model test-rust lint-templates lint lint-python fmt demo bench clean
+.PHONY: all venv venv-moto build lambda dist test test-model test-rust lint-templates lint lint-python fmt demo bench clean
 
 all: build
 
@@ -77,8 +77,11 @@ lint:
 fmt:
 	cargo fmt --all
 
+## venv-moto: only moto server (what `make demo` needs; the demo makes it while cargo builds)
+venv-moto: $(MOTO_STAMP)
+
 ## demo: the whole lifecycle against a local moto server (the embedded default)
-demo: $(MOTO_STAMP)
+demo:
 	scripts/demo.sh
 
 ## bench: benchmarks (synth time; scaling function vs the original Python recipe)

@@ -8,10 +8,21 @@ venv="$root/.venv"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "building worktime, the function (bootstrap) and the local trigger driver (fire-trigger)"
+step "building worktime, the function (bootstrap) and the local trigger driver (fire-trigger); the venv for moto server alongside"
+# The venv (pip, mostly waiting on downloads) is made while cargo keeps both cores busy.
+venv_log="$(mktemp)"
+"${MAKE:-make}" --no-print-directory -s venv-moto >"$venv_log" 2>&1 &
+venv_pid=$!
 # One build of the function: the demo deploys the bootstrap it runs (this machine's debug
-# build, zipped), not a second, arm64 release build (make lambda, make dist).
-cargo build -p worktime -p worktime-lambda -p worktime-e2e --bins
+# build, zipped), not a second, arm64 release build (make lambda, make dist). Only the three
+# binaries the demo runs, not the test harness's others.
+cargo build --bin worktime --bin bootstrap --bin fire-trigger
+if ! wait "$venv_pid"; then
+    cat "$venv_log" >&2
+    echo "demo: the Python venv for moto server could not be made (above)" >&2
+    exit 1
+fi
+rm -f "$venv_log"
 worktime="$root/target/debug/worktime"
 fire="$root/target/debug/fire-trigger"
 
@@ -75,18 +86,24 @@ step "worker's new tasks cannot be placed this morning"
 ecs cannot-start worker
 step "the morning's scale-out rule fires: bounds and desired counts restored, marked up"
 "$fire" worktime-demo-scale-out
+# Readiness is judged ready_within_minutes (1 in this demo) after the scale-out's change.
+readiness_due=$(($(date +%s) + 61))
 ecs show
-step "a minute later (ready_within_minutes = 1 in this demo) the reconcile checks readiness"
-sleep 61
+step "last night's scale-in retried now, after the morning: stale, nothing read or changed"
+"$fire" worktime-demo-scale-in "$(ago '16 hours')"
+step "worktime run scale-in --dry-run (the same decisions from your machine, changing nothing)"
+"$worktime" run scale-in --dry-run --config "$config"
+step "a minute after the scale-out (ready_within_minutes = 1 in this demo) the reconcile checks readiness"
+wait_for=$((readiness_due - $(date +%s)))
+if ((wait_for > 0)); then
+    echo "waiting ${wait_for} s"
+    sleep "$wait_for"
+fi
 if "$fire" worktime-demo-reconcile; then
     echo "demo: expected the reconcile to report worker not ready" >&2
     exit 1
 fi
 echo "demo: the reconcile failed, as it should: worker is not ready (ECS's reason above); on AWS the errors alarm and [notify] hear it"
-step "last night's scale-in retried now, after the morning: stale, nothing read or changed"
-"$fire" worktime-demo-scale-in "$(ago '16 hours')"
-step "worktime run scale-in --dry-run (the same decisions from your machine, changing nothing)"
-"$worktime" run scale-in --dry-run --config "$config"
 step "worktime teardown"
 "$worktime" teardown --config "$config" --yes
 step "done: moto server stopped"

@@ -6,7 +6,8 @@
 //! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation,
 //! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `tags` the tag
 //! names shared with the CLI, `clients` the SDK clients, `delivered` which topics a notice
-//! reached, `ecs` the ECS vocabulary (`Capacity`, names, resource ids) that `event` and
+//! reached, `sdk` the SDK config loader (one HTTPS client for the function, the CLI and the tests),
+//! `ecs` the ECS vocabulary (`Capacity`, names, resource ids) that `event` and
 //! `selector` share without importing each other.
 
 mod clients;
@@ -25,6 +26,7 @@ mod release;
 mod report;
 mod resolve;
 mod run;
+pub mod sdk;
 pub mod selector;
 pub mod tags;
 pub mod window;

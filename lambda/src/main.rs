@@ -8,7 +8,7 @@ use worktime_lambda::{env, handler, Clients};
 async fn main() -> Result<(), Error> {
     env::init_tracing();
     let defaults = env::defaults_from(|name| std::env::var(name).ok())?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = worktime_lambda::sdk::config_loader().load().await;
     let clients = Clients::new(&sdk);
     let clients = &clients;
     let defaults = &defaults;

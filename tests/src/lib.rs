@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 
 pub mod browser;
 mod runtime;
@@ -231,7 +231,7 @@ impl Moto {
     }
 
     pub async fn sdk_in(&self, region: &str) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
+        worktime_lambda::sdk::config_loader()
             .region(Region::new(region.to_string()))
             .endpoint_url(self.endpoint())
             .credentials_provider(aws_sdk_sts::config::Credentials::new(

@@ -927,7 +927,7 @@ async fn a_bucket_name_taken_by_another_account_stops_bootstrap() {
         .await
         .unwrap();
     let creds = assumed.credentials().unwrap();
-    let other = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let other = worktime_lambda::sdk::config_loader()
         .region(aws_config::Region::new(REGION))
         .endpoint_url(moto.endpoint())
         .credentials_provider(aws_sdk_sts::config::Credentials::new(

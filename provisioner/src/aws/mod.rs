@@ -12,7 +12,7 @@ pub(crate) mod session;
 pub(crate) mod target;
 
 use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use clap::Args;
 
 pub use session::Session;
@@ -45,7 +45,7 @@ impl AwsArgs {
     /// Loads the SDK config: flags first, then `fallback_region` (the config file's), then
     /// the standard chain.
     pub async fn load(&self, fallback_region: Option<&str>) -> SdkConfig {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = worktime_lambda::sdk::config_loader();
         // Throttling on Application Auto Scaling and CloudFormation is routine at scale: more
         // patient than the SDK's default of 3 attempts, unless the user chose (AWS_MAX_ATTEMPTS).
         if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {

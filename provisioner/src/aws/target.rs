@@ -36,8 +36,7 @@ pub async fn connect(
             let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
                 .profile_name(profile)
                 .configure(
-                    &aws_config::provider_config::ProviderConfig::default()
-                        .with_region(Some(region.clone())),
+                    &worktime_lambda::sdk::provider_config().with_region(Some(region.clone())),
                 )
                 .build();
             base.to_builder()

@@ -38,7 +38,7 @@ async fn fire() -> Result<bool, String> {
         None => Utc::now().trunc_subsecs(0),
     };
     let mut env = local_endpoint_env()?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = worktime_lambda::sdk::config_loader().load().await;
 
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let targets = events

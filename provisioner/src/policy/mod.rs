@@ -181,7 +181,8 @@ fn narrow_words(narrow: Narrow) -> &'static str {
 /// of all those commands: so every statement grants something no other statement does, and
 /// removing any one of them takes a permission away from the commands its Sid names.
 fn document(needs: Vec<Need>, scope: &Scope) -> PolicyDocument {
-    let mut merged: BTreeMap<(&str, On, Narrow), (BTreeSet<Cmd>, BTreeSet<&str>)> = BTreeMap::new();
+    type Granted = (BTreeSet<Cmd>, BTreeSet<&'static str>);
+    let mut merged: BTreeMap<(&str, On, Narrow), Granted> = BTreeMap::new();
     for need in needs {
         let (commands, notes) = merged
             .entry((need.action, need.on, need.narrow))

@@ -1271,8 +1271,8 @@ HANDLERS: dict[str, Callable[[Resource, str, dict[str, Any] | None], list[Check]
     "AWS::Scheduler::Schedule": _schedule,
 }
 
-# The name properties (as the resources are named when the template gives none, moto's own
-# generated name is used).
+# Each stack resource's properties as last created or updated (resolved), by stack id and
+# logical id: an update's handler compares them, a delete's handler names the resource.
 _resolved: dict[tuple[str, str], dict[str, Any]] = {}
 
 

@@ -176,6 +176,11 @@ impl Moto {
         self.model_control("/worktime-model/faults", settings.as_ref())
     }
 
+    /// Wipes the server's state (`POST /moto-api/reset`): a fresh account for the next run.
+    pub fn reset(&self) {
+        self.model_control("/moto-api/reset", Some(&serde_json::json!({})));
+    }
+
     /// One request to a control endpoint of the AWS model: POST with `body`, else GET.
     fn model_control(&self, path: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
         use std::io::Read;

@@ -13,6 +13,7 @@ mod cloudwatch_cbor;
 mod converge;
 mod dist;
 mod hold;
+mod least_privilege;
 mod nights;
 mod notify;
 mod ownership;

@@ -70,6 +70,9 @@ pub enum On {
     Artifacts,
     /// Application Auto Scaling's service-linked role for ECS.
     AutoScalingServiceRole,
+    /// The path that role is listed under (`iam:ListRoles` with a path prefix is authorized
+    /// on `role/<prefix>`, not on a role).
+    AutoScalingServiceRolePath,
     /// The stack's roles: `role/<name>-*`.
     StackRoles,
     /// The function's role (passed to Lambda).

@@ -7,7 +7,7 @@ use crate::aws::{AwsArgs, Session};
 use crate::cli::StatusArgs;
 use crate::config;
 use crate::deploy::inspect;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fleet::direct::{self, Operation};
 use crate::fleet::targets;
 use crate::output::{self, OutputFormat};
@@ -33,5 +33,15 @@ pub async fn run(args: &StatusArgs, aws: &AwsArgs, format: OutputFormat) -> Resu
     let session = Session::connect_to(aws, &config.stack.region).await?;
     let report = inspect::status(&session, config, Utc::now()).await?;
     output::print(&report, format);
+    // A report with holes is not a status: printed whole, then a failure naming each hole.
+    let problems = report.problems();
+    if !problems.is_empty() {
+        return Err(Error::Other(format!(
+            "status of {} is incomplete: {} part(s) could not be read: {}. Fix: grant what `worktime policy --for status` prints, then run it again",
+            config.stack.name,
+            problems.len(),
+            problems.join("; ")
+        )));
+    }
     Ok(())
 }

@@ -185,7 +185,12 @@ pub async fn ensure(
                         }
                     }
                 }
-                Some(403) => return Err(taken_error(bucket)),
+                // 403 without a body: another account's bucket, or no s3:ListBucket on it
+                // (S3 API reference, HeadBucket). The caller's own list tells them apart.
+                Some(403) if owned_by_caller(s3, bucket).await? => {
+                    return Err(no_list_bucket_error(bucket))
+                }
+                Some(403) => return Err(taken_or_denied_error(bucket)),
                 _ => {
                     return Err(Error::aws(
                         format!("checking artifact bucket {bucket}"),
@@ -313,6 +318,18 @@ async fn owned_by_caller(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool> 
     }
 }
 
+fn no_list_bucket_error(bucket: &str) -> Error {
+    Error::Other(format!(
+        "checking artifact bucket {bucket} (s3:HeadBucket): 403 AccessDenied: the caller has no s3:ListBucket on it. Nothing was changed. Fix: grant what `worktime policy` prints"
+    ))
+}
+
+fn taken_or_denied_error(bucket: &str) -> Error {
+    Error::Other(format!(
+        "checking artifact bucket {bucket} (s3:HeadBucket): 403 AccessDenied: either the name belongs to another account (bucket names are global), or the caller has no s3:ListBucket on it. Nothing was created. Fix: grant what `worktime policy` prints; if the bucket is another account's, delete or rename it if it is yours, or deploy from the account that owns it"
+    ))
+}
+
 fn taken_error(bucket: &str) -> Error {
     Error::Other(format!(
         "the artifact bucket name {bucket} belongs to another account (bucket names are global). \
@@ -434,8 +451,22 @@ pub async fn empty_and_delete(
         .expected_bucket_owner(account)
         .send()
         .await;
-    if exists.is_err() {
-        return Ok((0, false));
+    if let Err(error) = exists {
+        // Gone already (404) is done; anything else (403: no s3:ListBucket) is not.
+        if error.raw_response().map(|r| r.status().as_u16()) == Some(404) {
+            return Ok((0, false));
+        }
+        let status = error
+            .raw_response()
+            .map(|r| r.status().as_u16().to_string())
+            .unwrap_or_default();
+        return Err(Error::aws(
+            format!(
+                "checking artifact bucket {bucket} (s3:HeadBucket answered {status}{})",
+                if status == "403" { " AccessDenied" } else { "" }
+            ),
+            error,
+        ));
     }
     let mut deleted = 0;
     let mut rounds = 0;

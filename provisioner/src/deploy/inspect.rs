@@ -46,6 +46,9 @@ pub struct StatusReport {
     /// Tag selectors that could not be resolved, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub selector_errors: Vec<String>,
+    /// Triggers whose state could not be read (other than not deployed), and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trigger_errors: Vec<String>,
     /// The last runs, the dead-letter queue and the alarms (a deployed stack only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<Activity>,
@@ -134,6 +137,7 @@ pub async fn status(
     let info = stack::describe(&session.cfn, &config.stack.name).await?;
     let events = crate::aws::clients::events(&session.sdk);
     let mut triggers = Vec::new();
+    let mut trigger_errors = Vec::new();
     for schedule_ref in config.schedules_in_use() {
         let schedule = schedule_ref.schedule;
         let names = ids::trigger_names(&config.stack.name, schedule_ref.name);
@@ -144,7 +148,22 @@ pub async fn status(
             let (next_local, next_utc) = next_run(cron, schedule, now);
             let (kind, deployed_cron, state) = match schedule.trigger {
                 Trigger::Rules => {
-                    let rule = events.describe_rule().name(&name).send().await.ok();
+                    let rule = match events.describe_rule().name(&name).send().await {
+                        Ok(rule) => Some(rule),
+                        Err(e)
+                            if e.as_service_error()
+                                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                        {
+                            None
+                        }
+                        Err(e) => {
+                            trigger_errors.push(format!(
+                                "rule {name}: {}",
+                                worktime_lambda::describe_error(&e)
+                            ));
+                            None
+                        }
+                    };
                     let deployed = rule
                         .as_ref()
                         .and_then(|r| r.schedule_expression().map(str::to_string))
@@ -244,8 +263,28 @@ pub async fn status(
             .collect(),
         services,
         selector_errors,
+        trigger_errors,
         activity,
     })
+}
+
+impl StatusReport {
+    /// What could not be read (a trigger, a service, a selector, the activity), each with
+    /// why; empty when the report is whole. A service or rule that is not there is not a
+    /// problem: the report says so.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = self.trigger_errors.clone();
+        problems.extend(
+            self.services
+                .iter()
+                .filter_map(|s| s.error.as_ref().map(|e| format!("{}: {e}", s.resource_id))),
+        );
+        problems.extend(self.selector_errors.iter().cloned());
+        if let Some(activity) = &self.activity {
+            problems.extend(activity.unreadable.iter().cloned());
+        }
+        problems
+    }
 }
 
 impl fmt::Display for StatusReport {
@@ -353,6 +392,9 @@ impl fmt::Display for StatusReport {
         }
         for error in &self.selector_errors {
             writeln!(f, "  {error}")?;
+        }
+        for error in &self.trigger_errors {
+            writeln!(f, "  could not read {error}")?;
         }
         if let Some(activity) = &self.activity {
             write!(f, "{activity}")?;

@@ -11,10 +11,7 @@ pub const CALLS: &[Call] = &[
         "ListRoles",
         "iam:ListRoles",
         &[Bootstrap],
-        On::AutoScalingServiceRole,
-    )
-    .note(
-        "listed under the role's path /aws-service-role/ecs.application-autoscaling.amazonaws.com/",
+        On::AutoScalingServiceRolePath,
     ),
     Call::new(
         "IAM",

@@ -673,17 +673,32 @@ async fn recent_events(
 ) -> Vec<aws_sdk_cloudformation::types::StackEvent> {
     // One page (newest first) is enough between two polls; events are progress, not state,
     // so a failure to read them is not worth failing the command for.
+    read_events(cfn, stack_name).await.unwrap_or_default()
+}
+
+async fn read_events(
+    cfn: &Client,
+    stack_name: &str,
+) -> std::result::Result<Vec<aws_sdk_cloudformation::types::StackEvent>, String> {
     cfn.describe_stack_events()
         .stack_name(stack_name)
         .send()
         .await
         .map(|o| o.stack_events().to_vec())
-        .unwrap_or_default()
+        .map_err(|e| worktime_lambda::describe_error(&e))
 }
 
-/// The first resource that failed, and CloudFormation's reason.
+/// The first resource that failed, and CloudFormation's reason (or why the events that
+/// hold it could not be read).
 async fn failure_reason(cfn: &Client, stack_name: &str) -> Option<String> {
-    let mut events = recent_events(cfn, stack_name).await;
+    let mut events = match read_events(cfn, stack_name).await {
+        Ok(events) => events,
+        Err(why) => {
+            return Some(format!(
+                "the stack's events, which say why, could not be read (cloudformation:DescribeStackEvents): {why}"
+            ))
+        }
+    };
     events.reverse();
     events
         .iter()

@@ -141,6 +141,7 @@ fn on_words(on: On) -> &'static str {
         On::ArtifactBucket => "artifact bucket",
         On::Artifacts => "artifacts",
         On::AutoScalingServiceRole => "auto scaling service role",
+        On::AutoScalingServiceRolePath => "auto scaling service role path",
         On::StackRoles => "stack roles",
         On::FunctionRole => "function role",
         On::SchedulerRole => "scheduler role",
@@ -175,18 +176,28 @@ fn narrow_words(narrow: Narrow) -> &'static str {
     }
 }
 
-/// Groups needs into statements: one per resource kind, condition and set of commands.
+/// Groups needs into statements: one per resource kind, condition and set of commands. An
+/// action needed by several commands on the same resources is granted once, in the statement
+/// of all those commands: so every statement grants something no other statement does, and
+/// removing any one of them takes a permission away from the commands its Sid names.
 fn document(needs: Vec<Need>, scope: &Scope) -> PolicyDocument {
-    type Key = (On, Narrow, BTreeSet<Cmd>);
-    let mut groups: BTreeMap<Key, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
+    type Granted = (BTreeSet<Cmd>, BTreeSet<&'static str>);
+    let mut merged: BTreeMap<(&str, On, Narrow), Granted> = BTreeMap::new();
     for need in needs {
-        let (actions, notes) = groups
-            .entry((need.on, need.narrow, need.commands))
+        let (commands, notes) = merged
+            .entry((need.action, need.on, need.narrow))
             .or_default();
-        actions.insert(need.action);
+        commands.extend(need.commands);
         if !need.note.is_empty() {
             notes.insert(need.note);
         }
+    }
+    type Key = (On, Narrow, BTreeSet<Cmd>);
+    let mut groups: BTreeMap<Key, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
+    for ((action, on, narrow), (commands, need_notes)) in merged {
+        let (actions, notes) = groups.entry((on, narrow, commands)).or_default();
+        actions.insert(action);
+        notes.extend(need_notes);
     }
     let mut used = BTreeSet::new();
     let mut statements = Vec::new();

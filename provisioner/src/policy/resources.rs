@@ -83,6 +83,9 @@ impl Scope<'_> {
             On::AutoScalingServiceRole => vec![format!(
                 "arn:{partition}:iam::{account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService"
             )],
+            On::AutoScalingServiceRolePath => vec![format!(
+                "arn:{partition}:iam::{account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/*"
+            )],
             On::StackRoles => {
                 let mut roles: Vec<String> = self
                     .regions

@@ -45,6 +45,12 @@ not) modelled:
   lists as their element, lists reordered, account-id principals as root ARNs); the stored
   policy, which ``s3_tls`` evaluates, stays as written.
 
+- ``iam_identity``: requests signed with an IAM user's access key are authorized by the
+  user's identity policies for their action, resources and condition keys (moto checks
+  actions only, against ``*``, and only when told to); CloudFormation's resource handlers
+  are authorized with the caller's policies, or the ``RoleARN`` role's; a denial answers the
+  service's ``AccessDenied`` (a stack operation fails, as on AWS).
+
 - ``faults``: on request (``POST /worktime-model/faults``), a share of ECS and Application Auto
   Scaling requests answered ``ThrottlingException``, and every write after the N-th denied, so
   that a run stopped after any write can be retried as Lambda retries it.
@@ -73,6 +79,7 @@ def install() -> None:
         ecs_tasks,
         events_scheduled_rules,
         faults,
+        iam_identity,
         lambda_architectures,
         lambda_event_invoke,
         lambda_quota,
@@ -94,6 +101,7 @@ def install() -> None:
     s3_policy_canonical.install()
     s3_tls.install()
     scheduler_schedule.install()
+    iam_identity.install()  # last: its request hook sees every request first
     _installed = True
 
 

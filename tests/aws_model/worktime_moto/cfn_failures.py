@@ -83,6 +83,7 @@ class ResourceHandlerFailure(Exception):
         message: str,
         handler_error_code: str,
         physical_id: str = "",
+        status_code: int = 400,
     ) -> None:
         super().__init__(message)
         self.logical_id = logical_id
@@ -92,12 +93,13 @@ class ResourceHandlerFailure(Exception):
         self.message = message
         self.handler_error_code = handler_error_code
         self.physical_id = physical_id
+        self.status_code = status_code
 
     def reason(self) -> str:
         return (
             f'Resource handler returned message: "{self.message} (Service: {self.service}, '
-            f'Status Code: 400, Request ID: {uuid.uuid4()})" (RequestToken: {uuid.uuid4()}, '
-            f"HandlerErrorCode: {self.handler_error_code})"
+            f'Status Code: {self.status_code}, Request ID: {uuid.uuid4()})" '
+            f"(RequestToken: {uuid.uuid4()}, HandlerErrorCode: {self.handler_error_code})"
         )
 
 
@@ -140,7 +142,7 @@ def freeze_outputs(stack: Any) -> None:
     )
 
 
-def _resource_event(stack: Any, failure: ResourceHandlerFailure, status: str) -> None:
+def resource_event(stack: Any, failure: ResourceHandlerFailure, status: str) -> None:
     from moto.cloudformation.models import Event
 
     event = Event(
@@ -158,7 +160,7 @@ def _resource_event(stack: Any, failure: ResourceHandlerFailure, status: str) ->
 
 def fail_create(stack: Any, failure: ResourceHandlerFailure) -> None:
     """The rest of a failed create: failure event, rollback (delete), ROLLBACK_COMPLETE."""
-    _resource_event(stack, failure, "CREATE_FAILED")
+    resource_event(stack, failure, "CREATE_FAILED")
     reason = (
         f"The following resource(s) failed to create: [{failure.logical_id}]. "
         "Rollback requested by user."
@@ -191,7 +193,7 @@ def snapshot(stack: Any) -> dict[str, Any]:
 def fail_update(stack: Any, failure: ResourceHandlerFailure, previous: dict[str, Any]) -> None:
     """The rest of a failed update: failure event, previous state applied again."""
     verb = "create" if failure.operation == "CREATE" else "update"
-    _resource_event(stack, failure, f"{failure.operation}_FAILED")
+    resource_event(stack, failure, f"{failure.operation}_FAILED")
     reason = f"The following resource(s) failed to {verb}: [{failure.logical_id}]. "
     stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
     stack.status_reason = reason

@@ -4,12 +4,12 @@
 use std::time::Instant;
 
 use aws_sdk_cloudformation::types::DeploymentTargets;
-use serde_json::json;
+use serde::Serialize;
 use worktime_lambda::ScalingEvent;
 
 use super::api::{describe_stack_set, list_instances, operation_id, preferences, wait, Deployed};
 use super::code::{administrator, regions_of, s3_in, statement_id};
-use super::report::{row, seconds};
+use super::report::{detail, row, seconds};
 use super::{settings, STACK_SET_ROW};
 use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::aws::AwsArgs;
@@ -275,11 +275,15 @@ pub async fn teardown(
 
     // ---------------------------------------------------------------- the stack set and the code
     let mut set_row = row(STACK_SET_ROW, &home, TargetOutcome::Absent);
-    let mut set_detail = json!({ "stack_set": name, "administrator": admin });
+    let mut set_detail = TeardownDetail {
+        stack_set: name,
+        administrator: &admin,
+        ..TeardownDetail::default()
+    };
     let filtered = selection.accounts.is_some() || selection.regions.is_some();
     if filtered && !remaining.is_empty() {
         set_row.result = TargetOutcome::Kept;
-        set_detail["kept_because"] = json!(format!(
+        set_detail.kept_because = Some(format!(
             "{} instance(s) outside --accounts/--regions remain",
             remaining.len()
         ));
@@ -367,9 +371,9 @@ pub async fn teardown(
                 } else {
                     TargetOutcome::Absent
                 };
-                set_detail["buckets_deleted"] = json!(buckets_deleted);
-                set_detail["buckets_kept"] = json!(buckets_kept);
-                set_detail["artifact_versions_deleted"] = json!(objects);
+                set_detail.buckets_deleted = Some(buckets_deleted);
+                set_detail.buckets_kept = Some(buckets_kept);
+                set_detail.artifact_versions_deleted = Some(objects);
             }
             (Err(e), _) | (_, Err(e)) => {
                 set_row.result = TargetOutcome::Failed;
@@ -378,10 +382,28 @@ pub async fn teardown(
         }
     }
     set_row.duration_seconds = seconds(started.elapsed());
-    set_row.detail = Some(set_detail);
+    set_row.detail = detail(&set_detail);
     let mut rows = vec![set_row];
     rows.extend(instance_rows);
     Ok(rows)
+}
+
+/// The `stack-set` row's detail after a teardown (`--output json`).
+#[derive(Debug, Default, Serialize)]
+struct TeardownDetail<'a> {
+    stack_set: &'a str,
+    administrator: &'a str,
+    /// Why the stack set was kept: instances outside `--accounts` / `--regions` remain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept_because: Option<String>,
+    /// The code buckets (once the stack set is gone): deleted, or kept for other stacks'
+    /// code, and how many versions of this stack's code were deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    buckets_deleted: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    buckets_kept: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    artifact_versions_deleted: Option<usize>,
 }
 
 /// The targets whose services a teardown gives back, each with its scale-out events: every

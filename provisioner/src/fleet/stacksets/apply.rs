@@ -32,6 +32,7 @@ use crate::deploy::lifecycle::DeployResult;
 use crate::error::{Error, Result};
 use crate::fleet::results::{TargetOutcome, TargetResult};
 use crate::fleet::targets::Selection;
+use crate::fleet::FleetError;
 use crate::progress::Progress;
 use crate::template;
 
@@ -273,11 +274,12 @@ impl Rollout<'_> {
         let existing = describe_stack_set(&session.cfn, name).await?;
         if let Some(e) = &existing {
             if e.permission_model != permissions.model() {
-                return Err(Error::Usage(format!(
-                    "stack set {name} exists with permission model {}, but [stacksets] says {}: CloudFormation can't switch a stack set that has instances; tear it down first (worktime teardown --all-accounts --engine stacksets --yes) or set permission_model back",
-                    e.permission_model,
-                    permissions.model()
-                )));
+                return Err(FleetError::PermissionModelSwitch {
+                    name: name.to_string(),
+                    existing: e.permission_model.clone(),
+                    wanted: permissions.model(),
+                }
+                .into());
             }
         }
         let deployed = match &existing {
@@ -848,5 +850,79 @@ impl Rollout<'_> {
             ));
         }
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::deploy::changes::ChangeKind;
+
+    /// The typed details serialise as the `json!` values they replaced, keys in order.
+    #[test]
+    fn details_keep_their_json_shape() {
+        let template = vec![PlannedChange {
+            action: ChangeKind::Modify,
+            logical_id: "Function".into(),
+            resource_type: "AWS::Lambda::Function".into(),
+            detail: None,
+        }];
+        let needs = vec!["template".to_string()];
+        let uploaded = vec!["eu-west-1".to_string()];
+        let set = |code_uploaded_in| StackSetDetail {
+            stack_set: "wt",
+            administrator: "111111111111",
+            permission_model: "SELF_MANAGED",
+            result: "updated".into(),
+            changes: &needs,
+            template_changes: &template,
+            code_uploaded_in,
+        };
+        let old = json!({
+            "stack_set": "wt",
+            "administrator": "111111111111",
+            "permission_model": "SELF_MANAGED",
+            "result": "updated",
+            "changes": needs,
+            "template_changes": template,
+        });
+        let planned = detail(&set(None)).unwrap();
+        assert_eq!(planned.to_string(), old.to_string());
+        let mut applied = old.clone();
+        applied["code_uploaded_in"] = json!(uploaded);
+        let typed = detail(&set(Some(&uploaded))).unwrap();
+        assert_eq!(typed.to_string(), applied.to_string());
+
+        let keys = vec!["Timezone".to_string()];
+        let instance = detail(&PlannedInstanceDetail {
+            instance: "update",
+            parameters_changed: &keys,
+        })
+        .unwrap();
+        assert_eq!(
+            instance.to_string(),
+            json!({ "instance": "update", "parameters_changed": keys }).to_string()
+        );
+        let deployed = Deployed {
+            account: "111111111111".into(),
+            region: "eu-west-1".into(),
+            status: "CURRENT".into(),
+            detailed_status: Some("SUCCEEDED".into()),
+            reason: None,
+            overrides: Vec::new(),
+        };
+        let after = detail(&InstanceDetail {
+            stack_set: "wt",
+            instance: &deployed,
+            parameters_changed: &[],
+        })
+        .unwrap();
+        assert_eq!(
+            after.to_string(),
+            json!({ "stack_set": "wt", "instance": deployed, "parameters_changed": [] })
+                .to_string()
+        );
     }
 }

@@ -12,15 +12,18 @@ use super::code::{administrator, regions_of, s3_in, statement_id};
 use super::report::{detail, row, seconds};
 use super::{settings, STACK_SET_ROW};
 use crate::aws::calls::{Call, Cmd::*, Narrow, On};
+use crate::aws::target::TargetError;
 use crate::aws::AwsArgs;
 use crate::config::{Fleet, StackSetPermissions};
 use crate::deploy::artifact::stack_set_prefix;
 use crate::deploy::bucket;
 use crate::deploy::bucket_policy::set_statement;
 use crate::deploy::lifecycle;
+use crate::deploy::stack::StackError;
 use crate::error::{Error, Result};
 use crate::fleet::results::{TargetOutcome, TargetResult};
 use crate::fleet::targets::{self, Selection, Target};
+use crate::fleet::FleetError;
 use crate::progress::Progress;
 use crate::template;
 
@@ -70,9 +73,7 @@ pub async fn teardown(
             targets::targets(config, selection)?;
         }
         StackSetPermissions::ServiceManaged { .. } if selection.accounts.is_some() => {
-            return Err(Error::Usage(
-                "--accounts: a service-managed stack set's instances are deleted per organizational unit and region, not per account: leave --accounts out (--regions works)".into(),
-            ));
+            return Err(FleetError::AccountsForServiceManagedTeardown.into());
         }
         _ => {}
     }
@@ -314,9 +315,10 @@ pub async fn teardown(
                 .await
                 .map_err(|e| Error::aws(format!("deleting stack set {name}"), e))?;
             if describe_stack_set(&session.cfn, name).await?.is_some() {
-                return Err(Error::Other(format!(
-                    "stack set {name} is still there after DeleteStackSet"
-                )));
+                return Err(StackError::StackSetNotDeleted {
+                    name: name.to_string(),
+                }
+                .into());
             }
             progress.line(format!("deleted stack set {name}"));
             Ok(true)
@@ -437,8 +439,10 @@ fn plan_give_back(
             ));
             continue;
         }
-        let events = lifecycle::give_back_events(&target.config)
-            .map_err(|e| Error::Other(format!("{}: {e}", target.label())))?;
+        let events = lifecycle::give_back_events(&target.config).map_err(|e| TargetError::At {
+            target: target.label(),
+            source: Box::new(e),
+        })?;
         plan.push((target, events));
     }
     Ok(plan)

@@ -15,13 +15,13 @@ use crate::hold::{self, HoldLine};
 use crate::output::{self, OutputFormat};
 
 pub async fn run(args: &HoldArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
-    let request = args.request();
+    let (request, now) = (args.request(), Utc::now());
     let prepared = hold::prepare(
-        &request,
         &args.config.config,
         &args.services,
         aws,
-        Utc::now(),
+        now,
+        |config, tags| hold::plan_hold(config, &args.services, request, now, tags),
     )
     .await?;
     let report = HoldReport {

@@ -15,13 +15,13 @@ use crate::hold::{self, WakeLine};
 use crate::output::{self, OutputFormat};
 
 pub async fn run(args: &WakeArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
-    let request = hold::WakeRequest(args.duration);
+    let now = Utc::now();
     let prepared = hold::prepare(
-        &request,
         &args.config.config,
         &args.services,
         aws,
-        Utc::now(),
+        now,
+        |config, tags| hold::plan_wake(config, &args.services, args.duration, now, tags),
     )
     .await?;
     let report = WakeReport {

@@ -35,7 +35,7 @@ use worktime_lambda::{
 use crate::config::StackConfig;
 use crate::duration::{HoldDuration, MAX_HOLD_DAYS};
 
-pub use prepare::{prepare, Prepared, WakeRequest};
+pub use prepare::{prepare, Prepared};
 pub use wake::{wake, WakeLine};
 pub use write::hold;
 

@@ -10,14 +10,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use worktime_lambda::Clients;
 
-use super::{
-    assume_tagged, managed_services, plan_hold, plan_wake, HoldError, HoldRequest, HoldTarget,
-    ServiceName, ServiceTags, WakePlan,
-};
+use super::{assume_tagged, managed_services, HoldError, ServiceName, ServiceTags};
 use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::AwsArgs;
 use crate::config::{self, StackConfig};
-use crate::duration::HoldDuration;
 use crate::error::Error;
 
 /// The calls this module makes (the permissions table, `policy::table`).
@@ -38,51 +34,6 @@ pub const CALLS: &[Call] = &[
     ),
 ];
 
-/// What a command asks of the services it names, planned against the config and their
-/// tags; [`prepare`] plans it twice (on assumed tags before any call, on the real ones
-/// after the look-up).
-pub trait Request {
-    type Plan;
-    fn plan(
-        &self,
-        config: &StackConfig,
-        args: &[String],
-        now: DateTime<Utc>,
-        tags: &ServiceTags,
-    ) -> Result<Self::Plan, HoldError>;
-}
-
-/// `worktime hold`: each service's new hold.
-impl Request for HoldRequest {
-    type Plan = Vec<HoldTarget>;
-    fn plan(
-        &self,
-        config: &StackConfig,
-        args: &[String],
-        now: DateTime<Utc>,
-        tags: &ServiceTags,
-    ) -> Result<Self::Plan, HoldError> {
-        plan_hold(config, args, *self, now, tags)
-    }
-}
-
-/// `worktime wake --for DURATION`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WakeRequest(pub HoldDuration);
-
-impl Request for WakeRequest {
-    type Plan = WakePlan;
-    fn plan(
-        &self,
-        config: &StackConfig,
-        args: &[String],
-        now: DateTime<Utc>,
-        tags: &ServiceTags,
-    ) -> Result<Self::Plan, HoldError> {
-        plan_wake(config, args, self.0, now, tags)
-    }
-}
-
 /// A checked plan and what it acts on, as read before anything is written.
 pub struct Prepared<P> {
     pub plan: P,
@@ -96,28 +47,29 @@ pub struct Prepared<P> {
     pub now: DateTime<Utc>,
 }
 
-/// Loads the config at `config_path`, checks `request` for the services `args` names, reads
-/// them from ECS and plans `request` on their tags.
-pub async fn prepare<R: Request>(
-    request: &R,
+/// Loads the config at `config_path`, checks the request for the services `args` names
+/// (`plan`, on the tags assumed before any call), reads them from ECS and plans the request
+/// again on their tags. `plan` is the command's own ([`plan_hold`](super::plan_hold) or
+/// [`plan_wake`](super::plan_wake)) with its arguments.
+pub async fn prepare<P>(
     config_path: &Path,
     args: &[String],
     aws: &AwsArgs,
     now: DateTime<Utc>,
-) -> Result<Prepared<R::Plan>, Error> {
+    plan: impl Fn(&StackConfig, &ServiceTags) -> Result<P, HoldError>,
+) -> Result<Prepared<P>, Error> {
     let fleet = config::load(config_path, now)?;
     let config = &fleet.home;
     // Everything typed is checked before any call (services chosen by tag selectors are
     // confirmed from their tags, read before anything is written).
-    request.plan(config, args, now, &assume_tagged(config, args))?;
+    plan(config, &assume_tagged(config, args))?;
     let names = managed_services(config, args)?;
     let sdk = aws.load(Some(&config.stack.region)).await;
     let region = sdk.region().map_or_else(String::new, |r| r.to_string());
     let clients = crate::aws::clients::function(&sdk);
     let (arns, tags) = service_arns(&clients, &names, &region).await?;
-    let plan = request.plan(config, args, now, &tags)?;
     Ok(Prepared {
-        plan,
+        plan: plan(config, &tags)?,
         clients,
         arns,
         tags,

@@ -1,9 +1,9 @@
-//! The ECS writes of `worktime:hold-until` (written, removed, put back as it was), and
+//! The ECS writes of `worktime:hold-until` (written, removed, put back as it was; the tag
+//! write itself is the function library's, which removes holds that have ended), and
 //! [`hold`]: what `worktime hold` does with its prepared plan.
 
-use aws_sdk_ecs::types::Tag;
 use worktime_lambda::tags::{hold_until_value, HOLD_UNTIL_TAG};
-use worktime_lambda::{describe_error, Clients, ServiceRequest};
+use worktime_lambda::{write_hold_tag, Clients, ServiceRequest};
 
 use super::{
     down_services, HoldError, HoldLine, HoldOutcome, HoldRequest, HoldTarget, Prepared, ServiceName,
@@ -77,34 +77,16 @@ async fn refuse_down(clients: &Clients, names: &[ServiceName]) -> Result<(), Hol
 
 /// Writes (or removes) one service's hold tag; the line says what it is now.
 pub async fn write_hold(clients: &Clients, target: &HoldTarget, arn: &str) -> HoldLine {
-    let result = match target.until {
-        Some(until) => clients
-            .ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .tags(
-                Tag::builder()
-                    .key(HOLD_UNTIL_TAG)
-                    .value(hold_until_value(until))
-                    .build(),
-            )
-            .send()
-            .await
-            .map(|_| HoldOutcome::Held)
-            .map_err(|e| format!("tagging {HOLD_UNTIL_TAG}: {}", describe_error(&e))),
-        None => clients
-            .ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .tag_keys(HOLD_UNTIL_TAG)
-            .send()
-            .await
-            .map(|_| HoldOutcome::Cleared)
-            .map_err(|e| format!("removing {HOLD_UNTIL_TAG}: {}", describe_error(&e))),
-    };
-    match result {
-        Ok(outcome) => HoldLine::new(target, outcome, None),
-        Err(reason) => HoldLine::new(target, HoldOutcome::Failed, Some(reason)),
+    let value = target.until.map(hold_until_value);
+    match (write_hold_tag(clients, arn, value.as_deref()).await, value) {
+        (Ok(()), Some(_)) => HoldLine::new(target, HoldOutcome::Held, None),
+        (Ok(()), None) => HoldLine::new(target, HoldOutcome::Cleared, None),
+        (Err(error), Some(_)) => {
+            HoldLine::failed(target, format!("tagging {HOLD_UNTIL_TAG}: {error}"))
+        }
+        (Err(error), None) => {
+            HoldLine::failed(target, format!("removing {HOLD_UNTIL_TAG}: {error}"))
+        }
     }
 }
 
@@ -115,29 +97,10 @@ pub async fn restore_hold(
     arn: &str,
     previous: Option<&str>,
 ) -> Result<(), String> {
-    match previous {
-        Some(value) => clients
-            .ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .tags(Tag::builder().key(HOLD_UNTIL_TAG).value(value).build())
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                format!(
-                    "putting back {HOLD_UNTIL_TAG} = {value}: {}",
-                    describe_error(&e)
-                )
-            }),
-        None => clients
-            .ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .tag_keys(HOLD_UNTIL_TAG)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("removing {HOLD_UNTIL_TAG}: {}", describe_error(&e))),
-    }
+    write_hold_tag(clients, arn, previous)
+        .await
+        .map_err(|error| match previous {
+            Some(value) => format!("putting back {HOLD_UNTIL_TAG} = {value}: {error}"),
+            None => format!("removing {HOLD_UNTIL_TAG}: {error}"),
+        })
 }

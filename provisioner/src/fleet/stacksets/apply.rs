@@ -792,12 +792,12 @@ impl Rollout<'_> {
             ),
         };
         let label = format!("{}/{}", wanted.account, wanted.region);
-        let id = match step {
-            Step::Nothing => return Ok(None),
-            Step::Create => {
-                progress.step(format!("creating stack instance {label}"));
-                let id = operation_id("create");
-                cfn.create_stack_instances()
+        // Both operations take the same members and answer an operation id; their builders
+        // and errors are different types.
+        macro_rules! run {
+            ($operation:expr, $what:literal) => {{
+                let id = operation_id($what);
+                $operation
                     .stack_set_name(name)
                     .set_accounts(accounts)
                     .set_deployment_targets(targets)
@@ -807,10 +807,15 @@ impl Rollout<'_> {
                     .operation_id(&id)
                     .send()
                     .await
+                    .map(|out| out.operation_id().unwrap_or(&id).to_string())
+            }};
+        }
+        let id = match step {
+            Step::Nothing => return Ok(None),
+            Step::Create => {
+                progress.step(format!("creating stack instance {label}"));
+                run!(cfn.create_stack_instances(), "create")
                     .map_err(|e| Error::aws(format!("creating stack instance {label}"), e))?
-                    .operation_id()
-                    .unwrap_or(&id)
-                    .to_string()
             }
             Step::Update(keys) => {
                 progress.step(format!(
@@ -821,21 +826,8 @@ impl Rollout<'_> {
                         format!(" ({})", keys.join(", "))
                     }
                 ));
-                let id = operation_id("update");
-                cfn.update_stack_instances()
-                    .stack_set_name(name)
-                    .set_accounts(accounts)
-                    .set_deployment_targets(targets)
-                    .set_regions(Some(regions.clone()))
-                    .set_parameter_overrides(overrides)
-                    .operation_preferences(preferences(selection, &regions))
-                    .operation_id(&id)
-                    .send()
-                    .await
+                run!(cfn.update_stack_instances(), "update")
                     .map_err(|e| Error::aws(format!("updating stack instance {label}"), e))?
-                    .operation_id()
-                    .unwrap_or(&id)
-                    .to_string()
             }
         };
         let outcome = wait(cfn, name, &id, progress, session.poll).await?;

@@ -121,15 +121,37 @@ async fn execute_one(
 
 async fn remove_hold_tag(clients: &Clients, service_arn: Option<&str>) -> Result<(), String> {
     let arn = service_arn.ok_or("the service has no ARN to untag")?;
-    clients
-        .ecs
-        .untag_resource()
-        .resource_arn(arn)
-        .tag_keys(HOLD_UNTIL_TAG)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|error| describe_error(&error))
+    write_hold_tag(clients, arn, None).await
+}
+
+/// Sets a service's `worktime:hold-until` to `value`, or removes it (`None`): the function
+/// removes a hold that has ended, the CLI's `hold` and `wake` write and take back holds.
+/// `Err`: the service's error.
+pub async fn write_hold_tag(
+    clients: &Clients,
+    arn: &str,
+    value: Option<&str>,
+) -> Result<(), String> {
+    match value {
+        Some(value) => clients
+            .ecs
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(Tag::builder().key(HOLD_UNTIL_TAG).value(value).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| describe_error(&error)),
+        None => clients
+            .ecs
+            .untag_resource()
+            .resource_arn(arn)
+            .tag_keys(HOLD_UNTIL_TAG)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| describe_error(&error)),
+    }
 }
 
 impl ServiceOutcome {

@@ -38,6 +38,7 @@ pub use event::{
     ServiceTarget, DEFAULT_READY_WITHIN_MINUTES, DEFAULT_SCHEDULE, ENVELOPE_KEYS,
     MAX_READY_WITHIN_MINUTES, MAX_SELECTORS, MAX_SERVICES, MAX_SKIP_DATES, MAX_WARN_BEFORE_MINUTES,
 };
+pub use execute::write_hold_tag;
 pub use handler::HandlerError;
 pub use memory::{Mark, Remembered, MAX_REMEMBERED_TASKS};
 pub use observe::Observed;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub struct Progress {
     spinner: Option<ProgressBar>,
@@ -85,6 +85,24 @@ impl Drop for Progress {
     }
 }
 
+/// A confirmation not given: refused without a terminal (exit 2, nothing was changed), the
+/// answer no (exit 1, `cancelled` says what was not done) or unreadable (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmError {
+    #[error("{what}: pass --yes to confirm when not on a terminal")]
+    NoTerminal { what: String },
+    #[error("{0}")]
+    Cancelled(String),
+    #[error("reading the answer: {0}")]
+    Unreadable(#[source] std::io::Error),
+}
+
+impl ConfirmError {
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ConfirmError::NoTerminal { .. })
+    }
+}
+
 /// The one confirmation policy of every command that changes things: `--yes` goes ahead;
 /// on a terminal, ask `question`; without one, refuse (exit 2) — nobody can answer, and
 /// changing things unasked is not a default. `what` says what would have happened.
@@ -94,11 +112,12 @@ pub fn confirm(question: &str, what: &str, yes: bool, progress: Option<&Progress
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(format!(
-            "{what}: pass --yes to confirm when not on a terminal"
-        )));
+        return Err(ConfirmError::NoTerminal {
+            what: what.to_string(),
+        }
+        .into());
     }
-    ask(progress, question).map_err(|e| Error::Other(format!("reading the answer: {e}")))
+    ask(progress, question).map_err(|e| ConfirmError::Unreadable(e).into())
 }
 
 /// [`confirm`] for a command that has nothing to do when the answer is no: a "no" is an
@@ -107,7 +126,7 @@ pub fn confirm_or_cancel(question: &str, what: &str, yes: bool, cancelled: &str)
     if confirm(question, what, yes, None)? {
         Ok(())
     } else {
-        Err(Error::Other(cancelled.to_string()))
+        Err(ConfirmError::Cancelled(cancelled.to_string()).into())
     }
 }
 

@@ -82,8 +82,10 @@ pub fn events_for(
         .map(|schedule| {
             let mut raw = config.scaling_event(action, schedule.name);
             raw.dry_run = Some(dry_run);
-            ScalingEvent::from_raw(raw, &defaults, now)
-                .map_err(|e| Error::Usage(format!("{}: {e}", config.path.display())))
+            ScalingEvent::from_raw(raw, &defaults, now).map_err(|source| Error::Event {
+                config: config.path.clone(),
+                source,
+            })
         })
         .collect()
 }

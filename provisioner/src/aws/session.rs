@@ -31,9 +31,7 @@ impl Session {
         path_style_s3: bool,
         poll: crate::deploy::Poll,
     ) -> Result<Self> {
-        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
-            Error::Usage("no region: set stack.region in the config, or pass --region".into())
-        })?;
+        let region = sdk.region().map(|r| r.to_string()).ok_or(Error::NoRegion)?;
         let sts = super::clients::sts(&sdk);
         let identity = sts.get_caller_identity().send().await.map_err(|e| {
             let mut error = Error::aws("checking credentials (sts:GetCallerIdentity)", e);

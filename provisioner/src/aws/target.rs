@@ -9,6 +9,35 @@ use super::{AwsArgs, Session};
 use crate::config::AccountAccess;
 use crate::error::{Error, Result};
 
+/// Why one target's credentials could not be used (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("assuming {role}: STS returned no credentials")]
+    NoCredentials { role: String },
+    /// Connecting with the target's credentials failed; `via` names them (`profile "x"`,
+    /// `role ARN`).
+    #[error("through {via}: {source}")]
+    Through {
+        via: String,
+        #[source]
+        source: Box<Error>,
+    },
+    /// The credentials work, but in another account than the config says.
+    #[error("the credentials for account {expected} act in account {actual} ({caller}): check the role or profile")]
+    WrongAccount {
+        expected: String,
+        actual: String,
+        caller: String,
+    },
+    /// Something the target needs could not be prepared; `target` is its `account/region`.
+    #[error("{target}: {source}")]
+    At {
+        target: String,
+        #[source]
+        source: Box<Error>,
+    },
+}
+
 /// The calls this module makes (the permissions table, `policy::table`).
 pub const CALLS: &[Call] = &[Call::new(
     "STS",
@@ -54,9 +83,9 @@ pub async fn connect(
                 .send()
                 .await
                 .map_err(|e| Error::aws(format!("assuming {arn}"), e))?;
-            let creds = assumed.credentials().ok_or_else(|| {
-                Error::Other(format!("assuming {arn}: STS returned no credentials"))
-            })?;
+            let creds = assumed
+                .credentials()
+                .ok_or_else(|| TargetError::NoCredentials { role: arn.clone() })?;
             let expiry = std::time::SystemTime::try_from(*creds.expiration()).ok();
             let credentials = aws_credential_types::Credentials::new(
                 creds.access_key_id(),
@@ -74,20 +103,26 @@ pub async fn connect(
     let session = Session::connect(sdk, aws.custom_endpoint(), aws.poll())
         .await
         .map_err(|e| match access {
-            Some(AccountAccess::Profile(profile)) => {
-                Error::Other(format!("through profile {profile:?}: {e}"))
+            Some(AccountAccess::Profile(profile)) => TargetError::Through {
+                via: format!("profile {profile:?}"),
+                source: Box::new(e),
             }
-            Some(AccountAccess::Role { arn, .. }) => {
-                Error::Other(format!("through role {arn}: {e}"))
+            .into(),
+            Some(AccountAccess::Role { arn, .. }) => TargetError::Through {
+                via: format!("role {arn}"),
+                source: Box::new(e),
             }
+            .into(),
             None => e,
         })?;
     if let Some(id) = account_id {
         if session.account != id {
-            return Err(Error::Other(format!(
-                "the credentials for account {id} act in account {} ({}): check the role or profile",
-                session.account, session.caller_arn
-            )));
+            return Err(TargetError::WrongAccount {
+                expected: id.to_string(),
+                actual: session.account,
+                caller: session.caller_arn,
+            }
+            .into());
         }
     }
     Ok(session)

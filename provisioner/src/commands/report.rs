@@ -40,9 +40,9 @@ pub async fn run(args: &ReportArgs, aws: &AwsArgs, format: OutputFormat) -> Resu
     output::print(&report, format);
     match report.unreadable() {
         0 => Ok(()),
-        n => Err(Error::Other(format!(
-            "{n} of {} services could not be read: the report leaves them out (see above)",
-            report.totals.services
-        ))),
+        unread => Err(Error::ServicesUnread {
+            unread,
+            total: report.totals.services,
+        }),
     }
 }

@@ -3,10 +3,10 @@
 
 use crate::aws::AwsArgs;
 use crate::cli::{Engine, RolloutArgs};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fleet::direct::{self, Operation};
 use crate::fleet::results::Results;
-use crate::fleet::{stacksets, targets};
+use crate::fleet::{stacksets, targets, FleetError};
 use crate::output::{self, OutputFormat};
 use crate::progress;
 use crate::template::{self, TemplateFormat};
@@ -47,16 +47,14 @@ pub async fn run(args: &RolloutArgs, aws: &AwsArgs, format: OutputFormat) -> Res
     let targets = targets::targets(&fleet, &selection)?;
     for target in &targets {
         target.config.check_notify_region(&target.region)?;
-        template::render(&target.config, TemplateFormat::Yaml).map_err(|e| {
-            Error::Usage(format!(
-                "account {}: {e}",
-                target.account_id.as_deref().unwrap_or("caller")
-            ))
+        template::render(&target.config, TemplateFormat::Yaml).map_err(|e| FleetError::Target {
+            account: target.account_id.as_deref().unwrap_or("caller").into(),
+            source: Box::new(e),
         })?;
     }
     let artifact = super::artifact(&args.artifact, &fleet.home)?;
     let operation = if args.dry_run {
-        Operation::DryRun
+        Operation::DryRun(&artifact)
     } else {
         confirm(
             &format!(
@@ -65,17 +63,9 @@ pub async fn run(args: &RolloutArgs, aws: &AwsArgs, format: OutputFormat) -> Res
             ),
             args.yes,
         )?;
-        Operation::Deploy
+        Operation::Deploy(&artifact)
     };
-    let results = direct::over_targets(
-        aws,
-        home_region,
-        targets,
-        &selection,
-        operation,
-        Some(&artifact),
-    )
-    .await;
+    let results = direct::over_targets(aws, home_region, targets, &selection, operation).await;
     output::print(&results, format);
     results.outcome()
 }

@@ -24,7 +24,6 @@ pub async fn run(args: &StatusArgs, aws: &AwsArgs, format: OutputFormat) -> Resu
             targets,
             &selection,
             Operation::Status,
-            None,
         )
         .await;
         output::print(&results, format);

@@ -11,7 +11,7 @@ use crate::deploy::lifecycle;
 use crate::error::{Error, Result};
 use crate::fleet::direct::{self, Operation};
 use crate::fleet::results::Results;
-use crate::fleet::{stacksets, targets};
+use crate::fleet::{stacksets, targets, FleetError};
 use crate::output::{self, OutputFormat};
 use crate::progress::{self, Progress};
 
@@ -21,9 +21,7 @@ pub async fn run(args: &TeardownArgs, aws: &AwsArgs, format: OutputFormat) -> Re
     let path = fleet.home.path.display();
     if args.engine == Engine::Stacksets {
         if !args.all_accounts {
-            return Err(Error::Usage(
-                "--engine stacksets goes with --all-accounts: teardown --all-accounts --engine stacksets deletes the stack set's instances, the stack set and its code buckets".into(),
-            ));
+            return Err(FleetError::StackSetsWithoutAllAccounts.into());
         }
         stacksets::settings(&fleet)?;
         confirm(
@@ -54,7 +52,6 @@ pub async fn run(args: &TeardownArgs, aws: &AwsArgs, format: OutputFormat) -> Re
             Operation::Teardown {
                 restore: !args.no_restore,
             },
-            None,
         )
         .await;
         output::print(&results, format);
@@ -74,16 +71,15 @@ pub async fn run(args: &TeardownArgs, aws: &AwsArgs, format: OutputFormat) -> Re
     output::print(&report, format);
     match report.problems() {
         None => Ok(()),
-        Some(problems) => Err(Error::Other(problems)),
+        Some(problems) => Err(Error::TeardownIncomplete { problems }),
     }
 }
 
 fn confirm(question: &str, yes: bool) -> Result<()> {
-    if progress::confirm(question, "teardown deletes stacks and artifacts", yes, None)? {
-        Ok(())
-    } else {
-        Err(Error::Other(
-            "teardown cancelled: nothing was deleted".into(),
-        ))
-    }
+    progress::confirm_or_cancel(
+        question,
+        "teardown deletes stacks and artifacts",
+        yes,
+        "teardown cancelled: nothing was deleted",
+    )
 }

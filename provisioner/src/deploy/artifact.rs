@@ -59,10 +59,10 @@ impl Artifact {
             source,
         })?;
         if !bytes.starts_with(b"PK\x03\x04") {
-            return Err(Error::Usage(format!(
-                "{}: not a zip file: pass the function zip built by `make lambda` (target/lambda/bootstrap/bootstrap.zip)",
-                path.display()
-            )));
+            return Err(ArtifactError::NotZip {
+                path: path.to_path_buf(),
+            }
+            .into());
         }
         let sha256 = hex::encode(Sha256::digest(&bytes));
         Ok(Artifact {
@@ -76,6 +76,44 @@ impl Artifact {
     /// the content hash.
     pub fn key(&self, prefix: &str) -> String {
         format!("{prefix}bootstrap-{}.zip", &self.sha256[..16])
+    }
+}
+
+/// Why there is no function code to deploy: a zip that cannot be the function, or no code at
+/// all (exit 2, nothing was created); a build that did not run or failed (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error("{}: not a zip file: pass the function zip built by `make lambda` (target/lambda/bootstrap/bootstrap.zip)", path.display())]
+    NotZip { path: PathBuf },
+    /// No executable `bootstrap`, or not a Linux program; `why` says which.
+    #[error("{} {why}. Nothing was created. Fix: pass the zip `make lambda` builds (target/lambda/bootstrap/bootstrap.zip)", path.display())]
+    NoBootstrap { path: PathBuf, why: String },
+    /// Built for another architecture (`found`) than `[function] architecture`.
+    #[error("{}: its bootstrap is built for {found}, and [function] architecture is {}: every invocation would fail. Nothing was created. Fix: build for {} (cargo lambda build {}) or set [function] architecture = \"{found}\"", path.display(), wanted.as_str(), wanted.as_str(), arch_flag(*wanted))]
+    WrongArchitecture {
+        path: PathBuf,
+        found: String,
+        wanted: Architecture,
+    },
+    /// Outside the workspace, from a binary that carries no function, without `--artifact`.
+    #[error("no function code to deploy: this worktime binary carries no {} function and this is not the worktime workspace (nothing to build). Nothing was created. Fix: pass --artifact PATH (a bootstrap zip built by make lambda), or use the release binary that carries the function (make dist: target/dist/worktime)", architecture.as_str())]
+    NoCode { architecture: Architecture },
+    #[error("could not run cargo lambda to build the function: {source}. Fix: pass --artifact PATH (a bootstrap zip), use the release binary that carries the function (make dist: target/dist/worktime), or install cargo-lambda (pip install cargo-lambda ziglang)")]
+    NoCargoLambda {
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cargo lambda build failed (see above); fix the build or pass --artifact PATH")]
+    BuildFailed,
+}
+
+impl ArtifactError {
+    /// The code given (or carried) cannot be deployed: found before anything was created.
+    pub fn is_usage(&self) -> bool {
+        !matches!(
+            self,
+            ArtifactError::NoCargoLambda { .. } | ArtifactError::BuildFailed
+        )
     }
 }
 
@@ -117,23 +155,21 @@ fn bootstrap_machine(bytes: &[u8]) -> std::result::Result<Machine, String> {
 /// Refuses code that would fail at every invocation: no executable `bootstrap`, or one
 /// built for another architecture than the function's.
 pub fn check_code(artifact: &Artifact, architecture: Architecture) -> Result<()> {
-    let at = artifact.path.display();
+    let path = artifact.path.clone();
     match bootstrap_machine(&artifact.bytes) {
-        Err(why) => Err(Error::Usage(format!(
-            "{at} {why}. Nothing was created. Fix: pass the zip `make lambda` builds (target/lambda/bootstrap/bootstrap.zip)"
-        ))),
+        Err(why) => Err(ArtifactError::NoBootstrap { path, why }.into()),
         Ok(Machine::Known(built)) if built == architecture => Ok(()),
         Ok(found) => {
             let found = match found {
                 Machine::Known(a) => a.as_str().to_string(),
                 Machine::Other(m) => format!("ELF machine {m}"),
             };
-            Err(Error::Usage(format!(
-                "{at}: its bootstrap is built for {found}, and [function] architecture is {}: every invocation would fail. Nothing was created. Fix: build for {} (cargo lambda build {}) or set [function] architecture = \"{found}\"",
-                architecture.as_str(),
-                architecture.as_str(),
-                arch_flag(architecture),
-            )))
+            Err(ArtifactError::WrongArchitecture {
+                path,
+                found,
+                wanted: architecture,
+            }
+            .into())
         }
     }
 }
@@ -185,10 +221,7 @@ pub fn resolve(
             ));
             return Ok(artifact);
         }
-        return Err(Error::Usage(format!(
-            "no function code to deploy: this worktime binary carries no {} function and this is not the worktime workspace (nothing to build). Nothing was created. Fix: pass --artifact PATH (a bootstrap zip built by make lambda), or use the release binary that carries the function (make dist: target/dist/worktime)",
-            architecture.as_str()
-        )));
+        return Err(ArtifactError::NoCode { architecture }.into());
     }
     let default = Path::new(CARGO_LAMBDA_ZIP);
     if default.exists() && !stale(default) {
@@ -203,13 +236,21 @@ pub fn resolve(
         "building the function (cargo lambda build --profile function {arch_flag} --output-format zip): a few minutes the first time"
     ));
     let status = Command::new("cargo")
-        .args(["lambda", "build", "--profile", "function", arch_flag, "--output-format", "zip", "-p", "worktime-lambda"])
+        .args([
+            "lambda",
+            "build",
+            "--profile",
+            "function",
+            arch_flag,
+            "--output-format",
+            "zip",
+            "-p",
+            "worktime-lambda",
+        ])
         .status()
-        .map_err(|e| Error::Other(format!("could not run cargo lambda to build the function: {e}. Fix: pass --artifact PATH (a bootstrap zip), use the release binary that carries the function (make dist: target/dist/worktime), or install cargo-lambda (pip install cargo-lambda ziglang)")))?;
+        .map_err(|source| ArtifactError::NoCargoLambda { source })?;
     if !status.success() {
-        return Err(Error::Other(
-            "cargo lambda build failed (see above); fix the build or pass --artifact PATH".into(),
-        ));
+        return Err(ArtifactError::BuildFailed.into());
     }
     let artifact = Artifact::read(default)?;
     check_code(&artifact, architecture)?;

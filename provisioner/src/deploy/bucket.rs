@@ -18,6 +18,59 @@ use crate::aws::calls::{Call, Cmd::*, On};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
+/// What stops worktime at the artifact bucket (exit 1, but [`BucketError::Missing`]: exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum BucketError {
+    /// Bucket names are global: another account has this one.
+    #[error("the artifact bucket name {bucket} belongs to another account (bucket names are global). Nothing was created. Delete or rename that bucket if it is yours, or deploy from the account that owns it")]
+    Taken { bucket: String },
+    /// `deploy` expects the bucket `bootstrap` made.
+    #[error(
+        "artifact bucket {bucket} not found in account {account}: run `worktime bootstrap` first"
+    )]
+    Missing { bucket: String, account: String },
+    /// The code's object could not be read back (to compare its content hash).
+    #[error("reading s3://{bucket}/{key}: {source}")]
+    Unreadable {
+        bucket: String,
+        key: String,
+        #[source]
+        source: aws_sdk_s3::primitives::ByteStreamError,
+    },
+    #[error("s3://{bucket}/{key} has no version id: versioning is off on {bucket}; run `worktime bootstrap` to turn it on")]
+    Unversioned { bucket: String, key: String },
+    /// Teardown deleted what one listing returned, `rounds` times, and more kept coming.
+    #[error("s3://{bucket}/{prefix} still has objects after {rounds} rounds of deleting ({deleted} deleted): something keeps writing there; stop it and re-run teardown")]
+    KeepsFilling {
+        bucket: String,
+        prefix: String,
+        rounds: usize,
+        deleted: usize,
+    },
+    /// `DeleteObjects` answered with keys it could not delete (`named`: the first few, each
+    /// with S3's code and message).
+    #[error("could not delete {count} object version(s) in s3://{bucket}/{prefix}: {}{}", named.join("; "), if *count > named.len() { "; ..." } else { "" })]
+    NotDeleted {
+        bucket: String,
+        prefix: String,
+        count: usize,
+        named: Vec<String>,
+    },
+    /// A policy worktime can't read is not replaced: its statements would be lost.
+    #[error("the policy of bucket {bucket} is not JSON worktime can read ({reason}): fix or remove it, then re-run")]
+    UnreadablePolicy { bucket: String, reason: String },
+    /// Another writer kept replacing the policy (S3 has no conditional policy write).
+    #[error("the policy of bucket {bucket} kept changing under worktime ({attempts} writes): another rollout is writing it; re-run when it is done")]
+    PolicyContended { bucket: String, attempts: u32 },
+}
+
+impl BucketError {
+    /// Found before anything was changed, and fixed by running another command first.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, BucketError::Missing { .. })
+    }
+}
+
 /// The calls this module makes (the permissions table, `policy::table`).
 pub const CALLS: &[Call] = &[
     Call::new(
@@ -239,8 +292,7 @@ pub async fn ensure(
             .apply_server_side_encryption_by_default(
                 ServerSideEncryptionByDefault::builder()
                     .sse_algorithm(ServerSideEncryption::Aes256)
-                    .build()
-                    .map_err(|e| Error::Other(e.to_string()))?,
+                    .build()?,
             )
             .build();
         s3.put_bucket_encryption()
@@ -249,8 +301,7 @@ pub async fn ensure(
             .server_side_encryption_configuration(
                 ServerSideEncryptionConfiguration::builder()
                     .rules(rule)
-                    .build()
-                    .map_err(|e| Error::Other(e.to_string()))?,
+                    .build()?,
             )
             .send()
             .await
@@ -331,10 +382,10 @@ fn taken_or_denied_error(bucket: &str) -> Error {
 }
 
 fn taken_error(bucket: &str) -> Error {
-    Error::Other(format!(
-        "the artifact bucket name {bucket} belongs to another account (bucket names are global). \
-         Nothing was created. Delete or rename that bucket if it is yours, or deploy from the account that owns it"
-    ))
+    BucketError::Taken {
+        bucket: bucket.to_string(),
+    }
+    .into()
 }
 
 /// How many list-and-delete rounds teardown makes under one prefix (1,000 versions each).
@@ -375,7 +426,11 @@ pub async fn stored_version(
                 .body
                 .collect()
                 .await
-                .map_err(|e| Error::Other(format!("reading s3://{bucket}/{key}: {e}")))?
+                .map_err(|source| BucketError::Unreadable {
+                    bucket: bucket.to_string(),
+                    key: key.to_string(),
+                    source,
+                })?
                 .into_bytes();
             let same = hex::encode(Sha256::digest(&body)) == artifact.sha256;
             Ok(version.filter(|_| same))
@@ -424,11 +479,13 @@ pub async fn upload(
         .send()
         .await
         .map_err(|e| Error::aws(format!("uploading s3://{bucket}/{key}"), e))?;
-    let version_id = put.version_id().map(str::to_string).ok_or_else(|| {
-        Error::Other(format!(
-            "s3://{bucket}/{key} has no version id: versioning is off on {bucket}; run `worktime bootstrap` to turn it on"
-        ))
-    })?;
+    let Some(version_id) = put.version_id().map(str::to_string) else {
+        return Err(BucketError::Unversioned {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        }
+        .into());
+    };
     Ok(Stored {
         version_id,
         uploaded: true,
@@ -475,9 +532,13 @@ pub async fn empty_and_delete(
         // never empties (someone writing to it) is reported, not chased forever.
         rounds += 1;
         if rounds > MAX_EMPTYING_ROUNDS {
-            return Err(Error::Other(format!(
-                "s3://{bucket}/{prefix} still has objects after {MAX_EMPTYING_ROUNDS} rounds of deleting ({deleted} deleted): something keeps writing there; stop it and re-run teardown"
-            )));
+            return Err(BucketError::KeepsFilling {
+                bucket: bucket.to_string(),
+                prefix: prefix.to_string(),
+                rounds: MAX_EMPTYING_ROUNDS,
+                deleted,
+            }
+            .into());
         }
         let listed = s3
             .list_object_versions()
@@ -510,7 +571,7 @@ pub async fn empty_and_delete(
                     .key(key)
                     .set_version_id(version.clone())
                     .build()
-                    .map_err(|e| Error::Other(e.to_string()))
+                    .map_err(Error::from)
             })
             .collect::<Result<Vec<_>>>()?;
         let count = objects.len();
@@ -522,8 +583,7 @@ pub async fn empty_and_delete(
                 Delete::builder()
                     .set_objects(Some(objects))
                     .quiet(true)
-                    .build()
-                    .map_err(|e| Error::Other(e.to_string()))?,
+                    .build()?,
             )
             .send()
             .await
@@ -544,12 +604,13 @@ pub async fn empty_and_delete(
                     )
                 })
                 .collect();
-            return Err(Error::Other(format!(
-                "could not delete {} object version(s) in s3://{bucket}/{prefix}: {}{}",
-                errors.len(),
-                named.join("; "),
-                if errors.len() > 5 { "; ..." } else { "" }
-            )));
+            return Err(BucketError::NotDeleted {
+                bucket: bucket.to_string(),
+                prefix: prefix.to_string(),
+                count: errors.len(),
+                named,
+            }
+            .into());
         }
     }
     let rest = s3

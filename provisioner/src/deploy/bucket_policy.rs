@@ -6,6 +6,7 @@ mod meaning;
 
 use serde_json::{json, Value};
 
+use super::bucket::BucketError;
 use crate::aws::calls::{Call, Cmd::*, On};
 use crate::error::{Error, Result};
 
@@ -68,9 +69,11 @@ pub async fn read(s3: &aws_sdk_s3::Client, bucket: &str, account: &str) -> Resul
             .policy()
             .map(|p| {
                 serde_json::from_str(p).map_err(|e| {
-                    Error::Other(format!(
-                        "the policy of bucket {bucket} is not JSON worktime can read ({e}): fix or remove it, then re-run"
-                    ))
+                    BucketError::UnreadablePolicy {
+                        bucket: bucket.to_string(),
+                        reason: e.to_string(),
+                    }
+                    .into()
                 })
             })
             .transpose(),
@@ -118,9 +121,11 @@ pub async fn set_statement(
         // Another writer's policy replaced ours: back off a little, then read and write again.
         tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt))).await;
     }
-    Err(Error::Other(format!(
-        "the policy of bucket {bucket} kept changing under worktime ({POLICY_WRITE_ATTEMPTS} writes): another rollout is writing it; re-run when it is done"
-    )))
+    Err(BucketError::PolicyContended {
+        bucket: bucket.to_string(),
+        attempts: POLICY_WRITE_ATTEMPTS,
+    }
+    .into())
 }
 
 /// A policy's statements (none without a policy).

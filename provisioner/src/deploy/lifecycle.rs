@@ -13,7 +13,7 @@ use super::{bucket, concurrency, execution_role, leftovers, service_role};
 use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::progress::{self, Progress};
 use crate::scaling;
 use crate::template::{self, ids, TemplateFormat};
@@ -131,10 +131,11 @@ pub async fn apply(
             .send()
             .await;
         if present.is_err() {
-            return Err(Error::Usage(format!(
-                "artifact bucket {bucket} not found in account {}: run `worktime bootstrap` first",
-                session.account
-            )));
+            return Err(bucket::BucketError::Missing {
+                bucket,
+                account: session.account.clone(),
+            }
+            .into());
         }
     }
 

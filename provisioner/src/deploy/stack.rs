@@ -23,6 +23,33 @@ use crate::aws::calls::{made_by, Call, Cmd::*, Narrow, On};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
+/// A stack or stack set not in a state the command can go on from (exit 1). Each is safe to
+/// re-run: worktime resumes from whatever state it finds.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    /// The change set failed for another reason than "no changes".
+    #[error("CloudFormation could not plan the change for stack {stack}: {reason}")]
+    PlanFailed { stack: String, reason: String },
+    #[error("change set {change_set} was not ready after {minutes} minutes")]
+    ChangeSetNotReady { change_set: String, minutes: u64 },
+    /// Someone else deleted it while worktime was applying a change set.
+    #[error("stack {stack} disappeared while being applied")]
+    Vanished { stack: String },
+    /// Waiting stopped; the operation goes on in AWS.
+    #[error("stack {stack} is still in progress after {minutes} minutes; it goes on in AWS: re-run to resume waiting")]
+    StillInProgress { stack: String, minutes: u64 },
+    /// Waiting for a stack set operation stopped; it goes on in AWS.
+    #[error("stack set operation {id} is still {status} after {minutes} minutes; it goes on in AWS: re-run to resume")]
+    OperationStillRunning {
+        id: String,
+        status: String,
+        minutes: u64,
+    },
+    /// `DeleteStackSet` answered, and the stack set is still described.
+    #[error("stack set {name} is still there after DeleteStackSet")]
+    StackSetNotDeleted { name: String },
+}
+
 /// The calls this module makes (the permissions table, `policy::table`).
 pub const CALLS: &[Call] = &[
     Call::new(
@@ -444,15 +471,18 @@ pub async fn prepare(
                         up_to_date: true,
                     });
                 }
-                return Err(Error::Other(format!(
-                    "CloudFormation could not plan the change for stack {stack_name}: {reason}"
-                )));
+                return Err(StackError::PlanFailed {
+                    stack: stack_name.to_string(),
+                    reason,
+                }
+                .into());
             }
             _ if started.elapsed() > MAX_WAIT => {
-                return Err(Error::Other(format!(
-                    "change set {change_set_name} was not ready after {} minutes",
-                    MAX_WAIT.as_secs() / 60
-                )))
+                return Err(StackError::ChangeSetNotReady {
+                    change_set: change_set_name,
+                    minutes: MAX_WAIT.as_secs() / 60,
+                }
+                .into())
             }
             _ => tokio::time::sleep(poll.or(POLL)).await,
         }
@@ -597,11 +627,8 @@ pub async fn execute(
         })?;
     let info = wait_settled(cfn, &prepared.stack_name, progress, &mut seen, poll)
         .await?
-        .ok_or_else(|| {
-            Error::Other(format!(
-                "stack {} disappeared while being applied",
-                prepared.stack_name
-            ))
+        .ok_or_else(|| StackError::Vanished {
+            stack: prepared.stack_name.clone(),
         })?;
     if is_failed(&info.status) {
         let reason = failure_reason(cfn, &prepared.stack_name)
@@ -658,10 +685,11 @@ async fn wait_settled(
             _ => return Ok(info),
         }
         if started.elapsed() > MAX_WAIT {
-            return Err(Error::Other(format!(
-                "stack {stack_name} is still in progress after {} minutes; it goes on in AWS: re-run to resume waiting",
-                MAX_WAIT.as_secs() / 60
-            )));
+            return Err(StackError::StillInProgress {
+                stack: stack_name.to_string(),
+                minutes: MAX_WAIT.as_secs() / 60,
+            }
+            .into());
         }
         tokio::time::sleep(poll.or(POLL)).await;
     }

@@ -22,13 +22,13 @@ use crate::deploy::lifecycle::{self, ApplyOptions};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
-/// What to do at each target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
+/// What to do at each target (a deploy and its dry run with the function's code).
+#[derive(Debug, Clone, Copy)]
+pub enum Operation<'a> {
     /// Bootstrap if needed, then deploy.
-    Deploy,
+    Deploy(&'a Artifact),
     /// Show each target's diff; change nothing.
-    DryRun,
+    DryRun(&'a Artifact),
     Status,
     /// Delete each target's stack; `restore`: then give back the services it scaled in.
     Teardown {
@@ -43,8 +43,7 @@ pub async fn run(
     aws: &AwsArgs,
     base: &SdkConfig,
     targets: Vec<Target>,
-    operation: Operation,
-    artifact: Option<&Artifact>,
+    operation: Operation<'_>,
     selection: &Selection,
 ) -> Vec<TargetResult> {
     let failures = AtomicUsize::new(0);
@@ -78,7 +77,7 @@ pub async fn run(
             }
             eprintln!("[{label}] started");
             let progress = Progress::prefixed(format!("[{label}] "));
-            let outcome = one(aws, base, &target, operation, artifact, &progress).await;
+            let outcome = one(aws, base, &target, operation, &progress).await;
             let duration = started.elapsed();
             let result = match outcome {
                 Ok((result, changes, detail)) => {
@@ -120,8 +119,7 @@ async fn one(
     aws: &AwsArgs,
     base: &SdkConfig,
     target: &Target,
-    operation: Operation,
-    artifact: Option<&Artifact>,
+    operation: Operation<'_>,
     progress: &Progress,
 ) -> Result<(TargetOutcome, usize, serde_json::Value)> {
     let session = aws::connect(
@@ -134,9 +132,8 @@ async fn one(
     .await?;
     let json = |v: serde_json::Result<serde_json::Value>| v.unwrap_or(serde_json::Value::Null);
     match operation {
-        Operation::Deploy | Operation::DryRun => {
-            let artifact = artifact.ok_or_else(|| Error::Other("no function artifact".into()))?;
-            let report = if operation == Operation::Deploy {
+        Operation::Deploy(artifact) | Operation::DryRun(artifact) => {
+            let report = if let Operation::Deploy(_) = operation {
                 lifecycle::apply(
                     &session,
                     ApplyOptions {
@@ -168,7 +165,7 @@ async fn one(
         Operation::Teardown { restore } => {
             let report = lifecycle::teardown(&session, &target.config, restore, progress).await?;
             if let Some(problems) = report.problems() {
-                return Err(Error::Other(problems));
+                return Err(Error::TeardownIncomplete { problems });
             }
             let result = if report.stack_deleted {
                 TargetOutcome::Deleted
@@ -196,9 +193,8 @@ pub async fn over_targets(
     home_region: &str,
     targets: Vec<Target>,
     selection: &Selection,
-    operation: Operation,
-    artifact: Option<&Artifact>,
+    operation: Operation<'_>,
 ) -> Results {
     let base = aws.load(Some(home_region)).await;
-    Results(run(aws, &base, targets, operation, artifact, selection).await)
+    Results(run(aws, &base, targets, operation, selection).await)
 }

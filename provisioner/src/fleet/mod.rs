@@ -3,6 +3,9 @@
 //! both end with.
 
 pub mod direct;
+mod error;
 pub mod results;
 pub mod stacksets;
 pub mod targets;
+
+pub use error::FleetError;

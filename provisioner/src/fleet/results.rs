@@ -114,10 +114,10 @@ impl Results {
         if bad == 0 {
             Ok(())
         } else {
-            Err(Error::Other(format!(
-                "{bad} of {} target(s) failed or did not start (see the table)",
-                results.len()
-            )))
+            Err(Error::TargetsFailed {
+                failed: bad,
+                total: results.len(),
+            })
         }
     }
 }

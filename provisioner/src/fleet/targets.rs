@@ -1,8 +1,9 @@
 //! Rollout targets: every (account, region) of `[[accounts]]` (or the caller's own account),
 //! filtered by `--accounts` / `--regions`, each with the stack it deploys.
 
+use super::FleetError;
 use crate::config::{AccountAccess, Fleet, StackConfig};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// One (account, region) to act on.
 #[derive(Debug, Clone)]
@@ -40,11 +41,11 @@ pub fn targets(fleet: &Fleet, selection: &Selection) -> Result<Vec<Target>> {
     let mut out = Vec::new();
     if fleet.accounts.is_empty() {
         if let Some(ids) = &selection.accounts {
-            return Err(Error::Usage(format!(
-                "--accounts {} given, but {} has no [[accounts]]: add them, or leave --accounts out to deploy to your own account",
-                ids.join(","),
-                fleet.home.path.display()
-            )));
+            return Err(FleetError::NoAccounts {
+                ids: ids.clone(),
+                config: fleet.home.path.clone(),
+            }
+            .into());
         }
         let regions = selection
             .regions
@@ -65,19 +66,21 @@ pub fn targets(fleet: &Fleet, selection: &Selection) -> Result<Vec<Target>> {
     if let Some(ids) = &selection.accounts {
         for id in ids {
             if !fleet.accounts.iter().any(|a| &a.id == id) {
-                return Err(Error::Usage(format!(
-                    "--accounts: {id} is not in {}'s [[accounts]]",
-                    fleet.home.path.display()
-                )));
+                return Err(FleetError::UnknownAccount {
+                    id: id.clone(),
+                    config: fleet.home.path.clone(),
+                }
+                .into());
             }
         }
     }
     if let Some(regions) = &selection.regions {
         for region in regions {
             if !fleet.accounts.iter().any(|a| a.regions.contains(region)) {
-                return Err(Error::Usage(format!(
-                    "--regions: no account lists region {region}"
-                )));
+                return Err(FleetError::UnknownRegion {
+                    region: region.clone(),
+                }
+                .into());
             }
         }
     }
@@ -106,9 +109,7 @@ pub fn targets(fleet: &Fleet, selection: &Selection) -> Result<Vec<Target>> {
         }
     }
     if out.is_empty() {
-        return Err(Error::Usage(
-            "the --accounts / --regions filters leave no target".into(),
-        ));
+        return Err(FleetError::NoTarget.into());
     }
     Ok(out)
 }

@@ -32,9 +32,10 @@ impl PolicyPlan {
         }
         if let Some(account) = &args.account {
             if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Error::Usage(format!(
-                    "--account {account:?}: an AWS account id is 12 digits. Fix: --account 123456789012, or leave it out to ask STS"
-                )));
+                return Err(Error::argument(
+                    format!("--account {account:?}"),
+                    "an AWS account id is 12 digits. Fix: --account 123456789012, or leave it out to ask STS",
+                ));
             }
         }
         Ok(PolicyPlan {

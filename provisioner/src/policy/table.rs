@@ -29,7 +29,8 @@ pub const MODULES: &[(&str, &[Call])] = &[
         "fleet::stacksets::teardown",
         crate::fleet::stacksets::teardown::CALLS,
     ),
-    ("hold", crate::hold::CALLS),
+    ("hold::prepare", crate::hold::prepare::CALLS),
+    ("hold::write", crate::hold::write::CALLS),
     ("report::services", crate::report::services::CALLS),
     ("scaling", crate::scaling::CALLS),
 ];

@@ -37,16 +37,17 @@ pub struct ReportPlan {
 impl ReportPlan {
     pub fn checked(args: &ReportRequest) -> Result<ReportPlan> {
         if !(1..=MAX_WEEKS).contains(&args.weeks) {
-            return Err(Error::Usage(format!(
-                "--weeks {}: give 1 to {MAX_WEEKS} weeks",
-                args.weeks
-            )));
+            return Err(Error::argument(
+                format!("--weeks {}", args.weeks),
+                format!("give 1 to {MAX_WEEKS} weeks"),
+            ));
         }
         if let Some(date) = args.from {
             if !(FIRST_YEAR..=LAST_YEAR).contains(&date.year()) {
-                return Err(Error::Usage(format!(
-                    "--from {date}: give a date from {FIRST_YEAR} to {LAST_YEAR}"
-                )));
+                return Err(Error::argument(
+                    format!("--from {date}"),
+                    format!("give a date from {FIRST_YEAR} to {LAST_YEAR}"),
+                ));
             }
         }
         let prices = PriceOverrides {
@@ -69,9 +70,10 @@ impl ReportPlan {
 
 fn checked_price(argument: &str, price: Option<f64>) -> Result<Option<f64>> {
     match price {
-        Some(usd) if !(usd.is_finite() && usd > 0.0) => Err(Error::Usage(format!(
-            "{argument} {usd}: give a price in USD greater than 0 (e.g. 0.04048)"
-        ))),
+        Some(usd) if !(usd.is_finite() && usd > 0.0) => Err(Error::argument(
+            format!("{argument} {usd}"),
+            "give a price in USD greater than 0 (e.g. 0.04048)",
+        )),
         other => Ok(other),
     }
 }
@@ -79,21 +81,23 @@ fn checked_price(argument: &str, price: Option<f64>) -> Result<Option<f64>> {
 /// The page can be written there: a file name in a directory that exists.
 fn check_html_path(path: &Path) -> Result<()> {
     if path.as_os_str().is_empty() || path.is_dir() {
-        return Err(Error::Usage(format!(
-            "--html {}: give a file name to write the page to (e.g. report.html)",
-            path.display()
-        )));
+        return Err(Error::argument(
+            format!("--html {}", path.display()),
+            "give a file name to write the page to (e.g. report.html)",
+        ));
     }
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     if !directory.is_dir() {
-        return Err(Error::Usage(format!(
-            "--html {}: directory {} does not exist; create it first or choose another path",
-            path.display(),
-            directory.display()
-        )));
+        return Err(Error::argument(
+            format!("--html {}", path.display()),
+            format!(
+                "directory {} does not exist; create it first or choose another path",
+                directory.display()
+            ),
+        ));
     }
     Ok(())
 }
@@ -111,7 +115,7 @@ mod tests {
 
     fn usage(args: &ReportRequest) -> String {
         match ReportPlan::checked(args) {
-            Err(error @ Error::Usage(_)) => {
+            Err(error @ Error::Argument { .. }) => {
                 assert_eq!(error.exit_code(), crate::error::EXIT_USAGE);
                 error.to_string()
             }

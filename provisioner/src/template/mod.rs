@@ -96,5 +96,8 @@ fn serialise(template: Template, format: TemplateFormat) -> Result<String> {
         TemplateFormat::Yaml => template.to_yaml(),
         TemplateFormat::Json => template.to_json(),
     };
-    text.map_err(|e| Error::Other(format!("could not serialise the template: {e}")))
+    text.map_err(|source| Error::Render {
+        what: "template",
+        source,
+    })
 }

@@ -14,7 +14,7 @@ use worktime_lambda::tags::STACK_TAG;
 
 use super::{MAX_WAIT, POLL};
 use crate::aws::calls::{Call, Cmd::*, On};
-use crate::deploy::stack::ensure_owned;
+use crate::deploy::stack::{ensure_owned, StackError};
 use crate::deploy::Poll;
 use crate::error::{Error, Result};
 use crate::fleet::targets::Selection;
@@ -308,11 +308,12 @@ pub(super) async fn wait(
             }
             other => {
                 if started.elapsed() > MAX_WAIT {
-                    return Err(Error::Other(format!(
-                        "stack set operation {id} is still {} after {} minutes; it goes on in AWS: re-run to resume",
-                        other.map(|s| s.as_str()).unwrap_or("in progress"),
-                        MAX_WAIT.as_secs() / 60
-                    )));
+                    return Err(StackError::OperationStillRunning {
+                        id: id.to_string(),
+                        status: other.map(|s| s.as_str()).unwrap_or("in progress").into(),
+                        minutes: MAX_WAIT.as_secs() / 60,
+                    }
+                    .into());
                 }
                 progress.step(format!(
                     "operation {id}: {}",

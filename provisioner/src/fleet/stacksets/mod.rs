@@ -34,7 +34,8 @@ pub use plan::plan;
 pub use teardown::teardown;
 
 use crate::config::{Fleet, StackSetSettings};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::fleet::FleetError;
 
 /// The `account` of the row that reports the stack set itself (and the code buckets).
 pub const STACK_SET_ROW: &str = "stack-set";
@@ -49,9 +50,9 @@ const POLL: Duration = Duration::from_secs(5);
 /// The `[stacksets]` table, or the usage error that says how to add it.
 pub fn settings(fleet: &Fleet) -> Result<&StackSetSettings> {
     fleet.stacksets.as_ref().ok_or_else(|| {
-        Error::Usage(format!(
-            "--engine stacksets needs a [stacksets] table in {}: add\n\n[stacksets]\npermission_model = \"self-managed\"   # or \"service-managed\" with organizational_units and organization_id\n\nor leave --engine out to deploy to each account directly",
-            fleet.home.path.display()
-        ))
+        FleetError::NoStackSets {
+            config: fleet.home.path.clone(),
+        }
+        .into()
     })
 }

@@ -11,6 +11,7 @@ use crate::config::{
 use crate::deploy::changes::{ChangeKind, PlannedChange};
 use crate::error::{Error, Result};
 use crate::fleet::targets::{self, Selection};
+use crate::fleet::FleetError;
 use crate::template;
 
 /// One stack instance worktime wants.
@@ -40,9 +41,10 @@ pub fn plan(config: &Fleet, selection: &Selection) -> Result<Plan> {
     let settings = settings(config)?.clone();
     let template = template::build_for_stackset(config)?;
     let resources = template.resources.len();
-    let template = template
-        .to_yaml()
-        .map_err(|e| Error::Other(format!("could not serialise the stack set template: {e}")))?;
+    let template = template.to_yaml().map_err(|source| Error::Render {
+        what: "stack set template",
+        source,
+    })?;
     let owned = |values: Vec<(&'static str, String)>| {
         values
             .into_iter()
@@ -52,10 +54,10 @@ pub fn plan(config: &Fleet, selection: &Selection) -> Result<Plan> {
     let wanted = match &settings.permissions {
         StackSetPermissions::SelfManaged { .. } => {
             if config.accounts.is_empty() {
-                return Err(Error::Usage(format!(
-                    "a self-managed stack set deploys to the [[accounts]] of {}, and there are none: add [[accounts]] entries (id, role or profile, regions), or use permission_model = \"service-managed\"",
-                    config.home.path.display()
-                )));
+                return Err(FleetError::SelfManagedWithoutAccounts {
+                    config: config.home.path.clone(),
+                }
+                .into());
             }
             let mut wanted = Vec::new();
             for target in targets::targets(config, selection)? {
@@ -74,29 +76,29 @@ pub fn plan(config: &Fleet, selection: &Selection) -> Result<Plan> {
             ..
         } => {
             if selection.accounts.is_some() {
-                return Err(Error::Usage(
-                    "--accounts: a service-managed stack set deploys to every account of its organizational units, not to chosen accounts: leave --accounts out (--regions works)".into(),
-                ));
+                return Err(FleetError::AccountsForServiceManaged.into());
             }
             // One configuration for every account of the OUs: per-account values can't
             // reach an account that is not named.
+            let home = &config.home;
             if let Some(account) = config
                 .accounts
                 .iter()
-                .find(|a| a.schedule != config.home.schedule || a.services != config.home.services)
+                .find(|a| a.schedule != home.schedule || a.services != home.services)
             {
-                return Err(Error::Usage(format!(
-                    "account {} overrides the schedule or the services, but a service-managed stack set gives every account of its organizational units the same configuration: move the overrides to [schedule] / [[services]], or use permission_model = \"self-managed\" (instances per listed account)",
-                    account.id
-                )));
+                return Err(FleetError::OverridesForServiceManaged {
+                    account: account.id.clone(),
+                }
+                .into());
             }
             let regions = config.stackset_regions();
             if let Some(filter) = &selection.regions {
                 if let Some(unknown) = filter.iter().find(|r| !regions.contains(r)) {
-                    return Err(Error::Usage(format!(
-                        "--regions: {unknown} is not a region of {} (the [[accounts]] regions, or stack.region)",
-                        config.home.path.display()
-                    )));
+                    return Err(FleetError::RegionNotInStackSet {
+                        region: unknown.clone(),
+                        config: config.home.path.clone(),
+                    }
+                    .into());
                 }
             }
             let mut wanted = Vec::new();

@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+use serde_json::Value;
+
 use super::plan::Wanted;
 use super::STACK_SET_ROW;
 use crate::fleet::results::{TargetOutcome, TargetResult};
@@ -16,6 +19,11 @@ pub(super) fn row(account: &str, region: &str, result: TargetOutcome) -> TargetR
         error: None,
         detail: None,
     }
+}
+
+/// A row's detail as JSON (`TargetResult::detail`): a typed detail of the stack set engine.
+pub(super) fn detail(detail: &impl Serialize) -> Option<Value> {
+    serde_json::to_value(detail).ok()
 }
 
 pub(super) fn seconds(d: Duration) -> f64 {

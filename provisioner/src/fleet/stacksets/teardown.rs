@@ -4,23 +4,26 @@
 use std::time::Instant;
 
 use aws_sdk_cloudformation::types::DeploymentTargets;
-use serde_json::json;
+use serde::Serialize;
 use worktime_lambda::ScalingEvent;
 
 use super::api::{describe_stack_set, list_instances, operation_id, preferences, wait, Deployed};
 use super::code::{administrator, regions_of, s3_in, statement_id};
-use super::report::{row, seconds};
+use super::report::{detail, row, seconds};
 use super::{settings, STACK_SET_ROW};
 use crate::aws::calls::{Call, Cmd::*, Narrow, On};
+use crate::aws::target::TargetError;
 use crate::aws::AwsArgs;
 use crate::config::{Fleet, StackSetPermissions};
 use crate::deploy::artifact::stack_set_prefix;
 use crate::deploy::bucket;
 use crate::deploy::bucket_policy::set_statement;
 use crate::deploy::lifecycle;
+use crate::deploy::stack::StackError;
 use crate::error::{Error, Result};
 use crate::fleet::results::{TargetOutcome, TargetResult};
 use crate::fleet::targets::{self, Selection, Target};
+use crate::fleet::FleetError;
 use crate::progress::Progress;
 use crate::template;
 
@@ -70,9 +73,7 @@ pub async fn teardown(
             targets::targets(config, selection)?;
         }
         StackSetPermissions::ServiceManaged { .. } if selection.accounts.is_some() => {
-            return Err(Error::Usage(
-                "--accounts: a service-managed stack set's instances are deleted per organizational unit and region, not per account: leave --accounts out (--regions works)".into(),
-            ));
+            return Err(FleetError::AccountsForServiceManagedTeardown.into());
         }
         _ => {}
     }
@@ -275,11 +276,15 @@ pub async fn teardown(
 
     // ---------------------------------------------------------------- the stack set and the code
     let mut set_row = row(STACK_SET_ROW, &home, TargetOutcome::Absent);
-    let mut set_detail = json!({ "stack_set": name, "administrator": admin });
+    let mut set_detail = TeardownDetail {
+        stack_set: name,
+        administrator: &admin,
+        ..TeardownDetail::default()
+    };
     let filtered = selection.accounts.is_some() || selection.regions.is_some();
     if filtered && !remaining.is_empty() {
         set_row.result = TargetOutcome::Kept;
-        set_detail["kept_because"] = json!(format!(
+        set_detail.kept_because = Some(format!(
             "{} instance(s) outside --accounts/--regions remain",
             remaining.len()
         ));
@@ -310,9 +315,10 @@ pub async fn teardown(
                 .await
                 .map_err(|e| Error::aws(format!("deleting stack set {name}"), e))?;
             if describe_stack_set(&session.cfn, name).await?.is_some() {
-                return Err(Error::Other(format!(
-                    "stack set {name} is still there after DeleteStackSet"
-                )));
+                return Err(StackError::StackSetNotDeleted {
+                    name: name.to_string(),
+                }
+                .into());
             }
             progress.line(format!("deleted stack set {name}"));
             Ok(true)
@@ -367,9 +373,9 @@ pub async fn teardown(
                 } else {
                     TargetOutcome::Absent
                 };
-                set_detail["buckets_deleted"] = json!(buckets_deleted);
-                set_detail["buckets_kept"] = json!(buckets_kept);
-                set_detail["artifact_versions_deleted"] = json!(objects);
+                set_detail.buckets_deleted = Some(buckets_deleted);
+                set_detail.buckets_kept = Some(buckets_kept);
+                set_detail.artifact_versions_deleted = Some(objects);
             }
             (Err(e), _) | (_, Err(e)) => {
                 set_row.result = TargetOutcome::Failed;
@@ -378,10 +384,28 @@ pub async fn teardown(
         }
     }
     set_row.duration_seconds = seconds(started.elapsed());
-    set_row.detail = Some(set_detail);
+    set_row.detail = detail(&set_detail);
     let mut rows = vec![set_row];
     rows.extend(instance_rows);
     Ok(rows)
+}
+
+/// The `stack-set` row's detail after a teardown (`--output json`).
+#[derive(Debug, Default, Serialize)]
+struct TeardownDetail<'a> {
+    stack_set: &'a str,
+    administrator: &'a str,
+    /// Why the stack set was kept: instances outside `--accounts` / `--regions` remain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept_because: Option<String>,
+    /// The code buckets (once the stack set is gone): deleted, or kept for other stacks'
+    /// code, and how many versions of this stack's code were deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    buckets_deleted: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    buckets_kept: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    artifact_versions_deleted: Option<usize>,
 }
 
 /// The targets whose services a teardown gives back, each with its scale-out events: every
@@ -415,8 +439,10 @@ fn plan_give_back(
             ));
             continue;
         }
-        let events = lifecycle::give_back_events(&target.config)
-            .map_err(|e| Error::Other(format!("{}: {e}", target.label())))?;
+        let events = lifecycle::give_back_events(&target.config).map_err(|e| TargetError::At {
+            target: target.label(),
+            source: Box::new(e),
+        })?;
         plan.push((target, events));
     }
     Ok(plan)

@@ -1,65 +1,43 @@
-//! Hold and wake, shared by `worktime hold` and `worktime wake`: the validated plan (which
-//! services, held until when, read in which zone), the ECS reads and writes of the
-//! `worktime:hold-until` tag, and the typed result lines.
+//! Hold and wake, shared by `worktime hold` and `worktime wake`.
 //!
-//! Everything the user typed is checked before any call ([`plan_hold`], [`plan_wake`]);
-//! then every service's ARN and tags are read ([`look_up`]): a service ECS does not know
-//! stops the command before anything is written for the others, and the tags decide which
-//! schedule owns a service chosen by a tag selector.
+//! This file holds the pure decisions: which services the arguments name and whether the
+//! config manages them, who owns each one (its zone, its capacity), the hold each gets
+//! ([`plan_hold`]) or wake's scale-out event ([`plan_wake`]), whether a service is down
+//! already ([`down_services`]), and the typed result lines. Around them:
+//!
+//! - [`prepare`] (`prepare.rs`): the one step both commands take before any write: the
+//!   config loaded, everything typed checked, every service's ARN and tags read from ECS (a
+//!   service ECS does not know stops the command before anything is written for the
+//!   others), and the plan made again on the real tags, which decide the schedule of a
+//!   service chosen by a tag selector.
+//! - `write.rs`: the `worktime:hold-until` tag written, removed or put back, and [`hold`],
+//!   what `worktime hold` does with its prepared plan.
+//! - `wake.rs`: [`wake`], what `worktime wake` does with its prepared plan (hold first,
+//!   scale out with the function's code, take the hold back where the service stayed down).
+
+pub mod prepare;
+mod wake;
+pub mod write;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use aws_sdk_ecs::types::Tag;
 use chrono::{DateTime, DurationRound, LocalResult, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use thiserror::Error;
 use worktime_lambda::tags::{hold_until_value, EXCLUDE_TAG, HOLD_UNTIL_TAG};
 use worktime_lambda::{
-    describe_error, is_valid_ecs_name, Action, Capacity, Clients, EventDefaults, Observed, Owner,
-    RawEvent, ScalingEvent, ServiceRequest, ServiceTarget,
+    is_valid_ecs_name, Action, Capacity, EventDefaults, Observed, Owner, RawEvent, ScalingEvent,
+    ServiceTarget,
 };
 
-use crate::aws::calls::{Call, Cmd::*, Narrow, On};
-use crate::aws::AwsArgs;
 use crate::config::StackConfig;
 use crate::duration::{HoldDuration, MAX_HOLD_DAYS};
-use crate::error::Error;
 
-/// The calls this module makes (the permissions table, `policy::table`).
-pub const CALLS: &[Call] = &[
-    Call::new(
-        "ECS",
-        "DescribeServices",
-        "ecs:DescribeServices",
-        &[Hold, Wake],
-        On::Services,
-    ),
-    Call::new(
-        "ECS",
-        "DescribeServices",
-        "ecs:ListTagsForResource",
-        &[Hold, Wake],
-        On::Services,
-    ),
-    Call::new(
-        "ECS",
-        "TagResource",
-        "ecs:TagResource",
-        &[Hold, Wake],
-        On::Services,
-    )
-    .narrow(Narrow::TagKeys(&[HOLD_UNTIL_TAG])),
-    Call::new(
-        "ECS",
-        "UntagResource",
-        "ecs:UntagResource",
-        &[Hold, Wake],
-        On::Services,
-    )
-    .narrow(Narrow::TagKeys(&[HOLD_UNTIL_TAG])),
-];
+pub use prepare::{prepare, Prepared};
+pub use wake::{wake, WakeLine};
+pub use write::hold;
 
 /// Each service's ECS tags, as read before anything is written: a service chosen by a tag
 /// selector is known to be managed (and by which schedule) only from its tags.
@@ -432,55 +410,7 @@ pub fn plan_wake(
     Ok(WakePlan { event, holds })
 }
 
-/// The named services as read from ECS before anything is written: the clients to write
-/// with, each service's ARN (in argument order) and every service's tags.
-pub struct LookedUp {
-    pub clients: Clients,
-    pub arns: Vec<String>,
-    pub tags: ServiceTags,
-}
-
-/// Connects in `config`'s region (or `--region`) and reads every service `args` names, each
-/// checked against the config first: one that ECS does not know stops the command with
-/// nothing written.
-pub async fn look_up(
-    config: &StackConfig,
-    args: &[String],
-    aws: &AwsArgs,
-) -> Result<LookedUp, Error> {
-    let names = managed_services(config, args)?;
-    let sdk = aws.load(Some(&config.stack.region)).await;
-    let region = sdk.region().map_or_else(String::new, |r| r.to_string());
-    let clients = crate::aws::clients::function(&sdk);
-    let (arns, tags) = service_arns(&clients, &names, &region).await?;
-    Ok(LookedUp {
-        clients,
-        arns,
-        tags,
-    })
-}
-
-/// `worktime hold` (not `--clear`) refuses services that are down already (bounds 0/0, or no
-/// scalable target and desired count 0, as the function judges it): a hold would leave them
-/// down while saying "held until". Reads each service as the function does (ECS and
-/// Application Auto Scaling), before anything is written.
-pub async fn refuse_down(clients: &Clients, names: &[ServiceName]) -> Result<(), HoldError> {
-    let requests: Vec<ServiceRequest> = names
-        .iter()
-        .map(|name| ServiceRequest {
-            resource_id: name.resource_id(),
-            cluster: name.cluster.clone(),
-            service: name.service.clone(),
-            declared: None,
-            refused: None,
-            selected_by: None,
-        })
-        .collect();
-    let observed = worktime_lambda::observe::observe(clients, &requests).await;
-    down_services(names, &observed)
-}
-
-/// The decision of [`refuse_down`], on what was read: a service that could not be read
+/// The decision of `write::refuse_down`, on what was read: a service that could not be read
 /// stops the command too (nothing is known about it).
 pub fn down_services(
     names: &[ServiceName],
@@ -550,128 +480,6 @@ pub fn previous_hold(tags: &ServiceTags, name: &ServiceName) -> Option<String> {
 pub fn excluded(tags: &ServiceTags, name: &ServiceName) -> bool {
     tags.get(name)
         .is_some_and(|tags| tags.iter().any(|(key, _)| key == EXCLUDE_TAG))
-}
-
-/// Puts a service's hold back as it was before `wake` wrote one (`previous`: the old value;
-/// `None`: no hold), when the wake did not bring the service up.
-pub async fn restore_hold(
-    clients: &Clients,
-    arn: &str,
-    previous: Option<&str>,
-) -> Result<(), String> {
-    match previous {
-        Some(value) => clients
-            .ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .tags(Tag::builder().key(HOLD_UNTIL_TAG).value(value).build())
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                format!(
-                    "putting back {HOLD_UNTIL_TAG} = {value}: {}",
-                    describe_error(&e)
-                )
-            }),
-        None => clients
-            .ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .tag_keys(HOLD_UNTIL_TAG)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("removing {HOLD_UNTIL_TAG}: {}", describe_error(&e))),
-    }
-}
-
-/// ECS `DescribeServices` takes at most 10 services per call.
-const ECS_DESCRIBE_BATCH: usize = 10;
-
-/// Each service's ARN, in order, and every service's tags. When ECS does not know some of
-/// them (or their cluster), an error naming every one of them: nothing is written for the
-/// others either.
-async fn service_arns(
-    clients: &Clients,
-    names: &[ServiceName],
-    region: &str,
-) -> Result<(Vec<String>, ServiceTags), Error> {
-    let mut arns: Vec<Option<String>> = vec![None; names.len()];
-    let mut tags = ServiceTags::new();
-    let mut clusters: Vec<&str> = Vec::new();
-    for name in names {
-        if !clusters.contains(&name.cluster.as_str()) {
-            clusters.push(&name.cluster);
-        }
-    }
-    for cluster in clusters {
-        let indexes: Vec<usize> = (0..names.len())
-            .filter(|&i| names[i].cluster == cluster)
-            .collect();
-        for batch in indexes.chunks(ECS_DESCRIBE_BATCH) {
-            let result = clients
-                .ecs
-                .describe_services()
-                .cluster(cluster)
-                .set_services(Some(
-                    batch.iter().map(|&i| names[i].service.clone()).collect(),
-                ))
-                .include(aws_sdk_ecs::types::ServiceField::Tags)
-                .send()
-                .await;
-            let output = match result {
-                Ok(output) => output,
-                Err(error)
-                    if error
-                        .as_service_error()
-                        .is_some_and(|e| e.is_cluster_not_found_exception()) =>
-                {
-                    continue
-                }
-                Err(error) => {
-                    return Err(Error::aws(
-                        format!("reading services of cluster {cluster} (ecs:DescribeServices)"),
-                        error,
-                    ))
-                }
-            };
-            for service in output.services() {
-                // ECS keeps a deleted service visible as INACTIVE for a while.
-                if service.status() == Some("INACTIVE") {
-                    continue;
-                }
-                if let Some(&i) = batch
-                    .iter()
-                    .find(|&&i| service.service_name() == Some(names[i].service.as_str()))
-                {
-                    arns[i] = service.service_arn().map(str::to_string);
-                    tags.insert(
-                        names[i].clone(),
-                        service
-                            .tags()
-                            .iter()
-                            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                            .collect(),
-                    );
-                }
-            }
-        }
-    }
-    let missing: Vec<String> = names
-        .iter()
-        .zip(&arns)
-        .filter(|(_, arn)| arn.is_none())
-        .map(|(name, _)| name.to_string())
-        .collect();
-    if !missing.is_empty() {
-        return Err(HoldError::NotFound {
-            services: missing.join(", "),
-            region: region.to_string(),
-        }
-        .into());
-    }
-    Ok((arns.into_iter().flatten().collect(), tags))
 }
 
 /// What happened to one service's hold.
@@ -767,47 +575,21 @@ impl fmt::Display for HoldLine {
     }
 }
 
-/// Writes (or removes) one service's hold tag; the line says what it is now.
-pub async fn write_hold(clients: &Clients, target: &HoldTarget, arn: &str) -> HoldLine {
-    let result = match target.until {
-        Some(until) => clients
-            .ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .tags(
-                Tag::builder()
-                    .key(HOLD_UNTIL_TAG)
-                    .value(hold_until_value(until))
-                    .build(),
-            )
-            .send()
-            .await
-            .map(|_| HoldOutcome::Held)
-            .map_err(|e| format!("tagging {HOLD_UNTIL_TAG}: {}", describe_error(&e))),
-        None => clients
-            .ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .tag_keys(HOLD_UNTIL_TAG)
-            .send()
-            .await
-            .map(|_| HoldOutcome::Cleared)
-            .map_err(|e| format!("removing {HOLD_UNTIL_TAG}: {}", describe_error(&e))),
-    };
-    match result {
-        Ok(outcome) => HoldLine::new(target, outcome, None),
-        Err(reason) => HoldLine::new(target, HoldOutcome::Failed, Some(reason)),
-    }
-}
-
 /// The error for the lines that failed (`what` completes "N of M services ..."), if any.
 pub fn failures<'a>(
-    lines: impl Iterator<Item = (&'a str, Option<&'a str>)>,
-    total: usize,
+    lines: impl ExactSizeIterator<Item = &'a HoldLine>,
     what: &'static str,
 ) -> Result<(), HoldError> {
+    let total = lines.len();
     let failed: Vec<String> = lines
-        .map(|(service, reason)| format!("{service} ({})", reason.unwrap_or("unknown")))
+        .filter(|line| line.is_failure())
+        .map(|line| {
+            format!(
+                "{} ({})",
+                line.service,
+                line.reason.as_deref().unwrap_or("unknown")
+            )
+        })
         .collect();
     if failed.is_empty() {
         return Ok(());

@@ -10,6 +10,7 @@ use crate::aws::calls::Cmd;
 use crate::aws::AwsArgs;
 use crate::duration::{parse_hold_duration, HoldDuration};
 use crate::fleet::targets::Selection;
+use crate::fleet::Engine;
 use crate::hold::{parse_local_time, HoldRequest};
 use crate::output::OutputFormat;
 use crate::template::TemplateFormat;
@@ -48,16 +49,6 @@ pub struct ConfigArg {
         value_name = "FILE"
     )]
     pub config: PathBuf,
-}
-
-/// How a multi-account command reaches its targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum Engine {
-    /// One stack per target, deployed with that account's own credentials.
-    #[default]
-    Direct,
-    /// One CloudFormation stack set (the config's stacksets table), one instance per target.
-    Stacksets,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -98,6 +98,12 @@ pub enum Error {
         "{unread} of {total} services could not be read: the report leaves them out (see above)"
     )]
     ServicesUnread { unread: usize, total: usize },
+    /// `status` printed its report, but some parts of it could not be read.
+    #[error("status of {stack} is incomplete: {} part(s) could not be read: {}. Fix: grant what `worktime policy --for status` prints, then run it again", problems.len(), problems.join("; "))]
+    StatusIncomplete {
+        stack: String,
+        problems: Vec<String>,
+    },
     /// A teardown that left services down or items behind (`problems` says which, and the
     /// fix).
     #[error("{problems}")]

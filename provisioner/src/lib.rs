@@ -3,9 +3,9 @@
 //! Layers, each importing only the ones below it (ARCHITECTURE.md lists them): `cli`,
 //! `commands` (one leaf per subcommand, which turns its arguments into a checked plan) →
 //! `policy` (the permissions every other module declares) → `fleet`, `report`, `hold` →
-//! `deploy` (one stack) → `aws`, `template`, `hours`, `scaling` → `config`, `duration`,
-//! `output`, `progress`, `error` and the function crate. `error` wraps each layer's typed
-//! error.
+//! `deploy` (one stack) → `template`, `hours`, `scaling` → `aws` (the SDK config, clients and
+//! the table of calls each module declares) → `config`, `duration`, `output`, `progress`,
+//! `error` and the function crate. `error` wraps each layer's typed error.
 
 mod aws;
 mod cli;

@@ -1,5 +1,5 @@
 //! AWS access: the shared `--profile/--region/--endpoint-url` argument group and the SDK
-//! config it builds, the session (identity and clients) of one account and region, and
+//! config it builds, the poll interval it carries, the session (identity and clients) of one account and region, and
 //! per-target credentials.
 //!
 //! Everything else comes from the standard chain: environment credentials, profiles and SSO,
@@ -7,6 +7,7 @@
 
 pub mod calls;
 pub mod clients;
+mod poll;
 pub mod record;
 pub(crate) mod session;
 pub(crate) mod target;
@@ -15,6 +16,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{Region, SdkConfig};
 use clap::Args;
 
+pub use poll::Poll;
 pub use session::Session;
 pub use target::connect;
 
@@ -64,10 +66,10 @@ impl AwsArgs {
     }
 
     /// How often long CloudFormation operations are polled.
-    pub fn poll(&self) -> crate::deploy::Poll {
+    pub fn poll(&self) -> Poll {
         match self.poll_ms {
-            Some(ms) => crate::deploy::Poll::every(std::time::Duration::from_millis(ms)),
-            None => crate::deploy::Poll::default(),
+            Some(ms) => Poll::every(std::time::Duration::from_millis(ms)),
+            None => Poll::default(),
         }
     }
 

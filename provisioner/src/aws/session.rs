@@ -21,7 +21,7 @@ pub struct Session {
     pub iam: aws_sdk_iam::Client,
     pub sdk: aws_config::SdkConfig,
     /// How often long CloudFormation operations are polled (`AwsArgs::poll`).
-    pub poll: crate::deploy::Poll,
+    pub poll: super::Poll,
 }
 
 impl Session {
@@ -29,7 +29,7 @@ impl Session {
     pub async fn connect(
         sdk: aws_config::SdkConfig,
         path_style_s3: bool,
-        poll: crate::deploy::Poll,
+        poll: super::Poll,
     ) -> Result<Self> {
         let region = sdk.region().map(|r| r.to_string()).ok_or(Error::NoRegion)?;
         let sts = super::clients::sts(&sdk);

@@ -5,9 +5,12 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::aws::{clients, AwsArgs};
-use crate::cli::PolicyArgs;
+use std::collections::BTreeSet;
+
+use crate::aws::calls::Cmd;
+use crate::cli::{PolicyArgs, PolicyFor};
 use crate::config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::{self, OutputFormat};
 use crate::policy::{self, AccountSource, PolicyPlan};
 
@@ -15,7 +18,7 @@ use crate::policy::{self, AccountSource, PolicyPlan};
 const STS_WAIT: Duration = Duration::from_secs(5);
 
 pub async fn run(args: &PolicyArgs, aws: &AwsArgs, format: OutputFormat) -> Result<()> {
-    let plan = PolicyPlan::from_args(args)?;
+    let plan = plan(args)?;
     let fleet = config::load(&args.config.config, Utc::now())?;
     let region = aws
         .region
@@ -45,4 +48,34 @@ async fn caller_account(aws: &AwsArgs, region: &str) -> Option<String> {
     let call = clients::sts(&sdk).get_caller_identity().send();
     let identity = tokio::time::timeout(STS_WAIT, call).await.ok()?.ok()?;
     identity.account().map(str::to_string)
+}
+
+/// The arguments as a checked plan: the commands (all when none is named) and the account.
+fn plan(args: &PolicyArgs) -> Result<PolicyPlan> {
+    let mut commands = BTreeSet::new();
+    for chosen in &args.commands {
+        match chosen {
+            PolicyFor::All => commands.extend(Cmd::ALL),
+            PolicyFor::One(command) => {
+                commands.insert(*command);
+            }
+        }
+    }
+    if commands.is_empty() {
+        commands.extend(Cmd::ALL);
+    }
+    if let Some(account) = &args.account {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::argument(
+                format!("--account {account:?}"),
+                "an AWS account id is 12 digits. Fix: --account 123456789012, or leave it out to ask STS",
+            ));
+        }
+    }
+    Ok(PolicyPlan {
+        commands,
+        account: args.account.clone(),
+        engine: args.engine,
+        execution_role: args.execution_role,
+    })
 }

@@ -2,10 +2,11 @@
 //! target) or through one stack set; `--dry-run` shows each target's changes.
 
 use crate::aws::AwsArgs;
-use crate::cli::{Engine, RolloutArgs};
+use crate::cli::RolloutArgs;
 use crate::error::Result;
 use crate::fleet::direct::{self, Operation};
 use crate::fleet::results::Results;
+use crate::fleet::Engine;
 use crate::fleet::{stacksets, targets, FleetError};
 use crate::output::{self, OutputFormat};
 use crate::progress;

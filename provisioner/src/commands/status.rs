@@ -35,12 +35,10 @@ pub async fn run(args: &StatusArgs, aws: &AwsArgs, format: OutputFormat) -> Resu
     // A report with holes is not a status: printed whole, then a failure naming each hole.
     let problems = report.problems();
     if !problems.is_empty() {
-        return Err(Error::Other(format!(
-            "status of {} is incomplete: {} part(s) could not be read: {}. Fix: grant what `worktime policy --for status` prints, then run it again",
-            config.stack.name,
-            problems.len(),
-            problems.join("; ")
-        )));
+        return Err(Error::StatusIncomplete {
+            stack: config.stack.name.clone(),
+            problems,
+        });
     }
     Ok(())
 }

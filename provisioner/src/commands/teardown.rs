@@ -5,12 +5,13 @@
 use chrono::Utc;
 
 use crate::aws::{AwsArgs, Session};
-use crate::cli::{Engine, TeardownArgs};
+use crate::cli::TeardownArgs;
 use crate::config;
 use crate::deploy::lifecycle;
 use crate::error::{Error, Result};
 use crate::fleet::direct::{self, Operation};
 use crate::fleet::results::Results;
+use crate::fleet::Engine;
 use crate::fleet::{stacksets, targets, FleetError};
 use crate::output::{self, OutputFormat};
 use crate::progress::{self, Progress};

@@ -59,6 +59,14 @@ pub enum BucketError {
     /// A policy worktime can't read is not replaced: its statements would be lost.
     #[error("the policy of bucket {bucket} is not JSON worktime can read ({reason}): fix or remove it, then re-run")]
     UnreadablePolicy { bucket: String, reason: String },
+    /// `HeadBucket` answered 403: the caller may not list it, or (when the bucket was not
+    /// already known to exist) it may be another account's.
+    #[error("checking artifact bucket {bucket} (s3:HeadBucket): 403 AccessDenied: {}", if *maybe_taken {
+        "either the name belongs to another account (bucket names are global), or the caller has no s3:ListBucket on it. Nothing was created. Fix: grant what `worktime policy` prints; if the bucket is another account's, delete or rename it if it is yours, or deploy from the account that owns it"
+    } else {
+        "the caller has no s3:ListBucket on it. Nothing was changed. Fix: grant what `worktime policy` prints"
+    })]
+    AccessDenied { bucket: String, maybe_taken: bool },
     /// Another writer kept replacing the policy (S3 has no conditional policy write).
     #[error("the policy of bucket {bucket} kept changing under worktime ({attempts} writes): another rollout is writing it; re-run when it is done")]
     PolicyContended { bucket: String, attempts: u32 },
@@ -370,15 +378,19 @@ async fn owned_by_caller(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool> 
 }
 
 fn no_list_bucket_error(bucket: &str) -> Error {
-    Error::Other(format!(
-        "checking artifact bucket {bucket} (s3:HeadBucket): 403 AccessDenied: the caller has no s3:ListBucket on it. Nothing was changed. Fix: grant what `worktime policy` prints"
-    ))
+    BucketError::AccessDenied {
+        bucket: bucket.to_string(),
+        maybe_taken: false,
+    }
+    .into()
 }
 
 fn taken_or_denied_error(bucket: &str) -> Error {
-    Error::Other(format!(
-        "checking artifact bucket {bucket} (s3:HeadBucket): 403 AccessDenied: either the name belongs to another account (bucket names are global), or the caller has no s3:ListBucket on it. Nothing was created. Fix: grant what `worktime policy` prints; if the bucket is another account's, delete or rename it if it is yours, or deploy from the account that owns it"
-    ))
+    BucketError::AccessDenied {
+        bucket: bucket.to_string(),
+        maybe_taken: true,
+    }
+    .into()
 }
 
 fn taken_error(bucket: &str) -> Error {

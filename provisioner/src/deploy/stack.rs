@@ -18,8 +18,8 @@ use serde::Serialize;
 use worktime_lambda::tags::STACK_TAG;
 
 use super::changes::{ChangeKind, PlannedChange};
-use super::Poll;
 use crate::aws::calls::{made_by, Call, Cmd::*, Narrow, On};
+use crate::aws::Poll;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 

@@ -15,10 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::aws::calls::{Call, Cmd, Narrow, On};
-use crate::cli::Engine;
 use crate::config::{Fleet, StackConfig};
 use crate::deploy::artifact::{stack_prefix, stack_set_prefix};
 use crate::error::Result;
+use crate::fleet::Engine;
 use crate::template::{self, permissions::WORK};
 use document::{PolicyDocument, Statement, MANAGED_POLICY_LIMIT};
 pub use plan::PolicyPlan;

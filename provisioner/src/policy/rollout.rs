@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use super::resources::Scope;
 use super::{call_needs, document, named, stack_work, NamedPolicy, PolicyPlan};
 use crate::aws::calls::Cmd;
-use crate::cli::Engine;
 use crate::config::{AccountAccess, Fleet, StackSetPermissions};
 use crate::deploy::artifact::{stack_prefix, stack_set_prefix};
 use crate::error::Result;
+use crate::fleet::Engine;
 use crate::template;
 
 /// Each target's policy for `rollout`: the direct engine bootstraps and deploys there with

@@ -14,8 +14,8 @@ use worktime_lambda::tags::STACK_TAG;
 
 use super::{MAX_WAIT, POLL};
 use crate::aws::calls::{Call, Cmd::*, On};
+use crate::aws::Poll;
 use crate::deploy::stack::{ensure_owned, StackError};
-use crate::deploy::Poll;
 use crate::error::{Error, Result};
 use crate::fleet::targets::Selection;
 use crate::progress::Progress;

@@ -24,6 +24,7 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{json, Value};
 use worktime_lambda::tags::CAPACITY_TAG;
+use worktime_lambda::waves::{event_waves, stages, Stage};
 use worktime_lambda::{
     env, handler, Action, Capacity, Clients, EventDefaults, EventError, HandlerError, Outcome,
     Remembered, Report, ScalingEvent, ServiceTarget,
@@ -192,6 +193,21 @@ fn malformed_events_name_the_field() {
         ),
         ("too-many-services.json", "services", "at most 1000"),
         ("too-many-skip-dates.json", "skip_dates", "at most 1000"),
+        (
+            "bad-wave.json",
+            "services[1].wave",
+            "10 is not a wave: use 0 to 9",
+        ),
+        (
+            "bad-selector-wave.json",
+            "selectors[0].wave",
+            "12 is not a wave: use 0 to 9",
+        ),
+        (
+            "bad-wave-timeout.json",
+            "wave_timeout_minutes",
+            "61 is out of range: use 1 to 60 minutes",
+        ),
     ];
     for (file, field, hint) in cases {
         let err = parse(file).unwrap_err();
@@ -203,6 +219,39 @@ fn malformed_events_name_the_field() {
             other => panic!("{file}: expected a field error, got {other:?}"),
         }
     }
+}
+
+#[test]
+fn a_payload_with_waves_orders_its_stages_by_wave() {
+    let event = parse("waves-scale-out.json").unwrap();
+    let waves: Vec<u8> = event.services.iter().map(|s| s.wave).collect();
+    // Absent is wave 0.
+    assert_eq!(waves, vec![2, 1, 0]);
+    assert_eq!(event.selectors[0].wave, 1);
+    assert_eq!(event.wave_timeout, TimeDelta::minutes(5));
+    let order = stages(event.action, event_waves(&event), false).unwrap();
+    assert_eq!(
+        order,
+        vec![Stage::Services(0), Stage::Services(1), Stage::Services(2)]
+    );
+    // The same payload as a scale-in runs the other way.
+    let mut night = fixture("waves-scale-out.json");
+    night["action"] = json!("scale-in");
+    let night = ScalingEvent::from_json(night, &allowed(), now()).unwrap();
+    assert_eq!(
+        stages(night.action, event_waves(&night), true).unwrap(),
+        vec![
+            Stage::Services(2),
+            Stage::Services(1),
+            Stage::Services(0),
+            Stage::Capacity
+        ]
+    );
+    // Without the key, a wave may take ten minutes.
+    assert_eq!(
+        parse("scale-in.json").unwrap().wave_timeout,
+        TimeDelta::minutes(10)
+    );
 }
 
 #[tokio::test]
@@ -217,6 +266,8 @@ async fn a_refused_event_reads_and_changes_nothing() {
         "bad-max-delay.json",
         "reconcile-without-crons.json",
         "bad-crons-timezone.json",
+        "bad-wave.json",
+        "bad-wave-timeout.json",
     ] {
         let err = handler::handle_at(&world.clients(), &allowed(), fixture(file), now())
             .await

@@ -474,6 +474,7 @@ pub async fn refuse_down(clients: &Clients, names: &[ServiceName]) -> Result<(),
             declared: None,
             refused: None,
             selected_by: None,
+            wave: 0,
         })
         .collect();
     let observed = worktime_lambda::observe::observe(clients, &requests).await;

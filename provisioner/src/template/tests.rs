@@ -47,6 +47,7 @@ fn config(
             reconcile_minutes: Some(15),
             ready_within_minutes: 15,
             notice: None,
+            wave_timeout_minutes: 10,
             checked_at: Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap(),
         },
         schedules: Default::default(),
@@ -54,6 +55,7 @@ fn config(
         selectors: Vec::new(),
         function: FunctionSettings::default(),
         notify: None,
+        capacity: Vec::new(),
     }
 }
 
@@ -63,6 +65,7 @@ fn svc(cluster: &str, service: &str, capacity: Option<(i32, i32)>) -> ServiceSpe
         service: service.into(),
         capacity: capacity.map(|(min, max)| Capacity::new(min, max).unwrap()),
         schedule: None,
+        wave: 0,
     }
 }
 

@@ -147,3 +147,71 @@ async fn the_built_function_steps_a_morning_wave_by_wave() {
     );
     assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 3));
 }
+
+const THREE_WAVES: &str = r#"
+[[services]]
+cluster = "prod"
+service = "broker"
+
+[[services]]
+cluster = "prod"
+service = "api"
+wave = 1
+
+[[services]]
+cluster = "prod"
+service = "web"
+wave = 2
+"#;
+
+/// A schedule in three waves deploys a Standard state machine whose task is the function,
+/// and its scale-in and scale-out rules start it (the reconcile still invokes the function).
+#[tokio::test]
+async fn a_schedule_in_waves_deploys_a_state_machine_its_triggers_start() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("broker", 1), ("api", 2), ("web", 2)]).await;
+    let _dir = bootstrapped(&moto, &config("wt", "rules", THREE_WAVES));
+    let sfn = aws_sdk_sfn::Client::new(&sdk);
+    let machines = sfn.list_state_machines().send().await.unwrap();
+    let names: Vec<&str> = machines.state_machines().iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["wt-waves"]);
+    let arn = machines.state_machines()[0].state_machine_arn().to_string();
+    let machine = sfn
+        .describe_state_machine()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let function = aws_sdk_lambda::Client::new(&sdk)
+        .get_function_configuration()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
+    let definition: serde_json::Value = serde_json::from_str(machine.definition()).unwrap();
+    assert_eq!(
+        definition["States"]["Step"]["Parameters"]["FunctionName"],
+        function.function_arn().unwrap(),
+        "the machine's task is this stack's function"
+    );
+    assert!(
+        machine.role_arn().contains("wt-waves-"),
+        "{}",
+        machine.role_arn()
+    );
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    for (rule, target) in [
+        ("wt-scale-out", arn.as_str()),
+        ("wt-scale-in", arn.as_str()),
+        ("wt-reconcile", function.function_arn().unwrap()),
+    ] {
+        let targets = events
+            .list_targets_by_rule()
+            .rule(rule)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(targets.targets()[0].arn(), target, "{rule}");
+    }
+}

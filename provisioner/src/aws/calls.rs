@@ -76,6 +76,13 @@ pub enum On {
     FunctionRole,
     /// The Scheduler role (passed to EventBridge Scheduler).
     SchedulerRole,
+    /// The wave state machines' role (passed to Step Functions).
+    WavesRole,
+    /// The role the triggers start the wave state machines with (passed to EventBridge
+    /// and Scheduler).
+    WavesStartRole,
+    /// The stack's wave state machines: `stateMachine:<name>-*`.
+    StateMachines,
     /// The stack's function.
     Function,
     /// The function's log group.

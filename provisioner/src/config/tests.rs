@@ -1581,3 +1581,22 @@ role = "OrganizationAccountAccessRole"
     assert!(err.contains(": capacity: "), "{err}");
     assert!(err.contains("one account and region"), "{err}");
 }
+
+#[test]
+fn waves_are_refused_with_the_stack_set_engine() {
+    let err = with(
+        r#"
+[[services]]
+cluster = "prod"
+service = "broker"
+wave = 1
+
+[stacksets]
+permission_model = "self-managed"
+"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(": stacksets: "), "{err}");
+    assert!(err.contains("state machine"), "{err}");
+}

@@ -125,6 +125,28 @@ impl Validator<'_> {
         };
         self.every_schedule_used(&home, &accounts)?;
         self.warnings_have_somewhere_to_go(&home, &accounts)?;
+        if let Some(table) = &raw.stacksets {
+            // The stack set's template carries one schedule's triggers as parameters; its
+            // waves would need a state machine per instance's payload.
+            if home.runs_in_waves(None)
+                || accounts.iter().any(|a| {
+                    a.services
+                        .iter()
+                        .map(|s| s.wave)
+                        .chain(a.selectors.iter().map(|s| s.wave))
+                        .collect::<HashSet<u8>>()
+                        .len()
+                        > 1
+                })
+            {
+                return Err(self.err(
+                    "stacksets",
+                    Some(table),
+                    "services in more than one wave are run by a Step Functions state machine, which the stack-set engine does not deploy",
+                    "put every service in one wave (leave wave out), or deploy with worktime rollout's direct engine (remove [stacksets])",
+                ));
+            }
+        }
         let stacksets = raw.stacksets.map(|t| self.stacksets(t)).transpose()?;
         Ok(Fleet {
             home,

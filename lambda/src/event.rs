@@ -327,6 +327,8 @@ pub struct EventDefaults {
     /// The schedules the stack deploys (`WORKTIME_SCHEDULES`; `default` for `[schedule]`):
     /// an event naming any other is refused. `None`: not checked (the CLI's own events).
     pub schedules: Option<BTreeSet<String>>,
+    /// How long a wave's minute and its waits last (real minutes but in tests).
+    pub wave_timing: crate::waves::Timing,
 }
 
 impl EventDefaults {

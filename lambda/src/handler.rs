@@ -161,7 +161,15 @@ pub async fn handle_step(
             &order,
             stage,
             started,
-            judge(&checks, started, now, event.wave_timeout),
+            judge(
+                &checks,
+                started,
+                now,
+                defaults
+                    .wave_timing
+                    .timeout(event.wave_timeout.num_minutes()),
+                defaults.wave_timing.poll_seconds,
+            ),
             now,
         ),
     };

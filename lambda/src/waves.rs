@@ -32,6 +32,31 @@ use crate::report::Outcome;
 /// seconds; checking more often would only pay for more state transitions.
 pub const POLL_SECONDS: u32 = 20;
 
+/// How a run in waves counts time: a minute of `wave_timeout_minutes` (60 s; shorter only
+/// in tests, through `WORKTIME_TEST_WAVE_MINUTE_SECONDS`) and the longest wait between two
+/// looks at a wave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    pub minute_seconds: u32,
+    pub poll_seconds: u32,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            minute_seconds: 60,
+            poll_seconds: POLL_SECONDS,
+        }
+    }
+}
+
+impl Timing {
+    /// `minutes` of wave timeout.
+    pub fn timeout(self, minutes: i64) -> TimeDelta {
+        TimeDelta::seconds(minutes * i64::from(self.minute_seconds))
+    }
+}
+
 /// One stage of a morning or a night.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Stage {
@@ -220,12 +245,13 @@ pub enum Verdict {
 
 /// Judges a wave from its services' checks (resource id, check): ready when none is
 /// pending; past `timeout` since the wave `started` it is not ready; before, wait (at most
-/// [`POLL_SECONDS`], never past the timeout).
+/// `poll_seconds`, never past the timeout).
 pub fn judge(
     checks: &[(String, Check)],
     started: DateTime<Utc>,
     now: DateTime<Utc>,
     timeout: TimeDelta,
+    poll_seconds: u32,
 ) -> Verdict {
     let listed = |pick: fn(&Check) -> Option<&String>| -> Vec<String> {
         checks
@@ -254,9 +280,9 @@ pub fn judge(
             .into_iter()
             .map(|why| {
                 format!(
-                    "{why} (not ready {} s after the wave started; wave_timeout_minutes = {})",
+                    "{why} (not ready {} s after the wave started, timeout {} s)",
                     elapsed.num_seconds(),
-                    timeout.num_minutes()
+                    timeout.num_seconds()
                 )
             })
             .collect();
@@ -266,8 +292,8 @@ pub fn judge(
     let remaining = (timeout - elapsed).num_seconds().max(1);
     Verdict::Wait {
         seconds: u32::try_from(remaining)
-            .unwrap_or(POLL_SECONDS)
-            .min(POLL_SECONDS),
+            .unwrap_or(poll_seconds)
+            .min(poll_seconds),
     }
 }
 

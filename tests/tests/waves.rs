@@ -215,3 +215,252 @@ async fn a_schedule_in_waves_deploys_a_state_machine_its_triggers_start() {
         assert_eq!(targets.targets()[0].arn(), target, "{rule}");
     }
 }
+
+// ------------------------------------------------- through the deployed state machine
+
+use chrono::{DateTime, DurationRound, TimeDelta, Timelike, Utc};
+use worktime_e2e::triggers::deployed_rule_payload;
+
+/// A daily cron firing at `at`, in Seoul local time (UTC+9 all year).
+fn daily(at: DateTime<Utc>) -> String {
+    let local = at + TimeDelta::hours(9);
+    format!("cron({} {} ? * * *)", local.minute(), local.hour())
+}
+
+/// The stack `wt` on rules, whose scale-out fired an hour ago and scale-in comes in six hours
+/// (so a scale-out delivered now acts, and so does a scale-in scheduled for now).
+fn waves_config(services: &str, extra: &str) -> String {
+    let at = Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap();
+    format!(
+        r#"
+[stack]
+name = "wt"
+region = "{REGION}"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "{}"
+scale_in = "{}"
+trigger = "rules"
+{extra}
+{services}"#,
+        daily(at - TimeDelta::hours(1)),
+        daily(at + TimeDelta::hours(6)),
+    )
+}
+
+/// What EventBridge does when the deployed rule fires at `time` and its target is a state
+/// machine: `StartExecution` with the rule's payload as input. The execution's ARN.
+async fn fire_rule(sdk: &aws_config::SdkConfig, rule: &str, time: DateTime<Utc>) -> String {
+    let events = aws_sdk_eventbridge::Client::new(sdk);
+    let targets = events
+        .list_targets_by_rule()
+        .rule(rule)
+        .send()
+        .await
+        .unwrap();
+    let machine = targets.targets()[0].arn().to_string();
+    assert!(
+        machine.contains(":stateMachine:"),
+        "{rule} starts {machine}"
+    );
+    let payload = deployed_rule_payload(sdk, rule, time).await.unwrap();
+    aws_sdk_sfn::Client::new(sdk)
+        .start_execution()
+        .state_machine_arn(machine)
+        .input(payload.to_string())
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_string()
+}
+
+/// The execution once it has ended (status, output or error and cause).
+async fn ended(
+    sdk: &aws_config::SdkConfig,
+    execution: &str,
+    within: std::time::Duration,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    let sfn = aws_sdk_sfn::Client::new(sdk);
+    let give_up = std::time::Instant::now() + within;
+    loop {
+        let described = sfn
+            .describe_execution()
+            .execution_arn(execution)
+            .send()
+            .await
+            .unwrap();
+        if described.status().as_str() != "RUNNING" {
+            return described;
+        }
+        assert!(
+            std::time::Instant::now() < give_up,
+            "{execution} still running after {within:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// The instant in a `worktime:capacity` tag (`... down 2026-...Z` / `... up ...`).
+async fn marked_at(sdk: &aws_config::SdkConfig, service: &str, mark: &str) -> DateTime<Utc> {
+    let tag = service_tag(sdk, "prod", service, "worktime:capacity")
+        .await
+        .unwrap_or_default();
+    let (_, at) = tag
+        .split_once(&format!(" {mark} "))
+        .unwrap_or_else(|| panic!("{service}: {tag:?} is not marked {mark}"));
+    DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The function as Lambda runs it for the deployed stack, with every `Invoke` of it (the
+/// state machine's tasks) routed to it; waits between looks at a wave last a second.
+async fn routed_function(
+    moto: &Moto,
+    sdk: &aws_config::SdkConfig,
+    extra: &[(&str, &str)],
+) -> FunctionRuntime {
+    let mut env = moto.env();
+    env.push(("WORKTIME_TEST_WAVE_POLL_SECONDS".into(), "1".into()));
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let function = FunctionRuntime::deployed(sdk, "wt-scaler", env).await;
+    moto.route_lambda("wt-scaler", &function);
+    function
+}
+
+#[tokio::test]
+async fn the_deployed_state_machine_runs_the_night_and_the_morning_wave_by_wave() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("broker", 1), ("api", 2), ("web", 2)]).await;
+    register_target(&sdk, "prod", "broker", 1, 2).await;
+    register_target(&sdk, "prod", "api", 1, 3).await;
+    register_target(&sdk, "prod", "web", 1, 4).await;
+    let _dir = bootstrapped(&moto, &waves_config(THREE_WAVES, ""));
+    let function = routed_function(&moto, &sdk, &[]).await;
+    // The last wave's tasks take two seconds to drain, the first wave's to start.
+    moto.model_ecs_service("prod", "web", serde_json::json!({"stop_seconds": 2}));
+    moto.model_ecs_service("prod", "broker", serde_json::json!({"start_seconds": 2}));
+
+    // The night: wave 2, then 1, then 0, each once the one before has stopped its tasks.
+    let night = fire_rule(&sdk, "wt-scale-in", Utc::now()).await;
+    let done = ended(&sdk, &night, std::time::Duration::from_secs(60)).await;
+    assert_eq!(
+        done.status().as_str(),
+        "SUCCEEDED",
+        "{done:?}\n{}",
+        function.log()
+    );
+    let output: serde_json::Value = serde_json::from_str(done.output().unwrap()).unwrap();
+    let order: Vec<(i64, &str)> = output["step"]["finished"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["wave"].as_i64().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        order,
+        [(2, "ready"), (1, "ready"), (0, "ready")],
+        "{output}"
+    );
+    for service in ["broker", "api", "web"] {
+        assert_eq!(
+            service_state(&sdk, "prod", service).await,
+            (Some((0, 0)), 0)
+        );
+    }
+    let (web, api, broker) = (
+        marked_at(&sdk, "web", "down").await,
+        marked_at(&sdk, "api", "down").await,
+        marked_at(&sdk, "broker", "down").await,
+    );
+    assert!(
+        api - web >= TimeDelta::seconds(2),
+        "wave 1 went down after wave 2's tasks stopped: web {web}, api {api}"
+    );
+    assert!(broker >= api, "wave 0 last: api {api}, broker {broker}");
+
+    // The morning: wave 0 first; wave 1 once the broker runs its tasks; then wave 2.
+    let morning = fire_rule(&sdk, "wt-scale-out", Utc::now()).await;
+    let done = ended(&sdk, &morning, std::time::Duration::from_secs(60)).await;
+    assert_eq!(
+        done.status().as_str(),
+        "SUCCEEDED",
+        "{done:?}\n{}",
+        function.log()
+    );
+    assert_eq!(
+        service_state(&sdk, "prod", "broker").await,
+        (Some((1, 2)), 1)
+    );
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 2));
+    assert_eq!(service_state(&sdk, "prod", "web").await, (Some((1, 4)), 2));
+    let (broker, api, web) = (
+        marked_at(&sdk, "broker", "up").await,
+        marked_at(&sdk, "api", "up").await,
+        marked_at(&sdk, "web", "up").await,
+    );
+    assert!(
+        api - broker >= TimeDelta::seconds(2),
+        "wave 1 came up after wave 0's tasks ran: broker {broker}, api {api}"
+    );
+    assert!(web >= api, "wave 2 last: api {api}, web {web}");
+}
+
+#[tokio::test]
+async fn a_wave_that_times_out_lets_the_next_start_and_fails_the_execution_with_ecs_reason() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("broker", 0), ("api", 0), ("web", 0)]).await;
+    let down = "down 2026-11-26T10:00:30Z";
+    for (service, memory) in [("broker", "1/1@1"), ("api", "1/2@2"), ("web", "1/2@1")] {
+        register_target(&sdk, "prod", service, 0, 0).await;
+        tag_service(
+            &sdk,
+            "prod",
+            service,
+            "worktime:capacity",
+            &format!("{memory} {down}"),
+        )
+        .await;
+    }
+    let unable = "(service broker) was unable to place a task because no container instance met all of its requirements.";
+    moto.model_ecs_service(
+        "prod",
+        "broker",
+        serde_json::json!({"start_failure": unable}),
+    );
+    let _dir = bootstrapped(
+        &moto,
+        &waves_config(THREE_WAVES, "wave_timeout_minutes = 1"),
+    );
+    // A wave's minute lasts three seconds here (the hidden test knob).
+    let function =
+        routed_function(&moto, &sdk, &[("WORKTIME_TEST_WAVE_MINUTE_SECONDS", "3")]).await;
+
+    let started = std::time::Instant::now();
+    let morning = fire_rule(&sdk, "wt-scale-out", Utc::now()).await;
+    let done = ended(&sdk, &morning, std::time::Duration::from_secs(60)).await;
+    assert_eq!(
+        done.status().as_str(),
+        "FAILED",
+        "{done:?}\n{}",
+        function.log()
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(3),
+        "the broker's wave was waited for"
+    );
+    let cause = done.cause().unwrap_or_default();
+    assert!(cause.contains("wave 0 not ready"), "{cause}");
+    assert!(
+        cause.contains("service/prod/broker: running 0 of 1"),
+        "{cause}"
+    );
+    assert!(cause.contains(unable), "ECS's reason: {cause}");
+    // The next waves started anyway.
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 2)), 2));
+    assert_eq!(service_state(&sdk, "prod", "web").await, (Some((1, 2)), 1));
+}

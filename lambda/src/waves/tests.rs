@@ -180,12 +180,24 @@ fn checks(list: &[(&str, Check)]) -> Vec<(String, Check)> {
 fn a_wave_with_nothing_pending_is_ready() {
     let wave = checks(&[("api", Check::Ready), ("web", Check::Ignored)]);
     assert_eq!(
-        judge(&wave, at(0, 0), at(0, 30), TimeDelta::minutes(10)),
+        judge(
+            &wave,
+            at(0, 0),
+            at(0, 30),
+            TimeDelta::minutes(10),
+            POLL_SECONDS
+        ),
         Verdict::Ready
     );
     // An empty wave (a selector that selected nothing) is ready at once.
     assert_eq!(
-        judge(&[], at(0, 0), at(0, 0), TimeDelta::minutes(10)),
+        judge(
+            &[],
+            at(0, 0),
+            at(0, 0),
+            TimeDelta::minutes(10),
+            POLL_SECONDS
+        ),
         Verdict::Ready
     );
 }
@@ -197,13 +209,25 @@ fn a_pending_wave_waits_at_most_the_poll_interval_and_never_past_its_timeout() {
         ("web", Check::Pending("running 0 of 2".into())),
     ]);
     assert_eq!(
-        judge(&wave, at(0, 0), at(0, 1), TimeDelta::minutes(10)),
+        judge(
+            &wave,
+            at(0, 0),
+            at(0, 1),
+            TimeDelta::minutes(10),
+            POLL_SECONDS
+        ),
         Verdict::Wait {
             seconds: POLL_SECONDS
         }
     );
     assert_eq!(
-        judge(&wave, at(0, 0), at(0, 55), TimeDelta::minutes(1)),
+        judge(
+            &wave,
+            at(0, 0),
+            at(0, 55),
+            TimeDelta::minutes(1),
+            POLL_SECONDS
+        ),
         Verdict::Wait { seconds: 5 }
     );
 }
@@ -217,7 +241,13 @@ fn a_wave_still_pending_at_its_timeout_is_not_ready_with_the_reasons() {
             Check::Pending("running 0 of 2 desired task(s); ECS: unable to place a task".into()),
         ),
     ]);
-    match judge(&wave, at(0, 0), at(1, 0), TimeDelta::minutes(1)) {
+    match judge(
+        &wave,
+        at(0, 0),
+        at(1, 0),
+        TimeDelta::minutes(1),
+        POLL_SECONDS,
+    ) {
         Verdict::NotReady { reasons } => {
             assert_eq!(reasons.len(), 2, "{reasons:?}");
             assert!(
@@ -225,7 +255,7 @@ fn a_wave_still_pending_at_its_timeout_is_not_ready_with_the_reasons() {
                 "{reasons:?}"
             );
             assert!(reasons[0].contains("ECS: unable to place a task"));
-            assert!(reasons[0].contains("not ready 60 s after the wave started"));
+            assert!(reasons[0].contains("not ready 60 s after the wave started, timeout 60 s"));
             assert_eq!(reasons[1], "service/prod/api: access denied");
         }
         other => panic!("{other:?}"),
@@ -239,7 +269,13 @@ fn a_wave_whose_failures_are_all_that_is_left_failed_without_waiting() {
         ("gone", Check::Failed("ECS service gone not found".into())),
     ]);
     assert_eq!(
-        judge(&wave, at(0, 0), at(0, 1), TimeDelta::minutes(10)),
+        judge(
+            &wave,
+            at(0, 0),
+            at(0, 1),
+            TimeDelta::minutes(10),
+            POLL_SECONDS
+        ),
         Verdict::Failed {
             reasons: vec!["service/prod/gone: ECS service gone not found".into()]
         }

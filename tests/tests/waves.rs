@@ -338,7 +338,7 @@ async fn the_deployed_state_machine_runs_the_night_and_the_morning_wave_by_wave(
     register_target(&sdk, "prod", "broker", 1, 2).await;
     register_target(&sdk, "prod", "api", 1, 3).await;
     register_target(&sdk, "prod", "web", 1, 4).await;
-    let _dir = bootstrapped(&moto, &waves_config(THREE_WAVES, ""));
+    let dir = bootstrapped(&moto, &waves_config(THREE_WAVES, ""));
     let function = routed_function(&moto, &sdk, &[]).await;
     // The last wave's tasks take two seconds to drain, the first wave's to start.
     moto.model_ecs_service("prod", "web", serde_json::json!({"stop_seconds": 2}));
@@ -407,6 +407,27 @@ async fn the_deployed_state_machine_runs_the_night_and_the_morning_wave_by_wave(
         "wave 1 came up after wave 0's tasks ran: broker {broker}, api {api}"
     );
     assert!(web >= api, "wave 2 last: api {api}, web {web}");
+
+    // `worktime status` shows the schedule's last execution: this morning's, succeeded.
+    let status = worktime(dir.path(), &moto.env(), &["status", "--output", "json"]).expect_code(0);
+    let executions = &status.json()["activity"]["executions"];
+    assert_eq!(
+        executions.as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        status.stdout
+    );
+    assert_eq!(executions[0]["schedule"], "default");
+    assert_eq!(executions[0]["state_machine"], "wt-waves");
+    assert_eq!(executions[0]["action"], "scale-out");
+    assert_eq!(executions[0]["status"], "SUCCEEDED");
+    let text = worktime(dir.path(), &moto.env(), &["status"]).expect_code(0);
+    assert!(
+        text.stdout
+            .contains("runs in waves (Step Functions, last execution):"),
+        "{}",
+        text.stdout
+    );
 }
 
 #[tokio::test]
@@ -432,7 +453,7 @@ async fn a_wave_that_times_out_lets_the_next_start_and_fails_the_execution_with_
         "broker",
         serde_json::json!({"start_failure": unable}),
     );
-    let _dir = bootstrapped(
+    let dir = bootstrapped(
         &moto,
         &waves_config(THREE_WAVES, "wave_timeout_minutes = 1"),
     );
@@ -463,4 +484,14 @@ async fn a_wave_that_times_out_lets_the_next_start_and_fails_the_execution_with_
     // The next waves started anyway.
     assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 2)), 2));
     assert_eq!(service_state(&sdk, "prod", "web").await, (Some((1, 2)), 1));
+
+    // `worktime status` shows the failed execution and why.
+    let status = worktime(dir.path(), &moto.env(), &["status", "--output", "json"]).expect_code(0);
+    let last = &status.json()["activity"]["executions"][0];
+    assert_eq!(last["status"], "FAILED", "{}", status.stdout);
+    assert!(
+        last["cause"].as_str().unwrap_or_default().contains(unable),
+        "{}",
+        status.stdout
+    );
 }

@@ -83,6 +83,8 @@ pub enum On {
     WavesStartRole,
     /// The stack's wave state machines: `stateMachine:<name>-*`.
     StateMachines,
+    /// Their executions: `execution:<name>-*`.
+    Executions,
     /// The stack's function.
     Function,
     /// The function's log group.

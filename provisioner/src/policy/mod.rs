@@ -147,6 +147,7 @@ fn on_words(on: On) -> &'static str {
         On::WavesRole => "waves role",
         On::WavesStartRole => "waves start role",
         On::StateMachines => "state machines",
+        On::Executions => "executions",
         On::Function => "function",
         On::LogGroup => "log group",
         On::LogGroups => "log groups",

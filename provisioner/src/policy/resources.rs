@@ -130,6 +130,7 @@ impl Scope<'_> {
             On::Alarms => self.per_region("cloudwatch", |_| format!("alarm:{name}-*")),
             On::Rules => self.per_region("events", |_| format!("rule/{name}-*")),
             On::StateMachines => self.per_region("states", |_| format!("stateMachine:{name}-*")),
+            On::Executions => self.per_region("states", |_| format!("execution:{name}-*")),
             On::Schedules => self.per_region("scheduler", |_| format!("schedule/default/{name}-*")),
             On::Topics => {
                 let topic = ids::notify_topic_name(name);

@@ -58,6 +58,7 @@ mod tests {
         ("EventBridge", &["events:"]),
         ("SQS", &["sqs:"]),
         ("ECS", &["ecs:"]),
+        ("SFN", &["states:"]),
         (
             "Application Auto Scaling",
             &[

@@ -495,3 +495,128 @@ async fn a_wave_that_times_out_lets_the_next_start_and_fails_the_execution_with_
         status.stdout
     );
 }
+
+// ------------------------------------------------------------ [[capacity]] before deploy
+
+/// An Auto Scaling group of `desired` instances for cluster `prod` (a launch configuration
+/// and the region's first zone).
+async fn create_group(sdk: &aws_config::SdkConfig, name: &str, desired: i32) -> String {
+    let groups = aws_sdk_autoscaling::Client::new(sdk);
+    groups
+        .create_launch_configuration()
+        .launch_configuration_name(format!("{name}-lc"))
+        .image_id("ami-12c6146b")
+        .instance_type("t3.micro")
+        .send()
+        .await
+        .unwrap();
+    groups
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_configuration_name(format!("{name}-lc"))
+        .min_size(0)
+        .max_size(3)
+        .desired_capacity(desired)
+        .availability_zones(format!("{REGION}a"))
+        .send()
+        .await
+        .unwrap();
+    groups
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .unwrap()
+        .auto_scaling_groups()[0]
+        .auto_scaling_group_arn()
+        .unwrap()
+        .to_string()
+}
+
+fn with_capacity(group: &str) -> String {
+    config(
+        "wt",
+        "rules",
+        &format!(
+            "{TWO_SERVICES}\n[[capacity]]\ncluster = \"prod\"\nautoscaling_group = \"{group}\"\n"
+        ),
+    )
+}
+
+#[tokio::test]
+async fn a_capacity_group_that_is_missing_or_a_capacity_providers_is_refused_before_anything_is_made(
+) {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("api", 1), ("worker", 1)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let bootstrap = |config: &str| {
+        write_config(dir.path(), config);
+        worktime(
+            dir.path(),
+            &moto.env(),
+            &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
+        )
+    };
+
+    // A group that does not exist.
+    let run = bootstrap(&with_capacity("no-such-group")).expect_code(2);
+    assert!(
+        run.stderr.contains("capacity[0].autoscaling_group"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("\"no-such-group\" does not exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+
+    // A group an ECS capacity provider of the cluster manages.
+    let arn = create_group(&sdk, "prod-provided", 1).await;
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    ecs.create_capacity_provider()
+        .name("prod-ec2")
+        .auto_scaling_group_provider(
+            aws_sdk_ecs::types::AutoScalingGroupProvider::builder()
+                .auto_scaling_group_arn(&arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ecs.put_cluster_capacity_providers()
+        .cluster("prod")
+        .capacity_providers("prod-ec2")
+        .set_default_capacity_provider_strategy(Some(Vec::new()))
+        .send()
+        .await
+        .unwrap();
+    let run = bootstrap(&with_capacity("prod-provided")).expect_code(2);
+    assert!(
+        run.stderr.contains("capacity[0].autoscaling_group"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("managed by the capacity provider prod-ec2 of cluster \"prod\""),
+        "{}",
+        run.stderr
+    );
+    let buckets = moto.s3().await.list_buckets().send().await.unwrap();
+    assert!(buckets.buckets().is_empty(), "nothing created");
+
+    // A group no provider manages: deployed, its schedule through the state machine.
+    create_group(&sdk, "prod-plain", 1).await;
+    bootstrap(&with_capacity("prod-plain")).expect_code(0);
+    let machines = aws_sdk_sfn::Client::new(&sdk)
+        .list_state_machines()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(machines.state_machines().len(), 1);
+}

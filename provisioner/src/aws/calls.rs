@@ -85,6 +85,8 @@ pub enum On {
     StateMachines,
     /// Their executions: `execution:<name>-*`.
     Executions,
+    /// The clusters of the `[[capacity]]` entries.
+    CapacityClusters,
     /// The stack's function.
     Function,
     /// The function's log group.
@@ -136,6 +138,10 @@ pub enum Narrow {
     EverySelectorCluster,
     /// Only with `[function] reserved_concurrency` (no condition).
     ReservedConcurrency,
+    /// Only with `[[capacity]]` entries (no condition).
+    CapacityGroups,
+    /// Only when a schedule runs in waves (a state machine; no condition).
+    RunsInWaves,
     /// `StringEquals` `aws:RequestTag/worktime:stack` = the stack's name (a new resource
     /// carries the stack's tags).
     StackRequestTag,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use worktime_lambda::describe_error;
 
-use crate::aws::calls::{Call, Cmd::*, On};
+use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::template::ids;
@@ -52,14 +52,16 @@ pub const CALLS: &[Call] = &[
         "states:ListExecutions",
         &[Status],
         On::StateMachines,
-    ),
+    )
+    .narrow(Narrow::RunsInWaves),
     Call::new(
         "SFN",
         "DescribeExecution",
         "states:DescribeExecution",
         &[Status],
         On::Executions,
-    ),
+    )
+    .narrow(Narrow::RunsInWaves),
 ];
 
 /// The most executions read per machine (one page): the latest is among them unless a

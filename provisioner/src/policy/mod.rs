@@ -148,6 +148,7 @@ fn on_words(on: On) -> &'static str {
         On::WavesStartRole => "waves start role",
         On::StateMachines => "state machines",
         On::Executions => "executions",
+        On::CapacityClusters => "capacity clusters",
         On::Function => "function",
         On::LogGroup => "log group",
         On::LogGroups => "log groups",
@@ -174,6 +175,8 @@ fn narrow_words(narrow: Narrow) -> &'static str {
         Narrow::SelectorClusters => " selected clusters",
         Narrow::EverySelectorCluster => " every cluster",
         Narrow::ReservedConcurrency => " concurrency",
+        Narrow::CapacityGroups => " capacity",
+        Narrow::RunsInWaves => " waves",
         Narrow::StackTag => " tagged",
         Narrow::StackRequestTag => " new tagged",
     }

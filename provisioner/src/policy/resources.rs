@@ -131,6 +131,17 @@ impl Scope<'_> {
             On::Rules => self.per_region("events", |_| format!("rule/{name}-*")),
             On::StateMachines => self.per_region("states", |_| format!("stateMachine:{name}-*")),
             On::Executions => self.per_region("states", |_| format!("execution:{name}-*")),
+            On::CapacityClusters => {
+                let mut arns: Vec<String> = self
+                    .config
+                    .capacity
+                    .iter()
+                    .flat_map(|c| self.per_region("ecs", |_| format!("cluster/{}", c.cluster)))
+                    .collect();
+                arns.sort();
+                arns.dedup();
+                arns
+            }
             On::Schedules => self.per_region("scheduler", |_| format!("schedule/default/{name}-*")),
             On::Topics => {
                 let topic = ids::notify_topic_name(name);
@@ -197,6 +208,13 @@ impl Scope<'_> {
                 one("ArnEquals", "ecs:cluster", clusters)
             }
             Narrow::EverySelectorCluster => every_cluster.then(Condition::new),
+            Narrow::CapacityGroups => (!self.config.capacity.is_empty()).then(Condition::new),
+            Narrow::RunsInWaves => self
+                .config
+                .schedules_in_use()
+                .iter()
+                .any(|s| self.config.runs_in_waves(s.name))
+                .then(Condition::new),
             Narrow::ReservedConcurrency => self
                 .config
                 .function

@@ -11,7 +11,7 @@ MOTO_STAMP := $(VENV)/.installed-moto
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all venv venv-moto build lambda dist test test-model test-rust lint-templates lint lint-python fmt demo bench clean
+.PHONY: all venv venv-moto build lambda dist test test-model test-rust lint-templates lint-policies lint lint-python fmt demo bench clean
 
 all: build
 
@@ -50,7 +50,7 @@ dist: $(STAMP)
 ## test: the Python lint, unit, snapshot and end-to-end tests (moto server on 127.0.0.1), then
 ## template lint. Builds the function zip first: an end-to-end test runs that arm64 zip (under
 ## qemu-aarch64 on x86_64), so that what ships is tested, not only the debug build.
-test: $(STAMP) lint-python build lambda test-model test-rust lint-templates
+test: $(STAMP) lint-python build lambda test-model test-rust lint-templates lint-policies
 
 ## test-model: the project's AWS model checks itself against a live server of its own
 test-model: $(STAMP)
@@ -63,6 +63,11 @@ test-rust:
 ## lint-templates: cfn-lint and checkov on the template of every example config
 lint-templates: $(STAMP)
 	scripts/lint-templates.sh
+
+## lint-policies: what `worktime policy` prints for every example: real actions, no wildcard
+## actions, "*" only for actions without resource-level permissions
+lint-policies: $(STAMP)
+	$(PY) scripts/check-policies.py
 
 ## lint-python: ruff on the project's Python (the AWS model and its checks, scripts, bench),
 ## rules in ruff.toml

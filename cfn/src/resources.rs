@@ -25,6 +25,7 @@ pub enum ResourceProperties {
     KmsKey(Box<KmsKey>),
     SnsTopic(Box<SnsTopic>),
     SnsTopicPolicy(Box<SnsTopicPolicy>),
+    StateMachine(Box<StateMachine>),
 }
 
 impl ResourceProperties {
@@ -44,6 +45,7 @@ impl ResourceProperties {
             ResourceProperties::KmsKey(_) => "AWS::KMS::Key",
             ResourceProperties::SnsTopic(_) => "AWS::SNS::Topic",
             ResourceProperties::SnsTopicPolicy(_) => "AWS::SNS::TopicPolicy",
+            ResourceProperties::StateMachine(_) => "AWS::StepFunctions::StateMachine",
         }
     }
 }
@@ -64,6 +66,7 @@ impl Serialize for ResourceProperties {
             ResourceProperties::KmsKey(p) => p.serialize(serializer),
             ResourceProperties::SnsTopic(p) => p.serialize(serializer),
             ResourceProperties::SnsTopicPolicy(p) => p.serialize(serializer),
+            ResourceProperties::StateMachine(p) => p.serialize(serializer),
         }
     }
 }
@@ -132,6 +135,11 @@ impl From<SnsTopic> for ResourceProperties {
 impl From<SnsTopicPolicy> for ResourceProperties {
     fn from(p: SnsTopicPolicy) -> Self {
         ResourceProperties::SnsTopicPolicy(Box::new(p))
+    }
+}
+impl From<StateMachine> for ResourceProperties {
+    fn from(p: StateMachine) -> Self {
+        ResourceProperties::StateMachine(Box::new(p))
     }
 }
 
@@ -538,4 +546,53 @@ pub struct SnsSubscription {
 pub struct SnsTopicPolicy {
     pub topics: Vec<Expr>,
     pub policy_document: PolicyDocument,
+}
+
+// ---------------------------------------------------------------- Step Functions
+
+/// `AWS::StepFunctions::StateMachine`. The definition is given as `DefinitionString` (the
+/// Amazon States Language as JSON text, usually an `Fn::Sub`), the form every CloudFormation
+/// implementation reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StateMachine {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_machine_name: Option<Expr>,
+    /// `STANDARD` or `EXPRESS`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_machine_type: Option<String>,
+    pub definition_string: Expr,
+    pub role_arn: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging_configuration: Option<StateMachineLogging>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracing_configuration: Option<StateMachineTracing>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StateMachineLogging {
+    /// `ALL`, `ERROR`, `FATAL` or `OFF`.
+    pub level: String,
+    pub include_execution_data: bool,
+    pub destinations: Vec<LogDestination>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogDestination {
+    pub cloud_watch_logs_log_group: LogGroupDestination,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogGroupDestination {
+    /// The log group's ARN, ending in `:*` (what `Fn::GetAtt <LogGroup>.Arn` returns).
+    pub log_group_arn: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StateMachineTracing {
+    pub enabled: bool,
 }

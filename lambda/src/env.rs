@@ -30,6 +30,13 @@ pub const SCHEDULES_VAR: &str = "WORKTIME_SCHEDULES";
 /// `{"cluster": "<name>|*", "tag": "key=value|key", "schedule": "<name>"}` in configuration
 /// order (no `schedule`: the default one). Absent: none.
 pub const ALLOWED_SELECTORS_VAR: &str = "WORKTIME_ALLOWED_SELECTORS";
+/// Hidden, for tests only (the template never sets it): how long a "minute" of
+/// `wave_timeout_minutes` lasts, in seconds (1-60, default 60), so that a wave can time out
+/// in seconds on the local endpoint. docs/testing.md documents it.
+pub const TEST_WAVE_MINUTE_SECONDS_VAR: &str = "WORKTIME_TEST_WAVE_MINUTE_SECONDS";
+/// Hidden, for tests only: the most a wave waits between two looks (1-60 seconds, default
+/// [`crate::waves::POLL_SECONDS`]).
+pub const TEST_WAVE_POLL_SECONDS_VAR: &str = "WORKTIME_TEST_WAVE_POLL_SECONDS";
 
 /// A setting in the environment the function cannot use.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -88,7 +95,26 @@ pub fn defaults_from(lookup: impl Fn(&str) -> Option<String>) -> Result<EventDef
         })
         .transpose()?
         .unwrap_or_default();
+    let seconds = |name: &'static str| -> Result<Option<u32>, EnvError> {
+        lookup(name)
+            .map(|text| {
+                text.trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|s| (1..=60).contains(s))
+                    .ok_or_else(|| EnvError {
+                        name,
+                        reason: format!("{text:?} is not 1 to 60 seconds"),
+                    })
+            })
+            .transpose()
+    };
+    let wave_timing = crate::waves::Timing {
+        minute_seconds: seconds(TEST_WAVE_MINUTE_SECONDS_VAR)?.unwrap_or(60),
+        poll_seconds: seconds(TEST_WAVE_POLL_SECONDS_VAR)?.unwrap_or(crate::waves::POLL_SECONDS),
+    };
     Ok(EventDefaults {
+        wave_timing,
         services,
         timezone,
         allowed,

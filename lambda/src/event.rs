@@ -105,6 +105,10 @@ pub struct ServiceTarget {
     pub min: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i32>,
+    /// Its wave (0-9; absent: 0): scale-out starts a wave once the one before is ready,
+    /// scale-in goes the other way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<u8>,
 }
 
 impl ServiceTarget {
@@ -113,6 +117,15 @@ impl ServiceTarget {
             resource_id: resource_id(cluster, service),
             min: capacity.map(|c| c.min),
             max: capacity.map(|c| c.max),
+            wave: None,
+        }
+    }
+
+    /// The same target in `wave`; wave 0 is left out of the payload (it is the default).
+    pub fn in_wave(self, wave: u8) -> Self {
+        ServiceTarget {
+            wave: (wave != 0).then_some(wave),
+            ..self
         }
     }
 }
@@ -195,6 +208,10 @@ pub struct RawEvent {
     /// With action `notice`: how long before the scale-in it is sent (1..=720 minutes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warn_before_minutes: Option<u32>,
+    /// How long one wave may take to be ready (or stopped) before the next one starts
+    /// anyway and the run ends failed (minutes, 1..=60; default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave_timeout_minutes: Option<u32>,
 }
 
 /// The top-level keys of an EventBridge scheduled event, accepted (and otherwise ignored) so
@@ -214,7 +231,7 @@ pub const ENVELOPE_KEYS: [&str; 9] = [
 /// The keys of the contract itself, for the "unknown field" message.
 const CONTRACT_KEYS: &str = "action, services, selectors, schedule, timezone, skip_dates, \
                              dry_run, scheduled_time, crons, ready_within_minutes, \
-                             warn_before_minutes";
+                             warn_before_minutes, wave_timeout_minutes";
 
 /// The most services one invocation accepts; well above what an 8 KB trigger input can
 /// carry, low enough to bound a run inside Lambda's 15 minutes.
@@ -231,6 +248,12 @@ pub const MAX_SKIP_DATES: usize = 1000;
 pub const DEFAULT_READY_WITHIN_MINUTES: u32 = 15;
 /// The longest `ready_within_minutes`: two hours.
 pub const MAX_READY_WITHIN_MINUTES: u32 = 120;
+/// The highest wave a service may be in (waves are 0-9).
+pub const MAX_WAVE: u8 = 9;
+/// `wave_timeout_minutes` when the event names none.
+pub const DEFAULT_WAVE_TIMEOUT_MINUTES: u32 = 10;
+/// The longest `wave_timeout_minutes`: an hour.
+pub const MAX_WAVE_TIMEOUT_MINUTES: u32 = 60;
 /// How far in the future a `scheduled_time` may lie (clock skew between EventBridge and
 /// the function) before the event is refused.
 pub const MAX_CLOCK_SKEW_MINUTES: i64 = 5;
@@ -248,6 +271,8 @@ pub struct ServiceRequest {
     pub refused: Option<String>,
     /// The selector (`cluster:tag`) that chose it; `None`: named in the event.
     pub selected_by: Option<String>,
+    /// Its wave (0-9): the selector's, for a service a selector chose.
+    pub wave: u8,
 }
 
 /// A validated event: what the handler acts on.
@@ -277,6 +302,8 @@ pub struct ScalingEvent {
     pub ready_within: TimeDelta,
     /// Action `notice`: how long before the scale-in it warns.
     pub warn_before: Option<TimeDelta>,
+    /// How long one wave may take to be ready (or stopped) before the next one starts anyway.
+    pub wave_timeout: TimeDelta,
 }
 
 /// What the function knows beyond the event (from its environment).
@@ -300,6 +327,8 @@ pub struct EventDefaults {
     /// The schedules the stack deploys (`WORKTIME_SCHEDULES`; `default` for `[schedule]`):
     /// an event naming any other is refused. `None`: not checked (the CLI's own events).
     pub schedules: Option<BTreeSet<String>>,
+    /// How long a wave's minute and its waits last (real minutes but in tests).
+    pub wave_timing: crate::waves::Timing,
 }
 
 impl EventDefaults {
@@ -345,6 +374,7 @@ impl ScalingEvent {
                 "scheduled_time" => raw.scheduled_time = field(&key, value)?,
                 "crons" => raw.crons = field(&key, value)?,
                 "ready_within_minutes" => raw.ready_within_minutes = field(&key, value)?,
+                "wave_timeout_minutes" => raw.wave_timeout_minutes = field(&key, value)?,
                 "max_delay_minutes" => {
                     return Err(field_error(
                         key,
@@ -513,6 +543,17 @@ impl ScalingEvent {
                 format!("{ready} is out of range: use 1 to {MAX_READY_WITHIN_MINUTES} minutes"),
             ));
         }
+        let wave_timeout = raw
+            .wave_timeout_minutes
+            .unwrap_or(DEFAULT_WAVE_TIMEOUT_MINUTES);
+        if !(1..=MAX_WAVE_TIMEOUT_MINUTES).contains(&wave_timeout) {
+            return Err(field_error(
+                "wave_timeout_minutes",
+                format!(
+                    "{wave_timeout} is out of range: use 1 to {MAX_WAVE_TIMEOUT_MINUTES} minutes"
+                ),
+            ));
+        }
         let clock = raw
             .crons
             .map(|crons| crons.clock(timezone, &skip_dates))
@@ -580,6 +621,7 @@ impl ScalingEvent {
             clock,
             ready_within: TimeDelta::minutes(i64::from(ready)),
             warn_before,
+            wave_timeout: TimeDelta::minutes(i64::from(wave_timeout)),
         })
     }
 
@@ -673,6 +715,7 @@ fn parse_selectors(
         let tag = TagMatch::parse(&target.tag)
             .map_err(|reason| field_error(format!("{field}.tag"), reason))?;
         let declared = capacity_of(&field, target.min, target.max)?;
+        let wave = wave_of(&field, target.wave)?;
         if selectors
             .iter()
             .any(|s| s.cluster == cluster && s.tag == tag)
@@ -699,6 +742,7 @@ fn parse_selectors(
             tag,
             declared,
             refused,
+            wave,
         });
     }
     Ok(selectors)
@@ -718,6 +762,18 @@ fn capacity_of(
         _ => Err(field_error(
             field,
             "only one of min/max is given: give both, or neither to restore remembered capacity",
+        )),
+    }
+}
+
+/// A wave number: 0-9, absent 0.
+fn wave_of(field: &str, wave: Option<u8>) -> Result<u8, EventError> {
+    match wave {
+        None => Ok(0),
+        Some(wave) if wave <= MAX_WAVE => Ok(wave),
+        Some(wave) => Err(field_error(
+            format!("{field}.wave"),
+            format!("{wave} is not a wave: use 0 to {MAX_WAVE}"),
         )),
     }
 }
@@ -762,6 +818,7 @@ fn parse_target(field: &str, target: ServiceTarget) -> Result<ServiceRequest, Ev
         declared,
         refused: None,
         selected_by: None,
+        wave: wave_of(field, target.wave)?,
     })
 }
 

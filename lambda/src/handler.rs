@@ -12,7 +12,17 @@ use crate::delivered::DeliveryRecord;
 use crate::event::{Action, EventDefaults, EventError, ScalingEvent, DEFAULT_SCHEDULE};
 use crate::publish::{notice_message, publish_notice, publish_run};
 use crate::report::{Outcome, Report};
-use crate::run::{notice_stop_time, run};
+use crate::run::{notice_stop_time, run, run_wave};
+use crate::waves::{event_waves, judge, stages, Stage, StageOutcome, StepState, StepStatus};
+
+/// The payload key a state machine's step carries (the rest is the trigger's payload).
+pub const STEP_KEY: &str = "step";
+
+/// Whether `payload` is a step of a run in waves (the state machine's task), not a
+/// trigger's direct invocation.
+pub fn is_step(payload: &Value) -> bool {
+    payload.get(STEP_KEY).is_some()
+}
 
 /// Whether the run came too late to act (every service `stale`): a late notice is not
 /// sent, its scale-in has happened.
@@ -32,6 +42,10 @@ pub enum HandlerError {
     /// The notice could not be published (nothing was changed).
     #[error("{0}")]
     NoticeUndelivered(String),
+    /// The last step of a run in waves: a wave was not ready in time, or some of its
+    /// services failed (every wave was still run).
+    #[error("the run in waves ended failed: {0}")]
+    WavesFailed(String),
 }
 
 /// Handles one invocation, now. `function_arn` is the function's own (the Lambda context's
@@ -95,4 +109,94 @@ pub async fn handle_invocation(
         return Err(HandlerError::ServicesFailed(Box::new(report)));
     }
     Ok(report)
+}
+
+/// One step of a run in waves, as the state machine's task delivers it at `now`: the
+/// trigger's payload plus `step` (where the run stands). Converges the wave under way and
+/// judges it; answers the same payload with the next `step`: `wait` (look again in
+/// `wait_seconds`), `next` (the next wave starts now) or `done`. The last step of a run in
+/// which a wave was not ready, or a service or selector failed, fails with every such wave's
+/// reasons, so that the execution ends failed and the errors alarm hears it. A repeated or
+/// retried step converges and judges again: it ends where a single one would.
+pub async fn handle_step(
+    clients: &Clients,
+    defaults: &EventDefaults,
+    payload: Value,
+    now: DateTime<Utc>,
+) -> Result<Value, HandlerError> {
+    let Value::Object(mut map) = payload else {
+        return Err(EventError::Malformed {
+            reason: "the event is not a JSON object".into(),
+        }
+        .into());
+    };
+    let step_value = map.remove(STEP_KEY).unwrap_or(Value::Null);
+    let state: StepState =
+        serde_json::from_value(step_value).map_err(|e| step_error(e.to_string()))?;
+    let trigger_payload = Value::Object(map);
+    let event = ScalingEvent::from_json(trigger_payload.clone(), defaults, now)?;
+    // The capacity stage (`[[capacity]]`) is not part of the contract yet: every stage is a
+    // wave of services.
+    let order =
+        stages(event.action, event_waves(&event), false).map_err(|reason| EventError::Field {
+            field: "action".into(),
+            reason,
+        })?;
+    let (stage, started) = state.current(&order, now).map_err(step_error)?;
+    let Stage::Services(wave) = stage else {
+        return Err(step_error(format!("{stage} is not one of this run's stages")).into());
+    };
+    let stale = crate::planner::staleness(&event, now);
+    let (report, checks) = run_wave(clients, &event, wave, now).await;
+    let next = match stale {
+        // Delivered after its window: the run acts no more, and no wave is waited for.
+        Some(reason) => StepState {
+            status: StepStatus::Done,
+            wave: None,
+            started_at: None,
+            wait_seconds: None,
+            ..state.finish(&order, stage, StageOutcome::Stale, vec![reason], now)
+        },
+        None => state.advance(
+            &order,
+            stage,
+            started,
+            judge(
+                &checks,
+                started,
+                now,
+                defaults
+                    .wave_timing
+                    .timeout(event.wave_timeout.num_minutes()),
+                defaults.wave_timing.poll_seconds,
+            ),
+            now,
+        ),
+    };
+    tracing::info!(
+        action = %event.action,
+        wave = stage.number(),
+        status = ?next.status,
+        wait_seconds = next.wait_seconds.unwrap_or(0),
+        "wave step"
+    );
+    // Each step that changed something or ended its wave is a run of its own to hear about.
+    if next.status != StepStatus::Wait || report.summary.changed > 0 {
+        publish_run(clients, defaults.stack.as_deref(), &report).await;
+    }
+    if next.status == StepStatus::Done {
+        if let Some(failure) = next.failure() {
+            return Err(HandlerError::WavesFailed(failure));
+        }
+    }
+    let mut answer = trigger_payload;
+    answer[STEP_KEY] = serde_json::to_value(&next).map_err(|e| step_error(e.to_string()))?;
+    Ok(answer)
+}
+
+fn step_error(reason: impl Into<String>) -> EventError {
+    EventError::Field {
+        field: STEP_KEY.into(),
+        reason: reason.into(),
+    }
 }

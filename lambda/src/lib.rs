@@ -4,7 +4,8 @@
 //!
 //! `event` (contract, validation) → `resolve` (tag selectors to services) → `observe` (reads) → `planner` (pure decisions) →
 //! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation,
-//! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `tags` the tag
+//! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `waves` the order of a
+//! morning's and a night's waves and when one is done, `tags` the tag
 //! names shared with the CLI, `clients` the SDK clients, `delivered` which topics a notice
 //! reached, `sdk` the SDK config loader (one HTTPS client for the function, the CLI and the tests),
 //! `ecs` the ECS vocabulary (`Capacity`, names, resource ids) that `event` and
@@ -29,14 +30,16 @@ mod run;
 pub mod sdk;
 pub mod selector;
 pub mod tags;
+pub mod waves;
 pub mod window;
 
 pub use clients::{describe_error, Clients};
 pub use ecs::{is_valid_ecs_name, resource_id, Capacity};
 pub use event::{
     Action, EventDefaults, EventError, RawEvent, ScalingEvent, ScheduleCrons, ServiceRequest,
-    ServiceTarget, DEFAULT_READY_WITHIN_MINUTES, DEFAULT_SCHEDULE, ENVELOPE_KEYS,
-    MAX_READY_WITHIN_MINUTES, MAX_SELECTORS, MAX_SERVICES, MAX_SKIP_DATES, MAX_WARN_BEFORE_MINUTES,
+    ServiceTarget, DEFAULT_READY_WITHIN_MINUTES, DEFAULT_SCHEDULE, DEFAULT_WAVE_TIMEOUT_MINUTES,
+    ENVELOPE_KEYS, MAX_READY_WITHIN_MINUTES, MAX_SELECTORS, MAX_SERVICES, MAX_SKIP_DATES,
+    MAX_WARN_BEFORE_MINUTES, MAX_WAVE, MAX_WAVE_TIMEOUT_MINUTES,
 };
 pub use execute::write_hold_tag;
 pub use handler::HandlerError;

@@ -55,6 +55,9 @@ pub struct Observed {
     pub latest_event: Option<String>,
     /// When the primary deployment last changed (a new task definition, a desired count).
     pub last_changed: Option<DateTime<Utc>>,
+    /// How many deployments the service has (more than one: a rollout is under way, and the
+    /// tasks counted as running may be the old ones).
+    pub deployments: Option<usize>,
 }
 
 impl Observed {
@@ -226,6 +229,7 @@ pub(crate) fn observed_from(service: &Service, cluster: &str, name: &str) -> Obs
             .find(|d| d.status() == Some("PRIMARY"))
             .and_then(|d| d.updated_at().or(d.created_at()))
             .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
+        deployments: Some(service.deployments().len()),
         ..Observed::default()
     };
     if let Some(value) = tag(CAPACITY_TAG) {

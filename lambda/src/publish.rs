@@ -307,6 +307,7 @@ mod tests {
             summary: Summary::of(&services),
             services,
             selectors: Vec::new(),
+            wave: None,
         }
     }
 

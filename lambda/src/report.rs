@@ -10,6 +10,7 @@ use crate::ecs::Capacity;
 use crate::event::Action;
 use crate::memory::Remembered;
 use crate::resolve::SelectorOutcome;
+use crate::waves::Stage;
 
 /// What happened to one service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -145,6 +146,10 @@ pub struct Report {
     /// What each tag selector resolved to (absent: the event had none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub selectors: Vec<SelectorOutcome>,
+    /// The wave this run converged, when it was one step of a run in waves (-1: the
+    /// capacity); absent: every service at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wave: Option<Stage>,
 }
 
 impl Report {

@@ -140,6 +140,7 @@ pub(crate) async fn resolve(
                             declared: selector.declared,
                             refused: None,
                             selected_by: Some(selector.to_string()),
+                            wave: selector.wave,
                         });
                     }
                 }

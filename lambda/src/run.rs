@@ -15,6 +15,7 @@ use crate::planner;
 use crate::report::{Outcome, Report, ServiceOutcome, Summary};
 use crate::resolve::{resolve, SelectorOutcome};
 use crate::tags::CAPACITY_TAG;
+use crate::waves::{check_service, Check, Stage};
 
 /// Plans and applies one event at `now`: read, decide, write, report. Never stops at the
 /// first failure; the caller turns a report with failures into an error. A stale event is
@@ -128,7 +129,68 @@ pub(crate) async fn run_observed(
         summary,
         services,
         selectors: Vec::new(),
+        wave: None,
     }
+}
+
+/// One step of a run in waves: the services of `wave` converged (selectors are resolved over
+/// the whole event, so that a service two selectors match stays in the first one's wave),
+/// then each judged for readiness on what ECS said before this step's writes (a service the
+/// step changed is pending). Level-triggered: a repeated step writes only what is still
+/// missing. A stale event is neither read nor written.
+pub async fn run_wave(
+    clients: &Clients,
+    event: &ScalingEvent,
+    wave: u8,
+    now: DateTime<Utc>,
+) -> (Report, Vec<(String, Check)>) {
+    let mut event = event.clone();
+    let mut report = if planner::staleness(&event, now).is_some() {
+        event.services.retain(|s| s.wave == wave);
+        run_observed(clients, &event, &HashMap::new(), now).await
+    } else {
+        let (selectors, described) = if event.selectors.is_empty() {
+            (Vec::new(), HashMap::new())
+        } else {
+            let (selected, outcomes, described) = Box::pin(resolve(clients, &event)).await;
+            event.services.extend(selected);
+            (outcomes, described)
+        };
+        event.services.retain(|s| s.wave == wave);
+        let observed = observe_known(clients, &event.services, described).await;
+        let mut report = run_observed(clients, &event, &observed, now).await;
+        // A selector of this wave that could not be resolved fails the wave like a service.
+        report.selectors = selectors
+            .into_iter()
+            .filter(|o| {
+                event
+                    .selectors
+                    .iter()
+                    .any(|s| s.wave == wave && s.to_string() == o.selector)
+            })
+            .collect();
+        let mut checks: Vec<(String, Check)> = report
+            .services
+            .iter()
+            .map(|s| {
+                let seen = observed.get(&s.resource_id).cloned().unwrap_or_default();
+                let check = check_service(s.action, s.outcome, s.reason.as_deref(), &seen);
+                (s.resource_id.clone(), check)
+            })
+            .collect();
+        checks.extend(report.failed_selectors().map(|o| {
+            (
+                format!("selector {}", o.selector),
+                Check::Failed(o.error.clone().unwrap_or_default()),
+            )
+        }));
+        report.wave = Some(Stage::Services(wave));
+        log_summary(&report);
+        return (report, checks);
+    };
+    report.wave = Some(Stage::Services(wave));
+    log_summary(&report);
+    (report, Vec::new())
 }
 
 /// The run's `summary` line: what `worktime status` reads back from the log group as the
@@ -147,6 +209,7 @@ pub(crate) fn log_summary(report: &Report) {
         held = summary.held,
         stale = summary.stale,
         drift = summary.drift,
+        wave = report.wave.map_or_else(|| "-".to_string(), |w| w.number().to_string()),
         not_ready = summary.not_ready,
         not_stopped = summary.not_stopped,
         failed = summary.failed,

@@ -26,6 +26,9 @@ pub struct SelectorTarget {
     pub min: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i32>,
+    /// The wave of every service it selects (0-9; absent: 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<u8>,
 }
 
 impl SelectorTarget {
@@ -35,6 +38,15 @@ impl SelectorTarget {
             tag: tag.to_string(),
             min: capacity.map(|c| c.min),
             max: capacity.map(|c| c.max),
+            wave: None,
+        }
+    }
+
+    /// The same selector in `wave`; wave 0 is left out of the payload (it is the default).
+    pub fn in_wave(self, wave: u8) -> Self {
+        SelectorTarget {
+            wave: (wave != 0).then_some(wave),
+            ..self
         }
     }
 }
@@ -228,6 +240,8 @@ pub struct Selector {
     pub declared: Option<Capacity>,
     /// Why the function will not resolve it (not on its allow-list): it fails, alone.
     pub refused: Option<String>,
+    /// The wave of every service it selects.
+    pub wave: u8,
 }
 
 impl fmt::Display for Selector {

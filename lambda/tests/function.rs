@@ -24,6 +24,7 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{json, Value};
 use worktime_lambda::tags::CAPACITY_TAG;
+use worktime_lambda::waves::{event_waves, stages, Stage};
 use worktime_lambda::{
     env, handler, Action, Capacity, Clients, EventDefaults, EventError, HandlerError, Outcome,
     Remembered, Report, ScalingEvent, ServiceTarget,
@@ -192,6 +193,21 @@ fn malformed_events_name_the_field() {
         ),
         ("too-many-services.json", "services", "at most 1000"),
         ("too-many-skip-dates.json", "skip_dates", "at most 1000"),
+        (
+            "bad-wave.json",
+            "services[1].wave",
+            "10 is not a wave: use 0 to 9",
+        ),
+        (
+            "bad-selector-wave.json",
+            "selectors[0].wave",
+            "12 is not a wave: use 0 to 9",
+        ),
+        (
+            "bad-wave-timeout.json",
+            "wave_timeout_minutes",
+            "61 is out of range: use 1 to 60 minutes",
+        ),
     ];
     for (file, field, hint) in cases {
         let err = parse(file).unwrap_err();
@@ -203,6 +219,39 @@ fn malformed_events_name_the_field() {
             other => panic!("{file}: expected a field error, got {other:?}"),
         }
     }
+}
+
+#[test]
+fn a_payload_with_waves_orders_its_stages_by_wave() {
+    let event = parse("waves-scale-out.json").unwrap();
+    let waves: Vec<u8> = event.services.iter().map(|s| s.wave).collect();
+    // Absent is wave 0.
+    assert_eq!(waves, vec![2, 1, 0]);
+    assert_eq!(event.selectors[0].wave, 1);
+    assert_eq!(event.wave_timeout, TimeDelta::minutes(5));
+    let order = stages(event.action, event_waves(&event), false).unwrap();
+    assert_eq!(
+        order,
+        vec![Stage::Services(0), Stage::Services(1), Stage::Services(2)]
+    );
+    // The same payload as a scale-in runs the other way.
+    let mut night = fixture("waves-scale-out.json");
+    night["action"] = json!("scale-in");
+    let night = ScalingEvent::from_json(night, &allowed(), now()).unwrap();
+    assert_eq!(
+        stages(night.action, event_waves(&night), true).unwrap(),
+        vec![
+            Stage::Services(2),
+            Stage::Services(1),
+            Stage::Services(0),
+            Stage::Capacity
+        ]
+    );
+    // Without the key, a wave may take ten minutes.
+    assert_eq!(
+        parse("scale-in.json").unwrap().wave_timeout,
+        TimeDelta::minutes(10)
+    );
 }
 
 #[tokio::test]
@@ -217,6 +266,8 @@ async fn a_refused_event_reads_and_changes_nothing() {
         "bad-max-delay.json",
         "reconcile-without-crons.json",
         "bad-crons-timezone.json",
+        "bad-wave.json",
+        "bad-wave-timeout.json",
     ] {
         let err = handler::handle_at(&world.clients(), &allowed(), fixture(file), now())
             .await
@@ -1631,4 +1682,250 @@ fn outcomes_are_kebab_case_in_json_and_display() {
             "{outcome}"
         );
     }
+}
+
+// ---- runs in waves: the state machine's steps ----
+
+/// The Seoul schedule's `action` payload for `services` (name, wave), each restoring what it
+/// remembered, with its step.
+fn wave_payload(action: &str, services: &[(&str, u8)], at: DateTime<Utc>, step: Value) -> Value {
+    let names: Vec<(&str, Option<Capacity>)> = services.iter().map(|(n, _)| (*n, None)).collect();
+    let mut value = scheduled(action, &names, Some(at));
+    for (index, (_, wave)) in services.iter().enumerate() {
+        value["services"][index]["wave"] = json!(wave);
+    }
+    value["wave_timeout_minutes"] = json!(10);
+    value["step"] = step;
+    value
+}
+
+async fn step_at(world: &World, payload: Value, at: DateTime<Utc>) -> Result<Value, HandlerError> {
+    handler::handle_step(&world.clients(), &allowed(), payload, at).await
+}
+
+/// The `step` of an answer, and the answer as the next step's payload (what the state
+/// machine hands back).
+async fn step_ok(world: &World, payload: Value, at: DateTime<Utc>) -> Value {
+    let answer = step_at(world, payload.clone(), at)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The trigger's payload travels unchanged; only `step` is the function's.
+    let mut same = answer.clone();
+    same.as_object_mut().unwrap().remove("step");
+    let mut sent = payload;
+    sent.as_object_mut().unwrap().remove("step");
+    assert_eq!(same, sent);
+    answer
+}
+
+fn down_world() -> World {
+    World::with(&[
+        (
+            "worker",
+            0,
+            cap(0, 0),
+            Some("1/2@2 down 2026-11-26T10:00:30Z"),
+        ),
+        ("api", 0, cap(0, 0), Some("1/3@3 down 2026-11-26T10:00:30Z")),
+    ])
+}
+
+#[tokio::test]
+async fn a_morning_in_waves_starts_each_wave_once_the_one_before_runs_its_tasks() {
+    let world = down_world();
+    let morning = kst(27, 9, 0, 0);
+    let services = [("worker", 0), ("api", 1)];
+    let start = wave_payload("scale-out", &services, morning, json!({"status": "start"}));
+
+    // Wave 0: the worker is scaled out; its tasks have only just been asked for.
+    let answer = step_ok(&world, start, kst(27, 9, 0, 5)).await;
+    assert_eq!(
+        answer["step"],
+        json!({"status": "wait", "wave": 0, "started_at": "2026-11-27T00:00:05Z",
+               "wait_seconds": 20})
+    );
+    assert_eq!(world.desired("worker"), 2);
+    assert_eq!(world.desired("api"), 0, "wave 1 waits for wave 0");
+    assert!(
+        world.writes().iter().all(|w| !w.contains("api")),
+        "{:?}",
+        world.writes()
+    );
+
+    // Its tasks do not run yet: still waiting; a repeated step writes nothing more.
+    world.set_tasks(
+        "worker",
+        0,
+        Some("(service worker) has started 2 tasks."),
+        None,
+    );
+    world.clear_calls();
+    let answer = step_ok(&world, answer, kst(27, 9, 0, 25)).await;
+    assert_eq!(answer["step"]["status"], "wait");
+    assert_eq!(answer["step"]["started_at"], "2026-11-27T00:00:05Z");
+    let again = step_ok(&world, answer.clone(), kst(27, 9, 0, 26)).await;
+    assert_eq!(again["step"]["status"], "wait");
+    assert_eq!(world.writes(), Vec::<String>::new());
+
+    // They run: wave 1 starts now.
+    world.set_tasks("worker", 2, None, None);
+    let answer = step_ok(&world, answer, kst(27, 9, 0, 45)).await;
+    assert_eq!(answer["step"]["status"], "next");
+    assert_eq!(answer["step"]["wave"], 1);
+    assert_eq!(answer["step"]["started_at"], "2026-11-27T00:00:45Z");
+    assert_eq!(answer["step"]["finished"][0]["wave"], 0);
+    assert_eq!(answer["step"]["finished"][0]["outcome"], "ready");
+    assert_eq!(world.desired("api"), 0);
+
+    // Wave 1: the api comes up; once its tasks run, the morning is done.
+    let answer = step_ok(&world, answer, kst(27, 9, 0, 46)).await;
+    assert_eq!(answer["step"]["status"], "wait");
+    assert_eq!(world.desired("api"), 3);
+    let answer = step_ok(&world, answer, kst(27, 9, 1, 6)).await;
+    assert_eq!(answer["step"]["status"], "done");
+    let outcomes: Vec<(i64, &str)> = answer["step"]["finished"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["wave"].as_i64().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes, [(0, "ready"), (1, "ready")]);
+    assert_eq!(
+        world.tag("api").as_deref(),
+        Some("1/3@3 up 2026-11-27T00:00:46Z")
+    );
+}
+
+#[tokio::test]
+async fn a_wave_not_ready_in_time_lets_the_next_start_and_fails_the_run_with_ecs_reason() {
+    let world = down_world();
+    let morning = kst(27, 9, 0, 0);
+    let services = [("worker", 0), ("api", 1)];
+    let start = wave_payload("scale-out", &services, morning, json!({"status": "start"}));
+    let answer = step_ok(&world, start, kst(27, 9, 0, 0)).await;
+    let unable = "(service worker) was unable to place a task because no container instance met all of its requirements.";
+    world.set_tasks("worker", 0, Some(unable), None);
+    // Nine minutes on: the wait never runs past the timeout.
+    let answer = step_ok(&world, answer, kst(27, 9, 9, 50)).await;
+    assert_eq!(answer["step"]["status"], "wait");
+    assert_eq!(answer["step"]["wait_seconds"], 10);
+    // Ten minutes: wave 0 is not ready, wave 1 starts anyway.
+    let answer = step_ok(&world, answer, kst(27, 9, 10, 0)).await;
+    assert_eq!(answer["step"]["status"], "next");
+    assert_eq!(answer["step"]["finished"][0]["outcome"], "not-ready");
+    let reason = answer["step"]["finished"][0]["reasons"][0]
+        .as_str()
+        .unwrap();
+    assert!(
+        reason.starts_with("service/prod/worker: running 0 of 2 desired task(s)"),
+        "{reason}"
+    );
+    assert!(reason.contains(unable), "{reason}");
+    let answer = step_ok(&world, answer, kst(27, 9, 10, 1)).await;
+    assert_eq!(world.desired("api"), 3, "the next wave started anyway");
+    // The last step fails the run: the execution ends failed and the alarm hears it.
+    match step_at(&world, answer, kst(27, 9, 10, 30)).await {
+        Err(HandlerError::WavesFailed(message)) => {
+            assert!(
+                message.starts_with("wave 0 not ready: service/prod/worker"),
+                "{message}"
+            );
+            assert!(message.contains(unable), "{message}");
+        }
+        other => panic!("expected WavesFailed, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_night_in_waves_takes_the_last_wave_down_first_and_waits_for_its_tasks_to_stop() {
+    let world = World::with(&[("worker", 2, cap(1, 2), None), ("api", 3, cap(1, 3), None)]);
+    let night = kst(27, 19, 0, 0);
+    let services = [("worker", 0), ("api", 1)];
+    let start = wave_payload("scale-in", &services, night, json!({"status": "start"}));
+    let answer = step_ok(&world, start, kst(27, 19, 0, 0)).await;
+    assert_eq!(answer["step"]["wave"], 1);
+    assert_eq!(world.desired("api"), 0);
+    assert_eq!(
+        world.desired("worker"),
+        2,
+        "wave 0 waits for wave 1 to stop"
+    );
+    // Its tasks are draining.
+    world.set_tasks(
+        "api",
+        2,
+        Some("(service api) has begun draining connections on 2 tasks."),
+        None,
+    );
+    let answer = step_ok(&world, answer, kst(27, 19, 0, 20)).await;
+    assert_eq!(answer["step"]["status"], "wait");
+    assert_eq!(world.desired("worker"), 2);
+    world.set_tasks("api", 0, None, None);
+    let answer = step_ok(&world, answer, kst(27, 19, 0, 40)).await;
+    assert_eq!(answer["step"]["status"], "next");
+    assert_eq!(answer["step"]["wave"], 0);
+    let answer = step_ok(&world, answer, kst(27, 19, 0, 41)).await;
+    assert_eq!(world.desired("worker"), 0);
+    let answer = step_ok(&world, answer, kst(27, 19, 1, 1)).await;
+    assert_eq!(answer["step"]["status"], "done");
+    assert_eq!(world.target("worker"), cap(0, 0));
+}
+
+#[tokio::test]
+async fn a_step_after_its_window_is_stale_ends_the_run_and_changes_nothing() {
+    let world = down_world();
+    // Last night's scale-in step, delivered after this morning's scale-out.
+    let payload = wave_payload(
+        "scale-in",
+        &[("worker", 0), ("api", 1)],
+        kst(26, 19, 0, 0),
+        json!({"status": "start"}),
+    );
+    world.set_desired("api", 3);
+    world.set_target("api", Capacity { min: 1, max: 3 });
+    let answer = step_ok(&world, payload, kst(27, 9, 30, 0)).await;
+    assert_eq!(answer["step"]["status"], "done");
+    assert_eq!(answer["step"]["finished"][0]["outcome"], "stale");
+    assert_eq!(world.writes(), Vec::<String>::new());
+    assert_eq!(world.desired("api"), 3);
+}
+
+#[tokio::test]
+async fn a_step_of_an_action_without_waves_or_a_state_it_did_not_write_is_refused() {
+    let world = down_world();
+    let mut reconcile = wave_payload(
+        "scale-out",
+        &[("worker", 0), ("api", 1)],
+        kst(27, 9, 0, 0),
+        json!({"status": "start"}),
+    );
+    reconcile["action"] = json!("reconcile");
+    reconcile.as_object_mut().unwrap().remove("scheduled_time");
+    match step_at(&world, reconcile, kst(27, 9, 0, 0)).await {
+        Err(HandlerError::Event(EventError::Field { field, reason })) => {
+            assert_eq!(field, "action");
+            assert!(reason.contains("does not run in waves"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    for step in [
+        json!({"status": "wait", "wave": 7, "started_at": "2026-11-27T00:00:00Z"}),
+        json!({"status": "wait"}),
+        json!({"status": "bogus"}),
+        json!({"status": "done"}),
+    ] {
+        let payload = wave_payload(
+            "scale-out",
+            &[("worker", 0), ("api", 1)],
+            kst(27, 9, 0, 0),
+            step.clone(),
+        );
+        match step_at(&world, payload, kst(27, 9, 0, 0)).await {
+            Err(HandlerError::Event(EventError::Field { field, .. })) => {
+                assert_eq!(field, "step", "{step}")
+            }
+            other => panic!("{step}: {other:?}"),
+        }
+    }
+    assert_eq!(world.writes(), Vec::<String>::new());
 }

@@ -114,6 +114,7 @@ pub async fn run_events(clients: &Clients, events: &[ScalingEvent], now: DateTim
         summary: Summary::default(),
         services: Vec::new(),
         selectors: Vec::new(),
+        wave: None,
     });
     report.summary = Summary::of(&report.services);
     report

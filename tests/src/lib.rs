@@ -125,6 +125,9 @@ impl Moto {
             let mut command = moto_command();
             command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                // moto's Step Functions interpreter calls the server's own APIs (Lambda's
+                // Invoke) through a boto3 client at localhost:$MOTO_PORT.
+                .env("MOTO_PORT", port.to_string())
                 .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
@@ -135,6 +138,7 @@ impl Moto {
             }
             let mut child = command.spawn().expect("start moto_server");
             if wait_ready(port, &mut child) {
+                execute_state_machines(port);
                 return Moto {
                     child,
                     home,
@@ -179,6 +183,20 @@ impl Moto {
     /// Wipes the server's state (`POST /moto-api/reset`): a fresh account for the next run.
     pub fn reset(&self) {
         self.model_control("/moto-api/reset", Some(&serde_json::json!({})));
+    }
+
+    /// Routes every `Invoke` of the function `name` (moto's Lambda, and so a Step Functions
+    /// task) to `runtime`, the built `bootstrap` under the harness's Runtime API
+    /// (`tests/aws_model/worktime_moto/lambda_runtime.py`).
+    pub fn route_lambda(&self, name: &str, runtime: &crate::runtime::FunctionRuntime) {
+        self.model_control(
+            "/worktime-model/lambda/runtime",
+            Some(&serde_json::json!({
+                "region": self.region,
+                "function_name": name,
+                "endpoint": runtime.runtime_api(),
+            })),
+        );
     }
 
     /// One request to a control endpoint of the AWS model: POST with `body`, else GET.
@@ -354,6 +372,27 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port on 127.0.0.1")
+}
+
+/// Has moto run the state machines it is asked to start (its `stepfunctions.
+/// execute_state_machine` setting; off, an execution only records its input), as Step
+/// Functions does.
+fn execute_state_machines(port: u16) {
+    use std::io::Read;
+    let body = r#"{"stepfunctions": {"execute_state_machine": true}}"#;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("moto's port");
+    let request = format!(
+        "POST /moto-api/config HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    assert!(
+        answer.starts_with("HTTP/1.0 20") || answer.starts_with("HTTP/1.1 20"),
+        "moto refused its Step Functions setting: {answer}"
+    );
 }
 
 fn wait_ready(port: u16, child: &mut Child) -> bool {

@@ -125,6 +125,68 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     changed: Condvar,
+    /// Invocations queued so far (for request ids).
+    invocations: std::sync::atomic::AtomicU64,
+    /// The function's timeout: each invocation's deadline.
+    timeout: Mutex<Duration>,
+}
+
+impl Shared {
+    /// Queues `payload` as one invocation; its request id.
+    fn enqueue(&self, payload: &[u8], port: u16) -> String {
+        let n = self
+            .invocations
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock after 1970");
+        let id = format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            now.as_secs() as u32,
+            std::process::id() & 0xffff,
+            port & 0xfff,
+            n & 0xfff,
+            now.subsec_nanos()
+        );
+        let trace_id = format!(
+            "Root=1-{:08x}-{:024x};Parent={:016x};Sampled=0",
+            now.as_secs() as u32,
+            u128::from(now.subsec_nanos()) << 32 | u128::from(n as u32),
+            n
+        );
+        let timeout = *self.timeout.lock().expect("timeout");
+        let deadline_ms = (now + timeout).as_millis();
+        let mut state = self.state.lock().expect("runtime state");
+        state.queue.push_back(Queued {
+            id: id.clone(),
+            body: payload.to_vec(),
+            deadline_ms,
+            trace_id,
+        });
+        self.changed.notify_all();
+        id
+    }
+
+    /// The outcome of invocation `id`, waiting up to `patience`; `None` when it did not come.
+    fn outcome(&self, id: &str, patience: Duration) -> Option<Outcome> {
+        let give_up = Instant::now() + patience;
+        let mut state = self.state.lock().expect("runtime state");
+        loop {
+            if let Some(outcome) = state.outcomes.remove(id) {
+                return Some(outcome);
+            }
+            if Instant::now() > give_up || state.shutdown {
+                state.queue.retain(|q| q.id != id);
+                return None;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, Duration::from_millis(100))
+                .expect("runtime state")
+                .0;
+        }
+    }
 }
 
 /// The built `bootstrap` running against the harness's own Lambda Runtime API.
@@ -192,6 +254,7 @@ impl FunctionRuntime {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let port = listener.local_addr().expect("local address").port();
         let shared = Arc::new(Shared::default());
+        *shared.timeout.lock().expect("timeout") = config.timeout;
         let region = env
             .iter()
             .find(|(k, _)| k == "AWS_REGION")
@@ -204,7 +267,7 @@ impl FunctionRuntime {
         {
             let shared = shared.clone();
             let arn = function_arn.clone();
-            std::thread::spawn(move || serve(listener, shared, arn));
+            std::thread::spawn(move || serve(listener, shared, arn, port));
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let log = std::fs::File::create(dir.path().join("function.log")).expect("function log");
@@ -300,35 +363,8 @@ impl FunctionRuntime {
     /// answers nor exits within its timeout.
     pub fn invoke_raw(&mut self, payload: &[u8]) -> Invocation {
         self.invocations += 1;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970");
-        let id = format!(
-            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-            now.as_secs() as u32,
-            std::process::id() & 0xffff,
-            self.port & 0xfff,
-            self.invocations & 0xfff,
-            now.subsec_nanos()
-        );
-        let trace_id = format!(
-            "Root=1-{:08x}-{:024x};Parent={:016x};Sampled=0",
-            now.as_secs() as u32,
-            u128::from(now.subsec_nanos()) << 32 | u128::from(self.invocations as u32),
-            self.invocations
-        );
         let log_start = self.log().len();
-        let deadline_ms = (now + self.config.timeout).as_millis();
-        {
-            let mut state = self.shared.state.lock().expect("runtime state");
-            state.queue.push_back(Queued {
-                id: id.clone(),
-                body: payload.to_vec(),
-                deadline_ms,
-                trace_id,
-            });
-            self.shared.changed.notify_all();
-        }
+        let id = self.shared.enqueue(payload, self.port);
         let give_up = Instant::now() + self.config.timeout + Duration::from_secs(10);
         let result = loop {
             let mut state = self.shared.state.lock().expect("runtime state");
@@ -400,7 +436,7 @@ fn json_or_text(body: &[u8]) -> Value {
 }
 
 /// Accept loop: one thread per connection (the runtime client keeps its connection alive).
-fn serve(listener: TcpListener, shared: Arc<Shared>, function_arn: String) {
+fn serve(listener: TcpListener, shared: Arc<Shared>, function_arn: String, port: u16) {
     let arn = Arc::new(function_arn);
     for stream in listener.incoming() {
         if shared.state.lock().map(|s| s.shutdown).unwrap_or(true) {
@@ -410,7 +446,7 @@ fn serve(listener: TcpListener, shared: Arc<Shared>, function_arn: String) {
         let shared = shared.clone();
         let arn = arn.clone();
         std::thread::spawn(move || {
-            let _ = connection(stream, &shared, &arn);
+            let _ = connection(stream, &shared, &arn, port);
         });
     }
 }
@@ -503,11 +539,46 @@ fn respond(
     stream.flush()
 }
 
-fn connection(stream: TcpStream, shared: &Shared, arn: &str) -> std::io::Result<()> {
+/// Where the AWS model sends an `Invoke` of the function (`tests/aws_model/worktime_moto/
+/// lambda_runtime.py`): the harness plays the Lambda service's part, queues the payload for
+/// the function and answers with its response, or its error payload and the header
+/// [`FUNCTION_ERROR_HEADER`] (Lambda's `X-Amz-Function-Error`).
+pub const INVOKE_PATH: &str = "/worktime-harness/invoke";
+/// Set on an [`INVOKE_PATH`] answer when the function answered with an error.
+pub const FUNCTION_ERROR_HEADER: &str = "X-Worktime-Function-Error";
+
+fn connection(stream: TcpStream, shared: &Shared, arn: &str, port: u16) -> std::io::Result<()> {
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
     const PREFIX: &str = "/2018-06-01/runtime/";
     while let Some(request) = read_request(&mut reader)? {
+        if request.method == "POST" && request.path == INVOKE_PATH {
+            let id = shared.enqueue(&request.body, port);
+            let patience = *shared.timeout.lock().expect("timeout") + Duration::from_secs(10);
+            match shared.outcome(&id, patience) {
+                Some(Outcome::Response(body)) => respond(&mut writer, "200 OK", &[], &body)?,
+                Some(Outcome::Error(body)) => respond(
+                    &mut writer,
+                    "200 OK",
+                    &[(FUNCTION_ERROR_HEADER, "Unhandled".to_string())],
+                    &body,
+                )?,
+                // What Lambda answers when the function does not finish in time.
+                None => respond(
+                    &mut writer,
+                    "200 OK",
+                    &[(FUNCTION_ERROR_HEADER, "Unhandled".to_string())],
+                    format!(
+                        r#"{{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: {id} Error: Task timed out"}}"#
+                    )
+                    .as_bytes(),
+                )?,
+            }
+            if request.close {
+                break;
+            }
+            continue;
+        }
         let route = request.path.strip_prefix(PREFIX).unwrap_or("");
         let accepted = br#"{"status":"OK"}"#;
         match (request.method.as_str(), route) {

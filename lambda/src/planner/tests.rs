@@ -99,6 +99,7 @@ fn request(declared: Option<Capacity>) -> ServiceRequest {
         declared,
         refused: None,
         selected_by: None,
+        wave: 0,
     }
 }
 
@@ -1697,6 +1698,7 @@ fn event(action: Action, scheduled: Option<DateTime<Utc>>, zone: Tz) -> ScalingE
         clock: None,
         ready_within: TimeDelta::minutes(15),
         warn_before: None,
+        wave_timeout: TimeDelta::minutes(10),
     }
 }
 

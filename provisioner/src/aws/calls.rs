@@ -79,6 +79,20 @@ pub enum On {
     FunctionRole,
     /// The Scheduler role (passed to EventBridge Scheduler).
     SchedulerRole,
+    /// The wave state machines' role (passed to Step Functions).
+    WavesRole,
+    /// The role the triggers start the wave state machines with (passed to EventBridge
+    /// and Scheduler).
+    WavesStartRole,
+    /// The stack's wave state machines: `stateMachine:<name>-*`.
+    StateMachines,
+    /// Their executions: `execution:<name>-*`.
+    Executions,
+    /// The clusters of the `[[capacity]]` entries.
+    CapacityClusters,
+    /// The account's capacity providers in the region (`capacity-provider/*`): which ones a
+    /// `[[capacity]]` cluster uses is known only once the cluster is read.
+    CapacityProviders,
     /// The stack's function.
     Function,
     /// The function's log group.
@@ -130,6 +144,10 @@ pub enum Narrow {
     EverySelectorCluster,
     /// Only with `[function] reserved_concurrency` (no condition).
     ReservedConcurrency,
+    /// Only with `[[capacity]]` entries (no condition).
+    CapacityGroups,
+    /// Only when a schedule runs in waves (a state machine; no condition).
+    RunsInWaves,
     /// `StringEquals` `aws:RequestTag/worktime:stack` = the stack's name (a new resource
     /// carries the stack's tags).
     StackRequestTag,

@@ -29,6 +29,12 @@ client!(sqs, aws_sdk_sqs);
 client!(ecs, aws_sdk_ecs);
 client!(autoscaling, aws_sdk_applicationautoscaling);
 client!(sns, aws_sdk_sns);
+client!(sfn, aws_sdk_sfn);
+client!(
+    /// EC2 Auto Scaling (groups of instances), not Application Auto Scaling.
+    ec2_autoscaling,
+    aws_sdk_autoscaling
+);
 
 /// S3 in `region` (a bucket is regional), path-style for a custom endpoint (an emulator's
 /// `<bucket>.127.0.0.1` does not resolve).

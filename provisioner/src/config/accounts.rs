@@ -155,6 +155,9 @@ impl Validator<'_> {
                 if let Some(v) = &o.warn_before_minutes {
                     schedule_raw.warn_before_minutes = Some(v.clone());
                 }
+                if let Some(v) = &o.wave_timeout_minutes {
+                    schedule_raw.wave_timeout_minutes = Some(v.clone());
+                }
             }
             let in_account = |mut e: ConfigError| {
                 e.key = Some(match e.key {

@@ -61,6 +61,19 @@ pub struct StackConfig {
     pub function: FunctionSettings,
     /// `[notify]`; `None`: alarms notify no one and no schedule may warn.
     pub notify: Option<NotifySettings>,
+    /// `[[capacity]]`: the Auto Scaling groups under clusters of this stack's services.
+    pub capacity: Vec<CapacitySpec>,
+}
+
+/// One `[[capacity]]` entry: an Auto Scaling group (that no capacity provider manages)
+/// whose instances run the services of `cluster`. It follows the schedule of that cluster's
+/// services: 0/0/0 at night after they are down, restored first in the morning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapacitySpec {
+    pub cluster: String,
+    pub autoscaling_group: String,
+    /// The schedule the cluster's services follow (`None`: `[schedule]`).
+    pub schedule: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +130,9 @@ pub struct Schedule {
     /// `warn_before_minutes`: a notice trigger this many minutes before scale-in, and its
     /// cron (the scale-in cron moved earlier, in the same zone).
     pub notice: Option<Notice>,
+    /// How long one wave may take to be ready (or stopped) before the next one starts anyway
+    /// and the run ends failed.
+    pub wave_timeout_minutes: u32,
     /// When the zone's offsets were read (validation time): the UTC conversion for rules is
     /// the one in force then, so the same file gives the same stack whatever the clock says
     /// later in the run.
@@ -205,6 +221,8 @@ pub struct ServiceSpec {
     pub capacity: Option<Capacity>,
     /// The `[schedules.NAME]` it follows; `None`: `[schedule]`.
     pub schedule: Option<String>,
+    /// 0-9: lower waves start first in the morning and stop last at night.
+    pub wave: u8,
 }
 
 /// A `[[services]]` entry with `tag`: every service of the cluster (or of every cluster)
@@ -217,6 +235,8 @@ pub struct SelectorSpec {
     pub capacity: Option<Capacity>,
     /// The `[schedules.NAME]` it follows; `None`: `[schedule]`.
     pub schedule: Option<String>,
+    /// The wave of every service it selects.
+    pub wave: u8,
 }
 
 impl SelectsByTag for SelectorSpec {
@@ -384,6 +404,8 @@ impl Fleet {
             selectors: account.selectors.clone(),
             function: self.home.function,
             notify: account.notify.clone(),
+            // Validation refuses `[[capacity]]` with `[[accounts]]`: a group is one account's.
+            capacity: Vec::new(),
         }
     }
 
@@ -453,13 +475,13 @@ impl StackConfig {
             .services
             .iter()
             .filter(|s| s.schedule.as_deref() == name)
-            .map(|s| ServiceTarget::new(&s.cluster, &s.service, s.capacity))
+            .map(|s| ServiceTarget::new(&s.cluster, &s.service, s.capacity).in_wave(s.wave))
             .collect();
         let selectors: Vec<SelectorTarget> = self
             .selectors
             .iter()
             .filter(|s| s.schedule.as_deref() == name)
-            .map(|s| SelectorTarget::new(&s.cluster, &s.tag, s.capacity))
+            .map(|s| SelectorTarget::new(&s.cluster, &s.tag, s.capacity).in_wave(s.wave))
             .collect();
         RawEvent {
             action: Some(action.as_str().to_string()),
@@ -488,7 +510,34 @@ impl StackConfig {
                 Action::Notice => schedule.notice.as_ref().map(|n| n.minutes),
                 _ => None,
             },
+            // Only a schedule that runs in waves waits for one; the others' payloads stay as
+            // they were.
+            wave_timeout_minutes: self
+                .runs_in_waves(name)
+                .then_some(schedule.wave_timeout_minutes),
         }
+    }
+
+    /// The waves the services and selectors of schedule `name` are in.
+    pub fn waves_of(&self, name: Option<&str>) -> std::collections::BTreeSet<u8> {
+        self.services
+            .iter()
+            .filter(|s| s.schedule.as_deref() == name)
+            .map(|s| s.wave)
+            .chain(
+                self.selectors
+                    .iter()
+                    .filter(|s| s.schedule.as_deref() == name)
+                    .map(|s| s.wave),
+            )
+            .collect()
+    }
+
+    /// Whether schedule `name` runs its scale-in and scale-out in stages that wait for each
+    /// other: its services are in more than one wave, or a `[[capacity]]` group follows it.
+    /// One-wave schedules without capacity are invoked directly, as before waves existed.
+    pub fn runs_in_waves(&self, name: Option<&str>) -> bool {
+        self.waves_of(name).len() > 1 || self.capacity.iter().any(|c| c.schedule.as_deref() == name)
     }
 
     /// The entry that owns a service, by the function's own rule ([`owner`]): its explicit

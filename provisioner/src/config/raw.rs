@@ -23,6 +23,17 @@ pub struct File {
     pub stacksets: Option<Spanned<StackSets>>,
     #[serde(default)]
     pub notify: Option<Spanned<Notify>>,
+    /// `[[capacity]]`: Auto Scaling groups that follow their cluster's services.
+    #[serde(default)]
+    pub capacity: Option<Spanned<Vec<Spanned<CapacityGroup>>>>,
+}
+
+/// One `[[capacity]]` entry: the EC2 instances under a cluster's services.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityGroup {
+    pub cluster: Spanned<String>,
+    pub autoscaling_group: Spanned<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,6 +108,8 @@ pub struct ScheduleOverride {
     pub ready_within_minutes: Option<Spanned<i64>>,
     #[serde(default)]
     pub warn_before_minutes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub wave_timeout_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +143,8 @@ pub struct Schedule {
     pub ready_within_minutes: Option<Spanned<i64>>,
     #[serde(default)]
     pub warn_before_minutes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub wave_timeout_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -150,6 +165,9 @@ pub struct Service {
     pub min: Option<Spanned<i64>>,
     #[serde(default)]
     pub max: Option<Spanned<i64>>,
+    /// 0-9: lower waves start first in the morning and stop last at night.
+    #[serde(default)]
+    pub wave: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1346,3 +1346,257 @@ fn an_execution_role_arn_is_kept_and_a_malformed_one_is_refused_naming_the_key()
     }
     assert_eq!(crate::error::Error::from(error).exit_code(), 2);
 }
+
+// ---------------------------------------------------------------------- waves and capacity
+
+#[test]
+fn waves_default_to_0_and_travel_in_the_payload_only_when_set() {
+    let c = with(
+        r#"
+[[services]]
+cluster = "prod"
+service = "broker"
+wave = 0
+
+[[services]]
+cluster = "prod"
+tag = "team=payments"
+wave = 2
+"#,
+    )
+    .unwrap()
+    .home;
+    let waves: Vec<(String, u8)> = c
+        .services
+        .iter()
+        .map(|s| (s.service.clone(), s.wave))
+        .collect();
+    assert_eq!(
+        waves,
+        [
+            ("api".into(), 0),
+            ("worker".into(), 0),
+            ("broker".into(), 0)
+        ]
+    );
+    assert_eq!(c.selectors[0].wave, 2);
+    assert_eq!(c.schedule.wave_timeout_minutes, 10);
+    assert_eq!(c.waves_of(None).into_iter().collect::<Vec<_>>(), [0, 2]);
+    assert!(c.runs_in_waves(None));
+    let event = c.scaling_event(worktime_lambda::Action::ScaleOut, None);
+    // Wave 0 is the default and stays out of the payload.
+    assert!(event
+        .services
+        .as_ref()
+        .unwrap()
+        .iter()
+        .all(|s| s.wave.is_none()));
+    assert_eq!(event.selectors.as_ref().unwrap()[0].wave, Some(2));
+    assert_eq!(event.wave_timeout_minutes, Some(10));
+    // A one-wave schedule's payload is as it was before waves.
+    let one = parse_str(GOOD).unwrap().home;
+    assert!(!one.runs_in_waves(None));
+    assert_eq!(
+        one.scaling_event(worktime_lambda::Action::ScaleOut, None)
+            .wave_timeout_minutes,
+        None
+    );
+}
+
+#[test]
+fn a_wave_outside_0_to_9_is_refused_naming_the_key() {
+    for value in ["10", "-1", "\"first\""] {
+        let err = with(&format!(
+            "[[services]]\ncluster = \"prod\"\nservice = \"broker\"\nwave = {value}\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("services[2].wave"), "{err}");
+        assert!(err.starts_with("worktime.toml"), "{err}");
+        assert!(err.contains("Fix: "), "{err}");
+    }
+    let err = with("[[services]]\ncluster = \"prod\"\nservice = \"broker\"\nwave = 10\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("wave = 10 is out of range"), "{err}");
+    assert!(err.contains("use 0 to 9"), "{err}");
+}
+
+#[test]
+fn wave_timeout_minutes_is_1_to_60() {
+    let set = |extra: &str| {
+        parse_str(&GOOD.replace(
+            "skip_dates = [\"2026-12-25\"]",
+            &format!("skip_dates = [\"2026-12-25\"]\n{extra}"),
+        ))
+    };
+    assert_eq!(
+        set("wave_timeout_minutes = 1")
+            .unwrap()
+            .home
+            .schedule
+            .wave_timeout_minutes,
+        1
+    );
+    assert_eq!(
+        set("wave_timeout_minutes = 60")
+            .unwrap()
+            .home
+            .schedule
+            .wave_timeout_minutes,
+        60
+    );
+    for value in ["0", "61", "-3"] {
+        let err = set(&format!("wave_timeout_minutes = {value}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("schedule.wave_timeout_minutes"), "{err}");
+        assert!(err.contains("use 1 to 60 minutes"), "{err}");
+    }
+}
+
+#[test]
+fn a_capacity_group_follows_the_schedule_of_its_clusters_services() {
+    let c = with(
+        r#"
+[[capacity]]
+cluster = "prod"
+autoscaling_group = "prod-ecs-instances"
+"#,
+    )
+    .unwrap()
+    .home;
+    assert_eq!(
+        c.capacity,
+        [CapacitySpec {
+            cluster: "prod".into(),
+            autoscaling_group: "prod-ecs-instances".into(),
+            schedule: None,
+        }]
+    );
+    // A group makes even a one-wave schedule run in stages (the group is wave -1).
+    assert!(c.runs_in_waves(None));
+    // A cluster chosen only by a "*" selector counts too.
+    let c = with(
+        r#"
+[[services]]
+cluster = "*"
+tag = "worktime"
+
+[[capacity]]
+cluster = "batch"
+autoscaling_group = "batch-asg"
+"#,
+    )
+    .unwrap()
+    .home;
+    assert_eq!(c.capacity[0].cluster, "batch");
+}
+
+#[test]
+fn bad_capacity_entries_are_refused_naming_the_key() {
+    let cases = [
+        (
+            "[[capacity]]\ncluster = \"batch\"\nautoscaling_group = \"batch-asg\"\n",
+            "capacity[0].cluster",
+            "no service of this configuration runs on cluster \"batch\"",
+        ),
+        (
+            "[[capacity]]\ncluster = \"*\"\nautoscaling_group = \"asg\"\n",
+            "capacity[0].cluster",
+            "not a valid ECS cluster name",
+        ),
+        (
+            "[[capacity]]\ncluster = \"prod\"\nautoscaling_group = \"\"\n",
+            "capacity[0].autoscaling_group",
+            "1-255 characters",
+        ),
+        (
+            "[[capacity]]\ncluster = \"prod\"\nautoscaling_group = \"arn:aws:autoscaling:ap-northeast-2:111111111111:autoScalingGroup:x:autoScalingGroupName/asg\"\n",
+            "capacity[0].autoscaling_group",
+            "is an ARN",
+        ),
+        (
+            "[[capacity]]\ncluster = \"prod\"\nautoscaling_group = \"asg\"\n\n[[capacity]]\ncluster = \"prod\"\nautoscaling_group = \"asg\"\n",
+            "capacity[1].autoscaling_group",
+            "listed twice",
+        ),
+        (
+            "[[capacity]]\ncluster = \"prod\"\nautoscaling_group = \"asg\"\nmin = 0\n",
+            "min",
+            "unknown",
+        ),
+    ];
+    for (extra, key, needle) in cases {
+        let err = with(extra).unwrap_err().to_string();
+        assert!(err.contains(key), "{key}: {err}");
+        assert!(err.contains(needle), "{needle}: {err}");
+        assert!(err.starts_with("worktime.toml"), "{err}");
+    }
+}
+
+#[test]
+fn a_capacity_group_under_services_of_two_schedules_is_refused() {
+    let err = with(
+        r#"
+[schedules.late]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 11 ? * MON-FRI *)"
+scale_in = "cron(0 21 ? * MON-FRI *)"
+
+[[services]]
+cluster = "prod"
+service = "night-batch"
+schedule = "late"
+
+[[capacity]]
+cluster = "prod"
+autoscaling_group = "prod-asg"
+"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("capacity[0].cluster"), "{err}");
+    assert!(
+        err.contains("follow different schedules (default, late)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn capacity_is_refused_with_accounts() {
+    let err = with(
+        r#"
+[[capacity]]
+cluster = "prod"
+autoscaling_group = "prod-asg"
+
+[[accounts]]
+id = "111111111111"
+role = "OrganizationAccountAccessRole"
+"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(": capacity: "), "{err}");
+    assert!(err.contains("one account and region"), "{err}");
+}
+
+#[test]
+fn waves_are_refused_with_the_stack_set_engine() {
+    let err = with(
+        r#"
+[[services]]
+cluster = "prod"
+service = "broker"
+wave = 1
+
+[stacksets]
+permission_model = "self-managed"
+"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(": stacksets: "), "{err}");
+    assert!(err.contains("state machine"), "{err}");
+}

@@ -9,7 +9,8 @@ use chrono_tz::Tz;
 use indexmap::IndexMap;
 use worktime_lambda::{
     is_valid_ecs_name, Capacity, ClusterScope, TagMatch, ALL_CLUSTERS,
-    DEFAULT_READY_WITHIN_MINUTES, MAX_READY_WITHIN_MINUTES, MAX_SELECTORS, MAX_SERVICES,
+    DEFAULT_READY_WITHIN_MINUTES, DEFAULT_WAVE_TIMEOUT_MINUTES, MAX_READY_WITHIN_MINUTES,
+    MAX_SELECTORS, MAX_SERVICES, MAX_WAVE, MAX_WAVE_TIMEOUT_MINUTES,
 };
 
 use super::calendar::read_calendar;
@@ -21,11 +22,26 @@ use super::ids::{
 };
 use super::raw;
 use super::{
-    Architecture, ConfigError, Fleet, FunctionSettings, Notice, NotifySettings, Schedule,
-    SelectorSpec, ServiceSpec, StackConfig, StackSettings, Trigger, MAX_WARN_BEFORE_MINUTES,
+    Architecture, CapacitySpec, ConfigError, Fleet, FunctionSettings, Notice, NotifySettings,
+    Schedule, SelectorSpec, ServiceSpec, StackConfig, StackSettings, Trigger,
+    MAX_WARN_BEFORE_MINUTES,
 };
 use super::{DEFAULT_RECONCILE_MINUTES, MAX_SKIP_RANGE_DAYS, RECONCILE_MINUTES};
 use crate::cron::{observes_dst, AwsCron};
+
+/// Why `name` cannot be an Auto Scaling group's name (1-255 characters, no control
+/// characters); an ARN is refused too: the Auto Scaling API takes the name.
+fn autoscaling_group_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() || name.chars().count() > 255 {
+        Some("is not an Auto Scaling group name: 1-255 characters")
+    } else if name.chars().any(char::is_control) {
+        Some("holds a control character")
+    } else if name.starts_with("arn:") {
+        Some("is an ARN: the Auto Scaling API takes the group's name")
+    } else {
+        None
+    }
+}
 
 /// CloudWatch Logs' allowed retention periods, in days.
 pub const LOG_RETENTION_DAYS: [u32; 22] = [
@@ -90,6 +106,12 @@ impl Validator<'_> {
                 (settings, arn)
             }),
         )?;
+        let capacity = self.capacity(
+            raw.capacity,
+            &services,
+            &selectors,
+            !accounts.is_empty() || raw.stacksets.is_some(),
+        )?;
         let home = StackConfig {
             path: self.path.to_path_buf(),
             stack,
@@ -99,9 +121,32 @@ impl Validator<'_> {
             selectors,
             function,
             notify,
+            capacity,
         };
         self.every_schedule_used(&home, &accounts)?;
         self.warnings_have_somewhere_to_go(&home, &accounts)?;
+        if let Some(table) = &raw.stacksets {
+            // The stack set's template carries one schedule's triggers as parameters; its
+            // waves would need a state machine per instance's payload.
+            if home.runs_in_waves(None)
+                || accounts.iter().any(|a| {
+                    a.services
+                        .iter()
+                        .map(|s| s.wave)
+                        .chain(a.selectors.iter().map(|s| s.wave))
+                        .collect::<HashSet<u8>>()
+                        .len()
+                        > 1
+                })
+            {
+                return Err(self.err(
+                    "stacksets",
+                    Some(table),
+                    "services in more than one wave are run by a Step Functions state machine, which the stack-set engine does not deploy",
+                    "put every service in one wave (leave wave out), or deploy with worktime rollout's direct engine (remove [stacksets])",
+                ));
+            }
+        }
         let stacksets = raw.stacksets.map(|t| self.stacksets(t)).transpose()?;
         Ok(Fleet {
             home,
@@ -570,6 +615,23 @@ impl Validator<'_> {
             }
         };
 
+        let wave_timeout_minutes = match &raw.wave_timeout_minutes {
+            None => DEFAULT_WAVE_TIMEOUT_MINUTES,
+            Some(m) => u32::try_from(*m.get_ref())
+                .ok()
+                .filter(|m| (1..=MAX_WAVE_TIMEOUT_MINUTES).contains(m))
+                .ok_or_else(|| {
+                    self.err(
+                        "schedule.wave_timeout_minutes",
+                        Some(m),
+                        format!("{} is out of range", m.get_ref()),
+                        format!(
+                            "use 1 to {MAX_WAVE_TIMEOUT_MINUTES} minutes (how long one wave may take to be ready before the next one starts anyway); the default is {DEFAULT_WAVE_TIMEOUT_MINUTES}"
+                        ),
+                    )
+                })?,
+        };
+
         Ok(Schedule {
             timezone,
             scale_out,
@@ -579,6 +641,7 @@ impl Validator<'_> {
             reconcile_minutes,
             ready_within_minutes,
             notice,
+            wave_timeout_minutes,
             checked_at: self.now,
         })
     }
@@ -627,7 +690,21 @@ impl Validator<'_> {
         for (i, entry) in list.get_ref().iter().enumerate() {
             let svc = entry.get_ref();
             let key = format!("services[{i}]");
-            let capacity = self.capacity(&key, svc)?;
+            let capacity = self.bounds(&key, svc)?;
+            let wave = match &svc.wave {
+                None => 0,
+                Some(w) => u8::try_from(*w.get_ref())
+                    .ok()
+                    .filter(|w| *w <= MAX_WAVE)
+                    .ok_or_else(|| {
+                        self.err(
+                            format!("{key}.wave"),
+                            Some(w),
+                            format!("wave = {} is out of range", w.get_ref()),
+                            format!("use 0 to {MAX_WAVE}: lower waves start first in the morning and stop last at night; the default is 0"),
+                        )
+                    })?,
+            };
             let schedule = match &svc.schedule {
                 None => None,
                 Some(name) if schedules.contains_key(name.get_ref()) => {
@@ -678,6 +755,7 @@ impl Validator<'_> {
                         service: id.1,
                         capacity,
                         schedule,
+                        wave,
                     });
                 }
                 (None, Some(tag)) => {
@@ -710,6 +788,7 @@ impl Validator<'_> {
                         tag: tag_match,
                         capacity,
                         schedule,
+                        wave,
                     });
                 }
                 (Some(_), Some(tag)) => {
@@ -744,8 +823,117 @@ impl Validator<'_> {
         Ok((services, selectors))
     }
 
+    /// `[[capacity]]`: each group named once, under a cluster the config's services run on,
+    /// all of whose services follow one schedule (the group follows it). Whether the group
+    /// exists, and that no capacity provider manages it, is read from AWS before a deploy.
+    fn capacity(
+        &self,
+        raw: Option<toml::Spanned<Vec<toml::Spanned<raw::CapacityGroup>>>>,
+        services: &[ServiceSpec],
+        selectors: &[SelectorSpec],
+        many_targets: bool,
+    ) -> Result<Vec<CapacitySpec>, ConfigError> {
+        let Some(list) = raw else {
+            return Ok(Vec::new());
+        };
+        if many_targets {
+            return Err(self.err(
+                "capacity",
+                Some(&list),
+                "[[capacity]] names Auto Scaling groups of one account and region, and this file also deploys to [[accounts]] or through [stacksets]",
+                "keep [[capacity]] in a worktime.toml of its own for the account whose groups it names (without [[accounts]] and [stacksets])",
+            ));
+        }
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut out = Vec::new();
+        for (i, entry) in list.get_ref().iter().enumerate() {
+            let key = format!("capacity[{i}]");
+            let group = entry.get_ref();
+            let cluster = group.cluster.get_ref();
+            if !is_valid_ecs_name(cluster) {
+                return Err(self.err(
+                    format!("{key}.cluster"),
+                    Some(&group.cluster),
+                    format!("{cluster:?} is not a valid ECS cluster name"),
+                    "give the name of the cluster whose instances the group launches (1-255 letters, digits, hyphens and underscores; not \"*\")",
+                ));
+            }
+            let name = group.autoscaling_group.get_ref();
+            if let Some(problem) = autoscaling_group_name_problem(name) {
+                return Err(self.err(
+                    format!("{key}.autoscaling_group"),
+                    Some(&group.autoscaling_group),
+                    format!("{name:?} {problem}"),
+                    "give the Auto Scaling group's name as the EC2 console shows it (not its ARN)",
+                ));
+            }
+            if !seen.insert(name.clone()) {
+                return Err(self.err(
+                    format!("{key}.autoscaling_group"),
+                    Some(&group.autoscaling_group),
+                    format!("the Auto Scaling group {name:?} is listed twice"),
+                    "remove the duplicate [[capacity]] entry",
+                ));
+            }
+            // The schedules of the services that run on the cluster: by name, or selected in
+            // it; selectors of every cluster ("*") only count when nothing names it.
+            let mut schedules: Vec<Option<&str>> = services
+                .iter()
+                .filter(|s| &s.cluster == cluster)
+                .map(|s| s.schedule.as_deref())
+                .chain(
+                    selectors
+                        .iter()
+                        .filter(|s| s.cluster.to_string() == *cluster)
+                        .map(|s| s.schedule.as_deref()),
+                )
+                .collect();
+            if schedules.is_empty() {
+                schedules = selectors
+                    .iter()
+                    .filter(|s| s.cluster.to_string() == ALL_CLUSTERS)
+                    .map(|s| s.schedule.as_deref())
+                    .collect();
+            }
+            schedules.sort();
+            schedules.dedup();
+            let schedule = match schedules.as_slice() {
+                [] => {
+                    return Err(self.err(
+                        format!("{key}.cluster"),
+                        Some(&group.cluster),
+                        format!("no service of this configuration runs on cluster {cluster:?}: nothing would tell the group when its instances are no longer needed"),
+                        format!("add the cluster's services as [[services]] entries (cluster = \"{cluster}\"), or remove this [[capacity]] entry"),
+                    ))
+                }
+                [one] => one.map(str::to_string),
+                many => {
+                    let names: Vec<&str> = many
+                        .iter()
+                        .map(|s| s.unwrap_or(super::DEFAULT_SCHEDULE))
+                        .collect();
+                    return Err(self.err(
+                        format!("{key}.cluster"),
+                        Some(&group.cluster),
+                        format!(
+                            "the services on cluster {cluster:?} follow different schedules ({}): the group's instances can follow one only, and at night they would stop the tasks of services still in their working hours",
+                            names.join(", ")
+                        ),
+                        "put the cluster's services on one schedule, or leave their instances out of [[capacity]]",
+                    ));
+                }
+            };
+            out.push(CapacitySpec {
+                cluster: cluster.clone(),
+                autoscaling_group: name.clone(),
+                schedule,
+            });
+        }
+        Ok(out)
+    }
+
     /// An entry's `min`/`max`: both (checked), or neither (restore mode).
-    fn capacity(&self, key: &str, svc: &raw::Service) -> Result<Option<Capacity>, ConfigError> {
+    fn bounds(&self, key: &str, svc: &raw::Service) -> Result<Option<Capacity>, ConfigError> {
         match (&svc.min, &svc.max) {
             (None, None) => Ok(None),
             (Some(min), Some(max)) => {

@@ -1,6 +1,7 @@
 //! The last night at a glance (`worktime status`): the last run of each schedule's actions,
-//! read from the function's log group (its `summary` lines), the dead-letter queue's depth,
-//! and the states of the stack's alarms.
+//! read from the function's log group (its `summary` lines), the last execution of each wave
+//! state machine (Step Functions), the dead-letter queue's depth, and the states of the
+//! stack's alarms.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use worktime_lambda::describe_error;
 
-use crate::aws::calls::{Call, Cmd::*, On};
+use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::template::ids;
@@ -45,7 +46,27 @@ pub const CALLS: &[Call] = &[
         &[Status],
         On::Alarms,
     ),
+    Call::new(
+        "SFN",
+        "ListExecutions",
+        "states:ListExecutions",
+        &[Status],
+        On::StateMachines,
+    )
+    .narrow(Narrow::RunsInWaves),
+    Call::new(
+        "SFN",
+        "DescribeExecution",
+        "states:DescribeExecution",
+        &[Status],
+        On::Executions,
+    )
+    .narrow(Narrow::RunsInWaves),
 ];
+
+/// The most executions read per machine (one page): the latest is among them unless a
+/// machine ran more than that many times since, which two triggers a day never do.
+const MAX_EXECUTIONS: i32 = 100;
 
 /// How far back the log group is read for the last runs: two weeks holds the last run of a
 /// weekday schedule across any holiday season short of that.
@@ -70,6 +91,26 @@ pub struct LastRun {
     pub summary: BTreeMap<String, u64>,
 }
 
+/// The last execution of a schedule's wave state machine: the last night's or morning's run
+/// in waves, and how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LastExecution {
+    /// `default` for `[schedule]`.
+    pub schedule: String,
+    pub state_machine: String,
+    /// `scale-in` or `scale-out`, from the execution's input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED.
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// Why it failed: the waves that were not ready, with ECS's reasons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlarmStatus {
     pub name: String,
@@ -83,6 +124,9 @@ pub struct AlarmStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Activity {
     pub last_runs: Vec<LastRun>,
+    /// The last execution of each schedule that runs in waves (none ran yet: absent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub executions: Vec<LastExecution>,
     /// Messages waiting in the dead-letter queue (`None`: not read).
     pub dead_letters: Option<i64>,
     pub alarms: Vec<AlarmStatus>,
@@ -100,6 +144,29 @@ pub async fn read(session: &Session, config: &StackConfig, now: DateTime<Utc>) -
         Err(why) => activity
             .unreadable
             .push(format!("log group {log_group}: {why}")),
+    }
+    for schedule in config.schedules_in_use() {
+        if !config.runs_in_waves(schedule.name) {
+            continue;
+        }
+        let name = ids::state_machine_name(&config.stack.name, schedule.name);
+        let arn = format!(
+            "arn:{}:states:{}:{}:stateMachine:{name}",
+            crate::template::partition(&session.region),
+            session.region,
+            session.account
+        );
+        match last_execution(session, &arn).await {
+            Ok(Some(mut execution)) => {
+                execution.schedule = schedule.label().to_string();
+                execution.state_machine = name;
+                activity.executions.push(execution);
+            }
+            Ok(None) => {}
+            Err(why) => activity
+                .unreadable
+                .push(format!("state machine {name}: {why}")),
+        }
     }
     let queue = ids::queue_name(&config.stack.name);
     match dead_letters(session, &queue).await {
@@ -215,6 +282,47 @@ fn last_runs(lines: Vec<(DateTime<Utc>, Value)>) -> Vec<LastRun> {
     latest.into_values().collect()
 }
 
+/// The latest execution of the state machine `arn` (by start time), described; `None`: it
+/// never ran.
+async fn last_execution(session: &Session, arn: &str) -> Result<Option<LastExecution>, String> {
+    let sfn = crate::aws::clients::sfn(&session.sdk);
+    let listed = sfn
+        .list_executions()
+        .state_machine_arn(arn)
+        .max_results(MAX_EXECUTIONS)
+        .send()
+        .await
+        .map_err(|e| describe_error(&e))?;
+    let Some(latest) = listed
+        .executions()
+        .iter()
+        .max_by_key(|e| (e.start_date().secs(), e.start_date().subsec_nanos()))
+    else {
+        return Ok(None);
+    };
+    let described = sfn
+        .describe_execution()
+        .execution_arn(latest.execution_arn())
+        .send()
+        .await
+        .map_err(|e| describe_error(&e))?;
+    let time =
+        |t: &aws_smithy_types::DateTime| DateTime::from_timestamp(t.secs(), t.subsec_nanos());
+    let action = described
+        .input()
+        .and_then(|input| serde_json::from_str::<Value>(input).ok())
+        .and_then(|input| input["action"].as_str().map(str::to_string));
+    Ok(Some(LastExecution {
+        schedule: String::new(),
+        state_machine: String::new(),
+        action,
+        status: described.status().as_str().to_string(),
+        started_at: time(described.start_date()).unwrap_or_default(),
+        stopped_at: described.stop_date().and_then(time),
+        cause: described.cause().or(described.error()).map(str::to_string),
+    }))
+}
+
 async fn dead_letters(session: &Session, queue: &str) -> Result<i64, String> {
     use aws_sdk_sqs::types::QueueAttributeName;
     let sqs = crate::aws::clients::sqs(&session.sdk);
@@ -286,6 +394,23 @@ impl fmt::Display for Activity {
                 run.logged_at.format("%Y-%m-%d %H:%M UTC"),
                 if run.dry_run { " (dry run)" } else { "" },
                 counts.join(", ")
+            )?;
+        }
+        if !self.executions.is_empty() {
+            writeln!(f, "runs in waves (Step Functions, last execution):")?;
+        }
+        for execution in &self.executions {
+            writeln!(
+                f,
+                "  {:<12} {:<10} {} {}{}",
+                execution.schedule,
+                execution.action.as_deref().unwrap_or("-"),
+                execution.started_at.format("%Y-%m-%d %H:%M UTC"),
+                execution.status,
+                execution
+                    .cause
+                    .as_deref()
+                    .map_or_else(String::new, |cause| format!(": {cause}"))
             )?;
         }
         match self.dead_letters {

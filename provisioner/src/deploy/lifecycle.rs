@@ -104,6 +104,7 @@ pub async fn apply(
     }
     execution_role::check(session, config).await?;
     concurrency::check(session, config).await?;
+    super::capacity::check(session, config).await?;
     let bucket = bucket::bucket_name(&session.account, &session.region);
     if options.prepare_account {
         if service_role::ensure(&session.iam).await? {

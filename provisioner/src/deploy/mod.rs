@@ -7,6 +7,7 @@ pub mod activity;
 pub mod artifact;
 pub mod bucket;
 pub mod bucket_policy;
+pub mod capacity;
 pub mod changes;
 pub mod concurrency;
 pub mod embedded;

@@ -69,6 +69,7 @@ async fn refuse_down(clients: &Clients, names: &[ServiceName]) -> Result<(), Hol
             declared: None,
             refused: None,
             selected_by: None,
+            wave: 0,
         })
         .collect();
     let observed = worktime_lambda::observe::observe(clients, &requests).await;

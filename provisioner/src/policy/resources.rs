@@ -87,20 +87,36 @@ impl Scope<'_> {
                 "arn:{partition}:iam::{account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/*"
             )],
             On::StackRoles => {
+                let waves = self
+                    .config
+                    .schedules_in_use()
+                    .iter()
+                    .any(|s| self.config.runs_in_waves(s.name));
                 let mut roles: Vec<String> = self
                     .regions
                     .iter()
-                    .flat_map(|r| [ids::function_role_name(name, r), ids::scheduler_role_name(name, r)])
+                    .flat_map(|r| {
+                        let mut names =
+                            vec![ids::function_role_name(name, r), ids::scheduler_role_name(name, r)];
+                        // The wave state machines' two roles exist only with a machine.
+                        if waves {
+                            names.push(ids::waves_role_name(name, r));
+                            names.push(ids::waves_start_role_name(name, r));
+                        }
+                        names
+                    })
                     .map(|role| format!("arn:{partition}:iam::{account}:role/{role}"))
                     .collect();
                 roles.dedup();
                 roles
             }
-            On::FunctionRole | On::SchedulerRole => self
+            On::FunctionRole | On::SchedulerRole | On::WavesRole | On::WavesStartRole => self
                 .regions
                 .iter()
                 .map(|r| match on {
                     On::FunctionRole => ids::function_role_name(name, r),
+                    On::WavesRole => ids::waves_role_name(name, r),
+                    On::WavesStartRole => ids::waves_start_role_name(name, r),
                     _ => ids::scheduler_role_name(name, r),
                 })
                 .map(|role| format!("arn:{partition}:iam::{account}:role/{role}"))
@@ -116,6 +132,20 @@ impl Scope<'_> {
             On::Queue => self.per_region("sqs", |_| ids::queue_name(name)),
             On::Alarms => self.per_region("cloudwatch", |_| format!("alarm:{name}-*")),
             On::Rules => self.per_region("events", |_| format!("rule/{name}-*")),
+            On::StateMachines => self.per_region("states", |_| format!("stateMachine:{name}-*")),
+            On::Executions => self.per_region("states", |_| format!("execution:{name}-*")),
+            On::CapacityClusters => {
+                let mut arns: Vec<String> = self
+                    .config
+                    .capacity
+                    .iter()
+                    .flat_map(|c| self.per_region("ecs", |_| format!("cluster/{}", c.cluster)))
+                    .collect();
+                arns.sort();
+                arns.dedup();
+                arns
+            }
+            On::CapacityProviders => self.per_region("ecs", |_| "capacity-provider/*".into()),
             On::Schedules => self.per_region("scheduler", |_| format!("schedule/default/{name}-*")),
             On::Topics => {
                 let topic = ids::notify_topic_name(name);
@@ -182,6 +212,13 @@ impl Scope<'_> {
                 one("ArnEquals", "ecs:cluster", clusters)
             }
             Narrow::EverySelectorCluster => every_cluster.then(Condition::new),
+            Narrow::CapacityGroups => (!self.config.capacity.is_empty()).then(Condition::new),
+            Narrow::RunsInWaves => self
+                .config
+                .schedules_in_use()
+                .iter()
+                .any(|s| self.config.runs_in_waves(s.name))
+                .then(Condition::new),
             Narrow::ReservedConcurrency => self
                 .config
                 .function

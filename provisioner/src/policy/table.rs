@@ -12,6 +12,7 @@ pub const MODULES: &[(&str, &[Call])] = &[
     ("deploy::bucket_policy", crate::deploy::bucket_policy::CALLS),
     ("deploy::service_role", crate::deploy::service_role::CALLS),
     ("deploy::concurrency", crate::deploy::concurrency::CALLS),
+    ("deploy::capacity", crate::deploy::capacity::CALLS),
     (
         "deploy::execution_role",
         crate::deploy::execution_role::CALLS,
@@ -59,6 +60,8 @@ mod tests {
         ("EventBridge", &["events:"]),
         ("SQS", &["sqs:"]),
         ("ECS", &["ecs:"]),
+        ("SFN", &["states:"]),
+        ("Auto Scaling", &["autoscaling:"]),
         (
             "Application Auto Scaling",
             &[

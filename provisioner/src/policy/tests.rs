@@ -349,3 +349,44 @@ fn the_readme_shows_what_deploy_needs_for_the_quick_starts_config() {
         "docs/permissions.md's example is stale"
     );
 }
+
+#[test]
+fn capacity_and_waves_add_their_reads_only_when_configured() {
+    let plain = report(&fleet(""), &plan(&[Cmd::Deploy, Cmd::Status], false));
+    let plain = statements(&plain, "operator");
+    for action in [
+        "autoscaling:DescribeAutoScalingGroups",
+        "ecs:DescribeClusters",
+        "states:CreateStateMachine",
+        "states:ListExecutions",
+    ] {
+        assert!(
+            granting(plain, action).is_empty(),
+            "{action} without capacity"
+        );
+    }
+    let text = CONFIG.to_string()
+        + "\n[[services]]\ncluster = \"prod\"\nservice = \"worker\"\nwave = 1\n\n[[capacity]]\ncluster = \"prod\"\nautoscaling_group = \"prod-asg\"\n";
+    let fleet = config::parse(
+        &text,
+        Path::new("worktime.toml"),
+        Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap(),
+    )
+    .unwrap();
+    let report = report(&fleet, &plan(&[Cmd::Deploy, Cmd::Status], false));
+    let statements = statements(&report, "operator");
+    let describe = granting(statements, "ecs:DescribeClusters");
+    assert_eq!(
+        describe[0].resource,
+        ["arn:aws:ecs:ap-northeast-2:123456789012:cluster/prod"]
+    );
+    assert_eq!(
+        granting(statements, "autoscaling:DescribeAutoScalingGroups")[0].resource,
+        ["*"]
+    );
+    assert_eq!(
+        granting(statements, "states:ListExecutions")[0].resource,
+        ["arn:aws:states:ap-northeast-2:123456789012:stateMachine:wt-*"]
+    );
+    assert!(!granting(statements, "states:CreateStateMachine").is_empty());
+}

@@ -37,6 +37,11 @@ pub const NOTICE_RULE: &str = "NoticeRule";
 pub const NOTICE_PERMISSION: &str = "NoticePermission";
 pub const NOTICE_SCHEDULE: &str = "NoticeSchedule";
 pub const OUT_NOTICE_TRIGGER: &str = "NoticeTrigger";
+pub const WAVES_ROLE: &str = "WavesRole";
+pub const WAVES_START_ROLE: &str = "WavesStartRole";
+/// A schedule's state machine (followed by the schedule's PascalCase name).
+pub const WAVES_STATE_MACHINE: &str = "WavesStateMachine";
+pub const OUT_WAVES_STATE_MACHINE: &str = "WavesStateMachineArn";
 pub const NOTIFY_KEY: &str = "NotifyKey";
 pub const NOTIFY_TOPIC: &str = "NotifyTopic";
 pub const NOTIFY_TOPIC_POLICY: &str = "NotifyTopicPolicy";
@@ -87,6 +92,34 @@ pub fn function_role_name(stack: &str, region: &str) -> String {
 /// The Scheduler's IAM role in `region`.
 pub fn scheduler_role_name(stack: &str, region: &str) -> String {
     format!("{stack}-scheduler-{region}")
+}
+
+/// The wave state machines' role, before its region: `<stack>-waves`.
+pub fn waves_role_stem(stack: &str) -> String {
+    format!("{stack}-waves")
+}
+
+/// The role the triggers start the wave state machines with, before its region.
+pub fn waves_start_role_stem(stack: &str) -> String {
+    format!("{stack}-waves-start")
+}
+
+/// The wave state machines' role in `region`.
+pub fn waves_role_name(stack: &str, region: &str) -> String {
+    format!("{}-{region}", waves_role_stem(stack))
+}
+
+/// The triggers' role for the wave state machines in `region`.
+pub fn waves_start_role_name(stack: &str, region: &str) -> String {
+    format!("{}-{region}", waves_start_role_stem(stack))
+}
+
+/// The state machine of schedule `name` (`None`: `[schedule]`): `<stack>[-<name>]-waves`.
+pub fn state_machine_name(stack: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{stack}-{name}-waves"),
+        None => format!("{stack}-waves"),
+    }
 }
 
 /// The two triggers' names (rules or schedules) of schedule `name` (`None`: `[schedule]`),

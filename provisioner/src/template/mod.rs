@@ -20,6 +20,7 @@ mod stackset;
 mod tests;
 mod triggers;
 mod values;
+mod waves;
 
 use clap::ValueEnum;
 use worktime_cfn::Template;
@@ -71,6 +72,7 @@ fn assemble(config: &StackConfig, values: &TargetValues, description: String) ->
         notify::dead_letter_alarm(&config.stack.name, &notify),
     );
     triggers::add(&mut t, &config.stack.name, values);
+    waves::add(&mut t, &config.stack.name, values);
     t
 }
 

@@ -224,6 +224,44 @@ pub const WORK: &[Work] = &[
         &["sns:SetTopicAttributes", "sns:GetTopicAttributes"],
         &["sns:SetTopicAttributes"],
     ),
+    // From the resource type's registry schema (its handlers' permissions); the definition
+    // is inline and unencrypted, so its S3 and KMS permissions are never used.
+    work(
+        "AWS::StepFunctions::StateMachine",
+        On::StateMachines,
+        &[
+            "states:CreateStateMachine",
+            "states:DescribeStateMachine",
+            "states:UpdateStateMachine",
+            "states:TagResource",
+            "states:UntagResource",
+            "states:ListTagsForResource",
+        ],
+        &["states:DeleteStateMachine", "states:DescribeStateMachine"],
+    ),
+    Work {
+        resource_type: "AWS::StepFunctions::StateMachine",
+        on: On::WavesRole,
+        narrow: Narrow::PassedTo("states.amazonaws.com"),
+        change: &["iam:PassRole"],
+        delete: &[],
+    },
+    // The scale-in and scale-out triggers of a schedule in waves (there only when a machine
+    // is) carry the start role: a rule's target and a schedule's target pass it.
+    Work {
+        resource_type: "AWS::StepFunctions::StateMachine",
+        on: On::WavesStartRole,
+        narrow: Narrow::PassedTo("events.amazonaws.com"),
+        change: &["iam:PassRole"],
+        delete: &[],
+    },
+    Work {
+        resource_type: "AWS::StepFunctions::StateMachine",
+        on: On::WavesStartRole,
+        narrow: Narrow::PassedTo("scheduler.amazonaws.com"),
+        change: &["iam:PassRole"],
+        delete: &[],
+    },
     // kms:CreateKey has no resource type: narrowed to a key created with the stack's tag.
     Work {
         resource_type: "AWS::KMS::Key",

@@ -47,6 +47,7 @@ fn config(
             reconcile_minutes: Some(15),
             ready_within_minutes: 15,
             notice: None,
+            wave_timeout_minutes: 10,
             checked_at: Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap(),
         },
         schedules: Default::default(),
@@ -54,6 +55,7 @@ fn config(
         selectors: Vec::new(),
         function: FunctionSettings::default(),
         notify: None,
+        capacity: Vec::new(),
     }
 }
 
@@ -63,6 +65,7 @@ fn svc(cluster: &str, service: &str, capacity: Option<(i32, i32)>) -> ServiceSpe
         service: service.into(),
         capacity: capacity.map(|(min, max)| Capacity::new(min, max).unwrap()),
         schedule: None,
+        wave: 0,
     }
 }
 
@@ -1232,4 +1235,157 @@ tag = "worktime"
         .find(|(k, _)| *k == "AllowedSelectors")
         .unwrap();
     assert_eq!(selectors.1, r#"[{"cluster":"staging","tag":"worktime"}]"#);
+}
+
+// ------------------------------------------------------------------------------- waves
+
+#[test]
+fn a_schedule_in_waves_starts_its_state_machine_and_the_others_invoke_the_function() {
+    let config = example("waves");
+    let t = json(&config);
+    let resources = &t["Resources"];
+    // Each schedule in waves has a Standard machine logging to the function's log group.
+    for (id, name) in [
+        ("WavesStateMachine", "worktime-waves-waves"),
+        ("WavesStateMachineBatch", "worktime-waves-batch-waves"),
+    ] {
+        let machine = &resources[id];
+        assert_eq!(machine["Type"], "AWS::StepFunctions::StateMachine");
+        let p = &machine["Properties"];
+        assert_eq!(p["StateMachineName"], name);
+        assert_eq!(p["StateMachineType"], "STANDARD");
+        assert_eq!(
+            p["RoleArn"],
+            serde_json::json!({"Fn::GetAtt": ["WavesRole", "Arn"]})
+        );
+        let logging = &p["LoggingConfiguration"];
+        assert_eq!(logging["Level"], "ALL");
+        assert_eq!(
+            logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"],
+            serde_json::json!({"Fn::GetAtt": ["FunctionLogGroup", "Arn"]})
+        );
+        // The definition is JSON once CloudFormation fills in the function's ARN: a loop
+        // around the function that waits as long as it says.
+        let text = p["DefinitionString"]["Fn::Sub"].as_str().unwrap();
+        let filled = text.replace("${AWS::Partition}", "aws").replace(
+            "${Function.Arn}",
+            "arn:aws:lambda:ap-northeast-2:111111111111:function:f",
+        );
+        assert!(!filled.contains("${"), "{filled}");
+        let asl: Value = serde_json::from_str(&filled).unwrap();
+        assert_eq!(asl["StartAt"], "Begin");
+        assert_eq!(
+            asl["States"]["Begin"]["Result"],
+            serde_json::json!({"status": "start"})
+        );
+        assert_eq!(asl["States"]["Begin"]["ResultPath"], "$.step");
+        let step = &asl["States"]["Step"];
+        assert_eq!(step["Resource"], "arn:aws:states:::lambda:invoke");
+        assert_eq!(step["Parameters"]["Payload.$"], "$");
+        assert_eq!(step["OutputPath"], "$.Payload");
+        assert_eq!(asl["States"]["Wait"]["SecondsPath"], "$.step.wait_seconds");
+        let choices = asl["States"]["Where"]["Choices"].as_array().unwrap();
+        assert_eq!(choices[0]["StringEquals"], "wait");
+        assert_eq!(choices[1]["StringEquals"], "next");
+        assert_eq!(asl["States"]["Where"]["Default"], "Done");
+    }
+    // Scale-in and scale-out start the machine with the start role; no permission on the
+    // function for them. The reconcile still invokes the function directly.
+    for rule in ["ScaleOutRule", "ScaleInRule"] {
+        let target = &resources[rule]["Properties"]["Targets"][0];
+        assert_eq!(
+            target["Arn"],
+            serde_json::json!({"Ref": "WavesStateMachine"})
+        );
+        assert_eq!(
+            target["RoleArn"],
+            serde_json::json!({"Fn::GetAtt": ["WavesStartRole", "Arn"]})
+        );
+    }
+    assert!(resources.get("ScaleOutPermission").is_none());
+    assert!(resources.get("ScaleInPermission").is_none());
+    assert_eq!(
+        resources["ReconcileRule"]["Properties"]["Targets"][0]["Arn"],
+        serde_json::json!({"Fn::GetAtt": ["Function", "Arn"]})
+    );
+    assert!(resources.get("ReconcilePermission").is_some());
+    for schedule in ["ScaleOutScheduleBatch", "ScaleInScheduleBatch"] {
+        let target = &resources[schedule]["Properties"]["Target"];
+        assert_eq!(
+            target["Arn"],
+            serde_json::json!({"Ref": "WavesStateMachineBatch"})
+        );
+        assert_eq!(
+            target["RoleArn"],
+            serde_json::json!({"Fn::GetAtt": ["WavesStartRole", "Arn"]})
+        );
+    }
+    assert_eq!(
+        resources["ReconcileScheduleBatch"]["Properties"]["Target"]["RoleArn"],
+        serde_json::json!({"Fn::GetAtt": ["SchedulerRole", "Arn"]})
+    );
+}
+
+#[test]
+fn the_wave_roles_may_invoke_this_function_and_start_these_machines_only() {
+    let t = json(&example("waves"));
+    let machine_role = &t["Resources"]["WavesRole"]["Properties"];
+    assert_eq!(
+        machine_role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "states.amazonaws.com"
+    );
+    let statements = machine_role["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap();
+    let invoke = statements
+        .iter()
+        .find(|s| s["Sid"] == "InvokeScaler")
+        .unwrap();
+    assert_eq!(invoke["Action"], "lambda:InvokeFunction");
+    assert_eq!(
+        invoke["Resource"][0],
+        serde_json::json!({"Fn::GetAtt": ["Function", "Arn"]})
+    );
+    // No other action reaches a resource but log delivery, which has no resource type.
+    for statement in statements {
+        if statement["Sid"] != "InvokeScaler" {
+            assert_eq!(statement["Resource"], "*");
+            for action in statement["Action"].as_array().unwrap() {
+                assert!(action.as_str().unwrap().starts_with("logs:"), "{action}");
+            }
+        }
+    }
+    let start_role = &t["Resources"]["WavesStartRole"]["Properties"];
+    let principals: Vec<&Value> = start_role["AssumeRolePolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["Principal"]["Service"])
+        .collect();
+    assert_eq!(
+        principals,
+        ["events.amazonaws.com", "scheduler.amazonaws.com"]
+    );
+    let start = &start_role["Policies"][0]["PolicyDocument"]["Statement"][0];
+    assert_eq!(start["Action"], "states:StartExecution");
+    assert_eq!(
+        start["Resource"],
+        serde_json::json!([{"Ref": "WavesStateMachine"}, {"Ref": "WavesStateMachineBatch"}])
+    );
+}
+
+#[test]
+fn a_one_wave_schedule_has_no_state_machine() {
+    let t = json(&seoul());
+    let types: Vec<&str> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    assert!(
+        !types.contains(&"AWS::StepFunctions::StateMachine"),
+        "{types:?}"
+    );
+    assert!(t["Resources"].get("WavesRole").is_none());
 }

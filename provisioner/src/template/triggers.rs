@@ -12,6 +12,7 @@ use super::ids::{self, TARGET_MAX_EVENT_AGE_SECONDS, TARGET_RETRY_ATTEMPTS};
 use super::policy::scheduler_role;
 use super::values::{ScheduleValues, TargetValues, TriggerValues, TIME_PATH, TIME_VARIABLE};
 use crate::config::Trigger;
+use worktime_lambda::Action;
 
 /// Adds every schedule's triggers to `t`.
 pub(super) fn add(t: &mut Template, stack: &str, values: &TargetValues) {
@@ -41,6 +42,12 @@ fn add_schedule(t: &mut Template, stack: &str, schedule: &ScheduleValues) {
     {
         let name = Expr::str(&spec.name);
         let description = Some(format!("{stack} (worktime): {} {when}", spec.verb));
+        // A scale-in or scale-out of a schedule that runs in waves starts its state machine
+        // (with the role that may only start it); every other trigger invokes the function.
+        let machine = match (&schedule.waves, spec.action) {
+            (Some(waves), Action::ScaleIn | Action::ScaleOut) => Some(&waves.machine_id),
+            _ => None,
+        };
         match schedule.kind {
             Trigger::Rules => {
                 t.resource(
@@ -51,8 +58,11 @@ fn add_schedule(t: &mut Template, stack: &str, schedule: &ScheduleValues) {
                         schedule_expression: Some(expression.clone()),
                         state: Some("ENABLED".into()),
                         targets: vec![EventsTarget {
-                            id: "scaler".into(),
-                            arn: Expr::get_att(ids::FUNCTION, "Arn"),
+                            id: if machine.is_some() { "waves" } else { "scaler" }.into(),
+                            arn: match machine {
+                                Some(id) => Expr::reference(id),
+                                None => Expr::get_att(ids::FUNCTION, "Arn"),
+                            },
                             input: None,
                             input_transformer: Some(InputTransformer {
                                 input_paths_map: IndexMap::from([(
@@ -61,22 +71,24 @@ fn add_schedule(t: &mut Template, stack: &str, schedule: &ScheduleValues) {
                                 )]),
                                 input_template: input.clone(),
                             }),
-                            role_arn: None,
+                            role_arn: machine.map(|_| Expr::get_att(ids::WAVES_START_ROLE, "Arn")),
                             retry_policy: Some(retry_policy),
                             dead_letter_config: None,
                         }],
                     }),
                 );
-                t.resource(
-                    &spec.permission_id,
-                    Resource::new(LambdaPermission {
-                        action: "lambda:InvokeFunction".into(),
-                        function_name: Expr::reference(ids::FUNCTION),
-                        principal: "events.amazonaws.com".into(),
-                        source_arn: Some(Expr::get_att(&spec.rule_id, "Arn")),
-                        source_account: None,
-                    }),
-                );
+                if machine.is_none() {
+                    t.resource(
+                        &spec.permission_id,
+                        Resource::new(LambdaPermission {
+                            action: "lambda:InvokeFunction".into(),
+                            function_name: Expr::reference(ids::FUNCTION),
+                            principal: "events.amazonaws.com".into(),
+                            source_arn: Some(Expr::get_att(&spec.rule_id, "Arn")),
+                            source_account: None,
+                        }),
+                    );
+                }
                 t.output(
                     &spec.output_id,
                     Output::new(
@@ -97,8 +109,14 @@ fn add_schedule(t: &mut Template, stack: &str, schedule: &ScheduleValues) {
                         flexible_time_window: FlexibleTimeWindow::off(),
                         state: Some("ENABLED".into()),
                         target: SchedulerTarget {
-                            arn: Expr::get_att(ids::FUNCTION, "Arn"),
-                            role_arn: Expr::get_att(ids::SCHEDULER_ROLE, "Arn"),
+                            arn: match machine {
+                                Some(id) => Expr::reference(id),
+                                None => Expr::get_att(ids::FUNCTION, "Arn"),
+                            },
+                            role_arn: match machine {
+                                Some(_) => Expr::get_att(ids::WAVES_START_ROLE, "Arn"),
+                                None => Expr::get_att(ids::SCHEDULER_ROLE, "Arn"),
+                            },
                             input: Some(input.clone()),
                             retry_policy: Some(retry_policy),
                             dead_letter_config: Some(TargetDeadLetterConfig {

@@ -190,6 +190,30 @@ pub(super) struct ScheduleValues {
     pub(super) timezone: Expr,
     /// Scale-out, scale-in, and the notice when the schedule warns.
     pub(super) triggers: Vec<TriggerValues>,
+    /// Its state machine, when its scale-in and scale-out run in waves; `None`: the triggers
+    /// invoke the function directly.
+    pub(super) waves: Option<WavesValues>,
+}
+
+/// A schedule's wave state machine: its logical ids and name.
+pub(super) struct WavesValues {
+    pub(super) machine_id: String,
+    pub(super) machine_name: String,
+    pub(super) output_id: String,
+    /// The schedule as people call it (`default` for `[schedule]`).
+    pub(super) label: String,
+}
+
+impl WavesValues {
+    fn of(stack: &str, name: Option<&str>) -> Self {
+        let suffix = name.map(pascal_case).unwrap_or_default();
+        WavesValues {
+            machine_id: format!("{}{suffix}", ids::WAVES_STATE_MACHINE),
+            machine_name: ids::state_machine_name(stack, name),
+            output_id: format!("{}{suffix}", ids::OUT_WAVES_STATE_MACHINE),
+            label: name.unwrap_or(DEFAULT_SCHEDULE).to_string(),
+        }
+    }
 }
 
 /// What differs between targets (account, region): written into the template (`build`: one
@@ -251,6 +275,9 @@ impl TargetValues {
                 kind: schedule.schedule.trigger,
                 timezone: Expr::str(schedule.schedule.timezone.name()),
                 triggers,
+                waves: config
+                    .runs_in_waves(schedule.name)
+                    .then(|| WavesValues::of(&config.stack.name, schedule.name)),
             });
         }
         let allowed = allowed_services(config)?;
@@ -305,6 +332,8 @@ impl TargetValues {
                 kind: home.schedule.trigger,
                 timezone: Expr::reference(ids::SCHEDULE_TIMEZONE),
                 triggers,
+                // Validation refuses waves and [[capacity]] with [stacksets].
+                waves: None,
             }],
             schedule_names: vec![DEFAULT_SCHEDULE.to_string()],
             service_arns: if own_account {

@@ -23,6 +23,12 @@ not) modelled:
   ``GetAccountSettings``.
 - ``lambda_architectures``: ``AWS::Lambda::Function`` ``Architectures`` in CloudFormation, on
   create and update (moto reports every stack's function as ``x86_64``).
+- ``lambda_runtime``: ``Invoke`` of a function routed with ``/worktime-model/lambda/runtime``
+  runs the built ``bootstrap`` through the test harness's Lambda Runtime API (moto would start
+  a Docker container), so a Step Functions task runs the real function.
+- ``stepfunctions_stack``: a stack's ``AWS::StepFunctions::StateMachine`` is made in the
+  backend the Step Functions API serves (moto's CloudFormation model writes to the one that
+  does not run executions), with its type and logging configuration.
 - ``lambda_event_invoke``: ``AWS::Lambda::EventInvokeConfig`` in CloudFormation, put through
   moto's own event-invoke-config API (moto has no CloudFormation model for it).
 - ``scheduler_schedule``: ``AWS::Scheduler::Schedule`` in CloudFormation, put through moto's
@@ -83,9 +89,11 @@ def install() -> None:
         lambda_architectures,
         lambda_event_invoke,
         lambda_quota,
+        lambda_runtime,
         s3_policy_canonical,
         s3_tls,
         scheduler_schedule,
+        stepfunctions_stack,
     )
 
     autoscaling.install()
@@ -98,9 +106,11 @@ def install() -> None:
     lambda_architectures.install()
     lambda_event_invoke.install()
     lambda_quota.install()
+    lambda_runtime.install()
     s3_policy_canonical.install()
     s3_tls.install()
     scheduler_schedule.install()
+    stepfunctions_stack.install()
     iam_identity.install()  # last: its request hook sees every request first
     _installed = True
 

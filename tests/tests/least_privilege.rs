@@ -164,6 +164,23 @@ fn without(document: &Value, sid: &str) -> Value {
     reduced
 }
 
+/// The Sid of the statement in `document` that grants `action` (the policy grants each action
+/// in one statement).
+fn sid_granting(document: &Value, action: &str) -> String {
+    document["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .find(|s| {
+            s["Action"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == action))
+        })
+        .and_then(|s| s["Sid"].as_str())
+        .unwrap_or_else(|| panic!("no statement grants {action}"))
+        .to_string()
+}
+
 /// The commands a statement's Sid names (`...ForBootstrapDeployTeardown`).
 fn sid_commands(sid: &str) -> BTreeSet<&'static str> {
     let named = sid.rsplit_once("For").map_or("", |(_, c)| c);
@@ -538,18 +555,7 @@ async fn an_operator_without_iam_writes_deploys_through_the_execution_role() {
 
     // The role lacking its function statement: the stack fails as the role, nothing is left.
     let operator = fresh_account(&moto, &operator_policy).await;
-    let function_sid = role_policy["Statement"]
-        .as_array()
-        .expect("statements")
-        .iter()
-        .find(|s| {
-            s["Action"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == "lambda:CreateFunction"))
-        })
-        .and_then(|s| s["Sid"].as_str())
-        .expect("the role creates the function")
-        .to_string();
+    let function_sid = sid_granting(&role_policy, "lambda:CreateFunction");
     create_role(without(&role_policy, &function_sid)).await;
     let failed = worktime(
         dir.path(),
@@ -571,18 +577,7 @@ async fn an_operator_without_iam_writes_deploys_through_the_execution_role() {
     assert!(stack_resources_left(&sdk).await.is_empty());
 
     // The operator without iam:PassRole on the role: refused before any stack is made.
-    let pass_sid = operator_policy["Statement"]
-        .as_array()
-        .expect("statements")
-        .iter()
-        .find(|s| {
-            s["Action"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == "iam:PassRole"))
-        })
-        .and_then(|s| s["Sid"].as_str())
-        .expect("the operator passes the role")
-        .to_string();
+    let pass_sid = sid_granting(&operator_policy, "iam:PassRole");
     let operator = fresh_account(&moto, &without(&operator_policy, &pass_sid)).await;
     create_role(role_policy.clone()).await;
     let refused = worktime(

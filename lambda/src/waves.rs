@@ -349,7 +349,9 @@ pub struct StepState {
     /// The stage under way (absent with `start`: the first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wave: Option<Stage>,
-    /// When the stage under way began (RFC 3339): its timeout counts from here.
+    /// When the stage under way began (RFC 3339): its timeout counts from here. With `start`,
+    /// when the run began (the state machine writes its execution's start time), so a retried
+    /// first step times the first stage from the same instant; absent, the step's own time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -357,6 +359,13 @@ pub struct StepState {
     /// The stages that are done, in the order they ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub finished: Vec<StageResult>,
+}
+
+/// A step's `started_at`, which the function or the state machine wrote.
+fn parse_started(started: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(started)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("started_at {started:?} is not an RFC 3339 time"))
 }
 
 impl StepState {
@@ -380,10 +389,14 @@ impl StepState {
         now: DateTime<Utc>,
     ) -> Result<(Stage, DateTime<Utc>), String> {
         match (self.status, self.wave, &self.started_at) {
-            (StepStatus::Start, _, _) => stages
-                .first()
-                .map(|first| (*first, now))
-                .ok_or_else(|| "the run has no stage".to_string()),
+            (StepStatus::Start, _, started) => {
+                let first = *stages.first().ok_or("the run has no stage")?;
+                let began = match started {
+                    Some(started) => parse_started(started)?.min(now),
+                    None => now,
+                };
+                Ok((first, began))
+            }
             (StepStatus::Done, _, _) => {
                 Err("the run is done: there is no stage left to step".to_string())
             }
@@ -391,10 +404,7 @@ impl StepState {
                 if !stages.contains(&wave) {
                     return Err(format!("{wave} is not one of this run's stages"));
                 }
-                let started = DateTime::parse_from_rfc3339(started)
-                    .map_err(|_| format!("started_at {started:?} is not an RFC 3339 time"))?
-                    .with_timezone(&Utc);
-                Ok((wave, started))
+                Ok((wave, parse_started(started)?))
             }
             _ => Err("a step under way names its wave and started_at".to_string()),
         }

@@ -87,7 +87,8 @@ async fn the_built_function_steps_a_morning_wave_by_wave() {
         ],
         "timezone": "Asia/Seoul",
         "wave_timeout_minutes": 1,
-        "step": {"status": "start"}
+        // What the machine's first state writes: the execution's start time.
+        "step": {"status": "start", "started_at": chrono::Utc::now().to_rfc3339()}
     });
     let mut seen = Vec::new();
     for _ in 0..20 {

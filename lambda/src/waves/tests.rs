@@ -368,6 +368,29 @@ fn a_run_whose_stages_were_all_ready_has_no_failure() {
 }
 
 #[test]
+fn the_first_stage_is_timed_from_the_execution_start_the_machine_wrote() {
+    let order = stages(Action::ScaleOut, waves(&[0, 1]), false).unwrap();
+    let mut state = StepState::start();
+    // Without it (a direct step), the first stage starts at the step.
+    assert_eq!(
+        state.current(&order, at(0, 30)).unwrap(),
+        (Stage::Services(0), at(0, 30))
+    );
+    // Step Functions writes the context object's time with fractions and an offset; a retry a
+    // few seconds later times the stage from the same instant.
+    state.started_at = Some("2026-11-30T00:00:10.123+00:00".into());
+    let (stage, began) = state.current(&order, at(0, 30)).unwrap();
+    assert_eq!(stage, Stage::Services(0));
+    assert_eq!(began.timestamp(), at(0, 10).timestamp());
+    assert_eq!(state.current(&order, at(0, 45)).unwrap().1, began);
+    // A start time after the step's own (a skewed clock) is not believed.
+    state.started_at = Some("2026-11-30T00:05:00Z".into());
+    assert_eq!(state.current(&order, at(0, 30)).unwrap().1, at(0, 30));
+    state.started_at = Some("soon".into());
+    assert!(state.current(&order, at(0, 30)).is_err());
+}
+
+#[test]
 fn a_step_state_the_function_did_not_write_is_refused() {
     let order = stages(Action::ScaleOut, waves(&[0, 1]), false).unwrap();
     let mut state = StepState::start();

@@ -1274,9 +1274,10 @@ fn a_schedule_in_waves_starts_its_state_machine_and_the_others_invoke_the_functi
         assert!(!filled.contains("${"), "{filled}");
         let asl: Value = serde_json::from_str(&filled).unwrap();
         assert_eq!(asl["StartAt"], "Begin");
+        // The run's start time comes from the execution, so a retried first step keeps it.
         assert_eq!(
-            asl["States"]["Begin"]["Result"],
-            serde_json::json!({"status": "start"})
+            asl["States"]["Begin"]["Parameters"],
+            serde_json::json!({"status": "start", "started_at.$": "$$.Execution.StartTime"})
         );
         assert_eq!(asl["States"]["Begin"]["ResultPath"], "$.step");
         let step = &asl["States"]["Step"];

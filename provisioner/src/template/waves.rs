@@ -4,7 +4,9 @@
 //! only), and the role its triggers start it with (start this stack's machines only).
 //!
 //! The machine is a loop around the function, which decides everything (`lambda/src/waves.rs`):
-//! `Begin` adds `step: {status: start}` to the trigger's payload; `Step` invokes the function
+//! `Begin` adds `step: {status: start, started_at: <the execution's start>}` to the trigger's
+//! payload (the context object's time, not the function's clock, so a retried first step
+//! times its wave from the same instant); `Step` invokes the function
 //! with the whole payload and keeps its answer (the same payload with the next `step`);
 //! `Where` waits `step.wait_seconds` when the wave is not ready yet, steps again at once when
 //! the next wave starts, and succeeds when the run is done. A run that ended with a wave not
@@ -32,7 +34,7 @@ pub(super) const DEFINITION: &str = r#"{
   "States": {
     "Begin": {
       "Type": "Pass",
-      "Result": {"status": "start"},
+      "Parameters": {"status": "start", "started_at.$": "$$.Execution.StartTime"},
       "ResultPath": "$.step",
       "Next": "Step"
     },

@@ -252,6 +252,38 @@ async fn rollout_to_three_accounts_and_two_regions_with_overrides_then_teardown(
         run.stdout
     );
 
+    // Every read of ECS throttled (the AWS model's faults): each target's status has holes,
+    // so it is failed with the parts it could not read (and, past the failure tolerance, the
+    // rest are not started), and the command exits 1.
+    moto.model_faults(Some(serde_json::json!({"throttle_share": 1.0})));
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["--output", "json", "status", "--all-accounts"],
+    )
+    .expect_code(1);
+    let results = run.json();
+    let results = results.as_array().unwrap();
+    assert!(!results.is_empty(), "{}", run.stdout);
+    let failed: Vec<&serde_json::Value> =
+        results.iter().filter(|r| r["result"] == "failed").collect();
+    assert!(!failed.is_empty(), "{}", run.stdout);
+    for r in &failed {
+        let error = r["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("is incomplete") && error.contains("ThrottlingException"),
+            "{error}"
+        );
+    }
+    assert!(
+        results
+            .iter()
+            .all(|r| r["result"] == "failed" || r["result"] == "not-started"),
+        "{}",
+        run.stdout
+    );
+    moto.model_faults(Some(serde_json::json!({"throttle_share": 0.0})));
+
     // Teardown across all accounts leaves nothing.
     let run = worktime(
         dir.path(),

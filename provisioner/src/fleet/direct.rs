@@ -156,6 +156,15 @@ async fn one(
         }
         Operation::Status => {
             let report = inspect::status(&session, &target.config, Utc::now()).await?;
+            // As for the caller's account: a report with holes is a failed target, naming
+            // each hole, so `status --all-accounts` exits 1.
+            let problems = report.problems();
+            if !problems.is_empty() {
+                return Err(Error::StatusIncomplete {
+                    stack: target.config.stack.name.clone(),
+                    problems,
+                });
+            }
             Ok((
                 TargetOutcome::Status(report.stack_status.clone()),
                 0,

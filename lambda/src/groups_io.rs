@@ -1,0 +1,295 @@
+//! The capacity stage of a run in waves ("wave -1"): reads the event's `[[capacity]]` Auto
+//! Scaling groups, applies `groups`' plan to each (the tag first, then the size, so a step
+//! stopped between the two and retried remembers the same size) and, in the morning, counts
+//! each cluster's ACTIVE container instances. Level-triggered like a wave of services: a
+//! repeated step writes only what is still missing.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_autoscaling::types::{AutoScalingGroup, Tag};
+use aws_sdk_ecs::types::ContainerInstanceStatus;
+use serde::Serialize;
+use tracing::{info, warn};
+
+use crate::clients::{describe_error, Clients};
+use crate::event::{Action, CapacityTarget, ScalingEvent};
+use crate::groups::{instances_check, plan_morning, plan_night, size_after, GroupPlan, GroupSize};
+use crate::report::Outcome;
+use crate::tags::CAPACITY_TAG;
+use crate::waves::Check;
+
+/// The tag's resource type in the Auto Scaling API.
+const GROUP_RESOURCE_TYPE: &str = "auto-scaling-group";
+
+/// What a step did to one group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupOutcome {
+    pub autoscaling_group: String,
+    pub cluster: String,
+    /// Changed, unchanged, would-change (dry run) or failed.
+    pub outcome: Outcome,
+    pub before: Option<GroupSize>,
+    pub after: Option<GroupSize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Runs the capacity stage of `event` (scale-in or scale-out): each group converged, then
+/// judged. A group that cannot be read or changed fails alone (the run ends failed); in the
+/// morning each cluster is pending until it has as many ACTIVE container instances as its
+/// groups' desired capacity.
+pub async fn run_capacity(
+    clients: &Clients,
+    event: &ScalingEvent,
+) -> (Vec<GroupOutcome>, Vec<(String, Check)>) {
+    let mut outcomes = Vec::new();
+    let mut checks = Vec::new();
+    let found = match describe(clients, &event.capacity).await {
+        Ok(found) => found,
+        Err(reason) => {
+            for target in &event.capacity {
+                let outcome = failed(target, None, reason.clone());
+                checks.push((group_id(target), Check::Failed(reason.clone())));
+                outcomes.push(outcome);
+            }
+            log(&outcomes);
+            return (outcomes, checks);
+        }
+    };
+    // The desired capacity each cluster waits for, in the morning.
+    let mut wanted: BTreeMap<&str, i32> = BTreeMap::new();
+    for target in &event.capacity {
+        let Some(group) = found.get(&target.autoscaling_group) else {
+            let reason = format!(
+                "the Auto Scaling group {} does not exist in this account and region: create \
+                 it, or remove its [[capacity]] entry and deploy",
+                target.autoscaling_group
+            );
+            checks.push((group_id(target), Check::Failed(reason.clone())));
+            outcomes.push(failed(target, None, reason));
+            continue;
+        };
+        let current = size_of(group);
+        let plan = match event.action {
+            Action::ScaleIn => plan_night(current),
+            _ => plan_morning(current, remembered(group)),
+        };
+        let outcome = apply(clients, event, target, current, &plan).await;
+        let check = match outcome.outcome {
+            Outcome::Failed => Check::Failed(outcome.reason.clone().unwrap_or_default()),
+            Outcome::WouldChange => Check::Ignored,
+            _ => Check::Ready,
+        };
+        if event.action == Action::ScaleOut && outcome.outcome != Outcome::Failed && !event.dry_run
+        {
+            *wanted.entry(target.cluster.as_str()).or_default() +=
+                size_after(current, &plan).desired;
+        }
+        checks.push((group_id(target), check));
+        outcomes.push(outcome);
+    }
+    for (cluster, wanted) in wanted {
+        let id = format!("cluster {cluster}");
+        let check = match active_instances(clients, cluster).await {
+            Ok(active) => instances_check(cluster, wanted, active),
+            Err(reason) => Check::Failed(reason),
+        };
+        checks.push((id, check));
+    }
+    log(&outcomes);
+    (outcomes, checks)
+}
+
+/// How a group is named in a wave's reasons.
+fn group_id(target: &CapacityTarget) -> String {
+    format!("autoscaling group {}", target.autoscaling_group)
+}
+
+fn failed(target: &CapacityTarget, before: Option<GroupSize>, reason: String) -> GroupOutcome {
+    GroupOutcome {
+        autoscaling_group: target.autoscaling_group.clone(),
+        cluster: target.cluster.clone(),
+        outcome: Outcome::Failed,
+        before,
+        after: before,
+        reason: Some(reason),
+    }
+}
+
+/// The event's groups that exist, by name.
+async fn describe(
+    clients: &Clients,
+    targets: &[CapacityTarget],
+) -> Result<BTreeMap<String, AutoScalingGroup>, String> {
+    let mut found = BTreeMap::new();
+    // DescribeAutoScalingGroups takes at most 100 names, the most an event carries.
+    let names: Vec<String> = targets
+        .iter()
+        .map(|t| t.autoscaling_group.clone())
+        .collect();
+    let mut token: Option<String> = None;
+    loop {
+        let page = clients
+            .groups
+            .describe_auto_scaling_groups()
+            .set_auto_scaling_group_names(Some(names.clone()))
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| format!("DescribeAutoScalingGroups failed: {}", describe_error(&e)))?;
+        for group in page.auto_scaling_groups() {
+            if let Some(name) = group.auto_scaling_group_name() {
+                found.insert(name.to_string(), group.clone());
+            }
+        }
+        match page.next_token() {
+            // A repeated token would loop forever: stop at what was read.
+            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
+                token = Some(next.to_string());
+            }
+            _ => break,
+        }
+    }
+    Ok(found)
+}
+
+fn size_of(group: &AutoScalingGroup) -> GroupSize {
+    GroupSize {
+        min: group.min_size().unwrap_or(0),
+        max: group.max_size().unwrap_or(0),
+        desired: group.desired_capacity().unwrap_or(0),
+    }
+}
+
+/// The group's `worktime:capacity` tag, read.
+fn remembered(group: &AutoScalingGroup) -> Option<Result<GroupSize, String>> {
+    group
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some(CAPACITY_TAG))
+        .map(|t| GroupSize::parse(t.value().unwrap_or_default()))
+}
+
+async fn apply(
+    clients: &Clients,
+    event: &ScalingEvent,
+    target: &CapacityTarget,
+    current: GroupSize,
+    plan: &GroupPlan,
+) -> GroupOutcome {
+    let name = &target.autoscaling_group;
+    let done = |outcome: Outcome, after: GroupSize| GroupOutcome {
+        autoscaling_group: name.clone(),
+        cluster: target.cluster.clone(),
+        outcome,
+        before: Some(current),
+        after: Some(after),
+        reason: None,
+    };
+    match plan {
+        GroupPlan::Keep => done(Outcome::Unchanged, current),
+        GroupPlan::Refuse(reason) => failed(target, Some(current), reason.clone()),
+        _ if event.dry_run => done(Outcome::WouldChange, current),
+        GroupPlan::ScaleIn { remember } => {
+            if let Err(reason) = remember_size(clients, name, *remember).await {
+                return failed(target, Some(current), reason);
+            }
+            match set_size(clients, name, GroupSize::ZERO).await {
+                Ok(()) => done(Outcome::Changed, GroupSize::ZERO),
+                Err(reason) => failed(target, Some(current), reason),
+            }
+        }
+        GroupPlan::Restore(size) => match set_size(clients, name, *size).await {
+            Ok(()) => done(Outcome::Changed, *size),
+            Err(reason) => failed(target, Some(current), reason),
+        },
+    }
+}
+
+/// Writes `size` to the group's `worktime:capacity` tag (not propagated to its instances).
+async fn remember_size(clients: &Clients, group: &str, size: GroupSize) -> Result<(), String> {
+    let tag = Tag::builder()
+        .resource_id(group)
+        .resource_type(GROUP_RESOURCE_TYPE)
+        .key(CAPACITY_TAG)
+        .value(size.to_string())
+        .propagate_at_launch(false)
+        .build();
+    clients
+        .groups
+        .create_or_update_tags()
+        .tags(tag)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "CreateOrUpdateTags {CAPACITY_TAG}={size} failed (nothing changed): {}",
+                describe_error(&e)
+            )
+        })
+}
+
+/// Sets the group's min, max and desired capacity.
+pub async fn set_size(clients: &Clients, group: &str, size: GroupSize) -> Result<(), String> {
+    clients
+        .groups
+        .update_auto_scaling_group()
+        .auto_scaling_group_name(group)
+        .min_size(size.min)
+        .max_size(size.max)
+        .desired_capacity(size.desired)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "UpdateAutoScalingGroup to {size} failed: {}",
+                describe_error(&e)
+            )
+        })
+}
+
+/// The cluster's ACTIVE container instances (registered by their agents).
+async fn active_instances(clients: &Clients, cluster: &str) -> Result<usize, String> {
+    let mut count = 0;
+    let mut token: Option<String> = None;
+    loop {
+        let page = clients
+            .ecs
+            .list_container_instances()
+            .cluster(cluster)
+            .status(ContainerInstanceStatus::Active)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "ListContainerInstances of cluster {cluster} failed: {}",
+                    describe_error(&e)
+                )
+            })?;
+        count += page.container_instance_arns().len();
+        match page.next_token() {
+            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
+                token = Some(next.to_string());
+            }
+            _ => break,
+        }
+    }
+    Ok(count)
+}
+
+fn log(outcomes: &[GroupOutcome]) {
+    let size = |s: Option<GroupSize>| s.map_or_else(|| "-".to_string(), |s| s.to_string());
+    for o in outcomes {
+        let reason = o.reason.as_deref().unwrap_or("");
+        if o.outcome == Outcome::Failed {
+            warn!(autoscaling_group = %o.autoscaling_group, cluster = %o.cluster, outcome = %o.outcome,
+                  before = %size(o.before), after = %size(o.after), reason, "capacity group");
+        } else {
+            info!(autoscaling_group = %o.autoscaling_group, cluster = %o.cluster, outcome = %o.outcome,
+                  before = %size(o.before), after = %size(o.after), "capacity group");
+        }
+    }
+}

@@ -166,6 +166,38 @@ pub fn size_after(current: GroupSize, plan: &GroupPlan) -> GroupSize {
     }
 }
 
+/// What a teardown does to a group it leaves for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleasePlan {
+    /// The size to give back: the group is at 0/0/0 and remembers one.
+    pub restore: Option<GroupSize>,
+    /// Whether the `worktime:capacity` tag comes off (once the size is given back, if any).
+    pub untag: bool,
+    /// Why the group cannot be given back (it keeps its tag: the only record of its size).
+    pub problem: Option<String>,
+}
+
+/// A teardown's plan for a group of size `current` whose tag says `remembered`: a group
+/// worktime left at 0/0/0 gets its remembered size back; a group that is up keeps whatever
+/// the day made of it. The tag comes off either way, except when it is all that says what
+/// a group at 0/0/0 had.
+pub fn plan_release(
+    current: GroupSize,
+    remembered: Option<Result<GroupSize, String>>,
+) -> ReleasePlan {
+    let (restore, untag, problem) = match (remembered, current.is_zero()) {
+        (None, _) => (None, false, None),
+        (Some(_), false) => (None, true, None),
+        (Some(Ok(size)), true) => (Some(size), true, None),
+        (Some(Err(reason)), true) => (None, false, Some(reason)),
+    };
+    ReleasePlan {
+        restore,
+        untag,
+        problem,
+    }
+}
+
 /// Whether a cluster's morning instances are there: `active` ACTIVE container instances for
 /// `wanted`, the desired capacity of the cluster's groups.
 pub fn instances_check(cluster: &str, wanted: i32, active: usize) -> Check {
@@ -270,6 +302,40 @@ mod tests {
             size_after(GroupSize::ZERO, &GroupPlan::Restore(size(1, 4, 2))),
             size(1, 4, 2)
         );
+    }
+
+    #[test]
+    fn a_teardown_gives_back_a_group_at_zero_and_untags_one_that_is_up() {
+        let remembered = Some(Ok(size(1, 4, 2)));
+        assert_eq!(
+            plan_release(GroupSize::ZERO, remembered.clone()),
+            ReleasePlan {
+                restore: Some(size(1, 4, 2)),
+                untag: true,
+                problem: None
+            }
+        );
+        assert_eq!(
+            plan_release(size(1, 4, 3), remembered),
+            ReleasePlan {
+                restore: None,
+                untag: true,
+                problem: None
+            }
+        );
+        assert_eq!(
+            plan_release(size(1, 4, 3), None),
+            ReleasePlan {
+                restore: None,
+                untag: false,
+                problem: None
+            }
+        );
+        let broken = plan_release(GroupSize::ZERO, Some(Err("tag unreadable".into())));
+        assert_eq!(broken.restore, None);
+        assert!(!broken.untag, "the tag is all that says what the group had");
+        assert_eq!(broken.problem.as_deref(), Some("tag unreadable"));
+        assert!(plan_release(size(1, 1, 1), Some(Err("x".into()))).untag);
     }
 
     #[test]

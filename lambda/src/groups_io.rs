@@ -13,7 +13,9 @@ use tracing::{info, warn};
 
 use crate::clients::{describe_error, Clients};
 use crate::event::{Action, CapacityTarget, ScalingEvent};
-use crate::groups::{instances_check, plan_morning, plan_night, size_after, GroupPlan, GroupSize};
+use crate::groups::{
+    instances_check, plan_morning, plan_night, plan_release, size_after, GroupPlan, GroupSize,
+};
 use crate::report::Outcome;
 use crate::tags::CAPACITY_TAG;
 use crate::waves::Check;
@@ -98,6 +100,85 @@ pub async fn run_capacity(
     }
     log(&outcomes);
     (outcomes, checks)
+}
+
+/// What a teardown did to the `[[capacity]]` groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GroupRelease {
+    /// Given their remembered size back.
+    pub restored: Vec<String>,
+    /// Their `worktime:capacity` tag removed.
+    pub untagged: Vec<String>,
+    /// What could not be given back, each with why (the group keeps its tag then).
+    pub problems: Vec<String>,
+}
+
+/// Gives the groups worktime left at 0/0/0 their remembered size back and takes the
+/// `worktime:capacity` tag off each group that has one (see [`plan_release`]). Run by
+/// teardown once the stack's triggers are gone; safe to run again.
+pub async fn release_groups(clients: &Clients, targets: &[CapacityTarget]) -> GroupRelease {
+    let mut release = GroupRelease::default();
+    if targets.is_empty() {
+        return release;
+    }
+    let found = match describe(clients, targets).await {
+        Ok(found) => found,
+        Err(reason) => {
+            release
+                .problems
+                .extend(targets.iter().map(|t| format!("{}: {reason}", group_id(t))));
+            return release;
+        }
+    };
+    for target in targets {
+        let name = &target.autoscaling_group;
+        // A group that is gone has nothing to give back.
+        let Some(group) = found.get(name) else {
+            continue;
+        };
+        let plan = plan_release(size_of(group), remembered(group));
+        if let Some(problem) = plan.problem {
+            release
+                .problems
+                .push(format!("{}: {problem}", group_id(target)));
+            continue;
+        }
+        if let Some(size) = plan.restore {
+            if let Err(reason) = set_size(clients, name, size).await {
+                release
+                    .problems
+                    .push(format!("{}: {reason}", group_id(target)));
+                continue;
+            }
+            release.restored.push(name.clone());
+        }
+        if plan.untag {
+            match forget_size(clients, name).await {
+                Ok(()) => release.untagged.push(name.clone()),
+                Err(reason) => release
+                    .problems
+                    .push(format!("{}: {reason}", group_id(target))),
+            }
+        }
+    }
+    release
+}
+
+/// Removes the group's `worktime:capacity` tag.
+async fn forget_size(clients: &Clients, group: &str) -> Result<(), String> {
+    let tag = Tag::builder()
+        .resource_id(group)
+        .resource_type(GROUP_RESOURCE_TYPE)
+        .key(CAPACITY_TAG)
+        .build();
+    clients
+        .groups
+        .delete_tags()
+        .tags(tag)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("DeleteTags {CAPACITY_TAG} failed: {}", describe_error(&e)))
 }
 
 /// How a group is named in a wave's reasons.

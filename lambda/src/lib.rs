@@ -44,6 +44,7 @@ pub use event::{
     MAX_SERVICES, MAX_SKIP_DATES, MAX_WARN_BEFORE_MINUTES, MAX_WAVE, MAX_WAVE_TIMEOUT_MINUTES,
 };
 pub use execute::write_hold_tag;
+pub use groups_io::{release_groups, GroupRelease};
 pub use handler::HandlerError;
 pub use memory::{Mark, Remembered, MAX_REMEMBERED_TASKS};
 pub use observe::Observed;

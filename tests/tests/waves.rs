@@ -838,4 +838,38 @@ async fn the_deployed_state_machine_takes_the_group_down_after_its_services_and_
     let last = &status.json()["activity"]["executions"][0];
     assert_eq!(last["action"], "scale-out", "{}", status.stdout);
     assert_eq!(last["status"], "SUCCEEDED", "{}", status.stdout);
+
+    // Torn down after a night, the group gets its size back and loses worktime's tag, as the
+    // services do.
+    let night = fire_rule(&sdk, "wt-scale-in", Utc::now()).await;
+    let done = ended(&sdk, &night, std::time::Duration::from_secs(60)).await;
+    assert_eq!(
+        done.status().as_str(),
+        "SUCCEEDED",
+        "{done:?}\n{}",
+        function.log()
+    );
+    assert_eq!(group_state(&sdk, "prod-asg").await.0, (0, 0, 0));
+    let teardown = worktime(
+        dir.path(),
+        &moto.env(),
+        &["teardown", "--yes", "--output", "json"],
+    )
+    .expect_code(0);
+    let restored = &teardown.json()["restored"];
+    assert!(
+        restored
+            .as_array()
+            .is_some_and(|r| r.iter().any(|g| g == "autoscaling-group/prod-asg")),
+        "{}",
+        teardown.stdout
+    );
+    assert_eq!(group_state(&sdk, "prod-asg").await, ((1, 3, 2), None));
+    assert_eq!(
+        service_state(&sdk, "prod", "broker").await,
+        (Some((1, 2)), 1)
+    );
+    // A second teardown finds nothing left to give back.
+    worktime(dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(0);
+    assert_eq!(group_state(&sdk, "prod-asg").await, ((1, 3, 2), None));
 }

@@ -873,3 +873,114 @@ async fn the_deployed_state_machine_takes_the_group_down_after_its_services_and_
     worktime(dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(0);
     assert_eq!(group_state(&sdk, "prod-asg").await, ((1, 3, 2), None));
 }
+
+/// The built function's capacity stage on a group whose instances never join the cluster
+/// (they would in an hour): the group is restored at once, the stage waits
+/// `wave_timeout_minutes` (a minute of two seconds here), is `not-ready` with the count it
+/// saw, the services' wave starts anyway, and the last step fails naming the stage.
+#[tokio::test]
+async fn a_group_whose_instances_never_register_is_not_ready_and_the_waves_start_anyway() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("broker", 0)]).await;
+    register_target(&sdk, "prod", "broker", 0, 0).await;
+    tag_service(
+        &sdk,
+        "prod",
+        "broker",
+        "worktime:capacity",
+        "1/2@1 down 2026-11-26T10:00:30Z",
+    )
+    .await;
+    create_cluster_group(&sdk, "prod-asg", 3600).await;
+    // What a night left: the group at 0/0/0, remembering 1/3@2.
+    let groups = aws_sdk_autoscaling::Client::new(&sdk);
+    groups
+        .update_auto_scaling_group()
+        .auto_scaling_group_name("prod-asg")
+        .min_size(0)
+        .max_size(0)
+        .desired_capacity(0)
+        .send()
+        .await
+        .unwrap();
+    groups
+        .create_or_update_tags()
+        .tags(
+            aws_sdk_autoscaling::types::Tag::builder()
+                .resource_id("prod-asg")
+                .resource_type("auto-scaling-group")
+                .key("worktime:capacity")
+                .value("1/3@2")
+                .propagate_at_launch(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut env = moto.env();
+    env.extend([
+        ("WORKTIME_ALLOWED_SERVICES".into(), "prod/broker".into()),
+        ("WORKTIME_TEST_WAVE_MINUTE_SECONDS".into(), "2".into()),
+        ("WORKTIME_TEST_WAVE_POLL_SECONDS".into(), "1".into()),
+    ]);
+    let mut function = FunctionRuntime::start(&env);
+    let mut payload = serde_json::json!({
+        "action": "scale-out",
+        "services": [{"resource_id": "service/prod/broker"}],
+        "capacity": [{"cluster": "prod", "autoscaling_group": "prod-asg"}],
+        "timezone": "Asia/Seoul",
+        "wave_timeout_minutes": 1,
+        "step": {"status": "start", "started_at": Utc::now().to_rfc3339()}
+    });
+    let mut seen = Vec::new();
+    let failure = loop {
+        assert!(seen.len() < 30, "the run never ended: {seen:?}");
+        let invocation = function.invoke(&payload);
+        let answer = match invocation.result {
+            Ok(answer) => answer,
+            Err(error) => break error,
+        };
+        let step = answer["step"].clone();
+        seen.push((step["wave"].clone(), step["status"].clone()));
+        if step["wave"] == -1 {
+            // Restored in the first step; the broker waits for the instances.
+            assert_eq!(group_state(&sdk, "prod-asg").await.0, (1, 3, 2));
+            assert_eq!(
+                service_state(&sdk, "prod", "broker").await,
+                (Some((0, 0)), 0)
+            );
+        }
+        assert_ne!(
+            step["status"], "done",
+            "a run with a stage not ready fails: {step}"
+        );
+        if step["status"] == "wait" {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        payload = answer;
+    };
+    let message = failure.to_string();
+    assert!(
+        message.contains("capacity (wave -1) not ready"),
+        "{message}"
+    );
+    assert!(
+        message.contains("0 of 2 container instance(s) registered and ACTIVE in cluster prod"),
+        "{message}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(wave, status)| *wave == -1 && status == "wait"),
+        "the stage waited: {seen:?}"
+    );
+    // The wave started anyway, and ran.
+    assert_eq!(
+        service_state(&sdk, "prod", "broker").await,
+        (Some((1, 2)), 1)
+    );
+    assert_eq!(
+        group_state(&sdk, "prod-asg").await,
+        ((1, 3, 2), Some("1/3@2".into()))
+    );
+}

@@ -119,6 +119,9 @@ fn number(what: &str, text: &str) -> Result<i32, String> {
 pub enum GroupPlan {
     /// Nothing to write: the group is where the stage wants it.
     Keep,
+    /// Nothing to write, on purpose: why the group stays as it is (services on its cluster
+    /// still run at night; a skip date in the morning). Not a failure.
+    Leave(String),
     /// Night: write `remember` to the tag, then set the group to 0/0/0.
     ScaleIn { remember: GroupSize },
     /// Morning: give the group this size back.
@@ -128,23 +131,40 @@ pub enum GroupPlan {
 }
 
 /// The night's plan for a group of size `current`: remember it and set it to 0/0/0, unless
-/// it is at 0/0/0 already (then its tag, from the night that took it down, is kept).
-pub fn plan_night(current: GroupSize) -> GroupPlan {
+/// it is at 0/0/0 already (then its tag, from the night that took it down, is kept), or
+/// `running` names services of its cluster that still want or run tasks (held, excluded,
+/// or not stopped): their tasks would lose their instances.
+pub fn plan_night(current: GroupSize, running: &[String]) -> GroupPlan {
     if current.is_zero() {
         GroupPlan::Keep
+    } else if !running.is_empty() {
+        GroupPlan::Leave(format!(
+            "kept at {current}: {} still want or run tasks on its instances (held, excluded \
+             or not stopped)",
+            running.join(", ")
+        ))
     } else {
         GroupPlan::ScaleIn { remember: current }
     }
 }
 
 /// The morning's plan for a group of size `current` whose tag says `remembered` (`None`: no
-/// tag; `Some(Err)`: a tag that does not parse, with why).
+/// tag; `Some(Err)`: a tag that does not parse, with why). On a skip date the services stay
+/// down, and so does the group.
 pub fn plan_morning(
     current: GroupSize,
     remembered: Option<Result<GroupSize, String>>,
+    skip_date: bool,
 ) -> GroupPlan {
     if !current.is_zero() {
         return GroupPlan::Keep;
+    }
+    if skip_date {
+        return GroupPlan::Leave(
+            "the scheduled date is a skip date in the schedule's time zone: the group stays \
+             at 0/0/0"
+                .to_string(),
+        );
     }
     match remembered {
         Some(Ok(size)) => GroupPlan::Restore(size),
@@ -160,7 +180,7 @@ pub fn plan_morning(
 /// The size a group has once `plan` is applied to `current`.
 pub fn size_after(current: GroupSize, plan: &GroupPlan) -> GroupSize {
     match plan {
-        GroupPlan::Keep | GroupPlan::Refuse(_) => current,
+        GroupPlan::Keep | GroupPlan::Leave(_) | GroupPlan::Refuse(_) => current,
         GroupPlan::ScaleIn { .. } => GroupSize::ZERO,
         GroupPlan::Restore(size) => *size,
     }
@@ -255,46 +275,62 @@ mod tests {
     #[test]
     fn the_night_remembers_the_size_and_never_zeros() {
         assert_eq!(
-            plan_night(size(1, 4, 2)),
+            plan_night(size(1, 4, 2), &[]),
             GroupPlan::ScaleIn {
                 remember: size(1, 4, 2)
             }
         );
         // A retried or second night finds the group down: it keeps the tag as it is.
-        assert_eq!(plan_night(GroupSize::ZERO), GroupPlan::Keep);
+        assert_eq!(plan_night(GroupSize::ZERO, &[]), GroupPlan::Keep);
         // A size a person left during the night (0/3 with nothing desired) is remembered as is.
         assert_eq!(
-            plan_night(size(0, 3, 0)),
+            plan_night(size(0, 3, 0), &[]),
             GroupPlan::ScaleIn {
                 remember: size(0, 3, 0)
             }
         );
         assert_eq!(
-            size_after(size(1, 4, 2), &plan_night(size(1, 4, 2))),
+            size_after(size(1, 4, 2), &plan_night(size(1, 4, 2), &[])),
             GroupSize::ZERO
         );
+        // A held service still runs on the cluster: its instances stay.
+        let held = plan_night(size(1, 4, 2), &["service/prod/api".to_string()]);
+        let GroupPlan::Leave(why) = &held else {
+            panic!("{held:?}")
+        };
+        assert!(why.contains("kept at 1/4@2: service/prod/api"), "{why}");
+        assert_eq!(size_after(size(1, 4, 2), &held), size(1, 4, 2));
     }
 
     #[test]
     fn the_morning_restores_a_group_at_zero_and_leaves_one_that_is_up() {
         assert_eq!(
-            plan_morning(GroupSize::ZERO, Some(Ok(size(1, 4, 2)))),
+            plan_morning(GroupSize::ZERO, Some(Ok(size(1, 4, 2))), false),
             GroupPlan::Restore(size(1, 4, 2))
         );
         // Restored by an earlier step (a retry), or sized by someone: left as it is.
         assert_eq!(
-            plan_morning(size(1, 4, 3), Some(Ok(size(1, 4, 2)))),
+            plan_morning(size(1, 4, 3), Some(Ok(size(1, 4, 2))), false),
             GroupPlan::Keep
         );
-        assert_eq!(plan_morning(size(1, 4, 3), None), GroupPlan::Keep);
-        let GroupPlan::Refuse(why) = plan_morning(GroupSize::ZERO, None) else {
+        assert_eq!(plan_morning(size(1, 4, 3), None, false), GroupPlan::Keep);
+        // A skip date: the services stay down, and the group with them.
+        let skipped = plan_morning(GroupSize::ZERO, Some(Ok(size(1, 4, 2))), true);
+        assert!(
+            matches!(&skipped, GroupPlan::Leave(why) if why.contains("skip date")),
+            "{skipped:?}"
+        );
+        assert_eq!(size_after(GroupSize::ZERO, &skipped), GroupSize::ZERO);
+        let GroupPlan::Refuse(why) = plan_morning(GroupSize::ZERO, None, false) else {
             panic!("a group at zero without a tag is refused")
         };
         assert!(why.contains("no worktime:capacity tag"), "{why}");
         let broken = GroupSize::parse("0/0@0").map(|_| ());
-        let GroupPlan::Refuse(why) =
-            plan_morning(GroupSize::ZERO, Some(broken.map(|()| GroupSize::ZERO)))
-        else {
+        let GroupPlan::Refuse(why) = plan_morning(
+            GroupSize::ZERO,
+            Some(broken.map(|()| GroupSize::ZERO)),
+            false,
+        ) else {
             panic!("a broken tag is refused")
         };
         assert!(why.contains("0/0@0"), "{why}");

@@ -11,12 +11,15 @@ use aws_sdk_ecs::types::ContainerInstanceStatus;
 use serde::Serialize;
 use tracing::{info, warn};
 
+use chrono::{DateTime, Utc};
+
 use crate::clients::{describe_error, Clients};
 use crate::event::{Action, CapacityTarget, ScalingEvent};
 use crate::groups::{
     instances_check, plan_morning, plan_night, plan_release, size_after, GroupPlan, GroupSize,
 };
 use crate::report::Outcome;
+use crate::run::select_and_observe;
 use crate::tags::CAPACITY_TAG;
 use crate::waves::Check;
 
@@ -43,7 +46,16 @@ pub struct GroupOutcome {
 pub async fn run_capacity(
     clients: &Clients,
     event: &ScalingEvent,
+    now: DateTime<Utc>,
 ) -> (Vec<GroupOutcome>, Vec<(String, Check)>) {
+    let skip_date = crate::planner::Context::of(event, now).skip_date;
+    // At night: the event's services (those its selectors select now too) that still want or
+    // run tasks, by cluster.
+    let running = if event.action == Action::ScaleIn {
+        Box::pin(running_services(clients, event)).await
+    } else {
+        BTreeMap::new()
+    };
     let mut outcomes = Vec::new();
     let mut checks = Vec::new();
     let found = match describe(clients, &event.capacity).await {
@@ -73,8 +85,11 @@ pub async fn run_capacity(
         };
         let current = size_of(group);
         let plan = match event.action {
-            Action::ScaleIn => plan_night(current),
-            _ => plan_morning(current, remembered(group)),
+            Action::ScaleIn => plan_night(
+                current,
+                running.get(&target.cluster).map_or(&[][..], Vec::as_slice),
+            ),
+            _ => plan_morning(current, remembered(group), skip_date),
         };
         let outcome = apply(clients, event, target, current, &plan).await;
         let check = match outcome.outcome {
@@ -100,6 +115,29 @@ pub async fn run_capacity(
     }
     log(&outcomes);
     (outcomes, checks)
+}
+
+/// The event's services that want or run tasks, by cluster (what ECS says now).
+async fn running_services(
+    clients: &Clients,
+    event: &ScalingEvent,
+) -> BTreeMap<String, Vec<String>> {
+    let selected = select_and_observe(clients, event).await;
+    let mut running: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for request in &selected.event.services {
+        let Some(seen) = selected.observed.get(&request.resource_id) else {
+            continue;
+        };
+        if seen.exists
+            && (seen.desired_count.unwrap_or(0) > 0 || seen.running_count.unwrap_or(0) > 0)
+        {
+            running
+                .entry(request.cluster.clone())
+                .or_default()
+                .push(request.resource_id.clone());
+        }
+    }
+    running
 }
 
 /// What a teardown did to the `[[capacity]]` groups.
@@ -269,6 +307,10 @@ async fn apply(
     };
     match plan {
         GroupPlan::Keep => done(Outcome::Unchanged, current),
+        GroupPlan::Leave(reason) => GroupOutcome {
+            reason: Some(reason.clone()),
+            ..done(Outcome::Unchanged, current)
+        },
         GroupPlan::Refuse(reason) => failed(target, Some(current), reason.clone()),
         _ if event.dry_run => done(Outcome::WouldChange, current),
         GroupPlan::ScaleIn { remember } => {
@@ -370,7 +412,7 @@ fn log(outcomes: &[GroupOutcome]) {
                   before = %size(o.before), after = %size(o.after), reason, "capacity group");
         } else {
             info!(autoscaling_group = %o.autoscaling_group, cluster = %o.cluster, outcome = %o.outcome,
-                  before = %size(o.before), after = %size(o.after), "capacity group");
+                  before = %size(o.before), after = %size(o.after), reason, "capacity group");
         }
     }
 }

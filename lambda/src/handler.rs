@@ -168,7 +168,7 @@ pub async fn handle_step(
         // Delivered after its window: no group is read or written.
         Stage::Capacity if stale.is_some() => (None, Vec::new()),
         Stage::Capacity => {
-            let (groups, checks) = run_capacity(clients, &event).await;
+            let (groups, checks) = run_capacity(clients, &event, now).await;
             tracing::info!(
                 action = %event.action,
                 changed = groups.iter().filter(|g| g.outcome == Outcome::Changed).count(),

@@ -984,3 +984,79 @@ async fn a_group_whose_instances_never_register_is_not_ready_and_the_waves_start
         ((1, 3, 2), Some("1/3@2".into()))
     );
 }
+
+/// At night a group whose cluster still runs a held service keeps its instances: the
+/// service's tasks would lose them. The stage is not a failure (the hold is on purpose).
+#[tokio::test]
+async fn a_held_service_keeps_its_clusters_group_up_at_night() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("broker", 1), ("api", 2)]).await;
+    register_target(&sdk, "prod", "broker", 1, 2).await;
+    register_target(&sdk, "prod", "api", 1, 3).await;
+    let until =
+        (Utc::now() + TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    tag_service(&sdk, "prod", "api", "worktime:hold-until", &until).await;
+    create_cluster_group(&sdk, "prod-asg", 0).await;
+    let mut env = moto.env();
+    env.extend([
+        (
+            "WORKTIME_ALLOWED_SERVICES".into(),
+            "prod/broker,prod/api".into(),
+        ),
+        ("WORKTIME_TEST_WAVE_POLL_SECONDS".into(), "1".into()),
+    ]);
+    let mut function = FunctionRuntime::start(&env);
+    let mut payload = serde_json::json!({
+        "action": "scale-in",
+        "services": [
+            {"resource_id": "service/prod/broker"},
+            {"resource_id": "service/prod/api", "wave": 1}
+        ],
+        "capacity": [{"cluster": "prod", "autoscaling_group": "prod-asg"}],
+        "timezone": "Asia/Seoul",
+        "wave_timeout_minutes": 1,
+        "step": {"status": "start", "started_at": Utc::now().to_rfc3339()}
+    });
+    let mut steps = 0;
+    let step = loop {
+        steps += 1;
+        assert!(steps < 30, "the run never ended");
+        let answer = function.invoke(&payload).expect_ok();
+        let step = answer["step"].clone();
+        if step["status"] == "done" {
+            break step;
+        }
+        if step["status"] == "wait" {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        payload = answer;
+    };
+    let finished: Vec<(i64, &str)> = step["finished"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["wave"].as_i64().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        finished,
+        [(1, "ready"), (0, "ready"), (-1, "ready")],
+        "{step}"
+    );
+    assert_eq!(
+        service_state(&sdk, "prod", "broker").await,
+        (Some((0, 0)), 0)
+    );
+    assert_eq!(desired_count(&sdk, "prod", "api").await, 2, "held");
+    assert_eq!(
+        group_state(&sdk, "prod-asg").await,
+        ((1, 3, 2), None),
+        "kept up, nothing remembered\n{}",
+        function.log()
+    );
+    assert!(
+        function.log().contains("kept at 1/3@2: service/prod/api"),
+        "{}",
+        function.log()
+    );
+}

@@ -59,6 +59,7 @@ test: $(STAMP) lint-python build lambda test-model test-rust lint-templates lint
 test-model: $(STAMP)
 	$(PY) tests/aws_model/check_ecs_tasks.py
 	$(PY) tests/aws_model/check_cloudwatch_cbor.py
+	$(PY) tests/aws_model/check_ecs_container_instances.py
 
 test-rust:
 	cargo test --workspace

@@ -1,12 +1,14 @@
 //! The SDK clients the function uses, and how their errors are described.
 
-/// Application Auto Scaling and ECS (scaling), EventBridge (one event per run), SNS (the
+/// Application Auto Scaling and ECS (scaling), EC2 Auto Scaling (the `[[capacity]]` groups),
+/// EventBridge (one event per run), SNS (the
 /// notice) and Lambda (the notice's delivery record, on the function's own tags), built once
 /// per process from one SDK config.
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub ecs: aws_sdk_ecs::Client,
+    pub groups: aws_sdk_autoscaling::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub sns: aws_sdk_sns::Client,
     pub lambda: aws_sdk_lambda::Client,
@@ -17,6 +19,7 @@ impl Clients {
         Clients {
             autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
             ecs: aws_sdk_ecs::Client::new(config),
+            groups: aws_sdk_autoscaling::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             lambda: aws_sdk_lambda::Client::new(config),

@@ -130,6 +130,19 @@ impl ServiceTarget {
     }
 }
 
+/// One `[[capacity]]` Auto Scaling group in an event: the EC2 instances under `cluster`'s
+/// services, scaled to 0/0/0 at night after them and restored before them in the morning
+/// (only in a run in waves: the state machine's steps).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityTarget {
+    pub cluster: String,
+    pub autoscaling_group: String,
+}
+
+/// The most `[[capacity]]` groups one event accepts.
+pub const MAX_CAPACITY_GROUPS: usize = 100;
+
 /// How the event names the schedule it belongs to when it names none.
 pub const DEFAULT_SCHEDULE: &str = "default";
 
@@ -212,6 +225,10 @@ pub struct RawEvent {
     /// anyway and the run ends failed (minutes, 1..=60; default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wave_timeout_minutes: Option<u32>,
+    /// The Auto Scaling groups under the schedule's clusters (`[[capacity]]`); only scale-in
+    /// and scale-out, in waves, move them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Vec<CapacityTarget>>,
 }
 
 /// The top-level keys of an EventBridge scheduled event, accepted (and otherwise ignored) so
@@ -231,7 +248,7 @@ pub const ENVELOPE_KEYS: [&str; 9] = [
 /// The keys of the contract itself, for the "unknown field" message.
 const CONTRACT_KEYS: &str = "action, services, selectors, schedule, timezone, skip_dates, \
                              dry_run, scheduled_time, crons, ready_within_minutes, \
-                             warn_before_minutes, wave_timeout_minutes";
+                             warn_before_minutes, wave_timeout_minutes, capacity";
 
 /// The most services one invocation accepts; well above what an 8 KB trigger input can
 /// carry, low enough to bound a run inside Lambda's 15 minutes.
@@ -304,6 +321,8 @@ pub struct ScalingEvent {
     pub warn_before: Option<TimeDelta>,
     /// How long one wave may take to be ready (or stopped) before the next one starts anyway.
     pub wave_timeout: TimeDelta,
+    /// The Auto Scaling groups that follow the services (scale-in and scale-out only).
+    pub capacity: Vec<CapacityTarget>,
 }
 
 /// What the function knows beyond the event (from its environment).
@@ -375,6 +394,7 @@ impl ScalingEvent {
                 "crons" => raw.crons = field(&key, value)?,
                 "ready_within_minutes" => raw.ready_within_minutes = field(&key, value)?,
                 "wave_timeout_minutes" => raw.wave_timeout_minutes = field(&key, value)?,
+                "capacity" => raw.capacity = field(&key, value)?,
                 "max_delay_minutes" => {
                     return Err(field_error(
                         key,
@@ -604,6 +624,8 @@ impl ScalingEvent {
             (_, None) => None,
         };
 
+        let capacity = parse_capacity(action, raw.capacity.unwrap_or_default())?;
+
         Ok(ScalingEvent {
             action,
             implicit_toggle,
@@ -622,6 +644,7 @@ impl ScalingEvent {
             ready_within: TimeDelta::minutes(i64::from(ready)),
             warn_before,
             wave_timeout: TimeDelta::minutes(i64::from(wave_timeout)),
+            capacity,
         })
     }
 
@@ -746,6 +769,59 @@ fn parse_selectors(
         });
     }
     Ok(selectors)
+}
+
+/// `capacity`: only with scale-in or scale-out (a reconcile, a notice or a toggle has no
+/// order to keep the groups in), each group once, under a valid cluster name.
+fn parse_capacity(
+    action: Action,
+    targets: Vec<CapacityTarget>,
+) -> Result<Vec<CapacityTarget>, EventError> {
+    if targets.is_empty() {
+        return Ok(targets);
+    }
+    if !matches!(action, Action::ScaleIn | Action::ScaleOut) {
+        return Err(field_error(
+            "capacity",
+            format!(
+                "action {action} does not move Auto Scaling groups: only scale-in and \
+                 scale-out do; remove \"capacity\""
+            ),
+        ));
+    }
+    if targets.len() > MAX_CAPACITY_GROUPS {
+        return Err(field_error(
+            "capacity",
+            format!(
+                "{} groups in one event; at most {MAX_CAPACITY_GROUPS}",
+                targets.len()
+            ),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (index, target) in targets.iter().enumerate() {
+        let field = format!("capacity[{index}]");
+        if !crate::ecs::is_valid_ecs_name(&target.cluster) {
+            return Err(field_error(
+                format!("{field}.cluster"),
+                format!("{:?} is not an ECS cluster name", target.cluster),
+            ));
+        }
+        let name = &target.autoscaling_group;
+        if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {
+            return Err(field_error(
+                format!("{field}.autoscaling_group"),
+                format!("{name:?} is not an Auto Scaling group name: 1-255 printable characters"),
+            ));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(field_error(
+                format!("{field}.autoscaling_group"),
+                format!("{name} is listed twice: list each group once"),
+            ));
+        }
+    }
+    Ok(targets)
 }
 
 /// Both of min/max, or neither (restore mode).

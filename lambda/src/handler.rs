@@ -10,6 +10,7 @@ use thiserror::Error;
 use crate::clients::Clients;
 use crate::delivered::DeliveryRecord;
 use crate::event::{Action, EventDefaults, EventError, ScalingEvent, DEFAULT_SCHEDULE};
+use crate::groups_io::run_capacity;
 use crate::publish::{notice_message, publish_notice, publish_run};
 use crate::report::{Outcome, Report};
 use crate::run::{notice_stop_time, run, run_wave};
@@ -79,6 +80,18 @@ pub async fn handle_invocation(
     now: DateTime<Utc>,
 ) -> Result<Report, HandlerError> {
     let event = ScalingEvent::from_json(payload, defaults, now)?;
+    if !event.capacity.is_empty() {
+        // Groups wait for their services and the services for them: only the steps of the
+        // schedule's state machine keep that order.
+        return Err(EventError::Field {
+            field: "capacity".into(),
+            reason: "Auto Scaling groups follow their services in stages: start the \
+                     schedule's state machine with this payload instead of invoking the \
+                     function directly"
+                .into(),
+        }
+        .into());
+    }
     let report = run(clients, &event, now).await;
     let stack = defaults.stack.as_deref();
     publish_run(clients, stack, &report).await;
@@ -135,19 +148,36 @@ pub async fn handle_step(
         serde_json::from_value(step_value).map_err(|e| step_error(e.to_string()))?;
     let trigger_payload = Value::Object(map);
     let event = ScalingEvent::from_json(trigger_payload.clone(), defaults, now)?;
-    // The capacity stage (`[[capacity]]`) is not part of the contract yet: every stage is a
-    // wave of services.
-    let order =
-        stages(event.action, event_waves(&event), false).map_err(|reason| EventError::Field {
-            field: "action".into(),
-            reason,
-        })?;
+    // The `[[capacity]]` groups are a stage of their own: first in the morning, last at night.
+    let order = stages(
+        event.action,
+        event_waves(&event),
+        !event.capacity.is_empty(),
+    )
+    .map_err(|reason| EventError::Field {
+        field: "action".into(),
+        reason,
+    })?;
     let (stage, started) = state.current(&order, now).map_err(step_error)?;
-    let Stage::Services(wave) = stage else {
-        return Err(step_error(format!("{stage} is not one of this run's stages")).into());
-    };
     let stale = crate::planner::staleness(&event, now);
-    let (report, checks) = run_wave(clients, &event, wave, now).await;
+    let (report, checks) = match stage {
+        Stage::Services(wave) => {
+            let (report, checks) = run_wave(clients, &event, wave, now).await;
+            (Some(report), checks)
+        }
+        // Delivered after its window: no group is read or written.
+        Stage::Capacity if stale.is_some() => (None, Vec::new()),
+        Stage::Capacity => {
+            let (groups, checks) = run_capacity(clients, &event, now).await;
+            tracing::info!(
+                action = %event.action,
+                changed = groups.iter().filter(|g| g.outcome == Outcome::Changed).count(),
+                failed = groups.iter().filter(|g| g.outcome == Outcome::Failed).count(),
+                "capacity stage"
+            );
+            (None, checks)
+        }
+    };
     let next = match stale {
         // Delivered after its window: the run acts no more, and no wave is waited for.
         Some(reason) => StepState {
@@ -180,8 +210,11 @@ pub async fn handle_step(
         wait_seconds = next.wait_seconds.unwrap_or(0),
         "wave step"
     );
-    // Each step that changed something or ended its wave is a run of its own to hear about.
-    if next.status != StepStatus::Wait || report.summary.changed > 0 {
+    // Each step that changed services or ended their wave is a run of its own to hear about
+    // (the capacity stage's groups are in the function's log).
+    if let Some(report) =
+        report.filter(|r| next.status != StepStatus::Wait || r.summary.changed > 0)
+    {
         publish_run(clients, defaults.stack.as_deref(), &report).await;
     }
     if next.status == StepStatus::Done {

@@ -4,7 +4,7 @@
 //!
 //! `event` (contract, validation) → `resolve` (tag selectors to services) → `observe` (reads) → `planner` (pure decisions) →
 //! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation,
-//! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `waves` the order of a
+//! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `groups` what the `[[capacity]]` Auto Scaling groups should be and `groups_io` the capacity stage's reads and writes, `waves` the order of a
 //! morning's and a night's waves and when one is done, `tags` the tag
 //! names shared with the CLI, `clients` the SDK clients, `delivered` which topics a notice
 //! reached, `sdk` the SDK config loader (one HTTPS client for the function, the CLI and the tests),
@@ -18,6 +18,8 @@ mod ecs;
 pub mod env;
 mod event;
 mod execute;
+pub mod groups;
+mod groups_io;
 pub mod handler;
 mod memory;
 pub mod observe;
@@ -36,12 +38,13 @@ pub mod window;
 pub use clients::{describe_error, Clients};
 pub use ecs::{is_valid_ecs_name, resource_id, Capacity};
 pub use event::{
-    Action, EventDefaults, EventError, RawEvent, ScalingEvent, ScheduleCrons, ServiceRequest,
-    ServiceTarget, DEFAULT_READY_WITHIN_MINUTES, DEFAULT_SCHEDULE, DEFAULT_WAVE_TIMEOUT_MINUTES,
-    ENVELOPE_KEYS, MAX_READY_WITHIN_MINUTES, MAX_SELECTORS, MAX_SERVICES, MAX_SKIP_DATES,
-    MAX_WARN_BEFORE_MINUTES, MAX_WAVE, MAX_WAVE_TIMEOUT_MINUTES,
+    Action, CapacityTarget, EventDefaults, EventError, RawEvent, ScalingEvent, ScheduleCrons,
+    ServiceRequest, ServiceTarget, DEFAULT_READY_WITHIN_MINUTES, DEFAULT_SCHEDULE,
+    DEFAULT_WAVE_TIMEOUT_MINUTES, ENVELOPE_KEYS, MAX_READY_WITHIN_MINUTES, MAX_SELECTORS,
+    MAX_SERVICES, MAX_SKIP_DATES, MAX_WARN_BEFORE_MINUTES, MAX_WAVE, MAX_WAVE_TIMEOUT_MINUTES,
 };
 pub use execute::write_hold_tag;
+pub use groups_io::{release_groups, GroupRelease};
 pub use handler::HandlerError;
 pub use memory::{Mark, Remembered, MAX_REMEMBERED_TASKS};
 pub use observe::Observed;

@@ -607,6 +607,8 @@ impl World {
                 RuleMode::MatchAny,
                 &autoscaling
             ),
+            // No [[capacity]] in these tests: no group is read or written.
+            groups: mock_client!(aws_sdk_autoscaling, RuleMode::MatchAny, &[]),
             events: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[&put_events]),
             sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, &[&publish]),
             // The notice's delivery record: these tests run without a function ARN.

@@ -11,7 +11,7 @@ use worktime_lambda::{
     ScalingEvent, Selected, ServiceRequest, Summary,
 };
 
-use crate::aws::calls::{made_by, Call, Narrow, On};
+use crate::aws::calls::{made_by, Call, Cmd::Teardown, Narrow, On};
 use crate::config::{StackConfig, DEFAULT_SCHEDULE};
 use crate::error::{Error, Result};
 use worktime_lambda::tags::{CAPACITY_TAG, HOLD_UNTIL_TAG};
@@ -43,6 +43,14 @@ pub const CALLS: &[Call] = &[
     Call::new("Application Auto Scaling", "RegisterScalableTarget", "iam:CreateServiceLinkedRole", made_by::SCALE, On::AutoScalingServiceRole)
         .narrow(Narrow::AwsServiceName("ecs.application-autoscaling.amazonaws.com")),
     Call::new("Application Auto Scaling", "DeregisterScalableTarget", "application-autoscaling:DeregisterScalableTarget", made_by::SCALE, On::ScalableTargets),
+    // Teardown gives the `[[capacity]]` groups back (`worktime_lambda::release_groups`).
+    Call::new("Auto Scaling", "DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingGroups", &[Teardown], On::Any)
+        .narrow(Narrow::CapacityGroups)
+        .note("autoscaling:DescribeAutoScalingGroups has no resource-level permissions"),
+    Call::new("Auto Scaling", "UpdateAutoScalingGroup", "autoscaling:UpdateAutoScalingGroup", &[Teardown], On::CapacityGroupArns)
+        .narrow(Narrow::CapacityGroups),
+    Call::new("Auto Scaling", "DeleteTags", "autoscaling:DeleteTags", &[Teardown], On::CapacityGroupArns)
+        .narrow(Narrow::CapacityGroups),
 ];
 
 /// What the deployed function's environment allows: the configured services by name, and

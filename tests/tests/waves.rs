@@ -621,3 +621,442 @@ async fn a_capacity_group_that_is_missing_or_a_capacity_providers_is_refused_bef
         .unwrap();
     assert_eq!(machines.state_machines().len(), 1);
 }
+
+// ------------------------------------------- [[capacity]] through the deployed state machine
+
+const TWO_WAVES_AND_A_GROUP: &str = r#"
+[[services]]
+cluster = "prod"
+service = "broker"
+
+[[services]]
+cluster = "prod"
+service = "api"
+wave = 1
+
+[[capacity]]
+cluster = "prod"
+autoscaling_group = "prod-asg"
+"#;
+
+/// The Auto Scaling group `name` whose instances run cluster `prod`'s tasks (its user data
+/// names the cluster, as an ECS-optimized AMI's agent reads it): 1/3 with 2 desired; its
+/// instances register `register_seconds` after they launch (the AWS model's test tag).
+async fn create_cluster_group(sdk: &aws_config::SdkConfig, name: &str, register_seconds: u32) {
+    let groups = aws_sdk_autoscaling::Client::new(sdk);
+    let user_data = "#!/bin/bash\necho ECS_CLUSTER=prod >> /etc/ecs/ecs.config\n";
+    groups
+        .create_launch_configuration()
+        .launch_configuration_name(format!("{name}-lc"))
+        .image_id("ami-12c6146b")
+        .instance_type("t3.micro")
+        // The API takes user data base64-encoded; the Rust SDK sends it as given.
+        .user_data(aws_smithy_types::base64::encode(user_data))
+        .send()
+        .await
+        .unwrap();
+    groups
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_configuration_name(format!("{name}-lc"))
+        .min_size(1)
+        .max_size(3)
+        .desired_capacity(2)
+        .availability_zones(format!("{REGION}a"))
+        .tags(
+            aws_sdk_autoscaling::types::Tag::builder()
+                .resource_id(name)
+                .resource_type("auto-scaling-group")
+                .key("worktime-model:register-seconds")
+                .value(register_seconds.to_string())
+                .propagate_at_launch(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The group's min/max/desired and its `worktime:capacity` tag.
+async fn group_state(sdk: &aws_config::SdkConfig, name: &str) -> ((i32, i32, i32), Option<String>) {
+    let described = aws_sdk_autoscaling::Client::new(sdk)
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .unwrap();
+    let group = &described.auto_scaling_groups()[0];
+    let tag = group
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("worktime:capacity"))
+        .and_then(|t| t.value().map(str::to_string));
+    (
+        (
+            group.min_size().unwrap(),
+            group.max_size().unwrap(),
+            group.desired_capacity().unwrap(),
+        ),
+        tag,
+    )
+}
+
+async fn active_container_instances(sdk: &aws_config::SdkConfig, cluster: &str) -> usize {
+    aws_sdk_ecs::Client::new(sdk)
+        .list_container_instances()
+        .cluster(cluster)
+        .status(aws_sdk_ecs::types::ContainerInstanceStatus::Active)
+        .send()
+        .await
+        .unwrap()
+        .container_instance_arns()
+        .len()
+}
+
+/// The finished stages of an ended execution: (wave, outcome, ended_at).
+fn finished_stages(
+    done: &aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput,
+) -> Vec<(i64, String, DateTime<Utc>)> {
+    let output: serde_json::Value = serde_json::from_str(done.output().unwrap()).unwrap();
+    output["step"]["finished"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["wave"].as_i64().unwrap(),
+                r["outcome"].as_str().unwrap().to_string(),
+                DateTime::parse_from_rfc3339(r["ended_at"].as_str().unwrap())
+                    .unwrap()
+                    .with_timezone(&Utc),
+            )
+        })
+        .collect()
+}
+
+fn waves_of(stages: &[(i64, String, DateTime<Utc>)]) -> Vec<(i64, &str)> {
+    stages.iter().map(|(w, o, _)| (*w, o.as_str())).collect()
+}
+
+#[tokio::test]
+async fn the_deployed_state_machine_takes_the_group_down_after_its_services_and_up_before_them() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("broker", 1), ("api", 2)]).await;
+    register_target(&sdk, "prod", "broker", 1, 2).await;
+    register_target(&sdk, "prod", "api", 1, 3).await;
+    // The group's instances join the cluster two seconds after they launch.
+    create_cluster_group(&sdk, "prod-asg", 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(active_container_instances(&sdk, "prod").await, 2);
+    let dir = bootstrapped(&moto, &waves_config(TWO_WAVES_AND_A_GROUP, ""));
+    let function = routed_function(&moto, &sdk, &[]).await;
+
+    // The night: wave 1, wave 0, then the group, remembering 1/3@2.
+    let night = fire_rule(&sdk, "wt-scale-in", Utc::now()).await;
+    let done = ended(&sdk, &night, std::time::Duration::from_secs(60)).await;
+    assert_eq!(
+        done.status().as_str(),
+        "SUCCEEDED",
+        "{done:?}\n{}",
+        function.log()
+    );
+    let stages = finished_stages(&done);
+    assert_eq!(
+        waves_of(&stages),
+        [(1, "ready"), (0, "ready"), (-1, "ready")],
+        "{stages:?}"
+    );
+    let broker_down = marked_at(&sdk, "broker", "down").await;
+    assert!(
+        stages[2].2 >= broker_down,
+        "the group after its services: {stages:?}, broker {broker_down}"
+    );
+    assert_eq!(
+        group_state(&sdk, "prod-asg").await,
+        ((0, 0, 0), Some("1/3@2".to_string()))
+    );
+    assert_eq!(active_container_instances(&sdk, "prod").await, 0);
+    for service in ["broker", "api"] {
+        assert_eq!(
+            service_state(&sdk, "prod", service).await,
+            (Some((0, 0)), 0)
+        );
+    }
+
+    // A second night (a repeated trigger) finds the group at 0/0/0: the remembered size stays.
+    let again = fire_rule(&sdk, "wt-scale-in", Utc::now()).await;
+    let done = ended(&sdk, &again, std::time::Duration::from_secs(60)).await;
+    assert_eq!(
+        done.status().as_str(),
+        "SUCCEEDED",
+        "{done:?}\n{}",
+        function.log()
+    );
+    assert_eq!(
+        group_state(&sdk, "prod-asg").await,
+        ((0, 0, 0), Some("1/3@2".to_string())),
+        "0/0/0 is never remembered"
+    );
+
+    // The morning: the group first, its instances awaited (two seconds), then wave 0, wave 1.
+    let started = Utc::now();
+    let morning = fire_rule(&sdk, "wt-scale-out", started).await;
+    let done = ended(&sdk, &morning, std::time::Duration::from_secs(60)).await;
+    assert_eq!(
+        done.status().as_str(),
+        "SUCCEEDED",
+        "{done:?}\n{}",
+        function.log()
+    );
+    let stages = finished_stages(&done);
+    assert_eq!(
+        waves_of(&stages),
+        [(-1, "ready"), (0, "ready"), (1, "ready")],
+        "{stages:?}"
+    );
+    assert!(
+        stages[0].2 - started >= TimeDelta::seconds(1),
+        "the capacity stage waited for the container instances: {stages:?} from {started}"
+    );
+    let broker_up = marked_at(&sdk, "broker", "up").await;
+    assert!(
+        broker_up >= stages[0].2,
+        "wave 0 after the instances: {stages:?}, broker {broker_up}"
+    );
+    assert!(marked_at(&sdk, "api", "up").await >= broker_up);
+    assert_eq!(group_state(&sdk, "prod-asg").await.0, (1, 3, 2));
+    assert_eq!(active_container_instances(&sdk, "prod").await, 2);
+    assert_eq!(
+        service_state(&sdk, "prod", "broker").await,
+        (Some((1, 2)), 1)
+    );
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 2));
+
+    // `worktime status` shows the morning's execution.
+    let status = worktime(dir.path(), &moto.env(), &["status", "--output", "json"]).expect_code(0);
+    let last = &status.json()["activity"]["executions"][0];
+    assert_eq!(last["action"], "scale-out", "{}", status.stdout);
+    assert_eq!(last["status"], "SUCCEEDED", "{}", status.stdout);
+
+    // Torn down after a night, the group gets its size back and loses worktime's tag, as the
+    // services do.
+    let night = fire_rule(&sdk, "wt-scale-in", Utc::now()).await;
+    let done = ended(&sdk, &night, std::time::Duration::from_secs(60)).await;
+    assert_eq!(
+        done.status().as_str(),
+        "SUCCEEDED",
+        "{done:?}\n{}",
+        function.log()
+    );
+    assert_eq!(group_state(&sdk, "prod-asg").await.0, (0, 0, 0));
+    let teardown = worktime(
+        dir.path(),
+        &moto.env(),
+        &["teardown", "--yes", "--output", "json"],
+    )
+    .expect_code(0);
+    let restored = &teardown.json()["restored"];
+    assert!(
+        restored
+            .as_array()
+            .is_some_and(|r| r.iter().any(|g| g == "autoscaling-group/prod-asg")),
+        "{}",
+        teardown.stdout
+    );
+    assert_eq!(group_state(&sdk, "prod-asg").await, ((1, 3, 2), None));
+    assert_eq!(
+        service_state(&sdk, "prod", "broker").await,
+        (Some((1, 2)), 1)
+    );
+    // A second teardown finds nothing left to give back.
+    worktime(dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(0);
+    assert_eq!(group_state(&sdk, "prod-asg").await, ((1, 3, 2), None));
+}
+
+/// The built function's capacity stage on a group whose instances never join the cluster
+/// (they would in an hour): the group is restored at once, the stage waits
+/// `wave_timeout_minutes` (a minute of two seconds here), is `not-ready` with the count it
+/// saw, the services' wave starts anyway, and the last step fails naming the stage.
+#[tokio::test]
+async fn a_group_whose_instances_never_register_is_not_ready_and_the_waves_start_anyway() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("broker", 0)]).await;
+    register_target(&sdk, "prod", "broker", 0, 0).await;
+    tag_service(
+        &sdk,
+        "prod",
+        "broker",
+        "worktime:capacity",
+        "1/2@1 down 2026-11-26T10:00:30Z",
+    )
+    .await;
+    create_cluster_group(&sdk, "prod-asg", 3600).await;
+    // What a night left: the group at 0/0/0, remembering 1/3@2.
+    let groups = aws_sdk_autoscaling::Client::new(&sdk);
+    groups
+        .update_auto_scaling_group()
+        .auto_scaling_group_name("prod-asg")
+        .min_size(0)
+        .max_size(0)
+        .desired_capacity(0)
+        .send()
+        .await
+        .unwrap();
+    groups
+        .create_or_update_tags()
+        .tags(
+            aws_sdk_autoscaling::types::Tag::builder()
+                .resource_id("prod-asg")
+                .resource_type("auto-scaling-group")
+                .key("worktime:capacity")
+                .value("1/3@2")
+                .propagate_at_launch(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut env = moto.env();
+    env.extend([
+        ("WORKTIME_ALLOWED_SERVICES".into(), "prod/broker".into()),
+        ("WORKTIME_TEST_WAVE_MINUTE_SECONDS".into(), "2".into()),
+        ("WORKTIME_TEST_WAVE_POLL_SECONDS".into(), "1".into()),
+    ]);
+    let mut function = FunctionRuntime::start(&env);
+    let mut payload = serde_json::json!({
+        "action": "scale-out",
+        "services": [{"resource_id": "service/prod/broker"}],
+        "capacity": [{"cluster": "prod", "autoscaling_group": "prod-asg"}],
+        "timezone": "Asia/Seoul",
+        "wave_timeout_minutes": 1,
+        "step": {"status": "start", "started_at": Utc::now().to_rfc3339()}
+    });
+    let mut seen = Vec::new();
+    let failure = loop {
+        assert!(seen.len() < 30, "the run never ended: {seen:?}");
+        let invocation = function.invoke(&payload);
+        let answer = match invocation.result {
+            Ok(answer) => answer,
+            Err(error) => break error,
+        };
+        let step = answer["step"].clone();
+        seen.push((step["wave"].clone(), step["status"].clone()));
+        if step["wave"] == -1 {
+            // Restored in the first step; the broker waits for the instances.
+            assert_eq!(group_state(&sdk, "prod-asg").await.0, (1, 3, 2));
+            assert_eq!(
+                service_state(&sdk, "prod", "broker").await,
+                (Some((0, 0)), 0)
+            );
+        }
+        assert_ne!(
+            step["status"], "done",
+            "a run with a stage not ready fails: {step}"
+        );
+        if step["status"] == "wait" {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        payload = answer;
+    };
+    let message = failure.to_string();
+    assert!(
+        message.contains("capacity (wave -1) not ready"),
+        "{message}"
+    );
+    assert!(
+        message.contains("0 of 2 container instance(s) registered and ACTIVE in cluster prod"),
+        "{message}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(wave, status)| *wave == -1 && status == "wait"),
+        "the stage waited: {seen:?}"
+    );
+    // The wave started anyway, and ran.
+    assert_eq!(
+        service_state(&sdk, "prod", "broker").await,
+        (Some((1, 2)), 1)
+    );
+    assert_eq!(
+        group_state(&sdk, "prod-asg").await,
+        ((1, 3, 2), Some("1/3@2".into()))
+    );
+}
+
+/// At night a group whose cluster still runs a held service keeps its instances: the
+/// service's tasks would lose them. The stage is not a failure (the hold is on purpose).
+#[tokio::test]
+async fn a_held_service_keeps_its_clusters_group_up_at_night() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("broker", 1), ("api", 2)]).await;
+    register_target(&sdk, "prod", "broker", 1, 2).await;
+    register_target(&sdk, "prod", "api", 1, 3).await;
+    let until =
+        (Utc::now() + TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    tag_service(&sdk, "prod", "api", "worktime:hold-until", &until).await;
+    create_cluster_group(&sdk, "prod-asg", 0).await;
+    let mut env = moto.env();
+    env.extend([
+        (
+            "WORKTIME_ALLOWED_SERVICES".into(),
+            "prod/broker,prod/api".into(),
+        ),
+        ("WORKTIME_TEST_WAVE_POLL_SECONDS".into(), "1".into()),
+    ]);
+    let mut function = FunctionRuntime::start(&env);
+    let mut payload = serde_json::json!({
+        "action": "scale-in",
+        "services": [
+            {"resource_id": "service/prod/broker"},
+            {"resource_id": "service/prod/api", "wave": 1}
+        ],
+        "capacity": [{"cluster": "prod", "autoscaling_group": "prod-asg"}],
+        "timezone": "Asia/Seoul",
+        "wave_timeout_minutes": 1,
+        "step": {"status": "start", "started_at": Utc::now().to_rfc3339()}
+    });
+    let mut steps = 0;
+    let step = loop {
+        steps += 1;
+        assert!(steps < 30, "the run never ended");
+        let answer = function.invoke(&payload).expect_ok();
+        let step = answer["step"].clone();
+        if step["status"] == "done" {
+            break step;
+        }
+        if step["status"] == "wait" {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        payload = answer;
+    };
+    let finished: Vec<(i64, &str)> = step["finished"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["wave"].as_i64().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        finished,
+        [(1, "ready"), (0, "ready"), (-1, "ready")],
+        "{step}"
+    );
+    assert_eq!(
+        service_state(&sdk, "prod", "broker").await,
+        (Some((0, 0)), 0)
+    );
+    assert_eq!(desired_count(&sdk, "prod", "api").await, 2, "held");
+    assert_eq!(
+        group_state(&sdk, "prod-asg").await,
+        ((1, 3, 2), None),
+        "kept up, nothing remembered\n{}",
+        function.log()
+    );
+    assert!(
+        function.log().contains("kept at 1/3@2: service/prod/api"),
+        "{}",
+        function.log()
+    );
+}

@@ -540,3 +540,57 @@ fn bad_selectors_are_named() {
     );
     assert_eq!(got, "schedule");
 }
+
+#[test]
+fn capacity_groups_ride_only_on_scale_in_and_scale_out_each_once() {
+    let group = json!({"cluster": "prod", "autoscaling_group": "prod-asg"});
+    let event = ScalingEvent::from_json(
+        json!({"action": "scale-in", "services": [{"resource_id": "service/prod/api"}],
+               "capacity": [group]}),
+        &allow_api(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        event.capacity,
+        [CapacityTarget {
+            cluster: "prod".into(),
+            autoscaling_group: "prod-asg".into()
+        }]
+    );
+    for (payload, field, says) in [
+        (
+            json!({"action": "reconcile", "capacity": [group]}),
+            "capacity",
+            "only scale-in and scale-out",
+        ),
+        (
+            json!({"action": "scale-out", "capacity": [group, group]}),
+            "capacity[1].autoscaling_group",
+            "listed twice",
+        ),
+        (
+            json!({"action": "scale-out", "capacity": [{"cluster": "a b", "autoscaling_group": "g"}]}),
+            "capacity[0].cluster",
+            "not an ECS cluster name",
+        ),
+        (
+            json!({"action": "scale-out", "capacity": [{"cluster": "prod", "autoscaling_group": ""}]}),
+            "capacity[0].autoscaling_group",
+            "1-255",
+        ),
+        (
+            json!({"action": "scale-out", "capacity": [{"cluster": "prod", "group": "g"}]}),
+            "capacity",
+            "unknown field",
+        ),
+    ] {
+        let mut payload = payload;
+        payload["services"] = json!([{"resource_id": "service/prod/api"}]);
+        payload["crons"] = json!({"scale_out": "cron(0 0 * * ? *)", "scale_in": "cron(0 10 * * ? *)", "timezone": "UTC"});
+        let (got, reason) =
+            field_of(ScalingEvent::from_json(payload.clone(), &allow_api(), now()).unwrap_err());
+        assert_eq!(got, field, "{payload}: {reason}");
+        assert!(reason.contains(says), "{payload}: {reason}");
+    }
+}

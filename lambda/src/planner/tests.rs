@@ -1699,6 +1699,7 @@ fn event(action: Action, scheduled: Option<DateTime<Utc>>, zone: Tz) -> ScalingE
         ready_within: TimeDelta::minutes(15),
         warn_before: None,
         wave_timeout: TimeDelta::minutes(10),
+        capacity: Vec::new(),
     }
 }
 

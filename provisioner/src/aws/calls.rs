@@ -90,6 +90,9 @@ pub enum On {
     Executions,
     /// The clusters of the `[[capacity]]` entries.
     CapacityClusters,
+    /// The `[[capacity]]` Auto Scaling groups, by name
+    /// (`autoScalingGroup:*:autoScalingGroupName/<name>`: the ARN's id is random).
+    CapacityGroupArns,
     /// The account's capacity providers in the region (`capacity-provider/*`): which ones a
     /// `[[capacity]]` cluster uses is known only once the cluster is read.
     CapacityProviders,

@@ -55,6 +55,7 @@ pub fn function(sdk: &SdkConfig) -> worktime_lambda::Clients {
     worktime_lambda::Clients {
         autoscaling: autoscaling(sdk),
         ecs: ecs(sdk),
+        groups: ec2_autoscaling(sdk),
         events: events(sdk),
         sns: sns(sdk),
         // The notice's delivery record; the CLI runs no notice with a function ARN, so it

@@ -515,7 +515,27 @@ impl StackConfig {
             wave_timeout_minutes: self
                 .runs_in_waves(name)
                 .then_some(schedule.wave_timeout_minutes),
+            capacity: match action {
+                Action::ScaleIn | Action::ScaleOut => self.capacity_of(name),
+                // A reconcile or a notice has no order to keep: the groups move only with
+                // the night and the morning.
+                _ => None,
+            },
         }
+    }
+
+    /// The `[[capacity]]` groups that follow schedule `name`, as its payload carries them.
+    fn capacity_of(&self, name: Option<&str>) -> Option<Vec<worktime_lambda::CapacityTarget>> {
+        let groups: Vec<worktime_lambda::CapacityTarget> = self
+            .capacity
+            .iter()
+            .filter(|c| c.schedule.as_deref() == name)
+            .map(|c| worktime_lambda::CapacityTarget {
+                cluster: c.cluster.clone(),
+                autoscaling_group: c.autoscaling_group.clone(),
+            })
+            .collect();
+        (!groups.is_empty()).then_some(groups)
     }
 
     /// The waves the services and selectors of schedule `name` are in.

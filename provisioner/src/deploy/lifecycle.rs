@@ -512,12 +512,19 @@ pub async fn release_services(
         config.stack.name
     ));
     let clients = crate::aws::clients::function(&session.sdk);
+    // The `[[capacity]]` groups first, as in the morning: the services' tasks need their
+    // instances.
+    let groups: Vec<worktime_lambda::CapacityTarget> = events
+        .iter()
+        .flat_map(|e| e.capacity.iter().cloned())
+        .collect();
+    let group_release = worktime_lambda::release_groups(&clients, &groups).await;
     // Each schedule's services (and the services its selectors select now).
     let mut releases = Vec::with_capacity(events.len());
     for event in events {
         releases.push(worktime_lambda::release(&clients, event, now).await);
     }
-    let mut problems: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = group_release.problems;
     for release in &releases {
         problems.extend(release.restored.failed().map(|s| {
             format!(
@@ -535,11 +542,17 @@ pub async fn release_services(
         }));
         problems.extend(release.tag_errors.iter().cloned());
     }
-    let restored: Vec<String> = releases
+    let restored: Vec<String> = group_release
+        .restored
         .iter()
-        .flat_map(|r| &r.restored.services)
-        .filter(|s| s.outcome == worktime_lambda::Outcome::Changed)
-        .map(|s| s.resource_id.clone())
+        .map(|g| group_label(g))
+        .chain(
+            releases
+                .iter()
+                .flat_map(|r| &r.restored.services)
+                .filter(|s| s.outcome == worktime_lambda::Outcome::Changed)
+                .map(|s| s.resource_id.clone()),
+        )
         .collect();
     for id in &restored {
         progress.line(format!("restored {id} to its working-hours capacity"));
@@ -547,12 +560,22 @@ pub async fn release_services(
     for problem in &problems {
         progress.warn(format!("not given back: {problem}"));
     }
-    let untagged = releases.into_iter().flat_map(|r| r.untagged).collect();
+    let untagged = group_release
+        .untagged
+        .iter()
+        .map(|g| group_label(g))
+        .chain(releases.into_iter().flat_map(|r| r.untagged))
+        .collect();
     GiveBack {
         restored,
         untagged,
         problems,
     }
+}
+
+/// How a give-back names an Auto Scaling group beside the services' resource ids.
+fn group_label(group: &str) -> String {
+    format!("autoscaling-group/{group}")
 }
 
 impl fmt::Display for TeardownReport {

@@ -150,6 +150,7 @@ fn on_words(on: On) -> &'static str {
         On::StateMachines => "state machines",
         On::Executions => "executions",
         On::CapacityClusters => "capacity clusters",
+        On::CapacityGroupArns => "capacity groups",
         On::CapacityProviders => "capacity providers",
         On::Function => "function",
         On::LogGroup => "log group",

@@ -145,6 +145,16 @@ impl Scope<'_> {
                 arns.dedup();
                 arns
             }
+            On::CapacityGroupArns => self
+                .config
+                .capacity
+                .iter()
+                .flat_map(|c| {
+                    self.per_region("autoscaling", |_| {
+                        format!("autoScalingGroup:*:autoScalingGroupName/{}", c.autoscaling_group)
+                    })
+                })
+                .collect(),
             On::CapacityProviders => self.per_region("ecs", |_| "capacity-provider/*".into()),
             On::Schedules => self.per_region("scheduler", |_| format!("schedule/default/{name}-*")),
             On::Topics => {

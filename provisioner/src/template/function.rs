@@ -79,6 +79,7 @@ pub(super) fn add(
                 &values.listing,
                 notify,
                 notices.then_some(function_name.as_str()),
+                &config.capacity,
             ),
             roles: vec![Expr::reference(ids::FUNCTION_ROLE)],
             users: Vec::new(),

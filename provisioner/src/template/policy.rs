@@ -10,6 +10,7 @@ use worktime_lambda::tags::{CAPACITY_TAG, HOLD_UNTIL_TAG};
 use super::ids;
 use super::notify::NotifyTargets;
 use super::values::Listing;
+use crate::config::CapacitySpec;
 
 /// The service-linked role Application Auto Scaling uses for ECS services.
 const ECS_AUTOSCALING_SLR: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService";
@@ -17,11 +18,13 @@ const ECS_AUTOSCALING_SLR: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:
 /// Least privilege for the scaling function, on the configured services' clusters (every
 /// cluster's services only when a selector says `cluster = "*"`). `notices_by`: the
 /// function's name when it sends notices (it records on its own tags which topics have one).
+/// `capacity`: the `[[capacity]]` groups it sizes, and their clusters.
 pub(super) fn function_policy(
     service_arns: Vec<Expr>,
     listing: &Listing,
     notify: &NotifyTargets,
     notices_by: Option<&str>,
+    capacity: &[CapacitySpec],
 ) -> PolicyDocument {
     let mut statements = vec![
         // No resource-level permissions for Describe*: "*" is the only possible resource.
@@ -153,7 +156,53 @@ pub(super) fn function_policy(
                 .sid("ListEveryCluster"),
         ),
     }
+    statements.extend(capacity_statements(capacity));
     PolicyDocument::new(statements)
+}
+
+/// The `[[capacity]]` groups: read (no resource-level permission for Describe), sized and
+/// tagged (`worktime:capacity` only) by name, and their clusters' container instances
+/// counted. None without `[[capacity]]`.
+fn capacity_statements(capacity: &[CapacitySpec]) -> Vec<Statement> {
+    if capacity.is_empty() {
+        return Vec::new();
+    }
+    // A group's ARN carries a random id before its name; the name is what the config knows.
+    let groups: Vec<Expr> = capacity
+        .iter()
+        .map(|c| {
+            Expr::sub(format!(
+                "arn:${{AWS::Partition}}:autoscaling:${{AWS::Region}}:${{AWS::AccountId}}:autoScalingGroup:*:autoScalingGroupName/{}",
+                c.autoscaling_group
+            ))
+        })
+        .collect();
+    let mut clusters: Vec<&str> = capacity.iter().map(|c| c.cluster.as_str()).collect();
+    clusters.sort_unstable();
+    clusters.dedup();
+    let cluster_arns: Vec<Expr> = clusters
+        .iter()
+        .map(|cluster| {
+            Expr::sub(format!(
+                "arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:cluster/{cluster}"
+            ))
+        })
+        .collect();
+    vec![
+        Statement::allow(["autoscaling:DescribeAutoScalingGroups"], [Expr::str("*")])
+            .sid("DescribeCapacityGroups"),
+        Statement::allow(["autoscaling:UpdateAutoScalingGroup"], groups.clone())
+            .sid("SizeCapacityGroups"),
+        Statement::allow(["autoscaling:CreateOrUpdateTags"], groups)
+            .sid("RememberGroupCapacity")
+            .condition(
+                "ForAllValues:StringEquals",
+                "aws:TagKeys",
+                Expr::str(CAPACITY_TAG),
+            ),
+        Statement::allow(["ecs:ListContainerInstances"], cluster_arns)
+            .sid("CountContainerInstances"),
+    ]
 }
 
 /// The role EventBridge Scheduler assumes to invoke the function and dead-letter failures.

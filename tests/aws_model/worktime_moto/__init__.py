@@ -17,6 +17,9 @@ not) modelled:
   per-service start/stop delays), a start failure keeps tasks PENDING and records its service
   event, a steady-state event follows each change; test controls at
   ``/worktime-model/ecs/service`` on the server's own port.
+- ``ecs_container_instances``: an Auto Scaling group's instances register as ACTIVE container
+  instances of the cluster their user data names (``ECS_CLUSTER=``, else ``default``), after
+  the group's ``worktime-model:register-seconds`` tag's delay; terminated ones deregister.
 - ``lambda_quota``: the account's Lambda concurrency quota (``MOTO_LAMBDA_CONCURRENCY_QUOTA``)
   with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
   ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
@@ -82,6 +85,7 @@ def install() -> None:
         cfn_failures,
         cloudwatch_alarm,
         cloudwatch_cbor,
+        ecs_container_instances,
         ecs_tasks,
         events_scheduled_rules,
         faults,
@@ -100,6 +104,7 @@ def install() -> None:
     cfn_failures.install()
     cloudwatch_alarm.install()
     cloudwatch_cbor.install()
+    ecs_container_instances.install()
     ecs_tasks.install()
     events_scheduled_rules.install()
     faults.install()

@@ -1,5 +1,8 @@
 //! Waves and the EC2 capacity under the services (issue 19): bad input refused before
-//! anything is made.
+//! anything is made; the built function stepping waves and the capacity stage; the deployed
+//! state machine running nights and mornings in waves, with a `[[capacity]]` group that
+//! follows its services (on the AWS model's container instances, `ecs_container_instances.py`);
+//! teardown and `report` for groups.
 
 use super::*;
 

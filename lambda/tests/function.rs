@@ -1931,3 +1931,27 @@ async fn a_step_of_an_action_without_waves_or_a_state_it_did_not_write_is_refuse
     }
     assert_eq!(world.writes(), Vec::<String>::new());
 }
+
+/// Groups wait for their services and the services for them: a payload with `capacity`
+/// invoked directly (not as a state machine's step) is refused before anything is read.
+#[tokio::test]
+async fn a_direct_invocation_with_capacity_groups_reads_and_changes_nothing() {
+    let world = World::with(&[("api", 2, cap(1, 3), None)]);
+    let event = json!({
+        "action": "scale-in",
+        "services": [{"resource_id": "service/prod/api"}],
+        "capacity": [{"cluster": "prod", "autoscaling_group": "prod-asg"}]
+    });
+    let err = handler::handle_at(&world.clients(), &allowed(), event, now())
+        .await
+        .unwrap_err();
+    let HandlerError::Event(EventError::Field { field, reason }) = &err else {
+        panic!("expected a field error, got {err}");
+    };
+    assert_eq!(field, "capacity");
+    assert!(
+        reason.contains("start the schedule's state machine"),
+        "{reason}"
+    );
+    assert_eq!(world.calls(), Vec::<String>::new());
+}

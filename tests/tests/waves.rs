@@ -1,5 +1,8 @@
 //! Waves and the EC2 capacity under the services (issue 19): bad input refused before
-//! anything is made.
+//! anything is made; the built function stepping waves and the capacity stage; the deployed
+//! state machine running nights and mornings in waves, with a `[[capacity]]` group that
+//! follows its services (on the AWS model's container instances, `ecs_container_instances.py`);
+//! teardown and `report` for groups.
 
 use super::*;
 
@@ -1058,5 +1061,73 @@ async fn a_held_service_keeps_its_clusters_group_up_at_night() {
         function.log().contains("kept at 1/3@2: service/prod/api"),
         "{}",
         function.log()
+    );
+}
+
+/// `report` counts the instance-hours a `[[capacity]]` group is kept down a week: its
+/// desired capacity while up, the remembered one while at 0/0/0, times its schedule's hours
+/// off.
+#[tokio::test]
+async fn report_counts_the_instance_hours_a_capacity_group_is_kept_down() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("broker", 1), ("api", 2)]).await;
+    create_cluster_group(&sdk, "prod-asg", 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &waves_config(TWO_WAVES_AND_A_GROUP, ""));
+    let report = |dir: &std::path::Path| {
+        let run = worktime(dir, &moto.env(), &["report", "--output", "json"]).expect_code(0);
+        run.json()
+    };
+    let json = report(dir.path());
+    let off = json["schedules"][0]["off_hours_per_week"].as_f64().unwrap();
+    assert!(off > 0.0, "{json}");
+    let group = &json["groups"][0];
+    assert_eq!(group["autoscaling_group"], "prod-asg", "{json}");
+    assert_eq!(group["working_instances"], 2, "{json}");
+    assert_eq!(group["working_instances_from"], "current", "{json}");
+    let hours = group["instance_hours_off_per_week"].as_f64().unwrap();
+    assert!((hours - 2.0 * off).abs() < 1e-6, "{json}");
+    assert_eq!(
+        json["totals"]["instance_hours_off_per_week"],
+        group["instance_hours_off_per_week"]
+    );
+
+    // Down for the night, remembering one instance: counted from the tag.
+    let groups = aws_sdk_autoscaling::Client::new(&sdk);
+    groups
+        .update_auto_scaling_group()
+        .auto_scaling_group_name("prod-asg")
+        .min_size(0)
+        .max_size(0)
+        .desired_capacity(0)
+        .send()
+        .await
+        .unwrap();
+    groups
+        .create_or_update_tags()
+        .tags(
+            aws_sdk_autoscaling::types::Tag::builder()
+                .resource_id("prod-asg")
+                .resource_type("auto-scaling-group")
+                .key("worktime:capacity")
+                .value("1/3@1")
+                .propagate_at_launch(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let json = report(dir.path());
+    assert_eq!(json["groups"][0]["working_instances"], 1, "{json}");
+    assert_eq!(
+        json["groups"][0]["working_instances_from"], "remembered",
+        "{json}"
+    );
+    let text = worktime(dir.path(), &moto.env(), &["report"]).expect_code(0);
+    assert!(
+        text.stdout.contains("group prod-asg (cluster prod, schedule default): 1 instance(s) in working hours (remembered)"),
+        "{}",
+        text.stdout
     );
 }

@@ -33,6 +33,7 @@ pub const MODULES: &[(&str, &[Call])] = &[
     ("hold::prepare", crate::hold::prepare::CALLS),
     ("hold::write", crate::hold::write::CALLS),
     ("report::services", crate::report::services::CALLS),
+    ("report::groups", crate::report::groups::CALLS),
     ("scaling", crate::scaling::CALLS),
 ];
 

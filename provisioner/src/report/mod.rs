@@ -7,6 +7,7 @@
 //! `plan` checks the arguments, `services` reads ECS, `workload` judges each service, `prices`
 //! holds the price table and the arithmetic.
 
+pub(crate) mod groups;
 pub mod html;
 pub mod plan;
 mod prices;
@@ -34,6 +35,9 @@ pub use workload::{DesiredSource, Launch};
 pub struct Report {
     pub schedules: Vec<ScheduleHours>,
     pub services: Vec<ServiceSaving>,
+    /// The `[[capacity]]` Auto Scaling groups: instance-hours kept down (absent without).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<groups::GroupSaving>,
     /// The prices of the report's region, one per CPU architecture.
     pub prices: Vec<Price>,
     pub totals: Totals,
@@ -102,6 +106,12 @@ pub struct Totals {
     pub services_not_priced: usize,
     /// Services that could not be read (their lines say why).
     pub services_unreadable: usize,
+    /// The `[[capacity]]` groups' instance-hours off a week (absent without groups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_hours_off_per_week: Option<f64>,
+    /// Groups that could not be read (their lines say why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups_unreadable: Option<usize>,
 }
 
 /// Builds the report for `config`'s schedules and the services its triggers would act on,
@@ -163,10 +173,34 @@ pub async fn build(
             ));
         }
     }
-    let totals = totals(&services);
+    // The groups follow their schedule's hours.
+    let specs: Vec<(String, crate::config::CapacitySpec, f64)> = config
+        .capacity
+        .iter()
+        .filter_map(|spec| {
+            let label = spec
+                .schedule
+                .clone()
+                .unwrap_or_else(|| worktime_lambda::DEFAULT_SCHEDULE.to_string());
+            let off = schedules
+                .iter()
+                .find(|s| s.name == label)?
+                .hours
+                .off_hours_per_week;
+            Some((label, spec.clone(), off))
+        })
+        .collect();
+    let groups = groups::read(&clients.groups, &specs).await;
+    let mut totals = totals(&services);
+    if !groups.is_empty() {
+        totals.instance_hours_off_per_week =
+            Some(groups.iter().map(|g| g.instance_hours_off_per_week).sum());
+        totals.groups_unreadable = Some(groups.iter().filter(|g| g.error.is_some()).count());
+    }
     Ok(Report {
         schedules,
         services,
+        groups,
         prices,
         totals,
     })
@@ -280,6 +314,8 @@ fn totals(services: &[ServiceSaving]) -> Totals {
         services_priced: priced.len(),
         services_not_priced: services.len() - priced.len(),
         services_unreadable: services.iter().filter(|s| s.error.is_some()).count(),
+        instance_hours_off_per_week: None,
+        groups_unreadable: None,
     }
 }
 
@@ -287,6 +323,6 @@ impl Report {
     /// Services whose reads failed for another reason than not existing (access denied, a
     /// throttled call): the report is incomplete.
     pub fn unreadable(&self) -> usize {
-        self.totals.services_unreadable
+        self.totals.services_unreadable + self.totals.groups_unreadable.unwrap_or(0)
     }
 }

@@ -17,6 +17,35 @@ impl fmt::Display for Report {
         }
         write_services(f, &self.services)?;
         writeln!(f)?;
+        for group in &self.groups {
+            writeln!(
+                f,
+                "group {} (cluster {}, schedule {}): {} instance(s) in working hours ({}), {:.1} instance-hours off a week{}",
+                group.autoscaling_group,
+                group.cluster,
+                group.schedule,
+                group.working_instances,
+                match group.working_instances_from {
+                    super::groups::InstancesFrom::Current => "now",
+                    super::groups::InstancesFrom::Remembered => "remembered",
+                    super::groups::InstancesFrom::Unknown => "unknown",
+                },
+                group.instance_hours_off_per_week,
+                group
+                    .error
+                    .as_ref()
+                    .or(group.reason.as_ref())
+                    .map_or_else(String::new, |why| format!(" ({why})")),
+            )?;
+        }
+        if let Some(hours) = self.totals.instance_hours_off_per_week {
+            writeln!(
+                f,
+                "total {} group(s): {hours:.1} instance-hours off a week (EC2: instance-hours only)",
+                self.groups.len()
+            )?;
+            writeln!(f)?;
+        }
         for price in &self.prices {
             match price.rates() {
                 Some((vcpu_hour, gb_hour)) => writeln!(

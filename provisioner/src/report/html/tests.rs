@@ -88,6 +88,7 @@ service = "api"
             .into_iter()
             .map(|a| price_for("ap-northeast-2", a, PriceOverrides::default()))
             .collect(),
+        groups: Vec::new(),
         totals: Totals {
             services: 2,
             task_hours_off_per_week: 3.0 * 123.0,
@@ -95,6 +96,8 @@ service = "api"
             services_priced: 1,
             services_not_priced: 1,
             services_unreadable: 0,
+            instance_hours_off_per_week: None,
+            groups_unreadable: None,
         },
     }
 }

@@ -148,6 +148,8 @@ pub enum Narrow {
     CapacityGroups,
     /// Only when a schedule runs in waves (a state machine; no condition).
     RunsInWaves,
+    /// Only with a `wake_on_request` service (no condition).
+    WakeServices,
     /// `StringEquals` `aws:RequestTag/worktime:stack` = the stack's name (a new resource
     /// carries the stack's tags).
     StackRequestTag,

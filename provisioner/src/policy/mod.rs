@@ -179,6 +179,7 @@ fn narrow_words(narrow: Narrow) -> &'static str {
         Narrow::ReservedConcurrency => " concurrency",
         Narrow::CapacityGroups => " capacity",
         Narrow::RunsInWaves => " waves",
+        Narrow::WakeServices => " wake",
         Narrow::StackTag => " tagged",
         Narrow::StackRequestTag => " new tagged",
     }

@@ -213,6 +213,12 @@ impl Scope<'_> {
             }
             Narrow::EverySelectorCluster => every_cluster.then(Condition::new),
             Narrow::CapacityGroups => (!self.config.capacity.is_empty()).then(Condition::new),
+            Narrow::WakeServices => self
+                .config
+                .services
+                .iter()
+                .any(|s| s.wake.is_some())
+                .then(Condition::new),
             Narrow::RunsInWaves => self
                 .config
                 .schedules_in_use()

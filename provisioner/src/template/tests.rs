@@ -66,6 +66,7 @@ fn svc(cluster: &str, service: &str, capacity: Option<(i32, i32)>) -> ServiceSpe
         capacity: capacity.map(|(min, max)| Capacity::new(min, max).unwrap()),
         schedule: None,
         wave: 0,
+        wake: None,
     }
 }
 

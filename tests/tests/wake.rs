@@ -1,0 +1,84 @@
+//! Wake on request (issue 18): a service that cannot be woken by a request is refused
+//! before anything is made.
+
+use worktime_e2e::balancers::*;
+
+use super::*;
+
+fn woken(service: &str) -> String {
+    config(
+        "wt",
+        "rules",
+        &format!(
+            "[[services]]\ncluster = \"prod\"\nservice = \"{service}\"\nwake_on_request = true\n"
+        ),
+    )
+}
+
+#[tokio::test]
+async fn wake_on_request_without_an_application_load_balancer_rule_or_with_codedeploy_is_refused_before_anything_is_made(
+) {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let subnets = default_subnets(&moto);
+    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
+    let (nlb, _) = create_balancer(&sdk, &subnets, "net", "network").await;
+    let served = create_target_group(&sdk, &vpc, "served", "HTTP").await;
+    let blue = create_target_group(&sdk, &vpc, "blue", "HTTP").await;
+    let loose = create_target_group(&sdk, &vpc, "loose", "HTTP").await;
+    let tcp = create_target_group(&sdk, &vpc, "tcp", "TCP").await;
+    let listener = create_listener(&sdk, &alb, "HTTP", None).await;
+    create_rule(&sdk, &listener, 10, "/app/*", &served).await;
+    create_rule(&sdk, &listener, 20, "/blue/*", &blue).await;
+    create_listener(&sdk, &nlb, "TCP", Some(&tcp)).await;
+    aws_sdk_ecs::Client::new(&sdk)
+        .create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .unwrap();
+    create_balanced_service(&sdk, "prod", "bare", None, None).await;
+    create_balanced_service(&sdk, "prod", "nlb", Some(&tcp), None).await;
+    create_balanced_service(&sdk, "prod", "bluegreen", Some(&blue), Some("CODE_DEPLOY")).await;
+    create_balanced_service(&sdk, "prod", "loose", Some(&loose), None).await;
+    create_balanced_service(&sdk, "prod", "app", Some(&served), None).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let bootstrap = |config: &str| {
+        write_config(dir.path(), config);
+        worktime(
+            dir.path(),
+            &moto.env(),
+            &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
+        )
+    };
+    for (service, why) in [
+        ("bare", "it has no target group"),
+        ("nlb", "is a network load balancer"),
+        ("bluegreen", "its deployment controller is CODE_DEPLOY"),
+        ("loose", "is attached to no load balancer"),
+        ("missing", "the service does not exist"),
+    ] {
+        let run = bootstrap(&woken(service)).expect_code(2);
+        assert!(
+            run.stderr.contains("services[0].wake_on_request"),
+            "{service}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!(
+                "service \"{service}\" in cluster \"prod\" cannot be woken by a request"
+            )),
+            "{service}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(why), "{service}: {}", run.stderr);
+        assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    }
+    let buckets = moto.s3().await.list_buckets().send().await.unwrap();
+    assert!(buckets.buckets().is_empty(), "nothing created");
+
+    // A service an Application Load Balancer's rule forwards to: deployed.
+    bootstrap(&woken("app")).expect_code(0);
+}

@@ -79,6 +79,49 @@ async fn wake_on_request_without_an_application_load_balancer_rule_or_with_coded
     let buckets = moto.s3().await.list_buckets().send().await.unwrap();
     assert!(buckets.buckets().is_empty(), "nothing created");
 
-    // A service an Application Load Balancer's rule forwards to: deployed.
+    // A service an Application Load Balancer's rule forwards to: deployed, with its Lambda
+    // target group (the function its target) and the rule it may rewrite in the function's
+    // environment.
     bootstrap(&woken("app")).expect_code(0);
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let groups = elb
+        .describe_target_groups()
+        .names("wt-wake-0")
+        .send()
+        .await
+        .unwrap();
+    let group = &groups.target_groups()[0];
+    assert_eq!(group.target_type().map(|t| t.as_str()), Some("lambda"));
+    let function = aws_sdk_lambda::Client::new(&sdk)
+        .get_function_configuration()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
+    let woken: serde_json::Value = serde_json::from_str(
+        function
+            .environment()
+            .and_then(|e| e.variables())
+            .and_then(|v| v.get("WORKTIME_WAKE"))
+            .expect("WORKTIME_WAKE"),
+    )
+    .unwrap();
+    assert_eq!(woken[0]["s"], "prod/app");
+    assert_eq!(woken[0]["g"], "wt-wake-0");
+    assert_eq!(woken[0]["m"], 60);
+    let rules = elb
+        .describe_rules()
+        .listener_arn(&listener)
+        .send()
+        .await
+        .unwrap();
+    let app_rule = rules
+        .rules()
+        .iter()
+        .find(|r| r.priority() == Some("10"))
+        .unwrap()
+        .rule_arn()
+        .unwrap()
+        .to_string();
+    assert_eq!(woken[0]["r"], serde_json::json!([app_rule]));
 }

@@ -93,6 +93,8 @@ pub enum On {
     /// The account's capacity providers in the region (`capacity-provider/*`): which ones a
     /// `[[capacity]]` cluster uses is known only once the cluster is read.
     CapacityProviders,
+    /// The stack's wake target groups: `targetgroup/<name>-wake-*`.
+    WakeTargetGroups,
     /// The stack's function.
     Function,
     /// The function's log group.

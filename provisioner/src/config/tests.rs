@@ -1668,3 +1668,18 @@ fn wake_on_request_on_a_tag_selector_is_refused_naming_the_key() {
     )
     .is_ok());
 }
+
+#[test]
+fn wake_on_request_with_accounts_is_refused_until_rollout_reads_the_rules() {
+    let err = with("[[services]]\ncluster = \"prod\"\nservice = \"web\"\nwake_on_request = true\n\n[[accounts]]\nid = \"111122223333\"\nrole = \"OrganizationAccountAccessRole\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("wake_on_request is not supported with [[accounts]]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Fix: deploy the woken services' stack with worktime deploy"),
+        "{err}"
+    );
+}

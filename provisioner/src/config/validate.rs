@@ -126,6 +126,21 @@ impl Validator<'_> {
         };
         self.every_schedule_used(&home, &accounts)?;
         self.warnings_have_somewhere_to_go(&home, &accounts)?;
+        // A wake's rules are read from the stack's own account at deploy; rollout renders
+        // each target's template without reading them.
+        if (!accounts.is_empty() || raw.stacksets.is_some()) && home.woken().next().is_some()
+            || accounts
+                .iter()
+                .any(|a| a.services.iter().any(|s| s.wake.is_some()))
+        {
+            return Err(ConfigError {
+                path: self.path.to_path_buf(),
+                line: None,
+                key: Some("wake_on_request".into()),
+                problem: "wake_on_request is not supported with [[accounts]] or [stacksets] yet: a wake's listener rules are read from the stack's own account when `worktime deploy` runs".into(),
+                fix: "deploy the woken services' stack with worktime deploy from a configuration without [[accounts]] and [stacksets], or remove wake_on_request".into(),
+            });
+        }
         if let Some(table) = &raw.stacksets {
             // The stack set's template carries one schedule's triggers as parameters; its
             // waves would need a state machine per instance's payload.

@@ -151,6 +151,7 @@ fn on_words(on: On) -> &'static str {
         On::Executions => "executions",
         On::CapacityClusters => "capacity clusters",
         On::CapacityProviders => "capacity providers",
+        On::WakeTargetGroups => "wake target groups",
         On::Function => "function",
         On::LogGroup => "log group",
         On::LogGroups => "log groups",

@@ -134,6 +134,9 @@ impl Scope<'_> {
             On::Rules => self.per_region("events", |_| format!("rule/{name}-*")),
             On::StateMachines => self.per_region("states", |_| format!("stateMachine:{name}-*")),
             On::Executions => self.per_region("states", |_| format!("execution:{name}-*")),
+            On::WakeTargetGroups => {
+                self.per_region("elasticloadbalancing", |_| format!("targetgroup/{name}-wake-*/*"))
+            }
             On::CapacityClusters => {
                 let mut arns: Vec<String> = self
                     .config

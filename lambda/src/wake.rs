@@ -1,6 +1,7 @@
 //! Wake on request (issue 18): which services a request wakes, and how their routes are
 //! rewritten at night and put back (`wake/route.rs`).
 
+pub mod request;
 pub mod route;
 
 use serde::{Deserialize, Serialize};

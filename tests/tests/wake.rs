@@ -125,3 +125,75 @@ async fn wake_on_request_without_an_application_load_balancer_rule_or_with_coded
         .to_string();
     assert_eq!(woken[0]["r"], serde_json::json!([app_rule]));
 }
+
+/// The targets `DescribeTargetHealth` reports: (address, state), sorted.
+async fn target_states(sdk: &aws_config::SdkConfig, group: &str) -> Vec<(String, String)> {
+    let health = aws_sdk_elasticloadbalancingv2::Client::new(sdk)
+        .describe_target_health()
+        .target_group_arn(group)
+        .send()
+        .await
+        .unwrap();
+    let mut states: Vec<(String, String)> = health
+        .target_health_descriptions()
+        .iter()
+        .map(|d| {
+            (
+                d.target()
+                    .and_then(|t| t.id())
+                    .unwrap_or_default()
+                    .to_string(),
+                d.target_health()
+                    .and_then(|h| h.state())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    states.sort();
+    states
+}
+
+#[tokio::test]
+async fn the_model_registers_a_services_tasks_in_its_target_group_initial_then_healthy_then_draining(
+) {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let subnets = default_subnets(&moto);
+    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
+    let group = create_target_group(&sdk, &vpc, "web", "HTTP").await;
+    let listener = create_listener(&sdk, &alb, "HTTP", None).await;
+    create_rule(&sdk, &listener, 10, "/*", &group).await;
+    aws_sdk_ecs::Client::new(&sdk)
+        .create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .unwrap();
+    create_balanced_service(&sdk, "prod", "web", Some(&group), None).await;
+    let states = target_states(&sdk, &group).await;
+    assert_eq!(states.len(), 1, "one running task, registered: {states:?}");
+    assert_eq!(states[0].1, "healthy");
+
+    // Tasks that take a while: initial while PENDING, healthy once RUNNING.
+    moto.model_ecs_service(
+        "prod",
+        "web",
+        serde_json::json!({"start_seconds": 1, "stop_seconds": 1}),
+    );
+    set_desired_count(&sdk, "prod", "web", 3).await;
+    let states = target_states(&sdk, &group).await;
+    let initial = states.iter().filter(|(_, s)| s == "initial").count();
+    assert_eq!((states.len(), initial), (3, 2), "{states:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let states = target_states(&sdk, &group).await;
+    assert!(states.iter().all(|(_, s)| s == "healthy"), "{states:?}");
+    assert_eq!(states.len(), 3);
+
+    // Scaled to 0: draining, then gone.
+    set_desired_count(&sdk, "prod", "web", 0).await;
+    let states = target_states(&sdk, &group).await;
+    assert!(states.iter().all(|(_, s)| s == "draining"), "{states:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    assert!(target_states(&sdk, &group).await.is_empty());
+}

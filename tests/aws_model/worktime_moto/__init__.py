@@ -17,6 +17,9 @@ not) modelled:
   per-service start/stop delays), a start failure keeps tasks PENDING and records its service
   event, a steady-state event follows each change; test controls at
   ``/worktime-model/ecs/service`` on the server's own port.
+- ``elbv2_ecs_targets``: an ECS service's tasks are the ``ip`` targets of its target groups
+  in ``DescribeTargetHealth`` (PENDING ``initial``, RUNNING ``healthy``, stopping
+  ``draining``), following the ``ecs_tasks`` model.
 - ``lambda_quota``: the account's Lambda concurrency quota (``MOTO_LAMBDA_CONCURRENCY_QUOTA``)
   with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
   ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
@@ -83,6 +86,7 @@ def install() -> None:
         cloudwatch_alarm,
         cloudwatch_cbor,
         ecs_tasks,
+        elbv2_ecs_targets,
         events_scheduled_rules,
         faults,
         iam_identity,
@@ -101,6 +105,7 @@ def install() -> None:
     cloudwatch_alarm.install()
     cloudwatch_cbor.install()
     ecs_tasks.install()
+    elbv2_ecs_targets.install()
     events_scheduled_rules.install()
     faults.install()
     lambda_architectures.install()

@@ -1,6 +1,7 @@
 //! Wake on request (issue 18): which services a request wakes, and how their routes are
 //! rewritten at night and put back (`wake/route.rs`).
 
+pub mod apply;
 pub mod request;
 pub mod route;
 
@@ -30,6 +31,15 @@ pub struct WakeTarget {
     /// Listener ARNs whose default action forwards to the service (`ModifyListener`).
     #[serde(rename = "l", default, skip_serializing_if = "Vec::is_empty")]
     pub listeners: Vec<String>,
+}
+
+/// The woken services from `WORKTIME_WAKE` (absent: none).
+pub fn targets_from(value: Option<&str>) -> Result<Vec<WakeTarget>, String> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| format!("{WAKE_VAR} is not a JSON list of woken services: {e}")),
+    }
 }
 
 /// The target group's name in its ARN (`arn:...:targetgroup/<name>/<id>`).

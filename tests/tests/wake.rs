@@ -197,3 +197,186 @@ async fn the_model_registers_a_services_tasks_in_its_target_group_initial_then_h
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
     assert!(target_states(&sdk, &group).await.is_empty());
 }
+
+/// A rule's (or a listener's default) actions, as Elastic Load Balancing describes them.
+async fn rule_actions(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    rule: &str,
+) -> Vec<aws_sdk_elasticloadbalancingv2::types::Action> {
+    elb.describe_rules()
+        .rule_arns(rule)
+        .send()
+        .await
+        .unwrap()
+        .rules()[0]
+        .actions()
+        .to_vec()
+}
+
+async fn default_actions(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    listener: &str,
+) -> Vec<aws_sdk_elasticloadbalancingv2::types::Action> {
+    elb.describe_listeners()
+        .listener_arns(listener)
+        .send()
+        .await
+        .unwrap()
+        .listeners()[0]
+        .default_actions()
+        .to_vec()
+}
+
+async fn memory_tag(elb: &aws_sdk_elasticloadbalancingv2::Client, arn: &str) -> Option<String> {
+    elb.describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .unwrap()
+        .tag_descriptions()
+        .iter()
+        .flat_map(|d| d.tags())
+        .find(|t| t.key() == Some("worktime:wake-route"))
+        .and_then(|t| t.value().map(str::to_string))
+}
+
+/// (target group, weight) of a forward action's ForwardConfig.
+fn weights(
+    actions: &[aws_sdk_elasticloadbalancingv2::types::Action],
+) -> Vec<(String, Option<i32>)> {
+    actions
+        .iter()
+        .filter_map(|a| a.forward_config())
+        .flat_map(|c| c.target_groups())
+        .map(|t| {
+            (
+                t.target_group_arn().unwrap_or_default().to_string(),
+                t.weight(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_built_function_points_a_sleeping_services_rules_at_its_wake_group_and_puts_them_back_exactly(
+) {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let subnets = default_subnets(&moto);
+    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
+    let served = create_target_group(&sdk, &vpc, "served", "HTTP").await;
+    let listener = create_listener(&sdk, &alb, "HTTP", Some(&served)).await;
+    let rule = create_rule(&sdk, &listener, 10, "/app/*", &served).await;
+    aws_sdk_ecs::Client::new(&sdk)
+        .create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .unwrap();
+    create_balanced_service(&sdk, "prod", "app", Some(&served), None).await;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let (day_rule, day_default) = (
+        rule_actions(&elb, &rule).await,
+        default_actions(&elb, &listener).await,
+    );
+
+    let _dir = bootstrapped(&moto, &woken("app"));
+    let wake_group = elb
+        .describe_target_groups()
+        .names("wt-wake-0")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
+    let now = || chrono::Utc::now();
+
+    // Scale-in: the service down, the rule and the default action sending everything to the
+    // wake group, the service's group kept at weight 0, what was there remembered.
+    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
+        .await
+        .unwrap();
+    let report = function.invoke(&scale_in).expect_ok();
+    assert_eq!(report["summary"]["changed"], 1, "{report}");
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
+    let night = vec![(served.clone(), Some(0)), (wake_group.clone(), Some(1))];
+    assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
+    assert_eq!(weights(&default_actions(&elb, &listener).await), night);
+    assert!(memory_tag(&elb, &rule)
+        .await
+        .is_some_and(|m| m.starts_with("v1 ")));
+    // Again: nothing more to do.
+    function.invoke(&scale_in).expect_ok();
+    assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
+
+    // Scale-out: exactly as before, the memory gone.
+    let scale_out = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-out", now())
+        .await
+        .unwrap();
+    function.invoke(&scale_out).expect_ok();
+    assert_eq!(rule_actions(&elb, &rule).await, day_rule);
+    assert_eq!(default_actions(&elb, &listener).await, day_default);
+    assert_eq!(memory_tag(&elb, &rule).await, None);
+
+    // A rule someone changed while the service slept is left as it is: the run fails saying so.
+    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
+        .await
+        .unwrap();
+    function.invoke(&scale_in).expect_ok();
+    let by_hand = aws_sdk_elasticloadbalancingv2::types::Action::builder()
+        .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+        .forward_config(
+            aws_sdk_elasticloadbalancingv2::types::ForwardActionConfig::builder()
+                .target_groups(
+                    aws_sdk_elasticloadbalancingv2::types::TargetGroupTuple::builder()
+                        .target_group_arn(&served)
+                        .weight(1)
+                        .build(),
+                )
+                .target_groups(
+                    aws_sdk_elasticloadbalancingv2::types::TargetGroupTuple::builder()
+                        .target_group_arn(&wake_group)
+                        .weight(1)
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    elb.modify_rule()
+        .rule_arn(&rule)
+        .actions(by_hand)
+        .send()
+        .await
+        .unwrap();
+    let scale_out = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-out", now())
+        .await
+        .unwrap();
+    let failed = function.invoke(&scale_out).expect_err();
+    assert!(failed.to_string().contains("changed since"), "{failed}");
+    assert_eq!(
+        weights(&rule_actions(&elb, &rule).await),
+        vec![(served.clone(), Some(1)), (wake_group.clone(), Some(1))],
+        "left as it is"
+    );
+    // The default action, unchanged by anyone, is back.
+    assert_eq!(default_actions(&elb, &listener).await, day_default);
+
+    // The same bootstrap answers the load balancer: waking is not built yet, so a request is
+    // told the service is off (503, Retry-After), and an unreadable one gets 400.
+    let request: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            workspace_root().join("lambda/tests/fixtures/alb-browser-get.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let answer = function.invoke(&request).expect_ok();
+    assert_eq!(answer["statusCode"], 503, "{answer}");
+    assert_eq!(answer["headers"]["retry-after"], "5");
+    let malformed = serde_json::json!({"requestContext": {"elb": {}}, "httpMethod": "GET"});
+    let answer = function.invoke(&malformed).expect_ok();
+    assert_eq!(answer["statusCode"], 400, "{answer}");
+}

@@ -92,14 +92,16 @@ fn stickiness_text(stickiness: Option<(bool, Option<i32>)>) -> String {
     }
 }
 
-/// A short digest of everything in `forward` ELB compares: groups, weights, stickiness.
+/// A short digest of what `forward` does: groups, weights, stickiness. Stickiness turned off
+/// counts as none: ELB describes a forward written without it as `Enabled: false`.
 pub fn fingerprint(forward: &Forward) -> String {
     let mut text: String = forward
         .groups
         .iter()
         .map(|(arn, w)| format!("{arn}={};", weight_text(*w)))
         .collect();
-    text.push_str(&stickiness_text(forward.stickiness));
+    let stickiness = forward.stickiness.filter(|(on, _)| *on);
+    text.push_str(&stickiness_text(stickiness));
     format!("{:016x}", fnv1a(&text))
 }
 
@@ -292,6 +294,13 @@ mod tests {
         assert!(RouteError::ChangedSince
             .to_string()
             .contains("left as it is"));
+    }
+
+    #[test]
+    fn a_forward_described_back_with_stickiness_off_is_still_the_one_written() {
+        let (mut written, memory) = asleep(&single(), WAKE).unwrap();
+        written.stickiness = Some((false, None));
+        assert_eq!(restored(&written, &memory, WAKE).unwrap(), single());
     }
 
     #[test]

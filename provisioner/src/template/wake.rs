@@ -83,6 +83,7 @@ pub(super) fn statements(config: &StackConfig) -> Vec<Statement> {
             "elasticloadbalancing:DescribeListeners",
             "elasticloadbalancing:DescribeTargetHealth",
             "elasticloadbalancing:DescribeTags",
+            "elasticloadbalancing:DescribeTargetGroups",
         ],
         [Expr::str("*")],
     )

@@ -26,6 +26,7 @@ pub enum ResourceProperties {
     SnsTopic(Box<SnsTopic>),
     SnsTopicPolicy(Box<SnsTopicPolicy>),
     StateMachine(Box<StateMachine>),
+    ElbTargetGroup(Box<ElbTargetGroup>),
 }
 
 impl ResourceProperties {
@@ -46,6 +47,7 @@ impl ResourceProperties {
             ResourceProperties::SnsTopic(_) => "AWS::SNS::Topic",
             ResourceProperties::SnsTopicPolicy(_) => "AWS::SNS::TopicPolicy",
             ResourceProperties::StateMachine(_) => "AWS::StepFunctions::StateMachine",
+            ResourceProperties::ElbTargetGroup(_) => "AWS::ElasticLoadBalancingV2::TargetGroup",
         }
     }
 }
@@ -67,6 +69,7 @@ impl Serialize for ResourceProperties {
             ResourceProperties::SnsTopic(p) => p.serialize(serializer),
             ResourceProperties::SnsTopicPolicy(p) => p.serialize(serializer),
             ResourceProperties::StateMachine(p) => p.serialize(serializer),
+            ResourceProperties::ElbTargetGroup(p) => p.serialize(serializer),
         }
     }
 }
@@ -135,6 +138,11 @@ impl From<SnsTopic> for ResourceProperties {
 impl From<SnsTopicPolicy> for ResourceProperties {
     fn from(p: SnsTopicPolicy) -> Self {
         ResourceProperties::SnsTopicPolicy(Box::new(p))
+    }
+}
+impl From<ElbTargetGroup> for ResourceProperties {
+    fn from(p: ElbTargetGroup) -> Self {
+        ResourceProperties::ElbTargetGroup(Box::new(p))
     }
 }
 impl From<StateMachine> for ResourceProperties {
@@ -595,4 +603,35 @@ pub struct LogGroupDestination {
 #[serde(rename_all = "PascalCase")]
 pub struct StateMachineTracing {
     pub enabled: bool,
+}
+
+// ---------------------------------------------------------------- Elastic Load Balancing
+
+/// `AWS::ElasticLoadBalancingV2::TargetGroup`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ElbTargetGroup {
+    /// At most 32 letters, digits and hyphens, not starting or ending with a hyphen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `instance`, `ip`, `lambda` or `alb`.
+    pub target_type: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetDescription>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub target_group_attributes: Vec<TargetGroupAttribute>,
+}
+
+/// One target of a target group (a Lambda target: the function's ARN).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetDescription {
+    pub id: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroupAttribute {
+    pub key: String,
+    pub value: String,
 }

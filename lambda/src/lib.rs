@@ -32,6 +32,7 @@ mod run;
 pub mod sdk;
 pub mod selector;
 pub mod tags;
+pub mod wake;
 pub mod waves;
 pub mod window;
 

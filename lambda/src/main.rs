@@ -2,7 +2,9 @@
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use worktime_lambda::{env, handler, Clients};
+use worktime_lambda::handler::HandlerError;
+use worktime_lambda::wake::request::{self, Answer};
+use worktime_lambda::{env, handler, wake, Clients};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -10,8 +12,11 @@ async fn main() -> Result<(), Error> {
     let defaults = env::defaults_from(|name| std::env::var(name).ok())?;
     let sdk = worktime_lambda::sdk::config_loader().load().await;
     let clients = Clients::new(&sdk);
+    let woken = wake::targets_from(std::env::var(wake::WAKE_VAR).ok().as_deref())?;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
     let clients = &clients;
     let defaults = &defaults;
+    let (woken, elb) = (&woken, &elb);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         // A state machine's step of a run in waves: the next step's payload is the answer.
         if handler::is_step(&event.payload) {
@@ -19,14 +24,40 @@ async fn main() -> Result<(), Error> {
                 handler::handle_step(clients, defaults, event.payload, chrono::Utc::now()).await?;
             return Ok::<_, Error>(answer);
         }
-        let report = handler::handle(
+        // A load balancer's request (a woken service's wake target group): waking is not
+        // built yet, so the answer says the service is off (400 for an unreadable event).
+        if request::is_alb_event(&event.payload) {
+            let answer = match request::parse(&event.payload) {
+                Ok(r) => request::respond(Some(&r), &Answer::Asleep),
+                Err(why) => request::respond(None, &Answer::Bad(why)),
+            };
+            return Ok(answer);
+        }
+        let result = handler::handle(
             clients,
             defaults,
             event.payload,
             Some(&event.context.invoked_function_arn),
         )
-        .await?;
-        Ok::<_, Error>(serde_json::to_value(report)?)
+        .await;
+        // The woken services' routes follow what the run did to them, also when other
+        // services failed; a route that could not follow fails the invocation.
+        let report = match &result {
+            Ok(report) => Some(report),
+            Err(HandlerError::ServicesFailed(report)) => Some(report.as_ref()),
+            Err(_) => None,
+        };
+        if let Some(report) = report {
+            let failures = wake::apply::after_run(elb, woken, report).await;
+            if !failures.is_empty() {
+                let lines: Vec<String> = failures
+                    .iter()
+                    .map(|(id, why)| format!("{id}: {why}"))
+                    .collect();
+                return Err(format!("wake routes: {}", lines.join("; ")).into());
+            }
+        }
+        Ok::<_, Error>(serde_json::to_value(result?)?)
     }))
     .await
 }

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use aws_config::{Region, SdkConfig};
 
+pub mod balancers;
 pub mod browser;
 mod runtime;
 pub mod shipped;

@@ -26,6 +26,7 @@ mod schedules;
 mod selectors;
 mod shipped;
 mod stacksets;
+mod wake;
 mod waves;
 
 const REGION: &str = "ap-northeast-2";

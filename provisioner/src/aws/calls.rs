@@ -96,6 +96,8 @@ pub enum On {
     /// The account's capacity providers in the region (`capacity-provider/*`): which ones a
     /// `[[capacity]]` cluster uses is known only once the cluster is read.
     CapacityProviders,
+    /// The stack's wake target groups: `targetgroup/<name>-wake-*`.
+    WakeTargetGroups,
     /// The stack's function.
     Function,
     /// The function's log group.
@@ -151,6 +153,8 @@ pub enum Narrow {
     CapacityGroups,
     /// Only when a schedule runs in waves (a state machine; no condition).
     RunsInWaves,
+    /// Only with a `wake_on_request` service (no condition).
+    WakeServices,
     /// `StringEquals` `aws:RequestTag/worktime:stack` = the stack's name (a new resource
     /// carries the stack's tags).
     StackRequestTag,

@@ -31,6 +31,11 @@ client!(autoscaling, aws_sdk_applicationautoscaling);
 client!(sns, aws_sdk_sns);
 client!(sfn, aws_sdk_sfn);
 client!(
+    /// Elastic Load Balancing (v2: Application and Network Load Balancers).
+    elbv2,
+    aws_sdk_elasticloadbalancingv2
+);
+client!(
     /// EC2 Auto Scaling (groups of instances), not Application Auto Scaling.
     ec2_autoscaling,
     aws_sdk_autoscaling

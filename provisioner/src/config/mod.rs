@@ -223,7 +223,58 @@ pub struct ServiceSpec {
     pub schedule: Option<String>,
     /// 0-9: lower waves start first in the morning and stop last at night.
     pub wave: u8,
+    /// `wake_on_request = true`: off hours, a request to its load balancer wakes it.
+    pub wake: Option<WakeSpec>,
 }
+
+/// `wake_on_request = true` on a `[[services]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WakeSpec {
+    /// How long a wake holds the service up (`wake_idle_minutes`).
+    pub idle_minutes: u32,
+    /// The entry's key (`services[N]`), for messages about it found only in AWS.
+    pub key: String,
+    /// Where requests for it are routed, read from AWS before a deploy (`deploy::wake`);
+    /// `None` until then (`synth`): the template then lets the function rewrite no rule.
+    pub routes: Option<WakeRoutes>,
+}
+
+/// The load balancer routes of a woken service: what its wake rewrites.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WakeRoutes {
+    /// The service's own target groups (on Application Load Balancers).
+    pub target_groups: Vec<String>,
+    /// Listeners whose default action forwards to one of them (`ModifyListener`).
+    pub listeners: Vec<String>,
+    /// Rules that forward to one of them (`ModifyRule`).
+    pub rules: Vec<String>,
+}
+
+impl WakeRoutes {
+    /// How many rules and default actions a wake rewrites.
+    pub fn len(&self) -> usize {
+        self.listeners.len() + self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl StackConfig {
+    /// The services with `wake_on_request`, in file order.
+    pub fn woken(&self) -> impl Iterator<Item = (&ServiceSpec, &WakeSpec)> {
+        self.services
+            .iter()
+            .filter_map(|s| s.wake.as_ref().map(|w| (s, w)))
+    }
+}
+
+/// `wake_idle_minutes` when the file gives none.
+pub const DEFAULT_WAKE_IDLE_MINUTES: u32 = 60;
+/// The range of `wake_idle_minutes`: long enough for a task to start and be used, at most
+/// half a day (a hold past the next morning would outlive the night it answers).
+pub const WAKE_IDLE_MINUTES: std::ops::RangeInclusive<u32> = 10..=720;
 
 /// A `[[services]]` entry with `tag`: every service of the cluster (or of every cluster)
 /// carrying the tag when a trigger fires.

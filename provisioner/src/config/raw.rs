@@ -168,6 +168,12 @@ pub struct Service {
     /// 0-9: lower waves start first in the morning and stop last at night.
     #[serde(default)]
     pub wave: Option<Spanned<i64>>,
+    /// Off hours, a request to the service's Application Load Balancer wakes it.
+    #[serde(default)]
+    pub wake_on_request: Option<Spanned<bool>>,
+    /// How long a wake holds the service up (minutes).
+    #[serde(default)]
+    pub wake_idle_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1600,3 +1600,86 @@ permission_model = "self-managed"
     assert!(err.contains(": stacksets: "), "{err}");
     assert!(err.contains("state machine"), "{err}");
 }
+
+// ---------------------------------------------------------------- wake on request (issue 18)
+
+#[test]
+fn wake_on_request_holds_60_minutes_unless_told_and_is_off_by_default() {
+    let fleet = with(
+        "[[services]]\ncluster = \"prod\"\nservice = \"web\"\nwake_on_request = true\n\n[[services]]\ncluster = \"prod\"\nservice = \"admin\"\nwake_on_request = true\nwake_idle_minutes = 15\n\n[[services]]\ncluster = \"prod\"\nservice = \"batch\"\nwake_on_request = false\n",
+    )
+    .unwrap();
+    let wake = |name: &str| {
+        fleet
+            .home
+            .services
+            .iter()
+            .find(|s| s.service == name)
+            .unwrap()
+            .wake
+            .clone()
+    };
+    assert_eq!(wake("api"), None);
+    assert_eq!(wake("batch"), None);
+    assert_eq!(
+        wake("web"),
+        Some(WakeSpec {
+            idle_minutes: DEFAULT_WAKE_IDLE_MINUTES,
+            key: "services[2]".into(),
+            routes: None,
+        })
+    );
+    assert_eq!(wake("admin").unwrap().idle_minutes, 15);
+    assert_eq!(DEFAULT_WAKE_IDLE_MINUTES, 60);
+}
+
+#[test]
+fn wake_idle_minutes_is_10_to_720_and_only_with_wake_on_request() {
+    for value in ["9", "721", "-5"] {
+        let err = with(&format!(
+            "[[services]]\ncluster = \"prod\"\nservice = \"web\"\nwake_on_request = true\nwake_idle_minutes = {value}\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("services[2].wake_idle_minutes"), "{err}");
+        assert!(err.contains("out of range"), "{err}");
+        assert!(err.contains("use 10 to 720 minutes"), "{err}");
+    }
+    assert!(with("[[services]]\ncluster = \"prod\"\nservice = \"web\"\nwake_on_request = true\nwake_idle_minutes = 720\n").is_ok());
+    let err = with("[[services]]\ncluster = \"prod\"\nservice = \"web\"\nwake_idle_minutes = 30\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("services[2].wake_idle_minutes"), "{err}");
+    assert!(err.contains("without wake_on_request = true"), "{err}");
+}
+
+#[test]
+fn wake_on_request_on_a_tag_selector_is_refused_naming_the_key() {
+    let err =
+        with("[[services]]\ncluster = \"prod\"\ntag = \"team=web\"\nwake_on_request = true\n")
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains("services[2].wake_on_request"), "{err}");
+    assert!(err.contains("not supported on a tag selector"), "{err}");
+    assert!(err.contains("Fix: list the service by name"), "{err}");
+    // Off is harmless.
+    assert!(with(
+        "[[services]]\ncluster = \"prod\"\ntag = \"team=web\"\nwake_on_request = false\n"
+    )
+    .is_ok());
+}
+
+#[test]
+fn wake_on_request_with_accounts_is_refused_until_rollout_reads_the_rules() {
+    let err = with("[[services]]\ncluster = \"prod\"\nservice = \"web\"\nwake_on_request = true\n\n[[accounts]]\nid = \"111122223333\"\nrole = \"OrganizationAccountAccessRole\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("wake_on_request is not supported with [[accounts]]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Fix: deploy the woken services' stack with worktime deploy"),
+        "{err}"
+    );
+}

@@ -26,6 +26,7 @@ use super::{
     Schedule, SelectorSpec, ServiceSpec, StackConfig, StackSettings, Trigger,
     MAX_WARN_BEFORE_MINUTES,
 };
+use super::{WakeSpec, DEFAULT_WAKE_IDLE_MINUTES, WAKE_IDLE_MINUTES};
 use super::{DEFAULT_RECONCILE_MINUTES, MAX_SKIP_RANGE_DAYS, RECONCILE_MINUTES};
 use crate::cron::{observes_dst, AwsCron};
 
@@ -125,6 +126,21 @@ impl Validator<'_> {
         };
         self.every_schedule_used(&home, &accounts)?;
         self.warnings_have_somewhere_to_go(&home, &accounts)?;
+        // A wake's rules are read from the stack's own account at deploy; rollout renders
+        // each target's template without reading them.
+        if (!accounts.is_empty() || raw.stacksets.is_some()) && home.woken().next().is_some()
+            || accounts
+                .iter()
+                .any(|a| a.services.iter().any(|s| s.wake.is_some()))
+        {
+            return Err(ConfigError {
+                path: self.path.to_path_buf(),
+                line: None,
+                key: Some("wake_on_request".into()),
+                problem: "wake_on_request is not supported with [[accounts]] or [stacksets] yet: a wake's listener rules are read from the stack's own account when `worktime deploy` runs".into(),
+                fix: "deploy the woken services' stack with worktime deploy from a configuration without [[accounts]] and [stacksets], or remove wake_on_request".into(),
+            });
+        }
         if let Some(table) = &raw.stacksets {
             // The stack set's template carries one schedule's triggers as parameters; its
             // waves would need a state machine per instance's payload.
@@ -756,9 +772,29 @@ impl Validator<'_> {
                         capacity,
                         schedule,
                         wave,
+                        wake: self.wake(&key, svc)?,
                     });
                 }
                 (None, Some(tag)) => {
+                    if let Some(on) = svc.wake_on_request.as_ref().filter(|w| *w.get_ref()) {
+                        // A wake needs its own target group in the stack, made at deploy
+                        // for each service; a selector's services are known only when a
+                        // trigger fires.
+                        return Err(self.err(
+                            format!("{key}.wake_on_request"),
+                            Some(on),
+                            "wake_on_request is not supported on a tag selector yet: each woken service needs a wake target group the stack creates at deploy, and a selector's services are known only when a trigger fires",
+                            "list the service by name ([[services]] with cluster and service) with wake_on_request = true, and keep the selector for the others",
+                        ));
+                    }
+                    if let Some(m) = &svc.wake_idle_minutes {
+                        return Err(self.err(
+                            format!("{key}.wake_idle_minutes"),
+                            Some(m),
+                            "wake_idle_minutes is given without wake_on_request = true",
+                            "remove wake_idle_minutes, or list the service by name with wake_on_request = true",
+                        ));
+                    }
                     let cluster = ClusterScope::parse(svc.cluster.get_ref()).map_err(|problem| {
                         self.err(
                             format!("{key}.cluster"),
@@ -821,6 +857,40 @@ impl Validator<'_> {
             ));
         }
         Ok((services, selectors))
+    }
+
+    /// `wake_on_request` and `wake_idle_minutes` of one named service: `None` without a
+    /// wake; minutes without `wake_on_request = true`, or out of range, are refused.
+    fn wake(&self, key: &str, svc: &raw::Service) -> Result<Option<WakeSpec>, ConfigError> {
+        let on = svc.wake_on_request.as_ref().is_some_and(|w| *w.get_ref());
+        let (lo, hi) = (WAKE_IDLE_MINUTES.start(), WAKE_IDLE_MINUTES.end());
+        let idle_minutes = match &svc.wake_idle_minutes {
+            None => DEFAULT_WAKE_IDLE_MINUTES,
+            Some(m) if !on => {
+                return Err(self.err(
+                    format!("{key}.wake_idle_minutes"),
+                    Some(m),
+                    "wake_idle_minutes is given without wake_on_request = true",
+                    "add wake_on_request = true (a request off hours wakes the service for this long), or remove wake_idle_minutes",
+                ))
+            }
+            Some(m) => u32::try_from(*m.get_ref())
+                .ok()
+                .filter(|m| WAKE_IDLE_MINUTES.contains(m))
+                .ok_or_else(|| {
+                    self.err(
+                        format!("{key}.wake_idle_minutes"),
+                        Some(m),
+                        format!("wake_idle_minutes = {} is out of range", m.get_ref()),
+                        format!("use {lo} to {hi} minutes (how long a wake keeps the service up after a request); the default is {DEFAULT_WAKE_IDLE_MINUTES}"),
+                    )
+                })?,
+        };
+        Ok(on.then(|| WakeSpec {
+            idle_minutes,
+            key: key.to_string(),
+            routes: None,
+        }))
     }
 
     /// `[[capacity]]`: each group named once, under a cluster the config's services run on,

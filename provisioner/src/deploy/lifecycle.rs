@@ -105,6 +105,9 @@ pub async fn apply(
     execution_role::check(session, config).await?;
     concurrency::check(session, config).await?;
     super::capacity::check(session, config).await?;
+    // The woken services' routes, which the template lets the function rewrite.
+    let checked = super::wake::check(session, config).await?;
+    let config = &checked;
     let bucket = bucket::bucket_name(&session.account, &session.region);
     if options.prepare_account {
         if service_role::ensure(&session.iam).await? {
@@ -227,6 +230,9 @@ pub async fn diff(
     artifact: &Artifact,
     progress: &Progress,
 ) -> Result<DeployReport> {
+    // The same template a deploy would make: with the woken services' routes.
+    let checked = super::wake::check(session, config).await?;
+    let config = &checked;
     let stack_name = &config.stack.name;
     let template = template::render(config, TemplateFormat::Yaml)?;
     let bucket = bucket::bucket_name(&session.account, &session.region);

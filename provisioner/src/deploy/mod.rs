@@ -17,3 +17,4 @@ pub mod leftovers;
 pub mod lifecycle;
 pub mod service_role;
 pub mod stack;
+pub mod wake;

@@ -152,6 +152,7 @@ fn on_words(on: On) -> &'static str {
         On::CapacityClusters => "capacity clusters",
         On::CapacityGroupArns => "capacity groups",
         On::CapacityProviders => "capacity providers",
+        On::WakeTargetGroups => "wake target groups",
         On::Function => "function",
         On::LogGroup => "log group",
         On::LogGroups => "log groups",
@@ -180,6 +181,7 @@ fn narrow_words(narrow: Narrow) -> &'static str {
         Narrow::ReservedConcurrency => " concurrency",
         Narrow::CapacityGroups => " capacity",
         Narrow::RunsInWaves => " waves",
+        Narrow::WakeServices => " wake",
         Narrow::StackTag => " tagged",
         Narrow::StackRequestTag => " new tagged",
     }

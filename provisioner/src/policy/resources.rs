@@ -134,6 +134,9 @@ impl Scope<'_> {
             On::Rules => self.per_region("events", |_| format!("rule/{name}-*")),
             On::StateMachines => self.per_region("states", |_| format!("stateMachine:{name}-*")),
             On::Executions => self.per_region("states", |_| format!("execution:{name}-*")),
+            On::WakeTargetGroups => {
+                self.per_region("elasticloadbalancing", |_| format!("targetgroup/{name}-wake-*/*"))
+            }
             On::CapacityClusters => {
                 let mut arns: Vec<String> = self
                     .config
@@ -223,6 +226,12 @@ impl Scope<'_> {
             }
             Narrow::EverySelectorCluster => every_cluster.then(Condition::new),
             Narrow::CapacityGroups => (!self.config.capacity.is_empty()).then(Condition::new),
+            Narrow::WakeServices => self
+                .config
+                .services
+                .iter()
+                .any(|s| s.wake.is_some())
+                .then(Condition::new),
             Narrow::RunsInWaves => self
                 .config
                 .schedules_in_use()

@@ -13,6 +13,7 @@ pub const MODULES: &[(&str, &[Call])] = &[
     ("deploy::service_role", crate::deploy::service_role::CALLS),
     ("deploy::concurrency", crate::deploy::concurrency::CALLS),
     ("deploy::capacity", crate::deploy::capacity::CALLS),
+    ("deploy::wake", crate::deploy::wake::CALLS),
     (
         "deploy::execution_role",
         crate::deploy::execution_role::CALLS,
@@ -63,6 +64,7 @@ mod tests {
         ("ECS", &["ecs:"]),
         ("SFN", &["states:"]),
         ("Auto Scaling", &["autoscaling:"]),
+        ("Elastic Load Balancing v2", &["elasticloadbalancing:"]),
         (
             "Application Auto Scaling",
             &[

@@ -14,6 +14,18 @@ pub enum TemplateError {
     )]
     AllowListTooLarge { size: usize, limit: usize },
     #[error(
+        "the woken services' rules (WORKTIME_WAKE) and the allow-list would be {size} bytes, over \
+         the {limit} bytes Lambda's 4 KB environment leaves them: wake fewer services per stack, \
+         or route each through fewer listener rules"
+    )]
+    WakeTooLarge { size: usize, limit: usize },
+    #[error(
+        "the stack-set engine does not deploy wake_on_request: a wake's listener rules are read \
+         from the stack's own account when `worktime deploy` runs: deploy this stack with \
+         worktime deploy, or remove wake_on_request"
+    )]
+    WakeInStackSet,
+    #[error(
         "the {action} trigger input would be {size} characters, over EventBridge's {limit}-character \
          target input limit: list fewer services per stack (split the services into several \
          configurations, each with its own stack name)"

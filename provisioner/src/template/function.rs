@@ -74,13 +74,17 @@ pub(super) fn add(
         ids::FUNCTION_POLICY,
         Resource::new(IamPolicy {
             policy_name: Expr::str(format!("{stack}-scaler")),
-            policy_document: function_policy(
-                values.service_arns.clone(),
-                &values.listing,
-                notify,
-                notices.then_some(function_name.as_str()),
-                &config.capacity,
-            ),
+            policy_document: {
+                let mut policy = function_policy(
+                    values.service_arns.clone(),
+                    &values.listing,
+                    notify,
+                    notices.then_some(function_name.as_str()),
+                    &config.capacity,
+                );
+                policy.statement.extend(super::wake::statements(config));
+                policy
+            },
             roles: vec![Expr::reference(ids::FUNCTION_ROLE)],
             users: Vec::new(),
             groups: Vec::new(),
@@ -136,6 +140,12 @@ pub(super) fn add(
         variables.insert(
             env::NOTIFY_TOPICS_VAR.to_string(),
             Expr::join(",", notify.topics.clone()),
+        );
+    }
+    if let Some(woken) = super::wake::environment(config) {
+        variables.insert(
+            worktime_lambda::wake::WAKE_VAR.to_string(),
+            Expr::str(woken),
         );
     }
     variables.insert("RUST_LOG".to_string(), Expr::str("info"));

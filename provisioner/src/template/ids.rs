@@ -47,6 +47,9 @@ pub const NOTIFY_TOPIC: &str = "NotifyTopic";
 pub const NOTIFY_TOPIC_POLICY: &str = "NotifyTopicPolicy";
 pub const DEAD_LETTER_ALARM: &str = "DeadLetterQueueAlarm";
 pub const OUT_NOTIFY_TOPIC_ARN: &str = "NotifyTopicArn";
+/// A woken service's Lambda target group and invoke permission (followed by its index).
+pub const WAKE_TARGET_GROUP: &str = "WakeTargetGroup";
+pub const WAKE_PERMISSION: &str = "WakePermission";
 // Parameters of the stack set template only.
 pub const SCHEDULE_TIMEZONE: &str = "ScheduleTimezone";
 pub const SCALE_OUT_EXPRESSION: &str = "ScaleOutExpression";
@@ -205,6 +208,13 @@ pub(super) fn check_names(config: &StackConfig, region: &str) -> Result<(), Temp
     }
     if uses_scheduler(config) {
         names.push(("IAM role", scheduler_role_name(stack, region), 64));
+    }
+    if let Some(last) = config.woken().count().checked_sub(1) {
+        names.push((
+            "wake target group",
+            super::wake::group_name(stack, last),
+            super::wake::MAX_GROUP_NAME,
+        ));
     }
     for (what, name, limit) in names {
         let length = name.chars().count();

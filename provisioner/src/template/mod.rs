@@ -20,6 +20,7 @@ mod stackset;
 mod tests;
 mod triggers;
 mod values;
+mod wake;
 mod waves;
 
 use clap::ValueEnum;
@@ -37,6 +38,7 @@ use values::{trigger_text, TargetValues};
 pub fn build(config: &StackConfig) -> Result<Template, TemplateError> {
     check_names(config, &config.stack.region)?;
     let values = TargetValues::literal(config)?;
+    wake::check_environment(config, values::environment_bytes(config)?)?;
     let schedules: Vec<String> = config
         .schedules_in_use()
         .iter()
@@ -73,6 +75,7 @@ fn assemble(config: &StackConfig, values: &TargetValues, description: String) ->
     );
     triggers::add(&mut t, &config.stack.name, values);
     waves::add(&mut t, &config.stack.name, values);
+    wake::add(&mut t, config);
     t
 }
 

@@ -262,6 +262,34 @@ pub const WORK: &[Work] = &[
         change: &["iam:PassRole"],
         delete: &[],
     },
+    // A woken service's Lambda target group (registry schema of
+    // AWS::ElasticLoadBalancingV2::TargetGroup: its handlers' permissions); its Describe*
+    // calls have no resource-level permissions.
+    work(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        On::WakeTargetGroups,
+        &[
+            "elasticloadbalancing:CreateTargetGroup",
+            "elasticloadbalancing:ModifyTargetGroup",
+            "elasticloadbalancing:ModifyTargetGroupAttributes",
+            "elasticloadbalancing:RegisterTargets",
+            "elasticloadbalancing:DeregisterTargets",
+            "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:RemoveTags",
+        ],
+        &["elasticloadbalancing:DeleteTargetGroup"],
+    ),
+    work(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        On::Any,
+        &[
+            "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetGroupAttributes",
+            "elasticloadbalancing:DescribeTargetHealth",
+            "elasticloadbalancing:DescribeTags",
+        ],
+        &["elasticloadbalancing:DescribeTargetGroups"],
+    ),
     // kms:CreateKey has no resource type: narrowed to a key created with the stack's tag.
     Work {
         resource_type: "AWS::KMS::Key",

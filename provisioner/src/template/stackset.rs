@@ -27,6 +27,9 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
     {
         return Err(TemplateError::NoticeInStackSet);
     }
+    if fleet.home.woken().next().is_some() {
+        return Err(TemplateError::WakeInStackSet);
+    }
     if let Some(account) = fleet
         .accounts
         .iter()

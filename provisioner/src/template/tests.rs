@@ -66,6 +66,7 @@ fn svc(cluster: &str, service: &str, capacity: Option<(i32, i32)>) -> ServiceSpe
         capacity: capacity.map(|(min, max)| Capacity::new(min, max).unwrap()),
         schedule: None,
         wave: 0,
+        wake: None,
     }
 }
 
@@ -1389,4 +1390,118 @@ fn a_one_wave_schedule_has_no_state_machine() {
         "{types:?}"
     );
     assert!(t["Resources"].get("WavesRole").is_none());
+}
+
+// ---------------------------------------------------------------- wake on request (issue 18)
+
+fn woken_config(routes: Option<crate::config::WakeRoutes>) -> StackConfig {
+    let mut c = seoul();
+    c.services[0].wake = Some(crate::config::WakeSpec {
+        idle_minutes: 30,
+        key: "services[0]".into(),
+        routes,
+    });
+    c
+}
+
+#[test]
+fn a_woken_service_gets_a_lambda_target_group_registered_after_its_invoke_permission() {
+    let c = woken_config(None);
+    let v: serde_json::Value =
+        serde_json::from_str(&build(&c).unwrap().to_json().unwrap()).unwrap();
+    let group = &v["Resources"]["WakeTargetGroup0"];
+    assert_eq!(group["Type"], "AWS::ElasticLoadBalancingV2::TargetGroup");
+    assert_eq!(group["Properties"]["TargetType"], "lambda");
+    assert_eq!(group["Properties"]["Name"], "dev-seoul-wake-0");
+    assert_eq!(
+        group["Properties"]["Targets"][0]["Id"],
+        serde_json::json!({"Fn::GetAtt": ["Function", "Arn"]})
+    );
+    assert_eq!(group["DependsOn"], serde_json::json!(["WakePermission0"]));
+    let permission = &v["Resources"]["WakePermission0"]["Properties"];
+    assert_eq!(
+        permission["Principal"],
+        "elasticloadbalancing.amazonaws.com"
+    );
+    assert_eq!(
+        permission["SourceArn"]["Fn::Sub"],
+        "arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/dev-seoul-wake-0/*"
+    );
+    let env = &v["Resources"]["Function"]["Properties"]["Environment"]["Variables"];
+    let woken: Vec<worktime_lambda::wake::WakeTarget> =
+        serde_json::from_str(env["WORKTIME_WAKE"].as_str().unwrap()).unwrap();
+    assert_eq!(woken.len(), 1);
+    assert_eq!(woken[0].group, "dev-seoul-wake-0");
+    assert_eq!(woken[0].idle_minutes, 30);
+    // Without a woken service, none of it.
+    let plain: serde_json::Value =
+        serde_json::from_str(&build(&seoul()).unwrap().to_json().unwrap()).unwrap();
+    assert!(plain["Resources"].get("WakeTargetGroup0").is_none());
+    assert!(
+        plain["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
+            .get("WORKTIME_WAKE")
+            .is_none()
+    );
+    let text = plain.to_string();
+    assert!(
+        !text.contains("elasticloadbalancing"),
+        "no ELB permission without a wake"
+    );
+}
+
+#[test]
+fn the_function_may_rewrite_and_tag_only_the_rules_and_listeners_found_at_deploy() {
+    let rule = "arn:aws:elasticloadbalancing:ap-northeast-2:1:listener-rule/app/web/1/2/3";
+    let listener = "arn:aws:elasticloadbalancing:ap-northeast-2:1:listener/app/web/1/2";
+    let c = woken_config(Some(crate::config::WakeRoutes {
+        target_groups: vec!["tg".into()],
+        listeners: vec![listener.into()],
+        rules: vec![rule.into()],
+    }));
+    let v: serde_json::Value =
+        serde_json::from_str(&build(&c).unwrap().to_json().unwrap()).unwrap();
+    let statements = v["Resources"]["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let sid = |name: &str| {
+        statements
+            .iter()
+            .find(|s| s["Sid"] == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .clone()
+    };
+    assert_eq!(sid("RepointWakeRules")["Resource"], rule);
+    assert_eq!(sid("RepointWakeListeners")["Resource"], listener);
+    let remember = sid("RememberWakeRoutes");
+    assert_eq!(remember["Resource"], serde_json::json!([rule, listener]));
+    assert_eq!(
+        remember["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"],
+        "worktime:wake-route"
+    );
+    assert_eq!(sid("ReadWakeRoutes")["Resource"], "*");
+}
+
+#[test]
+fn routes_too_long_for_the_environment_are_refused_with_the_fix() {
+    let rules: Vec<String> = (0..40)
+        .map(|i| format!("arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/{i:016}"))
+        .collect();
+    let c = woken_config(Some(crate::config::WakeRoutes {
+        target_groups: vec!["tg".into()],
+        listeners: Vec::new(),
+        rules,
+    }));
+    let err = build(&c).unwrap_err().to_string();
+    assert!(err.contains("WORKTIME_WAKE"), "{err}");
+    assert!(err.contains("wake fewer services per stack"), "{err}");
+}
+
+#[test]
+fn a_stack_name_too_long_for_the_wake_target_group_name_is_refused() {
+    let mut c = woken_config(None);
+    c.stack.name = "a-rather-long-stack-name-here".into();
+    let err = build(&c).unwrap_err().to_string();
+    assert!(err.contains("wake target group"), "{err}");
+    assert!(err.contains("32-character"), "{err}");
 }

@@ -540,6 +540,12 @@ pub(super) fn allowed_services(config: &StackConfig) -> Result<String, TemplateE
     Ok(allowed)
 }
 
+/// The bytes the allow-lists take in the function's environment (a woken service's routes
+/// share what is left).
+pub(super) fn environment_bytes(config: &StackConfig) -> Result<usize, TemplateError> {
+    Ok(allowed_services(config)?.len() + allowed_selectors(config)?.map_or(0, |s| s.len()))
+}
+
 /// The selector allow-list as the function's environment takes it (JSON, file order, with
 /// each selector's schedule); `None` without selectors. Counted with the services' list
 /// against the environment's limit.

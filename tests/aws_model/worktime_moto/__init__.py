@@ -20,6 +20,9 @@ not) modelled:
 - ``ecs_container_instances``: an Auto Scaling group's instances register as ACTIVE container
   instances of the cluster their user data names (``ECS_CLUSTER=``, else ``default``), after
   the group's ``worktime-model:register-seconds`` tag's delay; terminated ones deregister.
+- ``elbv2_ecs_targets``: an ECS service's tasks are the ``ip`` targets of its target groups
+  in ``DescribeTargetHealth`` (PENDING ``initial``, RUNNING ``healthy``, stopping
+  ``draining``), following the ``ecs_tasks`` model.
 - ``lambda_quota``: the account's Lambda concurrency quota (``MOTO_LAMBDA_CONCURRENCY_QUOTA``)
   with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
   ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
@@ -87,6 +90,7 @@ def install() -> None:
         cloudwatch_cbor,
         ecs_container_instances,
         ecs_tasks,
+        elbv2_ecs_targets,
         events_scheduled_rules,
         faults,
         iam_identity,
@@ -106,6 +110,7 @@ def install() -> None:
     cloudwatch_cbor.install()
     ecs_container_instances.install()
     ecs_tasks.install()
+    elbv2_ecs_targets.install()
     events_scheduled_rules.install()
     faults.install()
     lambda_architectures.install()

@@ -1,0 +1,382 @@
+//! Wake on request (issue 18): a service that cannot be woken by a request is refused
+//! before anything is made.
+
+use worktime_e2e::balancers::*;
+
+use super::*;
+
+fn woken(service: &str) -> String {
+    config(
+        "wt",
+        "rules",
+        &format!(
+            "[[services]]\ncluster = \"prod\"\nservice = \"{service}\"\nwake_on_request = true\n"
+        ),
+    )
+}
+
+#[tokio::test]
+async fn wake_on_request_without_an_application_load_balancer_rule_or_with_codedeploy_is_refused_before_anything_is_made(
+) {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let subnets = default_subnets(&moto);
+    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
+    let (nlb, _) = create_balancer(&sdk, &subnets, "net", "network").await;
+    let served = create_target_group(&sdk, &vpc, "served", "HTTP").await;
+    let blue = create_target_group(&sdk, &vpc, "blue", "HTTP").await;
+    let loose = create_target_group(&sdk, &vpc, "loose", "HTTP").await;
+    let tcp = create_target_group(&sdk, &vpc, "tcp", "TCP").await;
+    let listener = create_listener(&sdk, &alb, "HTTP", None).await;
+    create_rule(&sdk, &listener, 10, "/app/*", &served).await;
+    create_rule(&sdk, &listener, 20, "/blue/*", &blue).await;
+    create_listener(&sdk, &nlb, "TCP", Some(&tcp)).await;
+    aws_sdk_ecs::Client::new(&sdk)
+        .create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .unwrap();
+    create_balanced_service(&sdk, "prod", "bare", None, None).await;
+    create_balanced_service(&sdk, "prod", "nlb", Some(&tcp), None).await;
+    create_balanced_service(&sdk, "prod", "bluegreen", Some(&blue), Some("CODE_DEPLOY")).await;
+    create_balanced_service(&sdk, "prod", "loose", Some(&loose), None).await;
+    create_balanced_service(&sdk, "prod", "app", Some(&served), None).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let bootstrap = |config: &str| {
+        write_config(dir.path(), config);
+        worktime(
+            dir.path(),
+            &moto.env(),
+            &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
+        )
+    };
+    for (service, why) in [
+        ("bare", "it has no target group"),
+        ("nlb", "is a network load balancer"),
+        ("bluegreen", "its deployment controller is CODE_DEPLOY"),
+        ("loose", "is attached to no load balancer"),
+        ("missing", "the service does not exist"),
+    ] {
+        let run = bootstrap(&woken(service)).expect_code(2);
+        assert!(
+            run.stderr.contains("services[0].wake_on_request"),
+            "{service}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!(
+                "service \"{service}\" in cluster \"prod\" cannot be woken by a request"
+            )),
+            "{service}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(why), "{service}: {}", run.stderr);
+        assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    }
+    let buckets = moto.s3().await.list_buckets().send().await.unwrap();
+    assert!(buckets.buckets().is_empty(), "nothing created");
+
+    // A service an Application Load Balancer's rule forwards to: deployed, with its Lambda
+    // target group (the function its target) and the rule it may rewrite in the function's
+    // environment.
+    bootstrap(&woken("app")).expect_code(0);
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let groups = elb
+        .describe_target_groups()
+        .names("wt-wake-0")
+        .send()
+        .await
+        .unwrap();
+    let group = &groups.target_groups()[0];
+    assert_eq!(group.target_type().map(|t| t.as_str()), Some("lambda"));
+    let function = aws_sdk_lambda::Client::new(&sdk)
+        .get_function_configuration()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
+    let woken: serde_json::Value = serde_json::from_str(
+        function
+            .environment()
+            .and_then(|e| e.variables())
+            .and_then(|v| v.get("WORKTIME_WAKE"))
+            .expect("WORKTIME_WAKE"),
+    )
+    .unwrap();
+    assert_eq!(woken[0]["s"], "prod/app");
+    assert_eq!(woken[0]["g"], "wt-wake-0");
+    assert_eq!(woken[0]["m"], 60);
+    let rules = elb
+        .describe_rules()
+        .listener_arn(&listener)
+        .send()
+        .await
+        .unwrap();
+    let app_rule = rules
+        .rules()
+        .iter()
+        .find(|r| r.priority() == Some("10"))
+        .unwrap()
+        .rule_arn()
+        .unwrap()
+        .to_string();
+    assert_eq!(woken[0]["r"], serde_json::json!([app_rule]));
+}
+
+/// The targets `DescribeTargetHealth` reports: (address, state), sorted.
+async fn target_states(sdk: &aws_config::SdkConfig, group: &str) -> Vec<(String, String)> {
+    let health = aws_sdk_elasticloadbalancingv2::Client::new(sdk)
+        .describe_target_health()
+        .target_group_arn(group)
+        .send()
+        .await
+        .unwrap();
+    let mut states: Vec<(String, String)> = health
+        .target_health_descriptions()
+        .iter()
+        .map(|d| {
+            (
+                d.target()
+                    .and_then(|t| t.id())
+                    .unwrap_or_default()
+                    .to_string(),
+                d.target_health()
+                    .and_then(|h| h.state())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    states.sort();
+    states
+}
+
+#[tokio::test]
+async fn the_model_registers_a_services_tasks_in_its_target_group_initial_then_healthy_then_draining(
+) {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let subnets = default_subnets(&moto);
+    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
+    let group = create_target_group(&sdk, &vpc, "web", "HTTP").await;
+    let listener = create_listener(&sdk, &alb, "HTTP", None).await;
+    create_rule(&sdk, &listener, 10, "/*", &group).await;
+    aws_sdk_ecs::Client::new(&sdk)
+        .create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .unwrap();
+    create_balanced_service(&sdk, "prod", "web", Some(&group), None).await;
+    let states = target_states(&sdk, &group).await;
+    assert_eq!(states.len(), 1, "one running task, registered: {states:?}");
+    assert_eq!(states[0].1, "healthy");
+
+    // Tasks that take a while: initial while PENDING, healthy once RUNNING.
+    moto.model_ecs_service(
+        "prod",
+        "web",
+        serde_json::json!({"start_seconds": 1, "stop_seconds": 1}),
+    );
+    set_desired_count(&sdk, "prod", "web", 3).await;
+    let states = target_states(&sdk, &group).await;
+    let initial = states.iter().filter(|(_, s)| s == "initial").count();
+    assert_eq!((states.len(), initial), (3, 2), "{states:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let states = target_states(&sdk, &group).await;
+    assert!(states.iter().all(|(_, s)| s == "healthy"), "{states:?}");
+    assert_eq!(states.len(), 3);
+
+    // Scaled to 0: draining, then gone.
+    set_desired_count(&sdk, "prod", "web", 0).await;
+    let states = target_states(&sdk, &group).await;
+    assert!(states.iter().all(|(_, s)| s == "draining"), "{states:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    assert!(target_states(&sdk, &group).await.is_empty());
+}
+
+/// A rule's (or a listener's default) actions, as Elastic Load Balancing describes them.
+async fn rule_actions(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    rule: &str,
+) -> Vec<aws_sdk_elasticloadbalancingv2::types::Action> {
+    elb.describe_rules()
+        .rule_arns(rule)
+        .send()
+        .await
+        .unwrap()
+        .rules()[0]
+        .actions()
+        .to_vec()
+}
+
+async fn default_actions(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    listener: &str,
+) -> Vec<aws_sdk_elasticloadbalancingv2::types::Action> {
+    elb.describe_listeners()
+        .listener_arns(listener)
+        .send()
+        .await
+        .unwrap()
+        .listeners()[0]
+        .default_actions()
+        .to_vec()
+}
+
+async fn memory_tag(elb: &aws_sdk_elasticloadbalancingv2::Client, arn: &str) -> Option<String> {
+    elb.describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .unwrap()
+        .tag_descriptions()
+        .iter()
+        .flat_map(|d| d.tags())
+        .find(|t| t.key() == Some("worktime:wake-route"))
+        .and_then(|t| t.value().map(str::to_string))
+}
+
+/// (target group, weight) of a forward action's ForwardConfig.
+fn weights(
+    actions: &[aws_sdk_elasticloadbalancingv2::types::Action],
+) -> Vec<(String, Option<i32>)> {
+    actions
+        .iter()
+        .filter_map(|a| a.forward_config())
+        .flat_map(|c| c.target_groups())
+        .map(|t| {
+            (
+                t.target_group_arn().unwrap_or_default().to_string(),
+                t.weight(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_built_function_points_a_sleeping_services_rules_at_its_wake_group_and_puts_them_back_exactly(
+) {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let subnets = default_subnets(&moto);
+    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
+    let served = create_target_group(&sdk, &vpc, "served", "HTTP").await;
+    let listener = create_listener(&sdk, &alb, "HTTP", Some(&served)).await;
+    let rule = create_rule(&sdk, &listener, 10, "/app/*", &served).await;
+    aws_sdk_ecs::Client::new(&sdk)
+        .create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .unwrap();
+    create_balanced_service(&sdk, "prod", "app", Some(&served), None).await;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let (day_rule, day_default) = (
+        rule_actions(&elb, &rule).await,
+        default_actions(&elb, &listener).await,
+    );
+
+    let _dir = bootstrapped(&moto, &woken("app"));
+    let wake_group = elb
+        .describe_target_groups()
+        .names("wt-wake-0")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
+    let now = || chrono::Utc::now();
+
+    // Scale-in: the service down, the rule and the default action sending everything to the
+    // wake group, the service's group kept at weight 0, what was there remembered.
+    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
+        .await
+        .unwrap();
+    let report = function.invoke(&scale_in).expect_ok();
+    assert_eq!(report["summary"]["changed"], 1, "{report}");
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
+    let night = vec![(served.clone(), Some(0)), (wake_group.clone(), Some(1))];
+    assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
+    assert_eq!(weights(&default_actions(&elb, &listener).await), night);
+    assert!(memory_tag(&elb, &rule)
+        .await
+        .is_some_and(|m| m.starts_with("v1 ")));
+    // Again: nothing more to do.
+    function.invoke(&scale_in).expect_ok();
+    assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
+
+    // Scale-out: exactly as before, the memory gone.
+    let scale_out = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-out", now())
+        .await
+        .unwrap();
+    function.invoke(&scale_out).expect_ok();
+    assert_eq!(rule_actions(&elb, &rule).await, day_rule);
+    assert_eq!(default_actions(&elb, &listener).await, day_default);
+    assert_eq!(memory_tag(&elb, &rule).await, None);
+
+    // A rule someone changed while the service slept is left as it is: the run fails saying so.
+    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
+        .await
+        .unwrap();
+    function.invoke(&scale_in).expect_ok();
+    let by_hand = aws_sdk_elasticloadbalancingv2::types::Action::builder()
+        .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+        .forward_config(
+            aws_sdk_elasticloadbalancingv2::types::ForwardActionConfig::builder()
+                .target_groups(
+                    aws_sdk_elasticloadbalancingv2::types::TargetGroupTuple::builder()
+                        .target_group_arn(&served)
+                        .weight(1)
+                        .build(),
+                )
+                .target_groups(
+                    aws_sdk_elasticloadbalancingv2::types::TargetGroupTuple::builder()
+                        .target_group_arn(&wake_group)
+                        .weight(1)
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    elb.modify_rule()
+        .rule_arn(&rule)
+        .actions(by_hand)
+        .send()
+        .await
+        .unwrap();
+    let scale_out = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-out", now())
+        .await
+        .unwrap();
+    let failed = function.invoke(&scale_out).expect_err();
+    assert!(failed.to_string().contains("changed since"), "{failed}");
+    assert_eq!(
+        weights(&rule_actions(&elb, &rule).await),
+        vec![(served.clone(), Some(1)), (wake_group.clone(), Some(1))],
+        "left as it is"
+    );
+    // The default action, unchanged by anyone, is back.
+    assert_eq!(default_actions(&elb, &listener).await, day_default);
+
+    // The same bootstrap answers the load balancer: waking is not built yet, so a request is
+    // told the service is off (503, Retry-After), and an unreadable one gets 400.
+    let request: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            workspace_root().join("lambda/tests/fixtures/alb-browser-get.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let answer = function.invoke(&request).expect_ok();
+    assert_eq!(answer["statusCode"], 503, "{answer}");
+    assert_eq!(answer["headers"]["retry-after"], "5");
+    let malformed = serde_json::json!({"requestContext": {"elb": {}}, "httpMethod": "GET"});
+    let answer = function.invoke(&malformed).expect_ok();
+    assert_eq!(answer["statusCode"], 400, "{answer}");
+}

@@ -1,8 +1,8 @@
 //! The SDK clients the function uses, and how their errors are described.
 
 /// Application Auto Scaling and ECS (scaling), EC2 Auto Scaling (the `[[capacity]]` groups),
-/// EventBridge (one event per run), SNS (the
-/// notice) and Lambda (the notice's delivery record, on the function's own tags), built once
+/// EventBridge (one event per run), SNS (the notice), Lambda (the notice's delivery record,
+/// on the function's own tags) and Elastic Load Balancing (target health), built once
 /// per process from one SDK config.
 #[derive(Debug, Clone)]
 pub struct Clients {
@@ -12,6 +12,8 @@ pub struct Clients {
     pub events: aws_sdk_eventbridge::Client,
     pub sns: aws_sdk_sns::Client,
     pub lambda: aws_sdk_lambda::Client,
+    /// Elastic Load Balancing: a wave's services' target health.
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
 }
 
 impl Clients {
@@ -23,6 +25,7 @@ impl Clients {
             events: aws_sdk_eventbridge::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             lambda: aws_sdk_lambda::Client::new(config),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(config),
         }
     }
 }

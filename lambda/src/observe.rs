@@ -58,6 +58,9 @@ pub struct Observed {
     /// How many deployments the service has (more than one: a rollout is under way, and the
     /// tasks counted as running may be the old ones).
     pub deployments: Option<usize>,
+    /// The target groups the service registers its tasks with (its `loadBalancers`): a wave
+    /// waits for their targets to be healthy.
+    pub target_groups: Vec<String>,
 }
 
 impl Observed {
@@ -230,6 +233,12 @@ pub(crate) fn observed_from(service: &Service, cluster: &str, name: &str) -> Obs
             .and_then(|d| d.updated_at().or(d.created_at()))
             .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
         deployments: Some(service.deployments().len()),
+        target_groups: service
+            .load_balancers()
+            .iter()
+            .filter_map(|lb| lb.target_group_arn())
+            .map(str::to_string)
+            .collect(),
         ..Observed::default()
     };
     if let Some(value) = tag(CAPACITY_TAG) {

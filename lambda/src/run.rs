@@ -15,7 +15,7 @@ use crate::planner;
 use crate::report::{Outcome, Report, ServiceOutcome, Summary};
 use crate::resolve::{resolve, SelectorOutcome};
 use crate::tags::CAPACITY_TAG;
-use crate::waves::{check_service, Check, Stage};
+use crate::waves::{check_service, check_target_health, Check, GroupHealth, Stage};
 
 /// Plans and applies one event at `now`: read, decide, write, report. Never stops at the
 /// first failure; the caller turns a report with failures into an error. A stale event is
@@ -169,15 +169,20 @@ pub async fn run_wave(
                     .any(|s| s.wave == wave && s.to_string() == o.selector)
             })
             .collect();
-        let mut checks: Vec<(String, Check)> = report
-            .services
-            .iter()
-            .map(|s| {
-                let seen = observed.get(&s.resource_id).cloned().unwrap_or_default();
-                let check = check_service(s.action, s.outcome, s.reason.as_deref(), &seen);
-                (s.resource_id.clone(), check)
-            })
-            .collect();
+        let mut checks: Vec<(String, Check)> = Vec::new();
+        for s in &report.services {
+            let seen = observed.get(&s.resource_id).cloned().unwrap_or_default();
+            let mut check = check_service(s.action, s.outcome, s.reason.as_deref(), &seen);
+            // Running its tasks is not yet serving: a service behind a load balancer is
+            // ready once its targets are healthy.
+            if check == Check::Ready
+                && s.action != Action::ScaleIn
+                && !seen.target_groups.is_empty()
+            {
+                check = targets_ready(clients, &seen).await;
+            }
+            checks.push((s.resource_id.clone(), check));
+        }
         checks.extend(report.failed_selectors().map(|o| {
             (
                 format!("selector {}", o.selector),
@@ -235,5 +240,41 @@ fn log_outcome(service: &ServiceOutcome) {
               before = %bounds(service.before), after = %bounds(service.after),
               desired_before = %count(service.desired_before), desired_after = %count(service.desired_after),
               remembered = %remembered, reason, "service");
+    }
+}
+
+/// Reads the health of each of a ready service's target groups and judges it: still pending
+/// while fewer than its desired count are healthy; failed (not waited for) when the health
+/// cannot be read.
+async fn targets_ready(clients: &Clients, seen: &Observed) -> Check {
+    let mut groups = Vec::new();
+    for group in &seen.target_groups {
+        match clients
+            .elb
+            .describe_target_health()
+            .target_group_arn(group)
+            .send()
+            .await
+        {
+            Ok(out) => groups.push(GroupHealth {
+                target_group: group.clone(),
+                states: out
+                    .target_health_descriptions()
+                    .iter()
+                    .filter_map(|d| d.target_health().and_then(|h| h.state()))
+                    .map(|state| state.as_str().to_string())
+                    .collect(),
+            }),
+            Err(e) => {
+                return Check::Failed(format!(
+                    "could not read the health of target group {group}: {}",
+                    crate::clients::describe_error(&e)
+                ))
+            }
+        }
+    }
+    match check_target_health(seen.desired_count.unwrap_or(0), &groups) {
+        None => Check::Ready,
+        Some(why) => Check::Pending(why),
     }
 }

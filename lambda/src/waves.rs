@@ -221,6 +221,51 @@ pub fn check_service(
     }
 }
 
+/// The targets of one of a service's target groups, by health state (`healthy`, `initial`,
+/// `unhealthy`, `draining`, ...), as Elastic Load Balancing reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupHealth {
+    pub target_group: String,
+    pub states: Vec<String>,
+}
+
+/// A scale-out service that runs its tasks is ready only once its load balancer sends them
+/// traffic: each of its target groups has at least `desired` healthy targets (another
+/// service's or an old task's targets may share the group; a draining one is on its way out).
+/// `None`: ready; `Some(why)`: not yet.
+pub fn check_target_health(desired: i32, groups: &[GroupHealth]) -> Option<String> {
+    let wanted = usize::try_from(desired).unwrap_or(0);
+    let short: Vec<String> = groups
+        .iter()
+        .filter_map(|group| {
+            let healthy = group.states.iter().filter(|s| *s == "healthy").count();
+            (healthy < wanted).then(|| {
+                let others: Vec<&str> = group
+                    .states
+                    .iter()
+                    .filter(|s| *s != "healthy")
+                    .map(String::as_str)
+                    .collect();
+                format!(
+                    "{healthy} of {wanted} target(s) healthy in {}{}",
+                    short_group_name(&group.target_group),
+                    if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (others: {})", others.join(", "))
+                    }
+                )
+            })
+        })
+        .collect();
+    (!short.is_empty()).then(|| short.join("; "))
+}
+
+/// `targetgroup/<name>/<id>` of a target group ARN: what the console shows.
+fn short_group_name(arn: &str) -> &str {
+    arn.find("targetgroup/").map_or(arn, |at| &arn[at..])
+}
+
 /// "; ECS: <the service's latest event>", when there is one.
 fn ecs_says(observed: &Observed) -> String {
     observed

@@ -613,6 +613,8 @@ impl World {
             sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, &[&publish]),
             // The notice's delivery record: these tests run without a function ARN.
             lambda: mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[]),
+            // No service here has a load balancer: no target health is read.
+            elb: mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, &[]),
         }
     }
 }

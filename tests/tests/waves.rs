@@ -5,6 +5,9 @@
 //! teardown and `report` for groups.
 
 use super::*;
+use worktime_e2e::balancers::{
+    create_balanced_service, create_balancer, create_listener, create_target_group, default_subnets,
+};
 
 #[tokio::test]
 async fn a_wave_or_wave_timeout_out_of_range_exits_2_naming_the_key_and_creates_nothing() {
@@ -1130,4 +1133,133 @@ async fn report_counts_the_instance_hours_a_capacity_group_is_kept_down() {
         "{}",
         text.stdout
     );
+}
+
+/// The healthy targets of a target group, and all of them, as the load balancer reports.
+async fn healthy_targets(sdk: &aws_config::SdkConfig, group: &str) -> (usize, usize) {
+    let health = aws_sdk_elasticloadbalancingv2::Client::new(sdk)
+        .describe_target_health()
+        .target_group_arn(group)
+        .send()
+        .await
+        .expect("describe target health");
+    let states: Vec<String> = health
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|d| d.target_health().and_then(|h| h.state()))
+        .map(|s| s.as_str().to_string())
+        .collect();
+    (
+        states.iter().filter(|s| *s == "healthy").count(),
+        states.len(),
+    )
+}
+
+/// A service behind a load balancer is ready when its targets are healthy, not when its tasks
+/// run: the broker (wave 0) runs its two tasks at once, but its target group's initial health
+/// checks take 3 s (the AWS model's `worktime-model:healthy-after-seconds`); the api (wave 1)
+/// is not touched before both of the broker's targets are healthy.
+#[tokio::test]
+async fn a_wave_behind_a_load_balancer_waits_for_its_targets_to_be_healthy() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    create_services(&sdk, "prod", &[("api", 0)]).await;
+    let subnets = default_subnets(&moto);
+    let (balancer, vpc) = create_balancer(&sdk, &subnets, "prod-alb", "application").await;
+    let group = create_target_group(&sdk, &vpc, "broker", "HTTP").await;
+    create_listener(&sdk, &balancer, "HTTP", Some(&group)).await;
+    create_balanced_service(&sdk, "prod", "broker", Some(&group), None).await;
+    aws_sdk_elasticloadbalancingv2::Client::new(&sdk)
+        .add_tags()
+        .resource_arns(&group)
+        .tags(
+            aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                .key("worktime-model:healthy-after-seconds")
+                .value("3")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("tag the target group");
+    // Both down for the night, their day remembered.
+    register_target(&sdk, "prod", "broker", 0, 0).await;
+    register_target(&sdk, "prod", "api", 0, 0).await;
+    let down = "down 2026-11-26T10:00:30Z";
+    tag_service(
+        &sdk,
+        "prod",
+        "broker",
+        "worktime:capacity",
+        &format!("2/2@2 {down}"),
+    )
+    .await;
+    tag_service(
+        &sdk,
+        "prod",
+        "api",
+        "worktime:capacity",
+        &format!("1/3@3 {down}"),
+    )
+    .await;
+    let mut env = moto.env();
+    env.push((
+        "WORKTIME_ALLOWED_SERVICES".into(),
+        "prod/broker,prod/api".into(),
+    ));
+    let mut function = FunctionRuntime::start(&env);
+
+    let mut payload = serde_json::json!({
+        "action": "scale-out",
+        "services": [
+            {"resource_id": "service/prod/broker"},
+            {"resource_id": "service/prod/api", "wave": 1}
+        ],
+        "timezone": "Asia/Seoul",
+        "wave_timeout_minutes": 1,
+        "step": {"status": "start", "started_at": chrono::Utc::now().to_rfc3339()}
+    });
+    // (wave, status, broker's running tasks, its healthy targets, api's desired count)
+    let mut seen = Vec::new();
+    for _ in 0..30 {
+        let answer = function.invoke(&payload).expect_ok();
+        let step = answer["step"].clone();
+        let broker = service_state(&sdk, "prod", "broker").await;
+        let (healthy, _) = healthy_targets(&sdk, &group).await;
+        let api = service_state(&sdk, "prod", "api").await;
+        seen.push((
+            step["wave"].clone(),
+            step["status"].clone(),
+            broker.1,
+            healthy,
+            api.1,
+        ));
+        if api.1 > 0 {
+            assert_eq!(
+                healthy, 2,
+                "wave 1 began before the broker's targets were healthy: {seen:?}"
+            );
+        }
+        if step["status"] == "done" {
+            break;
+        }
+        if step["status"] == "wait" {
+            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        }
+        payload = answer;
+    }
+    assert_eq!(
+        seen.last().map(|s| s.1.clone()),
+        Some(serde_json::json!("done")),
+        "{seen:?}"
+    );
+    // It waited while the broker ran its tasks but its targets were still being checked.
+    assert!(
+        seen.iter()
+            .any(|(wave, status, desired, healthy, _)| *wave == 0
+                && status == "wait"
+                && *desired == 2
+                && *healthy < 2),
+        "{seen:?}"
+    );
+    assert_eq!(service_state(&sdk, "prod", "api").await, (Some((1, 3)), 3));
 }

@@ -419,3 +419,29 @@ fn the_step_state_round_trips_through_json_as_the_state_machine_carries_it() {
         serde_json::json!({"status": "start"})
     );
 }
+
+#[test]
+fn a_service_behind_a_load_balancer_is_ready_once_its_targets_are_healthy() {
+    let group = |states: &[&str]| GroupHealth {
+        target_group: "arn:aws:elasticloadbalancing:ap-northeast-2:1:targetgroup/api/abc".into(),
+        states: states.iter().map(|s| s.to_string()).collect(),
+    };
+    assert_eq!(
+        check_target_health(2, &[group(&["healthy", "healthy"])]),
+        None
+    );
+    // An old task draining and another service's target do not count against it.
+    assert_eq!(
+        check_target_health(2, &[group(&["healthy", "draining", "healthy"])]),
+        None
+    );
+    let why = check_target_health(2, &[group(&["healthy", "initial"])]).unwrap();
+    assert_eq!(
+        why,
+        "1 of 2 target(s) healthy in targetgroup/api/abc (others: initial)"
+    );
+    // Every group must be there: one short is enough to wait.
+    assert!(check_target_health(1, &[group(&["healthy"]), group(&["unhealthy"])]).is_some());
+    // Nothing desired: nothing to wait for.
+    assert_eq!(check_target_health(0, &[group(&[])]), None);
+}

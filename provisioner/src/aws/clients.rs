@@ -66,5 +66,7 @@ pub fn function(sdk: &SdkConfig) -> worktime_lambda::Clients {
         // The notice's delivery record; the CLI runs no notice with a function ARN, so it
         // never calls it.
         lambda: lambda(sdk),
+        // Target health, read only by a wave step of the deployed function.
+        elb: elbv2(sdk),
     }
 }

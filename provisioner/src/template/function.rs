@@ -83,6 +83,18 @@ pub(super) fn add(
                     &config.capacity,
                 );
                 policy.statement.extend(super::wake::statements(config));
+                // A wave waits until its services' load balancer targets are healthy (no
+                // resource-level permission: "*"); the wake statements grant this read too.
+                let in_waves = values.schedules.iter().any(|s| s.waves.is_some());
+                if in_waves && config.woken().next().is_none() {
+                    policy.statement.push(
+                        Statement::allow(
+                            ["elasticloadbalancing:DescribeTargetHealth"],
+                            [Expr::str("*")],
+                        )
+                        .sid("ReadTargetHealth"),
+                    );
+                }
                 policy
             },
             roles: vec![Expr::reference(ids::FUNCTION_ROLE)],

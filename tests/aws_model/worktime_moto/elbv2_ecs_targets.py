@@ -30,8 +30,14 @@ a PENDING task is ``initial`` (``Elb.RegistrationInProgress``: the model's PENDI
 ACTIVATING), a RUNNING task ``healthy`` (the model has no health check that fails), a RUNNING
 task being stopped ``draining``; a stopped task is gone. Each task keeps one address
 (``10.0.<n / 250>.<n % 250 + 4>``) for its life. Targets registered by hand with
-``RegisterTargets`` are answered after them as moto answers them. Not modelled: health check
-intervals and thresholds (a RUNNING task is healthy at once), the deregistration delay (a
+``RegisterTargets`` are answered after them as moto answers them.
+
+A RUNNING task is healthy at once, unless the target group carries the tag
+``worktime-model:healthy-after-seconds`` = N: then it stays ``initial``
+(``Elb.InitialHealthChecking``, "performing the initial health checks") for N seconds after it
+became RUNNING, standing for the group's ``HealthyThresholdCount`` consecutive checks
+``HealthCheckIntervalSeconds`` apart (the same guide: a target becomes healthy after that many
+successful checks). Not modelled: health checks that fail, the deregistration delay (a
 stopping task drains for the model's ``stop_seconds``), instance and Lambda targets of ECS.
 """
 
@@ -41,6 +47,16 @@ import time
 from typing import Any
 
 NEVER = float("inf")
+HEALTHY_AFTER_TAG = "worktime-model:healthy-after-seconds"
+
+
+def _healthy_after(elb_backend: Any, target_group_arn: str) -> float:
+    """The group's modelled initial health checking time (its tag), 0 without it."""
+    tags = elb_backend.tagging_service.get_tag_dict_for_resource(target_group_arn)
+    try:
+        return max(0.0, float(tags.get(HEALTHY_AFTER_TAG, 0)))
+    except ValueError:
+        return 0.0
 
 
 def _address(state: Any, task: Any) -> str:
@@ -67,6 +83,7 @@ def _service_targets(elb_backend: Any, target_group_arn: str) -> list[tuple[str,
         return None
     found: list[tuple[str, str]] | None = None
     now = time.time()
+    checking = _healthy_after(elb_backend, target_group_arn)
     for service in list(ecs.services.values()):
         groups = [lb.get("targetGroupArn") for lb in getattr(service, "load_balancers", [])]
         if target_group_arn not in groups:
@@ -78,6 +95,8 @@ def _service_targets(elb_backend: Any, target_group_arn: str) -> list[tuple[str,
                 health = "initial"
             elif task.stop_at != NEVER:
                 health = "draining"
+            elif task.ready_at + checking > now:
+                health = "checking"
             else:
                 health = "healthy"
             found.append((_address(state, task), health))
@@ -86,6 +105,7 @@ def _service_targets(elb_backend: Any, target_group_arn: str) -> list[tuple[str,
 
 _REASONS = {
     "initial": ("Elb.RegistrationInProgress", "Target registration is in progress"),
+    "checking": ("Elb.InitialHealthChecking", "Initial health checks in progress"),
     "draining": ("Target.DeregistrationInProgress", "Target deregistration is in progress"),
 }
 
@@ -112,9 +132,10 @@ def install() -> None:
             if asked and address not in asked:
                 continue
             reason, description = _REASONS.get(health, (None, None))
+            state = "initial" if health == "checking" else health
             statuses.append(
                 FakeHealthStatus(
-                    address, group.port, group.health_check_port, health, reason, description
+                    address, group.port, group.health_check_port, state, reason, description
                 )
             )
         return statuses + answered

@@ -24,11 +24,17 @@ async fn main() -> Result<(), Error> {
                 handler::handle_step(clients, defaults, event.payload, chrono::Utc::now()).await?;
             return Ok::<_, Error>(answer);
         }
-        // A load balancer's request (a woken service's wake target group): waking is not
-        // built yet, so the answer says the service is off (400 for an unreadable event).
+        // A load balancer's request to a woken service's wake target group: a visitor wakes
+        // the service, waits for it, and is sent back once it is up (400 for an unreadable
+        // event).
         if request::is_alb_event(&event.payload) {
             let answer = match request::parse(&event.payload) {
-                Ok(r) => request::respond(Some(&r), &Answer::Asleep),
+                Ok(r) => {
+                    let answer =
+                        wake::visit::handle(clients, elb, defaults, woken, &r, chrono::Utc::now())
+                            .await;
+                    request::respond(Some(&r), &answer)
+                }
                 Err(why) => request::respond(None, &Answer::Bad(why)),
             };
             return Ok(answer);

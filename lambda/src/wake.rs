@@ -4,8 +4,11 @@
 pub mod apply;
 pub mod request;
 pub mod route;
+pub mod visit;
 
 use serde::{Deserialize, Serialize};
+
+use crate::ecs::Capacity;
 
 /// The environment variable naming the woken services: JSON, a list of [`WakeTarget`].
 pub const WAKE_VAR: &str = "WORKTIME_WAKE";
@@ -25,6 +28,10 @@ pub struct WakeTarget {
     /// How long a wake holds the service up.
     #[serde(rename = "m")]
     pub idle_minutes: u32,
+    /// Its declared working-hours bounds (`None`: what its scale-in remembered), as the
+    /// schedule's scale-out gives them: a wake is that scale-out.
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
     /// Rule ARNs (`ModifyRule`).
     #[serde(rename = "r", default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
@@ -72,6 +79,7 @@ mod tests {
             service: "prod/web".into(),
             group: "wt-wake-0".into(),
             idle_minutes: 60,
+            capacity: None,
             rules: vec!["rule/1".into()],
             listeners: Vec::new(),
         };

@@ -364,19 +364,196 @@ async fn the_built_function_points_a_sleeping_services_rules_at_its_wake_group_a
     // The default action, unchanged by anyone, is back.
     assert_eq!(default_actions(&elb, &listener).await, day_default);
 
-    // The same bootstrap answers the load balancer: waking is not built yet, so a request is
-    // told the service is off (503, Retry-After), and an unreadable one gets 400.
-    let request: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            workspace_root().join("lambda/tests/fixtures/alb-browser-get.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let answer = function.invoke(&request).expect_ok();
+    // The same bootstrap answers the load balancer: its health check is told the service is
+    // off (503, Retry-After) and wakes nothing, and an unreadable request gets 400.
+    let answer = function
+        .invoke(&fixture("alb-health-check.json"))
+        .expect_ok();
     assert_eq!(answer["statusCode"], 503, "{answer}");
     assert_eq!(answer["headers"]["retry-after"], "5");
     let malformed = serde_json::json!({"requestContext": {"elb": {}}, "httpMethod": "GET"});
     let answer = function.invoke(&malformed).expect_ok();
     assert_eq!(answer["statusCode"], 400, "{answer}");
+}
+
+/// One of the function's fixtures: a load balancer's event as AWS documents it, its target
+/// group `wt-wake-0`.
+fn fixture(name: &str) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(workspace_root().join("lambda/tests/fixtures").join(name)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The stack `wt` on rules, with `app` woken by a request, at night now: the scale-in fired
+/// two hours ago, the scale-out comes in six (Seoul time).
+fn woken_at_night() -> String {
+    use chrono::Timelike;
+    let daily = |at: chrono::DateTime<chrono::Utc>| {
+        let local = at + chrono::TimeDelta::hours(9);
+        format!("cron({} {} ? * * *)", local.minute(), local.hour())
+    };
+    let now = chrono::Utc::now();
+    format!(
+        r#"
+[stack]
+name = "wt"
+region = "{REGION}"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "{}"
+scale_in = "{}"
+trigger = "rules"
+
+[[services]]
+cluster = "prod"
+service = "app"
+wake_on_request = true
+"#,
+        daily(now + chrono::TimeDelta::hours(6)),
+        daily(now - chrono::TimeDelta::hours(2)),
+    )
+}
+
+#[tokio::test]
+async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its_rules_put_back_exactly(
+) {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let subnets = default_subnets(&moto);
+    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
+    let served = create_target_group(&sdk, &vpc, "served", "HTTP").await;
+    let listener = create_listener(&sdk, &alb, "HTTP", Some(&served)).await;
+    let rule = create_rule(&sdk, &listener, 10, "/app/*", &served).await;
+    aws_sdk_ecs::Client::new(&sdk)
+        .create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .unwrap();
+    create_balanced_service(&sdk, "prod", "app", Some(&served), None).await;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let (day_rule, day_default) = (
+        rule_actions(&elb, &rule).await,
+        default_actions(&elb, &listener).await,
+    );
+    let _dir = bootstrapped(&moto, &woken_at_night());
+    let wake_group = elb
+        .describe_target_groups()
+        .names("wt-wake-0")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
+    let now = chrono::Utc::now;
+
+    // The night: the service down, its rules at the wake group.
+    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
+        .await
+        .unwrap();
+    function.invoke(&scale_in).expect_ok();
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
+    let night = vec![(served.clone(), Some(0)), (wake_group.clone(), Some(1))];
+    assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
+
+    // Requests as the load balancer sends them, to this stack's wake group.
+    let to_wake_group = |name: &str| {
+        let mut event = fixture(name);
+        event["requestContext"]["elb"]["targetGroupArn"] = serde_json::json!(wake_group);
+        event
+    };
+    let mut browser = to_wake_group("alb-browser-get.json");
+    browser["path"] = serde_json::json!("/app/orders");
+    browser["queryStringParameters"] = serde_json::json!({"page": "2", "q": "a%20b"});
+
+    // The load balancer's health check wakes nothing.
+    let answer = function
+        .invoke(&to_wake_group("alb-health-check.json"))
+        .expect_ok();
+    assert_eq!(answer["statusCode"], 503, "{answer}");
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
+    assert_eq!(
+        service_tag(&sdk, "prod", "app", "worktime:hold-until").await,
+        None
+    );
+
+    // Tasks take a second to start: the visitor's GET wakes the service (its remembered
+    // desired count back, held up for its idle minutes) and gets the starting page.
+    moto.model_ecs_service(
+        "prod",
+        "app",
+        serde_json::json!({"start_seconds": 1, "stop_seconds": 1}),
+    );
+    let before = chrono::Utc::now();
+    let answer = function.invoke(&browser).expect_ok();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert!(answer["body"]
+        .as_str()
+        .unwrap()
+        .contains("Starting prod/app"));
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 1);
+    let hold = service_tag(&sdk, "prod", "app", "worktime:hold-until")
+        .await
+        .expect("held");
+    let until = chrono::DateTime::parse_from_rfc3339(&hold).unwrap();
+    let held = until.with_timezone(&chrono::Utc) - before;
+    assert!(
+        (59..=61).contains(&held.num_minutes()),
+        "held for the idle minutes: {hold}"
+    );
+    assert_eq!(weights(&rule_actions(&elb, &rule).await), night, "not yet");
+
+    // While it starts: the page again, nothing written again; a POST gets 503 + Retry-After.
+    let answer = function.invoke(&browser).expect_ok();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(
+        service_tag(&sdk, "prod", "app", "worktime:hold-until").await,
+        Some(hold.clone()),
+        "not written again"
+    );
+    let answer = function
+        .invoke(&to_wake_group("alb-multi-value-post.json"))
+        .expect_ok();
+    assert_eq!(answer["statusCode"], 503, "{answer}");
+    assert_eq!(
+        answer["multiValueHeaders"]["retry-after"],
+        serde_json::json!(["5"])
+    );
+
+    // Up and healthy: the rules exactly as they were, the visitor sent back where it asked.
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let answer = function.invoke(&browser).expect_ok();
+    assert_eq!(answer["statusCode"], 302, "{answer}");
+    assert_eq!(answer["headers"]["location"], "/app/orders?page=2&q=a%20b");
+    assert_eq!(rule_actions(&elb, &rule).await, day_rule);
+    assert_eq!(default_actions(&elb, &listener).await, day_default);
+    assert_eq!(memory_tag(&elb, &rule).await, None);
+
+    // The night's reconcile leaves a held service up and its rules as they are.
+    let reconcile = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-reconcile", now())
+        .await
+        .unwrap();
+    function.invoke(&reconcile).expect_ok();
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 1);
+    assert_eq!(rule_actions(&elb, &rule).await, day_rule);
+
+    // Once the hold has ended, the reconcile takes it down and points its rules at the wake
+    // group again.
+    tag_service(
+        &sdk,
+        "prod",
+        "app",
+        "worktime:hold-until",
+        "2020-01-01T00:00:00Z",
+    )
+    .await;
+    let report = function.invoke(&reconcile).expect_ok();
+    assert_eq!(report["summary"]["drift"], 1, "{report}");
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
+    assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
+    assert_eq!(weights(&default_actions(&elb, &listener).await), night);
 }

@@ -405,6 +405,7 @@ mod tests {
             service: service.into(),
             group: "wt-wake-0".into(),
             idle_minutes: 60,
+            capacity: None,
             rules: vec!["rule".into()],
             listeners: Vec::new(),
         }

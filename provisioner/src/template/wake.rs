@@ -14,6 +14,7 @@
 use worktime_cfn::iam::Statement;
 use worktime_cfn::resources::{ElbTargetGroup, LambdaPermission, TargetDescription};
 use worktime_cfn::{Expr, Resource, Template};
+use worktime_lambda::tags::HOLD_UNTIL_TAG;
 use worktime_lambda::wake::route::ROUTE_MEMORY_TAG;
 use worktime_lambda::wake::WakeTarget;
 
@@ -49,6 +50,7 @@ pub(super) fn environment(config: &StackConfig) -> Option<String> {
                 service: format!("{}/{}", service.cluster, service.service),
                 group: group_name(&config.stack.name, index),
                 idle_minutes: wake.idle_minutes,
+                capacity: service.capacity,
                 rules: routes.rules,
                 listeners: routes.listeners,
             }
@@ -71,8 +73,8 @@ pub(super) fn check_environment(config: &StackConfig, others: usize) -> Result<(
 }
 
 /// The function's wake statements: reading the rules and the targets' health anywhere (no
-/// resource-level permissions), and rewriting and tagging only the rules and listeners read
-/// at deploy. Empty without woken services.
+/// resource-level permissions), the hold tag on the woken services, and rewriting and
+/// tagging only the rules and listeners read at deploy. Empty without woken services.
 pub(super) fn statements(config: &StackConfig) -> Vec<Statement> {
     if config.woken().next().is_none() {
         return Vec::new();
@@ -88,6 +90,26 @@ pub(super) fn statements(config: &StackConfig) -> Vec<Statement> {
         [Expr::str("*")],
     )
     .sid("ReadWakeRoutes")];
+    // A visitor's wake holds the service up for its idle minutes (the scale-out itself is
+    // the schedule's, already granted): only the hold tag, only on the woken services.
+    let woken: Vec<Expr> = config
+        .woken()
+        .map(|(service, _)| {
+            Expr::sub(format!(
+                "arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:service/{}/{}",
+                service.cluster, service.service
+            ))
+        })
+        .collect();
+    statements.push(
+        Statement::allow(["ecs:TagResource"], woken)
+            .sid("HoldWokenServices")
+            .condition(
+                "ForAllValues:StringEquals",
+                "aws:TagKeys",
+                Expr::str(HOLD_UNTIL_TAG),
+            ),
+    );
     let routes: Vec<_> = config
         .woken()
         .filter_map(|(_, w)| w.routes.clone())

@@ -13,10 +13,9 @@ async fn main() -> Result<(), Error> {
     let sdk = worktime_lambda::sdk::config_loader().load().await;
     let clients = Clients::new(&sdk);
     let woken = wake::targets_from(std::env::var(wake::WAKE_VAR).ok().as_deref())?;
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
     let clients = &clients;
     let defaults = &defaults;
-    let (woken, elb) = (&woken, &elb);
+    let (woken, elb) = (&woken, &clients.elb);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         // A state machine's step of a run in waves: the next step's payload is the answer.
         if handler::is_step(&event.payload) {

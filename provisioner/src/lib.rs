@@ -19,6 +19,7 @@ mod error;
 mod fleet;
 mod hold;
 mod hours;
+mod instances;
 mod output;
 mod policy;
 mod progress;

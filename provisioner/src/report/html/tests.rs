@@ -89,6 +89,7 @@ service = "api"
             .map(|a| price_for("ap-northeast-2", a, PriceOverrides::default()))
             .collect(),
         groups: Vec::new(),
+        instances: Default::default(),
         totals: Totals {
             services: 2,
             task_hours_off_per_week: 3.0 * 123.0,

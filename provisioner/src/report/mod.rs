@@ -30,7 +30,7 @@ pub use prices::{CpuArchitecture, Price};
 use workload::{not_priced_reason, working_desired, TaskSize};
 pub use workload::{DesiredSource, Launch};
 
-/// The whole report (`--output json`: these four keys).
+/// The whole report (`--output json`: these keys).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub schedules: Vec<ScheduleHours>,

@@ -3,7 +3,7 @@
 //! Layers, each importing only the ones below it (ARCHITECTURE.md lists them): `cli`,
 //! `commands` (one leaf per subcommand, which turns its arguments into a checked plan) →
 //! `policy` (the permissions every other module declares) → `fleet`, `report`, `hold` →
-//! `deploy` (one stack) → `template`, `hours`, `scaling` → `aws` (the SDK config, clients and
+//! `deploy` (one stack) → `template`, `hours`, `scaling`, `instances` → `aws` (the SDK config, clients and
 //! the table of calls each module declares) → `config`, `duration`, `output`, `progress`,
 //! `error` and the function crate. `error` wraps each layer's typed error.
 
@@ -19,6 +19,7 @@ mod error;
 mod fleet;
 mod hold;
 mod hours;
+mod instances;
 mod output;
 mod policy;
 mod progress;

@@ -8,6 +8,7 @@ use worktime_e2e::*;
 
 mod alarms_model;
 mod aws_model;
+mod capacity_warnings;
 mod cli;
 mod cloudwatch_cbor;
 mod converge;

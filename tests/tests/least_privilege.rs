@@ -112,11 +112,66 @@ fn policy_named<'a>(printed: &'a Value, name: &str) -> &'a Value {
 /// A fresh account: the services, an IAM user `operator` holding `document` (inline: the model
 /// does not count characters; on AWS a document over 2,048 goes on a role or in managed
 /// policies) and its access key; returns the environment that runs worktime as that user.
+/// A capacity provider on `cluster` over an Auto Scaling group, so that `status` reads the
+/// providers and their groups (its capacity warnings), as it does only for such clusters.
+async fn capacity_provider(sdk: &aws_config::SdkConfig, cluster: &str) {
+    let groups = aws_sdk_autoscaling::Client::new(sdk);
+    groups
+        .create_launch_configuration()
+        .launch_configuration_name("prod-lc")
+        .image_id("ami-12c6146b")
+        .instance_type("t3.micro")
+        .send()
+        .await
+        .expect("launch configuration");
+    groups
+        .create_auto_scaling_group()
+        .auto_scaling_group_name("prod-asg")
+        .launch_configuration_name("prod-lc")
+        .min_size(0)
+        .max_size(2)
+        .desired_capacity(0)
+        .availability_zones(format!("{REGION}a"))
+        .send()
+        .await
+        .expect("group");
+    let arn = groups
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("prod-asg")
+        .send()
+        .await
+        .expect("groups")
+        .auto_scaling_groups()[0]
+        .auto_scaling_group_arn()
+        .expect("arn")
+        .to_string();
+    let ecs = aws_sdk_ecs::Client::new(sdk);
+    ecs.create_capacity_provider()
+        .name("prod-cp")
+        .auto_scaling_group_provider(
+            aws_sdk_ecs::types::AutoScalingGroupProvider::builder()
+                .auto_scaling_group_arn(arn)
+                .build()
+                .expect("provider"),
+        )
+        .send()
+        .await
+        .expect("capacity provider");
+    ecs.put_cluster_capacity_providers()
+        .cluster(cluster)
+        .capacity_providers("prod-cp")
+        .set_default_capacity_provider_strategy(Some(Vec::new()))
+        .send()
+        .await
+        .expect("cluster providers");
+}
+
 async fn fresh_account(moto: &Moto, document: &Value) -> Vec<(String, String)> {
     moto.reset();
     let sdk = moto.sdk().await;
     create_services(&sdk, "prod", &[("api", 2), ("worker", 4)]).await;
     register_target(&sdk, "prod", "api", 1, 3).await;
+    capacity_provider(&sdk, "prod").await;
     let iam = aws_sdk_iam::Client::new(&sdk);
     iam.create_user()
         .user_name("operator")

@@ -90,6 +90,9 @@ pub enum On {
     Executions,
     /// The clusters of the `[[capacity]]` entries.
     CapacityClusters,
+    /// The clusters of the configured services and of the tag selectors (`cluster/*` when a
+    /// selector says `"*"`): `status` and `report` read their capacity providers.
+    ServiceClusters,
     /// The `[[capacity]]` Auto Scaling groups, by name
     /// (`autoScalingGroup:*:autoScalingGroupName/<name>`: the ARN's id is random).
     CapacityGroupArns,

@@ -9,6 +9,7 @@ use crate::aws::calls::{made_by, Call, Narrow, On};
 use crate::aws::Session;
 use crate::config::{ConfigError, StackConfig};
 use crate::error::{Error, Result};
+use crate::instances::read;
 
 /// The calls this module makes (the permissions table, `policy::table`).
 pub const CALLS: &[Call] = &[
@@ -54,29 +55,12 @@ pub async fn check(session: &Session, config: &StackConfig) -> Result<()> {
         .iter()
         .map(|c| c.autoscaling_group.clone())
         .collect();
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = groups
-            .describe_auto_scaling_groups()
-            .set_auto_scaling_group_names(Some(names.clone()))
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                Error::aws(
-                    "checking [[capacity]] (autoscaling:DescribeAutoScalingGroups)",
-                    e,
-                )
-            })?;
-        found.extend(page.auto_scaling_groups().iter().cloned());
-        match page.next_token() {
-            Some(next) if !next.is_empty() && Some(next) != token.as_deref() => {
-                token = Some(next.to_string());
-            }
-            _ => break,
-        }
-    }
+    let found = read::describe_groups(&groups, &names).await.map_err(|e| {
+        Error::aws(
+            "checking [[capacity]] (autoscaling:DescribeAutoScalingGroups)",
+            e,
+        )
+    })?;
     let refuse = |index: usize, problem: String, fix: String| {
         Error::Config(ConfigError {
             path: config.path.clone(),
@@ -121,38 +105,29 @@ pub async fn check(session: &Session, config: &StackConfig) -> Result<()> {
                 provider_fix(),
             ));
         }
-        let clusters = ecs
-            .describe_clusters()
-            .clusters(&entry.cluster)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::aws(
-                    format!(
-                        "checking [[capacity]] cluster {} (ecs:DescribeClusters)",
-                        entry.cluster
-                    ),
-                    e,
-                )
-            })?;
-        let providers: Vec<String> = clusters
-            .clusters()
-            .iter()
-            .flat_map(|c| c.capacity_providers().iter().cloned())
-            // FARGATE and FARGATE_SPOT are AWS's own: no group under them.
-            .filter(|p| !p.starts_with("FARGATE"))
-            .collect();
+        let providers: Vec<String> =
+            read::cluster_providers(&ecs, std::slice::from_ref(&entry.cluster))
+                .await
+                .map_err(|e| {
+                    Error::aws(
+                        format!(
+                            "checking [[capacity]] cluster {} (ecs:DescribeClusters)",
+                            entry.cluster
+                        ),
+                        e,
+                    )
+                })?
+                .into_iter()
+                .flat_map(|(_, providers)| providers)
+                .collect();
         if providers.is_empty() {
             continue;
         }
-        let described = ecs
-            .describe_capacity_providers()
-            .set_capacity_providers(Some(providers))
-            .send()
+        let described = read::describe_providers(&ecs, &providers)
             .await
             .map_err(|e| Error::aws(format!("checking [[capacity]] cluster {}'s capacity providers (ecs:DescribeCapacityProviders)", entry.cluster), e))?;
         let arn = group.auto_scaling_group_arn().unwrap_or_default();
-        if let Some(provider) = described.capacity_providers().iter().find(|p| {
+        if let Some(provider) = described.iter().find(|p| {
             p.auto_scaling_group_provider().is_some_and(|g| {
                 g.auto_scaling_group_arn() == arn || g.auto_scaling_group_arn() == name
             })

@@ -17,6 +17,7 @@ use crate::deploy::activity::{self, Activity};
 use crate::deploy::stack;
 use crate::error::Result;
 use crate::hours::{weekly_hours, Period};
+use crate::instances::read::{self as instances, Instances};
 use crate::scaling::services_now;
 use crate::template::ids;
 
@@ -49,6 +50,10 @@ pub struct StatusReport {
     /// Triggers whose state could not be read (other than not deployed), and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trigger_errors: Vec<String>,
+    /// Where a cluster's capacity providers keep instances up, each with its fix (absent when
+    /// none do); a warning is not a failure, a read that failed is a problem.
+    #[serde(skip_serializing_if = "Instances::is_empty")]
+    pub instances: Instances,
     /// The last runs, the dead-letter queue and the alarms (a deployed stack only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<Activity>,
@@ -197,8 +202,10 @@ pub async fn status(
     let clients = crate::aws::clients::function(&session.sdk);
     let mut services = Vec::new();
     let mut selector_errors = Vec::new();
+    let mut requests = Vec::new();
     for schedule in services_now(&clients, config, now).await? {
         selector_errors.extend(schedule.selector_errors);
+        requests.extend(schedule.services.iter().cloned());
         let clock = config.schedule_labelled(&schedule.label).map(|s| s.clock());
         services.extend(schedule.services.iter().map(|request| {
             let seen = schedule
@@ -225,6 +232,7 @@ pub async fn status(
         }));
     }
 
+    let instances = instances::check(&clients, &requests).await;
     let activity = match &info {
         Some(_) => Some(activity::read(session, config, now).await),
         None => None,
@@ -264,6 +272,7 @@ pub async fn status(
         services,
         selector_errors,
         trigger_errors,
+        instances,
         activity,
     })
 }
@@ -280,6 +289,7 @@ impl StatusReport {
                 .filter_map(|s| s.error.as_ref().map(|e| format!("{}: {e}", s.resource_id))),
         );
         problems.extend(self.selector_errors.iter().cloned());
+        problems.extend(self.instances.unreadable.iter().cloned());
         if let Some(activity) = &self.activity {
             problems.extend(activity.unreadable.iter().cloned());
         }
@@ -396,6 +406,7 @@ impl fmt::Display for StatusReport {
         for error in &self.trigger_errors {
             writeln!(f, "  could not read {error}")?;
         }
+        write!(f, "{}", self.instances)?;
         if let Some(activity) = &self.activity {
             write!(f, "{activity}")?;
         }

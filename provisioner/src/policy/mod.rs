@@ -150,6 +150,7 @@ fn on_words(on: On) -> &'static str {
         On::StateMachines => "state machines",
         On::Executions => "executions",
         On::CapacityClusters => "capacity clusters",
+        On::ServiceClusters => "service clusters",
         On::CapacityGroupArns => "capacity groups",
         On::CapacityProviders => "capacity providers",
         On::WakeTargetGroups => "wake target groups",

@@ -148,6 +148,33 @@ impl Scope<'_> {
                 arns.dedup();
                 arns
             }
+            On::ServiceClusters => {
+                let every = self
+                    .config
+                    .selectors
+                    .iter()
+                    .any(|s| s.cluster == ClusterScope::All);
+                let names: Vec<String> = if every {
+                    vec!["*".to_string()]
+                } else {
+                    self.config
+                        .services
+                        .iter()
+                        .map(|s| s.cluster.clone())
+                        .chain(self.config.selectors.iter().filter_map(|s| match &s.cluster {
+                            ClusterScope::Named(cluster) => Some(cluster.clone()),
+                            ClusterScope::All => None,
+                        }))
+                        .collect()
+                };
+                let mut arns: Vec<String> = names
+                    .iter()
+                    .flat_map(|c| self.per_region("ecs", |_| format!("cluster/{c}")))
+                    .collect();
+                arns.sort();
+                arns.dedup();
+                arns
+            }
             On::CapacityGroupArns => self
                 .config
                 .capacity

@@ -34,6 +34,7 @@ pub const MODULES: &[(&str, &[Call])] = &[
     ("hold::prepare", crate::hold::prepare::CALLS),
     ("hold::write", crate::hold::write::CALLS),
     ("report::services", crate::report::services::CALLS),
+    ("instances::read", crate::instances::read::CALLS),
     ("report::groups", crate::report::groups::CALLS),
     ("scaling", crate::scaling::CALLS),
 ];

@@ -352,11 +352,14 @@ fn the_readme_shows_what_deploy_needs_for_the_quick_starts_config() {
 
 #[test]
 fn capacity_and_waves_add_their_reads_only_when_configured() {
-    let plain = report(&fleet(""), &plan(&[Cmd::Deploy, Cmd::Status], false));
+    // Deploy reads clusters and groups only for [[capacity]] (status always reads its
+    // services' clusters: `status_reads_its_services_clusters_capacity_providers`).
+    let plain = report(&fleet(""), &plan(&[Cmd::Deploy], false));
     let plain = statements(&plain, "operator");
     for action in [
         "autoscaling:DescribeAutoScalingGroups",
         "ecs:DescribeClusters",
+        "ecs:DescribeCapacityProviders",
         "states:CreateStateMachine",
         "states:ListExecutions",
     ] {
@@ -389,4 +392,26 @@ fn capacity_and_waves_add_their_reads_only_when_configured() {
         ["arn:aws:states:ap-northeast-2:123456789012:stateMachine:wt-*"]
     );
     assert!(!granting(statements, "states:CreateStateMachine").is_empty());
+}
+
+#[test]
+fn status_reads_its_services_clusters_capacity_providers() {
+    let report = report(&fleet(""), &plan(&[Cmd::Status], false));
+    let statements = statements(&report, "operator");
+    let clusters: Vec<&String> = granting(statements, "ecs:DescribeClusters")
+        .iter()
+        .flat_map(|s| s.resource.iter())
+        .collect();
+    assert_eq!(
+        clusters,
+        ["arn:aws:ecs:ap-northeast-2:123456789012:cluster/prod"]
+    );
+    assert_eq!(
+        granting(statements, "ecs:DescribeCapacityProviders")[0].resource,
+        ["arn:aws:ecs:ap-northeast-2:123456789012:capacity-provider/*"]
+    );
+    assert_eq!(
+        granting(statements, "autoscaling:DescribeAutoScalingGroups")[0].resource,
+        ["*"]
+    );
 }

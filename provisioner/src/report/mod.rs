@@ -30,7 +30,7 @@ pub use prices::{CpuArchitecture, Price};
 use workload::{not_priced_reason, working_desired, TaskSize};
 pub use workload::{DesiredSource, Launch};
 
-/// The whole report (`--output json`: these four keys).
+/// The whole report (`--output json`: these keys).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub schedules: Vec<ScheduleHours>,
@@ -41,6 +41,9 @@ pub struct Report {
     /// The prices of the report's region, one per CPU architecture.
     pub prices: Vec<Price>,
     pub totals: Totals,
+    /// Where a cluster's capacity providers keep instances up (absent when none do).
+    #[serde(skip_serializing_if = "crate::instances::read::Instances::is_empty")]
+    pub instances: crate::instances::read::Instances,
 }
 
 /// One schedule in use: its crons and its hours over the period.
@@ -149,6 +152,7 @@ pub async fn build(
     let mut services = Vec::new();
     // One event per schedule, as its scale-in trigger carries it, with the services its
     // selectors select now: the services the function would act on.
+    let mut requests = Vec::new();
     for now_served in services_now(clients, config, now).await? {
         let Some(schedule) = schedules.iter_mut().find(|s| s.name == now_served.label) else {
             continue;
@@ -156,6 +160,7 @@ pub async fn build(
         schedule.selector_errors.extend(now_served.selector_errors);
         let off_hours = schedule.hours.off_hours_per_week;
         let facts = services::read(&clients.ecs, &now_served.services).await;
+        requests.extend(now_served.services.iter().cloned());
         for request in &now_served.services {
             let seen = now_served
                 .observed
@@ -197,12 +202,14 @@ pub async fn build(
             Some(groups.iter().map(|g| g.instance_hours_off_per_week).sum());
         totals.groups_unreadable = Some(groups.iter().filter(|g| g.error.is_some()).count());
     }
+    let instances = crate::instances::read::check(clients, &requests).await;
     Ok(Report {
         schedules,
         services,
         groups,
         prices,
         totals,
+        instances,
     })
 }
 
@@ -323,6 +330,8 @@ impl Report {
     /// Services whose reads failed for another reason than not existing (access denied, a
     /// throttled call): the report is incomplete.
     pub fn unreadable(&self) -> usize {
-        self.totals.services_unreadable + self.totals.groups_unreadable.unwrap_or(0)
+        self.totals.services_unreadable
+            + self.totals.groups_unreadable.unwrap_or(0)
+            + self.instances.unreadable.len()
     }
 }

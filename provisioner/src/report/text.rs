@@ -46,6 +46,9 @@ impl fmt::Display for Report {
             )?;
             writeln!(f)?;
         }
+        if !self.instances.is_empty() {
+            writeln!(f, "{}", self.instances)?;
+        }
         for price in &self.prices {
             match price.rates() {
                 Some((vcpu_hour, gb_hour)) => writeln!(

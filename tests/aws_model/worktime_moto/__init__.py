@@ -17,6 +17,8 @@ not) modelled:
   per-service start/stop delays), a start failure keeps tasks PENDING and records its service
   event, a steady-state event follows each change; test controls at
   ``/worktime-model/ecs/service`` on the server's own port.
+- ``ecs_capacity_provider_strategy``: ``CreateService`` keeps a capacity provider strategy
+  (given, or the cluster's default) with no launch type, and refuses both at once.
 - ``ecs_container_instances``: an Auto Scaling group's instances register as ACTIVE container
   instances of the cluster their user data names (``ECS_CLUSTER=``, else ``default``), after
   the group's ``worktime-model:register-seconds`` tag's delay; terminated ones deregister.
@@ -88,6 +90,7 @@ def install() -> None:
         cfn_failures,
         cloudwatch_alarm,
         cloudwatch_cbor,
+        ecs_capacity_provider_strategy,
         ecs_container_instances,
         ecs_tasks,
         elbv2_ecs_targets,
@@ -108,6 +111,7 @@ def install() -> None:
     cfn_failures.install()
     cloudwatch_alarm.install()
     cloudwatch_cbor.install()
+    ecs_capacity_provider_strategy.install()
     ecs_container_instances.install()
     ecs_tasks.install()
     elbv2_ecs_targets.install()

@@ -26,7 +26,8 @@ AWS:
   service: ``list_awscloudformation.html``, ``list_amazons3.html``, ``list_awslambda.html``,
   ``list_identityandaccessmanagementiam.html``, ``list_amazonelasticcontainerservice.html``,
   ``list_applicationautoscaling.html``, ``list_amazoncloudwatchlogs.html``,
-  ``list_amazoneventbridge.html``, ``list_amazonsqs.html``, ``list_amazoncloudwatch.html``).
+  ``list_amazoneventbridge.html``, ``list_amazonsqs.html``, ``list_amazoncloudwatch.html``,
+  ``list_amazonec2autoscaling.html``).
   Where an action has no resource type there, the request's resource is what AWS's own denials
   name (public error messages quoted in issues): ``logs:DescribeLogGroups`` on
   ``arn:aws:logs:<region>:<account>:log-group::log-stream:``, the log-group actions on
@@ -712,6 +713,21 @@ def ecs(request: Request) -> list[Check]:
         return [Check("ecs:ListServices", "*", {"ecs:cluster": _cluster_arn(request, cluster)})]
     if op in ("ListClusters", "DescribeTaskDefinition"):
         return [Check(f"ecs:{op}", "*")]
+    if op == "DescribeClusters":
+        return [
+            Check("ecs:DescribeClusters", _cluster_arn(request, c))
+            for c in p.get("clusters") or ["default"]
+        ]
+    if op == "DescribeCapacityProviders":
+        return [
+            Check(
+                "ecs:DescribeCapacityProviders",
+                n
+                if n.startswith("arn:")
+                else _arn("ecs", request.region, request.account, f"capacity-provider/{n}"),
+            )
+            for n in p.get("capacityProviders") or ["*"]
+        ]
     if op in ("TagResource", "UntagResource", "ListTagsForResource"):
         arn = p.get("resourceArn", "")
         context = _ecs_tags(request, arn)
@@ -722,6 +738,13 @@ def ecs(request: Request) -> list[Check]:
         if op == "UntagResource":
             context["aws:TagKeys"] = list(p.get("tagKeys") or [])
         return [Check(f"ecs:{op}", arn, context)]
+    raise NotModelled()
+
+
+def autoscaling(request: Request) -> list[Check]:
+    # autoscaling:DescribeAutoScalingGroups has no resource type: "*".
+    if request.operation == "DescribeAutoScalingGroups":
+        return [Check("autoscaling:DescribeAutoScalingGroups", "*")]
     raise NotModelled()
 
 
@@ -787,6 +810,7 @@ SERVICES: dict[str, Callable[[Request], list[Check]]] = {
     "monitoring": cloudwatch,
     "ecs": ecs,
     "application-autoscaling": application_autoscaling,
+    "autoscaling": autoscaling,
 }
 
 # ---------------------------------------------------------------------------- answers
@@ -800,8 +824,9 @@ def _answer(request: Request, message: str) -> tuple[int, list[tuple[str, str]],
     """The service's own AccessDenied shape."""
     request_id = str(uuid.uuid4())
     service = request.service
-    if service in ("cloudformation", "iam", "sts"):
+    if service in ("cloudformation", "iam", "sts", "autoscaling"):
         namespace = {
+            "autoscaling": "http://autoscaling.amazonaws.com/doc/2011-01-01/",
             "cloudformation": "http://cloudformation.amazonaws.com/doc/2010-05-15/",
             "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
             "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
@@ -918,7 +943,7 @@ def _read_params(request: Request) -> None:
             request.params = loads(request.body) if request.body else {}
         except Exception:
             request.params = {}
-    elif request.service in ("cloudformation", "iam", "sts", "monitoring", "sqs"):
+    elif request.service in ("cloudformation", "iam", "sts", "monitoring", "sqs", "autoscaling"):
         form = (
             urllib.parse.parse_qs(request.body.decode("utf-8", "replace"))
             if ("x-www-form-urlencoded" in content_type)

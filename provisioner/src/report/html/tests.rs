@@ -89,6 +89,14 @@ service = "api"
             .map(|a| price_for("ap-northeast-2", a, PriceOverrides::default()))
             .collect(),
         groups: Vec::new(),
+        instances: crate::instances::read::Instances {
+            warnings: vec![crate::instances::CapacityWarning::ManagedScalingOff {
+                cluster: "batch".into(),
+                provider: "batch-cp".into(),
+            }
+            .into()],
+            unreadable: vec![],
+        },
         totals: Totals {
             services: 2,
             task_hours_off_per_week: 3.0 * 123.0,
@@ -192,4 +200,15 @@ fn text_from_aws_is_escaped() {
     assert!(page.contains("service/prod/&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(page.contains("prod:team=&quot;a&amp;b&quot;"));
     assert_eq!(escape("a<b>&'\""), "a&lt;b&gt;&amp;&#39;&quot;");
+}
+
+#[test]
+fn the_capacity_warnings_are_listed_with_their_fixes() {
+    let page = render(&sample());
+    assert!(page.contains("<h2>Instances that cannot follow their services</h2>"));
+    assert!(page.contains("<li>cluster batch: capacity provider batch-cp has managed scaling off"));
+    assert!(page.contains("fix: <code>aws ecs update-capacity-provider --name batch-cp"));
+    let mut quiet = sample();
+    quiet.instances = Default::default();
+    assert!(!render(&quiet).contains("Instances that cannot follow"));
 }

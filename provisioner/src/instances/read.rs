@@ -263,7 +263,12 @@ pub async fn check(clients: &Clients, services: &[ServiceRequest]) -> Instances 
                 .await;
             match answer {
                 Ok(answer) => {
-                    for described in answer.services() {
+                    // ECS keeps deleted services visible as INACTIVE for a while.
+                    for described in answer
+                        .services()
+                        .iter()
+                        .filter(|s| s.status() != Some("INACTIVE"))
+                    {
                         let Some(configured) = batch
                             .iter()
                             .find(|s| Some(s.service.as_str()) == described.service_name())

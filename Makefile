@@ -15,13 +15,13 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 all: build
 
+# --no-compile: `make demo` makes this venv while cargo keeps both cores busy; byte-compiling
+# every module up front costs about 14 s of CPU there, and Python compiles (and caches) the
+# few modules moto server imports on first use.
 $(MOTO_STAMP): requirements-moto.txt
 	@command -v python3 >/dev/null || { echo "python3 is required (3.10+)"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	# --no-compile: `make demo` makes this venv while cargo keeps both cores busy; byte-compiling
-	# every module up front costs about 14 s of CPU there, and Python compiles (and caches)
-	# the few moto server imports on first use.
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-moto.txt
 	touch $(MOTO_STAMP)
 

@@ -99,19 +99,7 @@ fn parse_value(value: &str) -> Result<GroupSize, String> {
 }
 
 fn number(what: &str, text: &str) -> Result<i32, String> {
-    let n: i64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{what} {text:?} is not a whole number"))?;
-    if n < 0 {
-        return Err(format!("{what} {n} is negative"));
-    }
-    if n > i64::from(MAX_GROUP_SIZE) {
-        return Err(format!(
-            "{what} {n} is more than {MAX_GROUP_SIZE} instances"
-        ));
-    }
-    Ok(n as i32)
+    crate::memory::remembered_count(what, text, MAX_GROUP_SIZE, "instances")
 }
 
 /// What a step does to one group.

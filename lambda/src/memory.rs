@@ -188,6 +188,17 @@ fn parse_capacity(value: &str) -> Result<Remembered, String> {
 }
 
 fn number(what: &str, text: &str) -> Result<i32, String> {
+    remembered_count(what, text, MAX_REMEMBERED_TASKS, "tasks")
+}
+
+/// A count read back from a tag (`what` names it in the error): a whole number from 0 to
+/// `max` `unit`; anything else (unreadable, negative, absurd) is refused with why.
+pub(crate) fn remembered_count(
+    what: &str,
+    text: &str,
+    max: i32,
+    unit: &str,
+) -> Result<i32, String> {
     let n: i64 = text
         .trim()
         .parse()
@@ -195,10 +206,8 @@ fn number(what: &str, text: &str) -> Result<i32, String> {
     if n < 0 {
         return Err(format!("{what} {n} is negative"));
     }
-    if n > i64::from(MAX_REMEMBERED_TASKS) {
-        return Err(format!(
-            "{what} {n} is more than {MAX_REMEMBERED_TASKS} tasks"
-        ));
+    if n > i64::from(max) {
+        return Err(format!("{what} {n} is more than {max} {unit}"));
     }
     Ok(n as i32)
 }

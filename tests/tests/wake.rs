@@ -448,6 +448,24 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
         .target_group_arn()
         .unwrap()
         .to_string();
+    // The stack registers its function as the wake group's one target (the load balancer
+    // invokes it).
+    let registered: Vec<String> = elb
+        .describe_target_health()
+        .target_group_arn(&wake_group)
+        .send()
+        .await
+        .unwrap()
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|d| d.target().and_then(|t| t.id()).map(str::to_string))
+        .collect();
+    assert_eq!(
+        registered,
+        vec![format!(
+            "arn:aws:lambda:{REGION}:123456789012:function:wt-scaler"
+        )]
+    );
     let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
     let now = chrono::Utc::now;
 

@@ -25,6 +25,8 @@ not) modelled:
 - ``elbv2_ecs_targets``: an ECS service's tasks are the ``ip`` targets of its target groups
   in ``DescribeTargetHealth`` (PENDING ``initial``, RUNNING ``healthy``, stopping
   ``draining``), following the ``ecs_tasks`` model.
+- ``elbv2_stack_targets``: a stack's target group registers the targets its template's
+  ``Targets`` lists (moto drops them).
 - ``lambda_quota``: the account's Lambda concurrency quota (``MOTO_LAMBDA_CONCURRENCY_QUOTA``)
   with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
   ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
@@ -94,6 +96,7 @@ def install() -> None:
         ecs_container_instances,
         ecs_tasks,
         elbv2_ecs_targets,
+        elbv2_stack_targets,
         events_scheduled_rules,
         faults,
         iam_identity,
@@ -115,6 +118,7 @@ def install() -> None:
     ecs_container_instances.install()
     ecs_tasks.install()
     elbv2_ecs_targets.install()
+    elbv2_stack_targets.install()
     events_scheduled_rules.install()
     faults.install()
     lambda_architectures.install()

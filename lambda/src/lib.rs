@@ -3,7 +3,7 @@
 //! the code the deployed function runs.
 //!
 //! `event` (contract, validation) → `resolve` (tag selectors to services) → `observe` (reads) → `planner` (pure decisions) →
-//! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation,
+//! `execute` (writes) → `report`; `run` chains them, `handler` is one Lambda invocation (`dispatch` routes it by what delivered it),
 //! `release` what teardown does to the services, `env` the function's environment, `memory` the remembered-state tag value, `groups` what the `[[capacity]]` Auto Scaling groups should be and `groups_io` the capacity stage's reads and writes, `waves` the order of a
 //! morning's and a night's waves and when one is done, `tags` the tag
 //! names shared with the CLI, `clients` the SDK clients, `delivered` which topics a notice
@@ -14,6 +14,7 @@
 mod clients;
 pub mod cron;
 pub mod delivered;
+pub mod dispatch;
 mod ecs;
 pub mod env;
 mod event;

@@ -224,6 +224,7 @@ async fn late_foreign_and_tampered_deliveries_change_nothing_of_theirs() {
         .await
         .unwrap();
     let error = function.invoke(&payload).expect_err();
+    assert_eq!(error["errorType"], "ServicesFailed", "{error}");
     let message = error["errorMessage"].as_str().unwrap_or_default();
     assert!(message.contains("2 of 4 services failed"), "{error}");
     assert!(message.contains("0/999999@1"), "names the value: {error}");

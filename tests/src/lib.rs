@@ -37,7 +37,7 @@ pub mod shipped;
 pub mod stacks;
 pub mod triggers;
 
-pub use runtime::{FunctionConfig, FunctionRuntime, Invocation};
+pub use runtime::{deployed_environment, FunctionConfig, FunctionRuntime, Invocation};
 
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> PathBuf {

@@ -189,6 +189,35 @@ impl Shared {
     }
 }
 
+/// A deployed function's name and environment variables, read through the Lambda API, for
+/// the drivers that run it as Lambda would (`fire-trigger`, `visit`).
+pub async fn deployed_environment(
+    sdk: &aws_config::SdkConfig,
+    function: &str,
+) -> Result<(String, Vec<(String, String)>), String> {
+    let configuration = aws_sdk_lambda::Client::new(sdk)
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "function {function}: {}",
+                aws_sdk_lambda::error::DisplayErrorContext(e)
+            )
+        })?;
+    let variables = configuration
+        .environment()
+        .and_then(|e| e.variables())
+        .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let name = configuration
+        .function_name()
+        .unwrap_or(function)
+        .to_string();
+    Ok((name, variables))
+}
+
 /// The built `bootstrap` running against the harness's own Lambda Runtime API.
 pub struct FunctionRuntime {
     child: Child,

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use worktime_e2e::triggers::deployed_rule_payload;
-use worktime_e2e::{local_endpoint_env, FunctionRuntime};
+use worktime_e2e::{deployed_environment, local_endpoint_env, FunctionRuntime};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -59,25 +59,13 @@ async fn fire() -> Result<bool, String> {
         .ok_or_else(|| format!("rule {rule} has no target"))?;
     let payload = deployed_rule_payload(&sdk, &rule, time).await?;
 
-    let configuration = aws_sdk_lambda::Client::new(&sdk)
-        .get_function_configuration()
-        .function_name(&function_arn)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "function {function_arn}: {}",
-                aws_sdk_lambda::error::DisplayErrorContext(e)
-            )
-        })?;
-    if let Some(variables) = configuration.environment().and_then(|e| e.variables()) {
-        env.extend(variables.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
+    let (function_name, variables) = deployed_environment(&sdk, &function_arn).await?;
+    env.extend(variables);
 
     println!(
         "{rule} fired at {}: {} receives\n{}",
         time.format("%Y-%m-%dT%H:%M:%SZ"),
-        configuration.function_name().unwrap_or(&function_arn),
+        function_name,
         serde_json::to_string(&payload).unwrap_or_default()
     );
     let mut function = FunctionRuntime::start(&env);

@@ -14,7 +14,7 @@
 use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
-use worktime_e2e::{local_endpoint_env, FunctionRuntime};
+use worktime_e2e::{deployed_environment, local_endpoint_env, FunctionRuntime};
 
 const USAGE: &str = "usage: visit GROUP METHOD PATH[?QUERY] [--client]: name a deployed wake target group (worktime status lists them), e.g. visit worktime-demo-wake-0 GET '/web/orders?page=2'";
 
@@ -179,20 +179,7 @@ async fn visit() -> Result<bool, String> {
             )
         })?
         .to_string();
-    let configuration = aws_sdk_lambda::Client::new(&sdk)
-        .get_function_configuration()
-        .function_name(&function)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "function {function}: {}",
-                aws_sdk_lambda::error::DisplayErrorContext(e)
-            )
-        })?;
-    if let Some(variables) = configuration.environment().and_then(|e| e.variables()) {
-        env.extend(variables.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
+    env.extend(deployed_environment(&sdk, &function).await?.1);
 
     let event = alb_event(&request, &group_arn);
     let query: Vec<String> = request

@@ -1,7 +1,7 @@
 //! The `bootstrap` binary: wiring only (tracing, environment, one SDK config, the runtime);
 //! `dispatch` handles each invocation.
 
-use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use worktime_lambda::dispatch::{dispatch, Function};
 use worktime_lambda::{env, wake, Clients};
@@ -21,9 +21,8 @@ async fn main() -> Result<(), Error> {
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let arn = &event.context.invoked_function_arn;
-        dispatch(function, event.payload, arn, chrono::Utc::now())
-            .await
-            .map_err(Diagnostic::from)
+        // A `Failure` becomes Lambda's `Diagnostic` (its errorType) and logs as one line.
+        dispatch(function, event.payload, arn, chrono::Utc::now()).await
     }))
     .await
 }

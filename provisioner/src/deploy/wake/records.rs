@@ -95,7 +95,7 @@ pub fn tally(
         .iter()
         .filter(|e| e.service == service && e.at >= since && e.at <= now);
     let mut wakes = 0;
-    let mut seconds_up = 0i64;
+    let mut millis_up = 0i64;
     let mut measured = Vec::new();
     for event in mine {
         match event.phase {
@@ -103,7 +103,7 @@ pub fn tally(
                 wakes += 1;
                 if let Some(night_end) = night_ends(event.at) {
                     let end = until.min(night_end).min(now);
-                    seconds_up += (end - event.at).num_seconds().max(0);
+                    millis_up += (end - event.at).num_milliseconds().max(0);
                 }
             }
             WakePhase::Up { seconds } => measured.extend(seconds),
@@ -112,7 +112,7 @@ pub fn tally(
     WakeTally {
         resource_id: format!("service/{service}"),
         wakes,
-        hours_up_at_night: seconds_up as f64 / 3600.0,
+        hours_up_at_night: millis_up as f64 / 3_600_000.0,
         usual_seconds: worktime_lambda::wake::record::median(&measured),
     }
 }

@@ -472,4 +472,33 @@ mod tests {
             "awake until 2026-12-03 23:00 UTC"
         );
     }
+
+    #[test]
+    fn the_text_says_the_state_each_route_and_what_is_known_of_the_wakes() {
+        let until = Utc.with_ymd_and_hms(2026, 12, 3, 23, 0, 0).unwrap();
+        let mut status = WakeStatus {
+            resource_id: "service/prod/app".into(),
+            wake_group: "wt-wake-0".into(),
+            state: Some(WakeState::Asleep),
+            routes: routes(&[true]),
+            last_wake: Some(until),
+            usual_wake_seconds: Some(41),
+            recent_wake_seconds: vec![41],
+            error: None,
+        };
+        status.routes[0].remembered = true;
+        assert_eq!(
+            status.to_string(),
+            "  service/prod/app: asleep (wake group wt-wake-0); last woken 2026-12-03 23:00 UTC, \
+             a wake usually takes 41 s\n    rule rule/0: to the wake group (worktime:wake-route remembered)\n"
+        );
+        status.routes[0].remembered = false;
+        assert!(status.to_string().contains("put it back by hand"));
+        status.state = None;
+        status.error = Some("ecs:DescribeServices: AccessDenied".into());
+        assert_eq!(
+            status.to_string(),
+            "  service/prod/app: error: ecs:DescribeServices: AccessDenied\n"
+        );
+    }
 }

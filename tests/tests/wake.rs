@@ -79,6 +79,29 @@ async fn wake_on_request_without_an_application_load_balancer_rule_or_with_coded
     let buckets = moto.s3().await.list_buckets().send().await.unwrap();
     assert!(buckets.buckets().is_empty(), "nothing created");
 
+    // Before the stack exists, report cannot count the wakes: it says so, with the fix, and
+    // counts none (not zero); the savings are the schedule's alone.
+    write_config(dir.path(), &woken("app"));
+    let report = worktime(dir.path(), &moto.env(), &["report", "--output", "json"]).expect_code(0);
+    let wakes = &report.json()["wakes"];
+    assert!(
+        wakes["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("/aws/lambda/wt-scaler does not exist")
+                && w.contains("fix: deploy the stack")),
+        "{wakes}"
+    );
+    assert_eq!(wakes["services"], serde_json::json!([]), "{wakes}");
+    assert!(
+        report.stderr.contains("warning: the function's log group"),
+        "{}",
+        report.stderr
+    );
+    assert_eq!(
+        report.json()["services"][0].get("wake_hours_per_week"),
+        None
+    );
+
     // A service an Application Load Balancer's rule forwards to: deployed, with its Lambda
     // target group (the function its target) and the rule it may rewrite in the function's
     // environment.

@@ -15,6 +15,7 @@ use crate::ecs::Capacity;
 use crate::event::ServiceRequest;
 use crate::memory::Remembered;
 use crate::tags::{parse_hold_until, CAPACITY_TAG, EXCLUDE_TAG, HOLD_UNTIL_TAG};
+use crate::wake::record::{WAKE_SECONDS_TAG, WAKE_STARTED_TAG};
 
 /// ECS `DescribeServices` accepts at most 10 services per call.
 const ECS_DESCRIBE_BATCH: usize = 10;
@@ -61,6 +62,10 @@ pub struct Observed {
     /// The target groups the service registers its tasks with (its `loadBalancers`): a wave
     /// waits for their targets to be healthy.
     pub target_groups: Vec<String>,
+    /// The `worktime:wake-started` and `worktime:wake-seconds` tags as written (a woken
+    /// service's last wake; read by `wake/record.rs`).
+    pub wake_started: Option<String>,
+    pub wake_seconds: Option<String>,
 }
 
 impl Observed {
@@ -239,6 +244,8 @@ pub(crate) fn observed_from(service: &Service, cluster: &str, name: &str) -> Obs
             .filter_map(|lb| lb.target_group_arn())
             .map(str::to_string)
             .collect(),
+        wake_started: tag(WAKE_STARTED_TAG).map(str::to_string),
+        wake_seconds: tag(WAKE_SECONDS_TAG).map(str::to_string),
         ..Observed::default()
     };
     if let Some(value) = tag(CAPACITY_TAG) {

@@ -2,6 +2,7 @@
 //! rewritten at night and put back (`wake/route.rs`).
 
 pub mod apply;
+pub mod record;
 pub mod request;
 pub mod route;
 pub mod visit;

@@ -399,7 +399,7 @@ async fn a_retried_notice_reaches_only_the_topics_that_missed_it() {
 }
 
 /// What Lambda does with a function's output: each line, an event of the log group.
-async fn ship_logs(sdk: &SdkConfig, group: &str, log: &str) {
+pub(super) async fn ship_logs(sdk: &SdkConfig, group: &str, log: &str) {
     let logs = aws_sdk_cloudwatchlogs::Client::new(sdk);
     logs.create_log_stream()
         .log_group_name(group)

@@ -38,7 +38,11 @@ service = "worker"
 
 /// Runs `worktime args` with the recorder on; the run and the `(service, operation)` pairs
 /// it made.
-fn recorded(dir: &Path, moto: &Moto, args: &[&str]) -> (Run, BTreeSet<(String, String)>) {
+pub(super) fn recorded(
+    dir: &Path,
+    moto: &Moto,
+    args: &[&str],
+) -> (Run, BTreeSet<(String, String)>) {
     let file = dir.join(format!("calls-{}.tsv", args[0]));
     let _ = std::fs::remove_file(&file);
     let mut env = moto.env();
@@ -85,7 +89,12 @@ fn table_for(dir: &Path, moto: &Moto, command: &str) -> (Vec<Value>, BTreeSet<St
 
 /// Every operation `command` made is a row of the table for `command`, and each of its
 /// actions is granted by the printed policy.
-fn assert_listed(dir: &Path, moto: &Moto, command: &str, made: &BTreeSet<(String, String)>) {
+pub(super) fn assert_listed(
+    dir: &Path,
+    moto: &Moto,
+    command: &str,
+    made: &BTreeSet<(String, String)>,
+) {
     let (calls, actions) = table_for(dir, moto, command);
     assert!(
         !made.is_empty(),

@@ -79,6 +79,29 @@ async fn wake_on_request_without_an_application_load_balancer_rule_or_with_coded
     let buckets = moto.s3().await.list_buckets().send().await.unwrap();
     assert!(buckets.buckets().is_empty(), "nothing created");
 
+    // Before the stack exists, report cannot count the wakes: it says so, with the fix, and
+    // counts none (not zero); the savings are the schedule's alone.
+    write_config(dir.path(), &woken("app"));
+    let report = worktime(dir.path(), &moto.env(), &["report", "--output", "json"]).expect_code(0);
+    let wakes = &report.json()["wakes"];
+    assert!(
+        wakes["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("/aws/lambda/wt-scaler does not exist")
+                && w.contains("fix: deploy the stack")),
+        "{wakes}"
+    );
+    assert_eq!(wakes["services"], serde_json::json!([]), "{wakes}");
+    assert!(
+        report.stderr.contains("warning: the function's log group"),
+        "{}",
+        report.stderr
+    );
+    assert_eq!(
+        report.json()["services"][0].get("wake_hours_per_week"),
+        None
+    );
+
     // A service an Application Load Balancer's rule forwards to: deployed, with its Lambda
     // target group (the function its target) and the rule it may rewrite in the function's
     // environment.
@@ -437,7 +460,7 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
         rule_actions(&elb, &rule).await,
         default_actions(&elb, &listener).await,
     );
-    let _dir = bootstrapped(&moto, &woken_at_night());
+    let dir = bootstrapped(&moto, &woken_at_night());
     let wake_group = elb
         .describe_target_groups()
         .names("wt-wake-0")
@@ -466,7 +489,13 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
             "arn:aws:lambda:{REGION}:123456789012:function:wt-scaler"
         )]
     );
-    let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
+    // JSON logs, as the stack's LoggingConfig sets them: status and report read them back.
+    let json_logs = FunctionConfig {
+        log_format: "JSON".into(),
+        ..Default::default()
+    };
+    let mut function =
+        FunctionRuntime::deployed_with(&sdk, "wt-scaler", moto.env(), json_logs).await;
     let now = chrono::Utc::now;
 
     // The night: the service down, its rules at the wake group.
@@ -477,6 +506,23 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
     assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
     let night = vec![(served.clone(), Some(0)), (wake_group.clone(), Some(1))];
     assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
+    // status: asleep, the rule and the listener default at the wake group, remembered.
+    let woken = wake_status(&dir, &moto);
+    assert_eq!(woken["state"], "asleep", "{woken}");
+    assert_eq!(woken["wake_group"], "wt-wake-0");
+    let routes = woken["routes"].as_array().unwrap();
+    assert_eq!(routes.len(), 2, "{woken}");
+    for route in routes {
+        assert_eq!(route["asleep"], true, "{route}");
+        assert_eq!(route["remembered"], true, "{route}");
+    }
+    assert!(routes
+        .iter()
+        .any(|r| r["kind"] == "rule" && r["arn"] == rule.as_str()));
+    assert!(routes
+        .iter()
+        .any(|r| r["kind"] == "listener-default" && r["arn"] == listener.as_str()));
+    assert_eq!(woken.get("usual_wake_seconds"), None, "never woken yet");
 
     // Requests as the load balancer sends them, to this stack's wake group.
     let to_wake_group = |name: &str| {
@@ -509,10 +555,21 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
     let before = chrono::Utc::now();
     let answer = function.invoke(&browser).expect_ok();
     assert_eq!(answer["statusCode"], 200, "{answer}");
-    assert!(answer["body"]
-        .as_str()
-        .unwrap()
-        .contains("Starting prod/app"));
+    let page = answer["body"].as_str().unwrap();
+    assert!(page.contains("Starting prod/app"));
+    assert!(!page.contains("usually"), "no earlier wake to tell: {page}");
+    // The wake's start, recorded with the hold (whole seconds).
+    let started = service_tag(&sdk, "prod", "app", "worktime:wake-started")
+        .await
+        .expect("the wake's start recorded");
+    let started = chrono::DateTime::parse_from_rfc3339(&started).unwrap();
+    assert!(
+        (started.with_timezone(&chrono::Utc) - before)
+            .num_seconds()
+            .abs()
+            <= 1,
+        "{started} vs {before}"
+    );
     assert_eq!(desired_count(&sdk, "prod", "app").await, 1);
     let hold = service_tag(&sdk, "prod", "app", "worktime:hold-until")
         .await
@@ -550,6 +607,40 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
     assert_eq!(rule_actions(&elb, &rule).await, day_rule);
     assert_eq!(default_actions(&elb, &listener).await, day_default);
     assert_eq!(memory_tag(&elb, &rule).await, None);
+    // The wake measured from its start and kept on the service: the tasks took a second
+    // to start and the visitor came back 1.3 s after they were asked for.
+    let seconds = service_tag(&sdk, "prod", "app", "worktime:wake-seconds")
+        .await
+        .expect("the wake's duration recorded");
+    let first: u64 = seconds
+        .parse()
+        .unwrap_or_else(|_| panic!("one duration: {seconds:?}"));
+    assert!((1..=10).contains(&first), "{seconds}");
+    // A second request that finds the rules back only redirects: nothing measured again.
+    let answer = function.invoke(&browser).expect_ok();
+    assert_eq!(answer["statusCode"], 302, "{answer}");
+    assert_eq!(
+        service_tag(&sdk, "prod", "app", "worktime:wake-seconds").await,
+        Some(seconds.clone())
+    );
+    // status: awake until the hold's time, the last wake and its duration known.
+    let woken = wake_status(&dir, &moto);
+    assert_eq!(woken["state"], "awake-until", "{woken}");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(woken["until"].as_str().unwrap()).unwrap(),
+        until,
+        "{woken}"
+    );
+    assert_eq!(woken["usual_wake_seconds"], first, "{woken}");
+    assert!(woken["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["asleep"] == false && r["remembered"] == false));
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(woken["last_wake"].as_str().unwrap()).unwrap(),
+        started
+    );
 
     // The night's reconcile leaves a held service up and its rules as they are.
     let reconcile = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-reconcile", now())
@@ -574,4 +665,71 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
     assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
     assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
     assert_eq!(weights(&default_actions(&elb, &listener).await), night);
+
+    // The next visitor's starting page says how long a wake usually takes.
+    let answer = function.invoke(&browser).expect_ok();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let page = answer["body"].as_str().unwrap();
+    assert!(
+        page.contains(&format!("usually takes about {first} seconds")),
+        "{page}"
+    );
+
+    // Lambda ships the function's lines to its log group: status lists the wakes, and the
+    // report counts them (two this night) with the hours they held the service up.
+    super::notify::ship_logs(&sdk, "/aws/lambda/wt-scaler", &function.log()).await;
+    let (run, made) =
+        super::permissions::recorded(dir.path(), &moto, &["status", "--output", "json"]);
+    let status = run.expect_code(0).json();
+    super::permissions::assert_listed(dir.path(), &moto, "status", &made);
+    let phases: Vec<(&str, &str)> = status["activity"]["wakes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no wakes: {}", status["activity"]))
+        .iter()
+        .map(|w| (w["service"].as_str().unwrap(), w["phase"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            ("prod/app", "started"),
+            ("prod/app", "up"),
+            ("prod/app", "started")
+        ]
+    );
+    let (run, made) =
+        super::permissions::recorded(dir.path(), &moto, &["report", "--output", "json"]);
+    let report = run.expect_code(0).json();
+    super::permissions::assert_listed(dir.path(), &moto, "report", &made);
+    let wakes = &report["wakes"];
+    assert_eq!(wakes["days"], 7, "{wakes}");
+    assert_eq!(wakes.get("warning"), None, "{wakes}");
+    let tally = &wakes["services"][0];
+    assert_eq!(tally["resource_id"], "service/prod/app", "{wakes}");
+    assert_eq!(tally["wakes"], 2, "{wakes}");
+    assert_eq!(tally["usual_seconds"], first, "{wakes}");
+    let hours = tally["hours_up_at_night"].as_f64().unwrap();
+    assert!(hours > 0.0 && hours < 0.5, "since the wakes began: {hours}");
+    let app = &report["services"][0];
+    assert_eq!(
+        app["wake_hours_per_week"], tally["hours_up_at_night"],
+        "{app}"
+    );
+    let off = app["off_hours_per_week"].as_f64().unwrap();
+    let task_hours = app["task_hours_off_per_week"].as_f64().unwrap();
+    assert!(
+        (task_hours - (off - hours)).abs() < 1e-6,
+        "one task, its wakes' hours taken off: {app}"
+    );
+}
+
+/// The woken service of `worktime status --output json` (the only one).
+fn wake_status(dir: &tempfile::TempDir, moto: &Moto) -> serde_json::Value {
+    let status = worktime(dir.path(), &moto.env(), &["status", "--output", "json"])
+        .expect_code(0)
+        .json();
+    let wake = status["wake"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{status}"));
+    assert_eq!(wake.len(), 1, "{status}");
+    wake[0].clone()
 }

@@ -260,13 +260,14 @@ async fn wake_group_arn(elb: &Client, name: &str) -> Result<String, String> {
 }
 
 /// Points one route at the wake group (remembering the original on it), or puts it back.
-/// Level-triggered: a route already where it should be is left alone.
+/// Level-triggered: a route already where it should be is left alone. True when its
+/// actions were rewritten.
 async fn move_route(
     elb: &Client,
     route: Route<'_>,
     wake_group: &str,
     direction: Direction,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let arn = route.arn().to_string();
     let actions = read_actions(elb, &route).await?;
     let Some((index, current)) = forward_of(&actions) else {
@@ -276,7 +277,7 @@ async fn move_route(
     };
     let is_asleep = current.groups.iter().any(|(g, _)| g == wake_group);
     match direction {
-        Direction::Asleep if is_asleep => Ok(()),
+        Direction::Asleep if is_asleep => Ok(false),
         Direction::Asleep => {
             let (written, memory) =
                 asleep(&current, wake_group).map_err(|e| format!("{arn}: {e}"))?;
@@ -294,7 +295,8 @@ async fn move_route(
                 .map_err(|e| {
                     format!("elasticloadbalancing:AddTags {arn}: {}", describe_error(&e))
                 })?;
-            write_actions(elb, &route, with_forward(&actions, index, &written)).await
+            write_actions(elb, &route, with_forward(&actions, index, &written)).await?;
+            Ok(true)
         }
         Direction::Back => {
             let memory = read_memory(elb, &arn).await?;
@@ -321,18 +323,19 @@ async fn move_route(
                         )
                     })?;
             }
-            Ok(())
+            Ok(is_asleep)
         }
     }
 }
 
 /// Moves every route of `target`; the first failure is the service's reason (the others are
-/// still tried).
+/// still tried). True when any route was rewritten (false: all were where they should be,
+/// as when another request put them back first).
 pub async fn move_routes(
     elb: &Client,
     target: &WakeTarget,
     direction: Direction,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let wake_group = wake_group_arn(elb, &target.group).await?;
     let routes = target
         .rules
@@ -340,13 +343,17 @@ pub async fn move_routes(
         .map(|r| Route::Rule(r))
         .chain(target.listeners.iter().map(|l| Route::Listener(l)));
     let mut failure = None;
+    let mut moved = false;
     for route in routes {
-        if let Err(e) = move_route(elb, route, &wake_group, direction).await {
-            tracing::warn!(service = %target.service, reason = %e, "wake route");
-            failure.get_or_insert(e);
+        match move_route(elb, route, &wake_group, direction).await {
+            Ok(rewritten) => moved |= rewritten,
+            Err(e) => {
+                tracing::warn!(service = %target.service, reason = %e, "wake route");
+                failure.get_or_insert(e);
+            }
         }
     }
-    failure.map_or(Ok(()), Err)
+    failure.map_or(Ok(moved), Err)
 }
 
 /// After a run: each woken service's routes follow it. Returns each failure as
@@ -359,7 +366,7 @@ pub async fn after_run(
     let mut failures = Vec::new();
     for (target, direction) in directions(report, targets) {
         match move_routes(elb, target, direction).await {
-            Ok(()) => {
+            Ok(_) => {
                 tracing::info!(service = %target.service, direction = ?direction, "wake routes")
             }
             Err(reason) => failures.push((format!("service/{}", target.service), reason)),

@@ -11,6 +11,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use super::apply::{move_routes, Direction};
+use super::record::{
+    measured, recorded, started_value, usual_seconds, WAKE_SECONDS_TAG, WAKE_STARTED_TAG,
+};
 use super::request::{AlbRequest, Answer};
 use super::{group_name, WakeTarget};
 use crate::clients::{describe_error, Clients};
@@ -80,10 +83,99 @@ pub fn target_of<'a>(targets: &'a [WakeTarget], arn: &str) -> Option<&'a WakeTar
 /// Why a request could not be served (the visitor gets 503 + `Retry-After`; the reason is
 /// logged).
 fn failed(service: &str, reason: String) -> Answer {
-    tracing::warn!(service = %service, reason = %reason, "wake");
+    tracing::warn!(service = %service, reason = %reason, "wake failed");
     Answer::Starting {
         service: service.to_string(),
         usual_seconds: None,
+    }
+}
+
+/// One wake, as the function logs it: a JSON line (`"message": "wake"`) that `worktime
+/// status` shows among the recent activity and `worktime report` counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WakeRecord<'a> {
+    /// A visitor woke the service, held up until `until`.
+    Started { service: &'a str, until: String },
+    /// It is up and its rules are back, `seconds` after its start (`None`: not measured,
+    /// with why).
+    Up {
+        service: &'a str,
+        seconds: Option<u64>,
+        unmeasured: Option<String>,
+    },
+}
+
+fn log_wake(record: &WakeRecord<'_>) {
+    match record {
+        WakeRecord::Started { service, until } => {
+            tracing::info!(service = %service, phase = "started", until = %until, "wake")
+        }
+        WakeRecord::Up {
+            service,
+            seconds: Some(seconds),
+            ..
+        } => tracing::info!(service = %service, phase = "up", seconds = *seconds, "wake"),
+        WakeRecord::Up {
+            service,
+            unmeasured,
+            ..
+        } => tracing::info!(
+            service = %service,
+            phase = "up",
+            unmeasured = unmeasured.as_deref().unwrap_or(""),
+            "wake"
+        ),
+    }
+}
+
+/// A finished wake: its duration measured from the recorded start, kept on the service
+/// (`worktime:wake-seconds`) and logged. Never fails the visitor's answer: a record that
+/// cannot be made or written is logged.
+async fn record_wake(
+    clients: &Clients,
+    target: &WakeTarget,
+    seen: &crate::Observed,
+    now: DateTime<Utc>,
+) {
+    let service = target.service.as_str();
+    let seconds = match measured(seen.wake_started.as_deref(), now, target.idle_minutes) {
+        Ok(seconds) => seconds,
+        Err(why) => {
+            log_wake(&WakeRecord::Up {
+                service,
+                seconds: None,
+                unmeasured: Some(why.to_string()),
+            });
+            return;
+        }
+    };
+    log_wake(&WakeRecord::Up {
+        service,
+        seconds: Some(seconds),
+        unmeasured: None,
+    });
+    let Some(arn) = seen.service_arn.as_deref() else {
+        return;
+    };
+    let value = recorded(seen.wake_seconds.as_deref(), seconds);
+    if let Err(e) = clients
+        .ecs
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key(WAKE_SECONDS_TAG)
+                .value(value)
+                .build(),
+        )
+        .send()
+        .await
+    {
+        tracing::warn!(
+            service = %service,
+            reason = %format!("ecs:TagResource {WAKE_SECONDS_TAG} on {arn}: {}", describe_error(&e)),
+            "wake record"
+        );
     }
 }
 
@@ -196,13 +288,19 @@ pub async fn handle(
     };
     let starting = Answer::Starting {
         service: service.to_string(),
-        usual_seconds: None,
+        usual_seconds: usual_seconds(seen.wake_seconds.as_deref()),
     };
     match decide(true, &standing) {
         Step::Ignore => Answer::Asleep,
         Step::Wait => starting,
         Step::Restore => match move_routes(elb, target, Direction::Back).await {
-            Ok(()) => Answer::Ready,
+            // This request put the rules back: the wake is over, measured once (a request
+            // that finds them back already only redirects).
+            Ok(true) => {
+                record_wake(clients, target, seen, now).await;
+                Answer::Ready
+            }
+            Ok(false) => Answer::Ready,
             Err(reason) => failed(service, reason),
         },
         Step::Wake => {
@@ -211,16 +309,20 @@ pub async fn handle(
             let Some(arn) = seen.service_arn.as_deref() else {
                 return failed(service, format!("{id} has no ARN to tag"));
             };
+            // The wake's start with it, in the same write: the request that finds the service
+            // up measures the wake from it (`record.rs`).
+            let tag = |key: &str, value: String| {
+                aws_sdk_ecs::types::Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+            };
             if let Err(e) = clients
                 .ecs
                 .tag_resource()
                 .resource_arn(arn)
-                .tags(
-                    aws_sdk_ecs::types::Tag::builder()
-                        .key(HOLD_UNTIL_TAG)
-                        .value(hold_until_value(until))
-                        .build(),
-                )
+                .tags(tag(HOLD_UNTIL_TAG, hold_until_value(until)))
+                .tags(tag(WAKE_STARTED_TAG, started_value(now)))
                 .send()
                 .await
             {
@@ -236,7 +338,10 @@ pub async fn handle(
             if report.has_failures() {
                 return failed(service, report.failure_message());
             }
-            tracing::info!(service = %service, until = %hold_until_value(until), "woken");
+            log_wake(&WakeRecord::Started {
+                service,
+                until: hold_until_value(until),
+            });
             starting
         }
     }

@@ -28,7 +28,8 @@ pub async fn run(args: &ReportArgs, aws: &AwsArgs, format: OutputFormat) -> Resu
         .region()
         .map_or_else(|| config.stack.region.clone(), |r| r.to_string());
     let clients = crate::aws::clients::function(&sdk);
-    let report = report::build(&clients, config, &region, &plan, now).await?;
+    let wakes = report::wakes::read(&sdk, config, now).await;
+    let report = report::build(&clients, config, &region, &plan, wakes, now).await?;
 
     if let Some(path) = &plan.html {
         std::fs::write(path, html::render(&report)).map_err(|source| Error::Io {
@@ -38,6 +39,12 @@ pub async fn run(args: &ReportArgs, aws: &AwsArgs, format: OutputFormat) -> Resu
         eprintln!("wrote {}", path.display());
     }
     output::print(&report, format);
+    // Not a failure (the figures stand, without the wakes): said where it is seen.
+    if let Some(warning) = report.wakes.as_ref().and_then(|w| w.warning.as_ref()) {
+        if format != OutputFormat::Text {
+            eprintln!("warning: {warning}");
+        }
+    }
     match report.unreadable() {
         0 => Ok(()),
         unread => Err(Error::ServicesUnread {

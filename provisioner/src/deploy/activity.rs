@@ -14,6 +14,7 @@ use worktime_lambda::describe_error;
 use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
+use crate::deploy::wake::records::{self, WakeEvent};
 use crate::template::ids;
 
 /// The calls this module makes (the permissions table, `policy::table`).
@@ -22,7 +23,8 @@ pub const CALLS: &[Call] = &[
         "CloudWatch Logs",
         "FilterLogEvents",
         "logs:FilterLogEvents",
-        &[Status],
+        // `report` counts the wakes (`report::wakes`).
+        &[Status, Report],
         On::LogGroup,
     ),
     Call::new(
@@ -74,6 +76,8 @@ const LOOKBACK_DAYS: i64 = 14;
 /// A bound on the log pages read (the filter keeps only summary lines: two a day per
 /// schedule, a few more with notices and retries).
 const MAX_LOG_PAGES: usize = 20;
+/// The most wake records `status` shows.
+const RECENT_WAKES: usize = 10;
 
 /// The last run of one action of one schedule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -130,6 +134,10 @@ pub struct Activity {
     /// Messages waiting in the dead-letter queue (`None`: not read).
     pub dead_letters: Option<i64>,
     pub alarms: Vec<AlarmStatus>,
+    /// The last wakes on request (a visitor woke a service; it was up), oldest first: at
+    /// most [`RECENT_WAKES`] records of the last two weeks (absent without any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wakes: Vec<WakeEvent>,
     /// What could not be read, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<String>,
@@ -139,11 +147,24 @@ pub struct Activity {
 pub async fn read(session: &Session, config: &StackConfig, now: DateTime<Utc>) -> Activity {
     let mut activity = Activity::default();
     let log_group = format!("/aws/lambda/{}", config.function_name());
-    match summary_lines(session, &log_group, now).await {
+    let since = now - TimeDelta::days(LOOKBACK_DAYS);
+    match log_lines(&session.sdk, &log_group, "summary", since).await {
         Ok(lines) => activity.last_runs = last_runs(lines),
         Err(why) => activity
             .unreadable
             .push(format!("log group {log_group}: {why}")),
+    }
+    if config.woken().next().is_some() {
+        match log_lines(&session.sdk, &log_group, records::FILTER, since).await {
+            Ok(lines) => {
+                let events = records::wake_events(&lines);
+                let skip = events.len().saturating_sub(RECENT_WAKES);
+                activity.wakes = events.into_iter().skip(skip).collect();
+            }
+            Err(why) => activity
+                .unreadable
+                .push(format!("log group {log_group} (wakes): {why}")),
+        }
     }
     for schedule in config.schedules_in_use() {
         if !config.runs_in_waves(schedule.name) {
@@ -184,14 +205,29 @@ pub async fn read(session: &Session, config: &StackConfig, now: DateTime<Utc>) -
     activity
 }
 
-/// Every `summary` log line of the last two weeks: (log time, the line as JSON).
-async fn summary_lines(
-    session: &Session,
+/// Every log line since `since` that `pattern` finds (`summary`: the runs' summary lines):
+/// (log time, the line as JSON); lines that are not JSON are left out. A log group that does
+/// not exist has no lines (the function never ran).
+async fn log_lines(
+    sdk: &aws_config::SdkConfig,
     log_group: &str,
-    now: DateTime<Utc>,
+    pattern: &str,
+    since: DateTime<Utc>,
 ) -> Result<Vec<(DateTime<Utc>, Value)>, String> {
-    let logs = crate::aws::clients::logs(&session.sdk);
-    let start = (now - TimeDelta::days(LOOKBACK_DAYS)).timestamp_millis();
+    Ok(log_lines_if_any(sdk, log_group, pattern, since)
+        .await?
+        .unwrap_or_default())
+}
+
+/// As [`log_lines`]; `None`: the log group does not exist.
+pub(crate) async fn log_lines_if_any(
+    sdk: &aws_config::SdkConfig,
+    log_group: &str,
+    pattern: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<Vec<(DateTime<Utc>, Value)>>, String> {
+    let logs = crate::aws::clients::logs(sdk);
+    let start = since.timestamp_millis();
     let mut lines = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..MAX_LOG_PAGES {
@@ -199,7 +235,7 @@ async fn summary_lines(
             .filter_log_events()
             .log_group_name(log_group)
             .start_time(start)
-            .filter_pattern("summary")
+            .filter_pattern(pattern)
             .set_next_token(token.clone())
             .send()
             .await;
@@ -209,7 +245,7 @@ async fn summary_lines(
                 if e.as_service_error()
                     .is_some_and(|s| s.is_resource_not_found_exception()) =>
             {
-                return Ok(Vec::new())
+                return Ok(None)
             }
             Err(e) => return Err(describe_error(&e)),
         };
@@ -231,7 +267,7 @@ async fn summary_lines(
             _ => break,
         }
     }
-    Ok(lines)
+    Ok(Some(lines))
 }
 
 /// The latest summary of each (schedule, action), schedules and actions in name order. Lines
@@ -411,6 +447,24 @@ impl fmt::Display for Activity {
                     .cause
                     .as_deref()
                     .map_or_else(String::new, |cause| format!(": {cause}"))
+            )?;
+        }
+        if !self.wakes.is_empty() {
+            writeln!(f, "wakes on request (last {}):", self.wakes.len())?;
+        }
+        for wake in &self.wakes {
+            let what = match &wake.phase {
+                records::WakePhase::Started { until } => {
+                    format!("woken, held until {}", until.format("%Y-%m-%d %H:%M UTC"))
+                }
+                records::WakePhase::Up { seconds: Some(s) } => format!("up after {s} s"),
+                records::WakePhase::Up { seconds: None } => "up".to_string(),
+            };
+            writeln!(
+                f,
+                "  {} service/{}: {what}",
+                wake.at.format("%Y-%m-%d %H:%M UTC"),
+                wake.service
             )?;
         }
         match self.dead_letters {

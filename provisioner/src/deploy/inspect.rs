@@ -15,6 +15,7 @@ use crate::config::{Schedule, StackConfig, Trigger};
 use crate::cron::AwsCron;
 use crate::deploy::activity::{self, Activity};
 use crate::deploy::stack;
+use crate::deploy::wake::status::{self as wake_status, WakeStatus};
 use crate::error::Result;
 use crate::hours::{weekly_hours, Period};
 use crate::instances::read::{self as instances, Instances};
@@ -54,6 +55,9 @@ pub struct StatusReport {
     /// none do); a warning is not a failure, a read that failed is a problem.
     #[serde(skip_serializing_if = "Instances::is_empty")]
     pub instances: Instances,
+    /// Each woken service's routes and where they stand (absent without `wake_on_request`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wake: Vec<WakeStatus>,
     /// The last runs, the dead-letter queue and the alarms (a deployed stack only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<Activity>,
@@ -233,6 +237,7 @@ pub async fn status(
     }
 
     let instances = instances::check(&clients, &requests).await;
+    let wake = wake_status::read(session, config, now).await;
     let activity = match &info {
         Some(_) => Some(activity::read(session, config, now).await),
         None => None,
@@ -273,6 +278,7 @@ pub async fn status(
         selector_errors,
         trigger_errors,
         instances,
+        wake,
         activity,
     })
 }
@@ -290,6 +296,11 @@ impl StatusReport {
         );
         problems.extend(self.selector_errors.iter().cloned());
         problems.extend(self.instances.unreadable.iter().cloned());
+        problems.extend(self.wake.iter().filter_map(|w| {
+            w.error
+                .as_ref()
+                .map(|e| format!("{} (wake on request): {e}", w.resource_id))
+        }));
         if let Some(activity) = &self.activity {
             problems.extend(activity.unreadable.iter().cloned());
         }
@@ -407,6 +418,12 @@ impl fmt::Display for StatusReport {
             writeln!(f, "  could not read {error}")?;
         }
         write!(f, "{}", self.instances)?;
+        if !self.wake.is_empty() {
+            writeln!(f, "wake on request:")?;
+        }
+        for w in &self.wake {
+            write!(f, "{w}")?;
+        }
         if let Some(activity) = &self.activity {
             write!(f, "{activity}")?;
         }

@@ -5,7 +5,9 @@
 //! changed). What is found (the rules and default actions that forward to the service) is
 //! what the stack lets the function rewrite. The decisions are in `wake/routes.rs`.
 
+pub mod records;
 pub mod routes;
+pub mod status;
 
 use std::collections::BTreeSet;
 

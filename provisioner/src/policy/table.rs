@@ -14,6 +14,7 @@ pub const MODULES: &[(&str, &[Call])] = &[
     ("deploy::concurrency", crate::deploy::concurrency::CALLS),
     ("deploy::capacity", crate::deploy::capacity::CALLS),
     ("deploy::wake", crate::deploy::wake::CALLS),
+    ("deploy::wake::status", crate::deploy::wake::status::CALLS),
     (
         "deploy::execution_role",
         crate::deploy::execution_role::CALLS,

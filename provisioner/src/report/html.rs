@@ -43,6 +43,7 @@ pub fn render(report: &Report) -> String {
         schedule_section(&mut page, schedule);
     }
     services_section(&mut page, &report.services);
+    wakes_section(&mut page, report);
     instances_section(&mut page, report);
     prices_section(&mut page, report);
     page.push_str(
@@ -208,6 +209,48 @@ fn services_section(page: &mut String, services: &[ServiceSaving]) {
         );
     }
     page.push_str("</table>\n</section>\n");
+}
+
+/// The wakes on request of the last week (each woken service's count and hours up at
+/// night), or why they are not counted.
+fn wakes_section(page: &mut String, report: &Report) {
+    let Some(wakes) = &report.wakes else {
+        return;
+    };
+    let _ = writeln!(
+        page,
+        "<section id=\"wakes\">\n<h2>Wakes on request (the last {} days)</h2>",
+        wakes.days
+    );
+    if let Some(warning) = &wakes.warning {
+        let _ = writeln!(
+            page,
+            "<p class=\"warning\">Not counted: {}</p>\n</section>",
+            escape(warning)
+        );
+        return;
+    }
+    page.push_str(
+        "<table>\n<tr><th>service</th><th>wakes</th><th>hours up at night</th>\
+         <th>a wake usually takes</th></tr>\n",
+    );
+    for tally in &wakes.services {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td>\
+             <td class=\"num\">{}</td></tr>",
+            escape(&tally.resource_id),
+            tally.wakes,
+            tally.hours_up_at_night,
+            tally
+                .usual_seconds
+                .map_or_else(|| "-".to_string(), |s| format!("{s} s")),
+        );
+    }
+    page.push_str(
+        "</table>\n<p>The savings count those hours as up: they are taken off each \
+         service's hours off.</p>\n</section>\n",
+    );
 }
 
 /// The capacity warnings (where a cluster's instances cannot follow), each with its fix, and

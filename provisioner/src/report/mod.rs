@@ -13,6 +13,7 @@ pub mod plan;
 mod prices;
 pub(crate) mod services;
 mod text;
+pub mod wakes;
 mod workload;
 
 use chrono::{DateTime, Utc};
@@ -44,6 +45,10 @@ pub struct Report {
     /// Where a cluster's capacity providers keep instances up (absent when none do).
     #[serde(skip_serializing_if = "crate::instances::read::Instances::is_empty")]
     pub instances: crate::instances::read::Instances,
+    /// The woken services' wakes on request of the last week (absent without
+    /// `wake_on_request`): the savings count the hours they held the services up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wakes: Option<wakes::Wakes>,
 }
 
 /// One schedule in use: its crons and its hours over the period.
@@ -86,7 +91,11 @@ pub struct ServiceSaving {
     pub working_desired_from: DesiredSource,
     /// Its schedule's average off-hours a week.
     pub off_hours_per_week: f64,
-    /// `working_desired` × `off_hours_per_week`.
+    /// The hours a week its wakes on request held it up at night (the last 7 days,
+    /// `wakes`); absent: not woken by a request, or its wakes could not be counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wake_hours_per_week: Option<f64>,
+    /// `working_desired` × (`off_hours_per_week` − `wake_hours_per_week`).
     pub task_hours_off_per_week: f64,
     /// Fargate only; `None`: see `reason`.
     pub usd_per_month_saved: Option<f64>,
@@ -118,12 +127,14 @@ pub struct Totals {
 }
 
 /// Builds the report for `config`'s schedules and the services its triggers would act on,
-/// with the prices of `region`.
+/// with the prices of `region`; `wakes`: the woken services' wakes (`wakes::read`), whose
+/// hours up are taken off the savings.
 pub async fn build(
     clients: &Clients,
     config: &StackConfig,
     region: &str,
     plan: &ReportPlan,
+    wakes: Option<wakes::Wakes>,
     now: DateTime<Utc>,
 ) -> Result<Report> {
     let mut schedules: Vec<ScheduleHours> = config
@@ -168,12 +179,15 @@ pub async fn build(
                 .cloned()
                 .unwrap_or_default();
             let fact = facts.get(&request.resource_id).cloned().unwrap_or_default();
+            let wake_hours = wakes
+                .as_ref()
+                .and_then(|w| w.hours_up(&request.resource_id));
             services.push(saving(
                 &now_served.label,
                 request,
                 &seen,
                 fact,
-                off_hours,
+                (off_hours, wake_hours),
                 &prices,
             ));
         }
@@ -210,6 +224,7 @@ pub async fn build(
         prices,
         totals,
         instances,
+        wakes,
     })
 }
 
@@ -219,7 +234,7 @@ fn saving(
     request: &ServiceRequest,
     observed: &Observed,
     facts: services::ServiceFacts,
-    off_hours_per_week: f64,
+    (off_hours_per_week, wake_hours_per_week): (f64, Option<f64>),
     prices: &[Price],
 ) -> ServiceSaving {
     let error = request
@@ -230,7 +245,9 @@ fn saving(
     let found = error.is_none() && observed.exists;
     let desired = working_desired(request.declared, observed);
     let working = if found { desired.count } else { 0 };
-    let task_hours_off_per_week = f64::from(working) * off_hours_per_week;
+    // A wake's hours up at night are not saved.
+    let off_hours = (off_hours_per_week - wake_hours_per_week.unwrap_or(0.0)).max(0.0);
+    let task_hours_off_per_week = f64::from(working) * off_hours;
     let size = facts.size;
     let (usd_per_month_saved, reason) = if error.is_some() {
         (None, None)
@@ -269,6 +286,7 @@ fn saving(
         working_desired: working,
         working_desired_from: desired.source,
         off_hours_per_week,
+        wake_hours_per_week,
         task_hours_off_per_week,
         usd_per_month_saved,
         reason,
@@ -333,5 +351,72 @@ impl Report {
         self.totals.services_unreadable
             + self.totals.groups_unreadable.unwrap_or(0)
             + self.instances.unreadable.len()
+    }
+}
+
+#[cfg(test)]
+mod wake_tests {
+    use super::*;
+    use crate::report::prices::PriceOverrides;
+    use worktime_lambda::Capacity;
+
+    #[test]
+    fn the_hours_a_wake_held_a_service_up_at_night_are_not_counted_as_saved() {
+        let request = ServiceRequest {
+            resource_id: "service/prod/web".into(),
+            cluster: "prod".into(),
+            service: "web".into(),
+            declared: Some(Capacity { min: 2, max: 2 }),
+            refused: None,
+            selected_by: None,
+            wave: 0,
+        };
+        let seen = Observed {
+            exists: true,
+            desired_count: Some(0),
+            ..Observed::default()
+        };
+        let facts = services::ServiceFacts {
+            launch: Some(Launch::Fargate),
+            task_definition: Some("td".into()),
+            size: Some(TaskSize {
+                cpu_vcpu: Some(1.0),
+                memory_gib: Some(2.0),
+                architecture: CpuArchitecture::X86_64,
+                windows: false,
+            }),
+            error: None,
+        };
+        let prices: Vec<Price> = CpuArchitecture::ALL
+            .into_iter()
+            .map(|a| price_for("us-east-1", a, PriceOverrides::default()))
+            .collect();
+        let plain = saving(
+            "default",
+            &request,
+            &seen,
+            facts.clone(),
+            (100.0, None),
+            &prices,
+        );
+        let woken = saving(
+            "default",
+            &request,
+            &seen,
+            facts,
+            (100.0, Some(10.0)),
+            &prices,
+        );
+        assert_eq!(plain.task_hours_off_per_week, 200.0);
+        assert_eq!(
+            woken.task_hours_off_per_week, 180.0,
+            "2 tasks × (100 − 10) h"
+        );
+        assert_eq!(woken.wake_hours_per_week, Some(10.0));
+        let (saved, less) = (
+            plain.usd_per_month_saved.unwrap(),
+            woken.usd_per_month_saved.unwrap(),
+        );
+        assert!((less / saved - 0.9).abs() < 1e-9, "{saved} {less}");
     }
 }

@@ -17,6 +17,10 @@ impl fmt::Display for Report {
         }
         write_services(f, &self.services)?;
         writeln!(f)?;
+        if let Some(wakes) = &self.wakes {
+            write_wakes(f, wakes)?;
+            writeln!(f)?;
+        }
         for group in &self.groups {
             writeln!(
                 f,
@@ -200,4 +204,33 @@ fn row(service: &ServiceSaving) -> [String; 9] {
         format!("{:.1}", service.task_hours_off_per_week),
         or_dash(service.usd_per_month_saved.map(|usd| format!("{usd:.2}"))),
     ]
+}
+
+/// The wakes on request of the last week, or why they are not counted.
+fn write_wakes(f: &mut fmt::Formatter<'_>, wakes: &super::wakes::Wakes) -> fmt::Result {
+    writeln!(
+        f,
+        "wakes on request (the last {} days, from the function's log group):",
+        wakes.days
+    )?;
+    if let Some(warning) = &wakes.warning {
+        return writeln!(f, "  warning: {warning}");
+    }
+    for tally in &wakes.services {
+        writeln!(
+            f,
+            "  {}: {} wake{}, {:.1} h up at night{}",
+            tally.resource_id,
+            tally.wakes,
+            if tally.wakes == 1 { "" } else { "s" },
+            tally.hours_up_at_night,
+            tally
+                .usual_seconds
+                .map_or_else(String::new, |s| format!(", a wake usually takes {s} s")),
+        )?;
+    }
+    writeln!(
+        f,
+        "  the savings above count those hours as up (taken off each service's hours off)"
+    )
 }

@@ -20,7 +20,7 @@ mod stackset;
 mod tests;
 mod triggers;
 mod values;
-mod wake;
+pub(crate) mod wake;
 mod waves;
 
 use clap::ValueEnum;

@@ -1480,6 +1480,21 @@ fn the_function_may_rewrite_and_tag_only_the_rules_and_listeners_found_at_deploy
         "worktime:wake-route"
     );
     assert_eq!(sid("ReadWakeRoutes")["Resource"], "*");
+    // The hold and the wake's record (its start, its durations), on the woken service only.
+    let hold = sid("HoldWokenServices");
+    assert_eq!(hold["Action"], "ecs:TagResource");
+    assert_eq!(
+        hold["Resource"]["Fn::Sub"],
+        "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/dev/api"
+    );
+    assert_eq!(
+        hold["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"],
+        serde_json::json!([
+            "worktime:hold-until",
+            "worktime:wake-started",
+            "worktime:wake-seconds"
+        ])
+    );
 }
 
 #[test]

@@ -15,6 +15,7 @@ use worktime_cfn::iam::Statement;
 use worktime_cfn::resources::{ElbTargetGroup, LambdaPermission, TargetDescription};
 use worktime_cfn::{Expr, Resource, Template};
 use worktime_lambda::tags::HOLD_UNTIL_TAG;
+use worktime_lambda::wake::record::{WAKE_SECONDS_TAG, WAKE_STARTED_TAG};
 use worktime_lambda::wake::route::ROUTE_MEMORY_TAG;
 use worktime_lambda::wake::WakeTarget;
 
@@ -91,7 +92,8 @@ pub(super) fn statements(config: &StackConfig) -> Vec<Statement> {
     )
     .sid("ReadWakeRoutes")];
     // A visitor's wake holds the service up for its idle minutes (the scale-out itself is
-    // the schedule's, already granted): only the hold tag, only on the woken services.
+    // the schedule's, already granted) and records when it started and how long it took:
+    // only those tags, only on the woken services.
     let woken: Vec<Expr> = config
         .woken()
         .map(|(service, _)| {
@@ -107,7 +109,11 @@ pub(super) fn statements(config: &StackConfig) -> Vec<Statement> {
             .condition(
                 "ForAllValues:StringEquals",
                 "aws:TagKeys",
-                Expr::str(HOLD_UNTIL_TAG),
+                vec![
+                    Expr::str(HOLD_UNTIL_TAG),
+                    Expr::str(WAKE_STARTED_TAG),
+                    Expr::str(WAKE_SECONDS_TAG),
+                ],
             ),
     );
     let routes: Vec<_> = config

@@ -49,6 +49,7 @@ service = "api"
             working_desired: 2,
             working_desired_from: DesiredSource::Current,
             off_hours_per_week: hours.off_hours_per_week,
+            wake_hours_per_week: None,
             task_hours_off_per_week: 2.0 * hours.off_hours_per_week,
             usd_per_month_saved: Some(10.5),
             reason: None,
@@ -66,6 +67,7 @@ service = "api"
             working_desired: 1,
             working_desired_from: DesiredSource::Remembered,
             off_hours_per_week: hours.off_hours_per_week,
+            wake_hours_per_week: None,
             task_hours_off_per_week: hours.off_hours_per_week,
             usd_per_month_saved: None,
             reason: Some("EC2 launch type: task-hours only".into()),
@@ -97,6 +99,7 @@ service = "api"
             .into()],
             unreadable: vec![],
         },
+        wakes: None,
         totals: Totals {
             services: 2,
             task_hours_off_per_week: 3.0 * 123.0,
@@ -211,4 +214,46 @@ fn the_capacity_warnings_are_listed_with_their_fixes() {
     let mut quiet = sample();
     quiet.instances = Default::default();
     assert!(!render(&quiet).contains("Instances that cannot follow"));
+}
+
+#[test]
+fn the_wakes_are_a_table_or_the_warning_that_they_could_not_be_counted() {
+    let mut report = sample();
+    assert!(
+        !render(&report).contains("Wakes on request"),
+        "none without a woken service"
+    );
+    let since = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+    report.wakes = Some(crate::report::wakes::Wakes {
+        days: 7,
+        since,
+        services: vec![crate::deploy::wake::records::WakeTally {
+            resource_id: "service/prod/<web>".into(),
+            wakes: 3,
+            hours_up_at_night: 2.5,
+            usual_seconds: Some(41),
+        }],
+        warning: None,
+    });
+    let page = render(&report);
+    assert!(
+        page.contains("<h2>Wakes on request (the last 7 days)</h2>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>service/prod/&lt;web&gt;</td><td class=\"num\">3</td><td class=\"num\">2.5</td><td class=\"num\">41 s</td>"), "{page}");
+    let text = report.to_string();
+    assert!(
+        text.contains("service/prod/<web>: 3 wakes, 2.5 h up at night, a wake usually takes 41 s"),
+        "{text}"
+    );
+    // Not read: said, with the fix, and no count at all.
+    let wakes = report.wakes.as_mut().unwrap();
+    wakes.services.clear();
+    wakes.warning = Some("could not read the function's log group /aws/lambda/wt-scaler (AccessDenied): no wake is counted; fix: allow logs:FilterLogEvents".into());
+    let page = render(&report);
+    assert!(page.contains("Not counted: could not read"), "{page}");
+    assert!(!page.contains("<th>wakes</th>"), "{page}");
+    assert!(report
+        .to_string()
+        .contains("warning: could not read the function's log group"));
 }

@@ -42,6 +42,19 @@ pub struct RunDetail<'a> {
     /// Present when services were left out to fit EventBridge's entry size.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trimmed: Option<Trimmed>,
+    /// Present on a visitor's wake (a scale-out of one service a request woke): a rule on
+    /// `detail.wake` counts or announces wakes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wake: Option<&'a WakeDetail>,
+}
+
+/// The service a request woke, and how long its hold keeps it up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WakeDetail {
+    /// `cluster/service`.
+    pub service: String,
+    /// The end of its hold (`worktime:hold-until`).
+    pub until: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,6 +66,11 @@ pub struct Trimmed {
 /// The detail of `report` as JSON, at most [`MAX_DETAIL_BYTES`]: services are left out from
 /// the end (the summary still counts them all), saying how many.
 pub fn run_detail(stack: Option<&str>, report: &Report) -> String {
+    detail_of(stack, report, None)
+}
+
+/// [`run_detail`] with the wake it was, if a request woke the service.
+fn detail_of(stack: Option<&str>, report: &Report, wake: Option<&WakeDetail>) -> String {
     let mut keep = report.services.len();
     loop {
         let omitted = report.services.len() - keep;
@@ -72,6 +90,7 @@ pub fn run_detail(stack: Option<&str>, report: &Report) -> String {
                     report.services.len()
                 ),
             }),
+            wake,
         };
         let text = serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into());
         if text.len() <= MAX_DETAIL_BYTES || keep == 0 {
@@ -87,10 +106,24 @@ pub fn run_detail(stack: Option<&str>, report: &Report) -> String {
 /// Puts the run's event on the account's default bus. A failure is logged, never returned:
 /// the scaling is what matters, and it is done.
 pub async fn publish_run(clients: &Clients, stack: Option<&str>, report: &Report) {
+    put_run_event(clients, detail_of(stack, report, None)).await
+}
+
+/// Puts a visitor's wake run's event (its `detail.wake` names the service and its hold).
+pub async fn publish_wake(
+    clients: &Clients,
+    stack: Option<&str>,
+    report: &Report,
+    wake: &WakeDetail,
+) {
+    put_run_event(clients, detail_of(stack, report, Some(wake))).await
+}
+
+async fn put_run_event(clients: &Clients, detail: String) {
     let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
         .source(EVENT_SOURCE)
         .detail_type(RUN_DETAIL_TYPE)
-        .detail(run_detail(stack, report))
+        .detail(detail)
         .build();
     match clients.events.put_events().entries(entry).send().await {
         Ok(out) if out.failed_entry_count() == 0 => info!("run event put on the default bus"),
@@ -418,6 +451,24 @@ mod tests {
         // A small run is whole.
         let small = run_detail(Some("wt"), &report_of_one());
         assert!(!small.contains("trimmed"), "{small}");
+    }
+
+    #[test]
+    fn a_wake_runs_event_names_the_service_and_its_hold_and_a_triggers_has_none() {
+        let wake = WakeDetail {
+            service: "prod/api".into(),
+            until: "2026-12-03T23:00:00Z".into(),
+        };
+        let detail: serde_json::Value =
+            serde_json::from_str(&detail_of(Some("wt"), &report_of_one(), Some(&wake))).unwrap();
+        assert_eq!(
+            detail["wake"],
+            serde_json::json!({"service": "prod/api", "until": "2026-12-03T23:00:00Z"})
+        );
+        assert_eq!(detail["summary"]["changed"], 1);
+        let plain: serde_json::Value =
+            serde_json::from_str(&run_detail(Some("wt"), &report_of_one())).unwrap();
+        assert!(plain.get("wake").is_none(), "{plain}");
     }
 
     fn report_of_one() -> Report {

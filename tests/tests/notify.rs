@@ -39,7 +39,7 @@ email = ["oncall@example.com"]
 "#;
 
 /// A queue and its ARN.
-async fn queue(sdk: &SdkConfig, name: &str) -> (String, String) {
+pub(super) async fn queue(sdk: &SdkConfig, name: &str) -> (String, String) {
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let url = sqs
         .create_queue()
@@ -67,7 +67,7 @@ async fn queue(sdk: &SdkConfig, name: &str) -> (String, String) {
 }
 
 /// Every message waiting in the queue, as JSON.
-async fn drain(sdk: &SdkConfig, url: &str) -> Vec<Value> {
+pub(super) async fn drain(sdk: &SdkConfig, url: &str) -> Vec<Value> {
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let mut bodies = Vec::new();
     for _ in 0..3 {

@@ -552,6 +552,29 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
         "app",
         serde_json::json!({"start_seconds": 1, "stop_seconds": 1}),
     );
+    // From now on the run events on the default bus, into a queue.
+    let (runs, runs_arn) = super::notify::queue(&sdk, "runs").await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    events
+        .put_rule()
+        .name("capture-worktime")
+        .event_pattern(r#"{"source": ["worktime"], "detail-type": ["worktime scaling run"]}"#)
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule("capture-worktime")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(&runs_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
     let before = chrono::Utc::now();
     let answer = function.invoke(&browser).expect_ok();
     assert_eq!(answer["statusCode"], 200, "{answer}");
@@ -597,6 +620,18 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
     assert_eq!(
         answer["multiValueHeaders"]["retry-after"],
         serde_json::json!(["5"])
+    );
+
+    // The wake was one run, and its event says so: the service and its hold.
+    let captured = super::notify::drain(&sdk, &runs).await;
+    assert_eq!(captured.len(), 1, "{captured:?}");
+    let detail = &captured[0]["detail"];
+    assert_eq!(detail["action"], "scale-out", "{detail}");
+    assert_eq!(detail["summary"]["changed"], 1, "{detail}");
+    assert_eq!(
+        detail["wake"],
+        serde_json::json!({"service": "prod/app", "until": hold}),
+        "{detail}"
     );
 
     // Up and healthy: the rules exactly as they were, the visitor sent back where it asked.

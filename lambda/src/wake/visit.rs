@@ -18,6 +18,7 @@ use super::request::{AlbRequest, Answer};
 use super::{group_name, WakeTarget};
 use crate::clients::{describe_error, Clients};
 use crate::event::{EventDefaults, ScalingEvent};
+use crate::publish::{publish_wake, WakeDetail};
 use crate::run::{run_observed, select_and_observe};
 use crate::tags::{hold_until_value, HOLD_UNTIL_TAG};
 
@@ -338,6 +339,12 @@ pub async fn handle(
             if report.has_failures() {
                 return failed(service, report.failure_message());
             }
+            // The wake is a run: its event, as a trigger's run has one, says it was a wake.
+            let wake = WakeDetail {
+                service: service.to_string(),
+                until: hold_until_value(until),
+            };
+            publish_wake(clients, defaults.stack.as_deref(), &report, &wake).await;
             log_wake(&WakeRecord::Started {
                 service,
                 until: hold_until_value(until),

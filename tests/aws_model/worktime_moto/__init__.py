@@ -25,6 +25,9 @@ not) modelled:
 - ``elbv2_ecs_targets``: an ECS service's tasks are the ``ip`` targets of its target groups
   in ``DescribeTargetHealth`` (PENDING ``initial``, RUNNING ``healthy``, stopping
   ``draining``), following the ``ecs_tasks`` model.
+- ``elbv2_target_group_stack``: a stack's target groups are deleted with it through
+  ``DeleteTargetGroup`` (moto leaves them behind), refused while a listener or rule action
+  references the group: the stack ends ``DELETE_FAILED`` naming it (``cfn_failures``).
 - ``lambda_quota``: the account's Lambda concurrency quota (``MOTO_LAMBDA_CONCURRENCY_QUOTA``)
   with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
   ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
@@ -94,6 +97,7 @@ def install() -> None:
         ecs_container_instances,
         ecs_tasks,
         elbv2_ecs_targets,
+        elbv2_target_group_stack,
         events_scheduled_rules,
         faults,
         iam_identity,
@@ -115,6 +119,7 @@ def install() -> None:
     ecs_container_instances.install()
     ecs_tasks.install()
     elbv2_ecs_targets.install()
+    elbv2_target_group_stack.install()
     events_scheduled_rules.install()
     faults.install()
     lambda_architectures.install()

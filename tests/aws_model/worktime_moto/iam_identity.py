@@ -1471,27 +1471,6 @@ def install() -> None:
 
     CloudFormationBackend.execute_change_set = execute_change_set
 
-    # DeleteStack: a resource whose deletion is denied leaves the stack DELETE_FAILED.
-    original_delete_stack = CloudFormationBackend.delete_stack
-
-    def delete_stack(self, name_or_stack_id):  # type: ignore[no-untyped-def]
-        stack = None
-        for candidate in list(self.stacks.values()):
-            if name_or_stack_id in (candidate.name, candidate.stack_id):
-                stack = candidate
-        try:
-            return original_delete_stack(self, name_or_stack_id)
-        except cfn_failures.ResourceHandlerFailure as failure:
-            if stack is None:
-                raise
-            self.stacks[stack.stack_id] = stack
-            self.deleted_stacks.pop(stack.stack_id, None)
-            cfn_failures.resource_event(stack, failure, "DELETE_FAILED")
-            reason = f"The following resource(s) failed to delete: [{failure.logical_id}]. "
-            stack.status = "DELETE_FAILED"
-            stack.status_reason = reason
-            stack._add_stack_event("DELETE_FAILED", resource_status_reason=reason)
-            return None
-
-    CloudFormationBackend.delete_stack = delete_stack
+    # DeleteStack: a denied deletion fails the resource; `cfn_failures` leaves the stack
+    # DELETE_FAILED.
     __call__.__doc__ = __doc__

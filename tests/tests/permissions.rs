@@ -156,6 +156,29 @@ async fn every_call_each_command_makes_is_in_the_table_and_its_policy() {
     }
 }
 
+/// Teardown of a stack whose woken service sleeps (its rules at the wake group): putting the
+/// rules back calls only what the table lists for teardown, with a woken service.
+#[tokio::test]
+async fn teardown_putting_a_sleeping_services_rules_back_calls_only_what_the_table_lists() {
+    let moto = Moto::start();
+    let night = crate::wake::night(&moto).await;
+    let dir = night.dir.path();
+    let (run, made) = recorded(dir, &moto, &["teardown", "--yes"]);
+    run.expect_code(0);
+    assert_listed(dir, &moto, "teardown", &made);
+    for (service, operation) in [
+        ("Lambda", "GetFunctionConfiguration"),
+        ("Elastic Load Balancing v2", "ModifyRule"),
+        ("Elastic Load Balancing v2", "ModifyListener"),
+        ("Elastic Load Balancing v2", "RemoveTags"),
+    ] {
+        assert!(
+            made.contains(&(service.to_string(), operation.to_string())),
+            "teardown did not call {service} {operation}: {made:?}"
+        );
+    }
+}
+
 /// An operation the table does not list for a command is caught: `report` never lists its
 /// rows for `bootstrap`'s calls.
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! changed). What is found (the rules and default actions that forward to the service) is
 //! what the stack lets the function rewrite. The decisions are in `wake/routes.rs`.
 
+pub mod restore;
 pub mod routes;
 
 use std::collections::BTreeSet;

@@ -14,6 +14,7 @@ pub const MODULES: &[(&str, &[Call])] = &[
     ("deploy::concurrency", crate::deploy::concurrency::CALLS),
     ("deploy::capacity", crate::deploy::capacity::CALLS),
     ("deploy::wake", crate::deploy::wake::CALLS),
+    ("deploy::wake::restore", crate::deploy::wake::restore::CALLS),
     (
         "deploy::execution_role",
         crate::deploy::execution_role::CALLS,

@@ -573,7 +573,8 @@ pub(crate) struct Night {
     day_default: Vec<aws_sdk_elasticloadbalancingv2::types::Action>,
 }
 
-pub(crate) async fn night(moto: &Moto) -> Night {
+/// The stack `wt` (`woken_at_night`) deployed by day: `prod/app` up, its rules as they were.
+pub(crate) async fn deployed(moto: &Moto) -> Night {
     let sdk = moto.sdk().await;
     let subnets = default_subnets(moto);
     let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
@@ -603,17 +604,6 @@ pub(crate) async fn night(moto: &Moto) -> Night {
         .target_group_arn()
         .unwrap()
         .to_string();
-    let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
-    let scale_in =
-        worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", chrono::Utc::now())
-            .await
-            .unwrap();
-    function.invoke(&scale_in).expect_ok();
-    assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
-    let asleep = vec![(served.clone(), Some(0)), (wake_group.clone(), Some(1))];
-    assert_eq!(weights(&rule_actions(&elb, &rule).await), asleep);
-    assert_eq!(weights(&default_actions(&elb, &listener).await), asleep);
-    assert!(memory_tag(&elb, &rule).await.is_some());
     Night {
         sdk,
         elb,
@@ -625,6 +615,42 @@ pub(crate) async fn night(moto: &Moto) -> Night {
         day_rule,
         day_default,
     }
+}
+
+/// `deployed`, then the built function's scale-in: the service down, its rule and default
+/// action at the wake group.
+pub(crate) async fn night(moto: &Moto) -> Night {
+    let night = deployed(moto).await;
+    let mut function = FunctionRuntime::deployed(&night.sdk, "wt-scaler", moto.env()).await;
+    let scale_in = worktime_e2e::triggers::deployed_rule_payload(
+        &night.sdk,
+        "wt-scale-in",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    function.invoke(&scale_in).expect_ok();
+    assert_eq!(desired_count(&night.sdk, "prod", "app").await, 0);
+    assert_asleep(&night).await;
+    night
+}
+
+/// The rule and the default action at the wake group (the service's group at weight 0),
+/// what was there remembered.
+pub(crate) async fn assert_asleep(night: &Night) {
+    let asleep = vec![
+        (night.served.clone(), Some(0)),
+        (night.wake_group.clone(), Some(1)),
+    ];
+    assert_eq!(
+        weights(&rule_actions(&night.elb, &night.rule).await),
+        asleep
+    );
+    assert_eq!(
+        weights(&default_actions(&night.elb, &night.listener).await),
+        asleep
+    );
+    assert!(memory_tag(&night.elb, &night.rule).await.is_some());
 }
 
 /// The stack's status, `None` once it is gone.
@@ -655,7 +681,7 @@ async fn wake_group_present(elb: &aws_sdk_elasticloadbalancingv2::Client) -> boo
 }
 
 /// Every rule and default action exactly as by day, no memory tag left.
-async fn as_by_day(night: &Night) {
+pub(crate) async fn as_by_day(night: &Night) {
     let elb = &night.elb;
     assert_eq!(rule_actions(elb, &night.rule).await, night.day_rule);
     assert_eq!(
@@ -823,4 +849,43 @@ async fn teardown_names_a_rule_changed_since_the_night_and_stops_before_deleting
     as_by_day(&night).await;
     assert_eq!(stack_status(&night.sdk).await, None);
     assert_eq!(desired_count(&night.sdk, "prod", "app").await, 1);
+}
+
+#[tokio::test]
+async fn worktime_run_moves_the_routes_as_the_deployed_function_does_and_a_dry_run_moves_nothing() {
+    let moto = Moto::start();
+    let day = deployed(&moto).await;
+    let run = |args: &[&str]| worktime(day.dir.path(), &moto.env(), args);
+
+    run(&["run", "scale-in", "--dry-run"]).expect_code(0);
+    as_by_day(&day).await;
+    assert_eq!(desired_count(&day.sdk, "prod", "app").await, 1);
+
+    let night = run(&["run", "scale-in"]).expect_code(0);
+    assert_eq!(desired_count(&day.sdk, "prod", "app").await, 0);
+    assert_asleep(&day).await;
+    assert!(
+        night
+            .stderr
+            .contains("rules of service/prod/app point at its wake target group wt-wake-0"),
+        "{}",
+        night.stderr
+    );
+    // Again: level-triggered, nothing more to do.
+    run(&["run", "scale-in"]).expect_code(0);
+    assert_asleep(&day).await;
+
+    run(&["run", "scale-out", "--dry-run"]).expect_code(0);
+    assert_asleep(&day).await;
+
+    let morning = run(&["run", "scale-out"]).expect_code(0);
+    assert_eq!(desired_count(&day.sdk, "prod", "app").await, 1);
+    as_by_day(&day).await;
+    assert!(
+        morning
+            .stderr
+            .contains("rules of service/prod/app as they were by day"),
+        "{}",
+        morning.stderr
+    );
 }

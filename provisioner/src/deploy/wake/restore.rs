@@ -12,13 +12,14 @@
 //! (`worktime_lambda::wake::apply::move_routes` with `Direction::Back`): the same fingerprint
 //! check, so a rule someone changed since the night is left as it is and named.
 
+use aws_config::SdkConfig;
 use aws_sdk_elasticloadbalancingv2::Client as Elb;
 use worktime_lambda::describe_error;
 use worktime_lambda::wake::apply::{move_routes, Direction};
 use worktime_lambda::wake::route::ROUTE_MEMORY_TAG;
 use worktime_lambda::wake::{targets_from, WakeTarget, WAKE_VAR};
 
-use crate::aws::calls::{Call, Cmd::*, Narrow, On};
+use crate::aws::calls::{Call, Cmd, Cmd::*, Narrow, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::progress::Progress;
@@ -29,13 +30,17 @@ const NO_RESOURCE: &str =
     "elasticloadbalancing:Describe* actions have no resource-level permissions; only with wake_on_request";
 const ROUTES: &str = "the rules a deploy finds are read from AWS, which a printed policy cannot do: an Application Load Balancer's rules and listeners of the account and region, as teardown only puts back what the function's own policy (exactly those read at deploy) let it move";
 
+/// `run` moves the routes after its run as the deployed function does; teardown puts them
+/// back.
+const ROUTES_MOVED_BY: &[Cmd] = &[Run, Teardown];
+
 /// The calls this module makes (the permissions table, `policy::table`).
 pub const CALLS: &[Call] = &[
     Call::new(
         "Lambda",
         "GetFunctionConfiguration",
         "lambda:GetFunctionConfiguration",
-        &[Teardown],
+        ROUTES_MOVED_BY,
         On::Function,
     )
     .narrow(Narrow::WakeServices),
@@ -43,7 +48,7 @@ pub const CALLS: &[Call] = &[
         "CloudFormation",
         "GetTemplate",
         "cloudformation:GetTemplate",
-        &[Teardown],
+        ROUTES_MOVED_BY,
         On::Stack,
     )
     .narrow(Narrow::WakeServices),
@@ -51,7 +56,7 @@ pub const CALLS: &[Call] = &[
         ELB,
         "DescribeTargetGroups",
         "elasticloadbalancing:DescribeTargetGroups",
-        &[Teardown],
+        ROUTES_MOVED_BY,
         On::Any,
     )
     .narrow(Narrow::WakeServices)
@@ -60,7 +65,7 @@ pub const CALLS: &[Call] = &[
         ELB,
         "DescribeRules",
         "elasticloadbalancing:DescribeRules",
-        &[Teardown],
+        ROUTES_MOVED_BY,
         On::Any,
     )
     .narrow(Narrow::WakeServices)
@@ -69,7 +74,7 @@ pub const CALLS: &[Call] = &[
         ELB,
         "DescribeListeners",
         "elasticloadbalancing:DescribeListeners",
-        &[Teardown],
+        ROUTES_MOVED_BY,
         On::Any,
     )
     .narrow(Narrow::WakeServices)
@@ -78,7 +83,7 @@ pub const CALLS: &[Call] = &[
         ELB,
         "DescribeTags",
         "elasticloadbalancing:DescribeTags",
-        &[Teardown],
+        ROUTES_MOVED_BY,
         On::Any,
     )
     .narrow(Narrow::WakeServices)
@@ -87,7 +92,7 @@ pub const CALLS: &[Call] = &[
         ELB,
         "ModifyRule",
         "elasticloadbalancing:ModifyRule",
-        &[Teardown],
+        ROUTES_MOVED_BY,
         On::WakeRoutes,
     )
     .narrow(Narrow::WakeServices)
@@ -96,17 +101,27 @@ pub const CALLS: &[Call] = &[
         ELB,
         "ModifyListener",
         "elasticloadbalancing:ModifyListener",
-        &[Teardown],
+        ROUTES_MOVED_BY,
         On::WakeRoutes,
     )
     .narrow(Narrow::WakeServices)
     .note(ROUTES),
     // Only the memory tag; `On::WakeRoutes` stands for nothing without a woken service.
+    // `run scale-in` remembers a route before it rewrites it.
+    Call::new(
+        ELB,
+        "AddTags",
+        "elasticloadbalancing:AddTags",
+        &[Run],
+        On::WakeRoutes,
+    )
+    .narrow(Narrow::TagKeys(&[ROUTE_MEMORY_TAG]))
+    .note(ROUTES),
     Call::new(
         ELB,
         "RemoveTags",
         "elasticloadbalancing:RemoveTags",
-        &[Teardown],
+        ROUTES_MOVED_BY,
         On::WakeRoutes,
     )
     .narrow(Narrow::TagKeys(&[ROUTE_MEMORY_TAG]))
@@ -138,8 +153,8 @@ pub async fn put_back(
     if config.woken().next().is_none() || !stack_present {
         return done;
     }
-    let targets = match woken_targets(session, config).await {
-        Ok(targets) => targets,
+    let targets = match woken_targets(&session.sdk, config).await {
+        Ok(targets) => targets.unwrap_or_default(),
         Err(reason) => {
             done.problems.push(reason);
             return done;
@@ -186,10 +201,14 @@ pub async fn put_back(
 }
 
 /// The woken services the last deploy gave the function: from the function, else (the
-/// function gone, the stack not) from the stack's template.
-async fn woken_targets(session: &Session, config: &StackConfig) -> Result<Vec<WakeTarget>, String> {
+/// function gone, the stack not) from the stack's template; `None` when neither is there
+/// (nothing deployed: no wake group, no route to move).
+pub async fn woken_targets(
+    sdk: &SdkConfig,
+    config: &StackConfig,
+) -> Result<Option<Vec<WakeTarget>>, String> {
     let function = config.function_name();
-    let lambda = crate::aws::clients::lambda(&session.sdk);
+    let lambda = crate::aws::clients::lambda(sdk);
     match lambda
         .get_function_configuration()
         .function_name(&function)
@@ -202,12 +221,13 @@ async fn woken_targets(session: &Session, config: &StackConfig) -> Result<Vec<Wa
                 .and_then(|v| v.get(WAKE_VAR))
                 .map(String::as_str),
         )
+        .map(Some)
         .map_err(|e| format!("function {function}: {e}")),
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_resource_not_found_exception()) =>
         {
-            from_template(session, config).await
+            from_template(sdk, config).await
         }
         Err(e) => Err(format!(
             "reading which rules function {function} may have moved (lambda:GetFunctionConfiguration): {}",
@@ -216,25 +236,37 @@ async fn woken_targets(session: &Session, config: &StackConfig) -> Result<Vec<Wa
     }
 }
 
-async fn from_template(session: &Session, config: &StackConfig) -> Result<Vec<WakeTarget>, String> {
+async fn from_template(
+    sdk: &SdkConfig,
+    config: &StackConfig,
+) -> Result<Option<Vec<WakeTarget>>, String> {
     let stack = &config.stack.name;
-    let out = session
-        .cfn
-        .get_template()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
+    let cfn = crate::aws::clients::cloudformation(sdk);
+    let out = match cfn.get_template().stack_name(stack).send().await {
+        Ok(out) => out,
+        // CloudFormation answers a stack that does not exist with a ValidationError.
+        Err(e)
+            if e.as_service_error().is_some_and(|s| {
+                s.meta().code() == Some("ValidationError")
+                    && s.meta().message().is_some_and(|m| m.contains("does not exist"))
+            }) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => {
+            return Err(format!(
                 "the function is gone; reading which rules it may have moved from stack {stack}'s template (cloudformation:GetTemplate): {}",
                 describe_error(&e)
-            )
-        })?;
+            ))
+        }
+    };
     let body = out.template_body().unwrap_or_default();
     let value = wake_variable(body).map_err(|e| {
         format!("the function is gone, and stack {stack}'s template cannot be read: {e}")
     })?;
-    targets_from(value.as_deref()).map_err(|e| format!("stack {stack}'s template: {e}"))
+    targets_from(value.as_deref())
+        .map(Some)
+        .map_err(|e| format!("stack {stack}'s template: {e}"))
 }
 
 /// The function's `WORKTIME_WAKE` in a template (JSON or YAML: YAML reads both); `None`

@@ -721,6 +721,27 @@ async fn teardown_at_night_puts_every_rule_back_exactly_before_it_deletes_the_st
         "{}",
         run.stdout
     );
+
+    // The leftovers check looks for the stack's wake target groups by name: one made again
+    // by hand is found by a teardown of nothing.
+    let vpc = night
+        .elb
+        .describe_target_groups()
+        .names("served")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    create_target_group(&night.sdk, &vpc, "wt-wake-0", "HTTP").await;
+    let again = worktime(night.dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(1);
+    assert!(
+        again.stderr.contains("target group wt-wake-0"),
+        "{}",
+        again.stderr
+    );
 }
 
 #[tokio::test]

@@ -370,9 +370,9 @@ pub fn routes_not_put_back_message(stack: &str, problems: &[String]) -> String {
     )
 }
 
-/// `worktime teardown`: the woken services' rules put back from the wake target groups, the stack (its triggers and function), then the services it scaled
-/// in given back, then the artifacts (all versions) and the bucket; then a check for
-/// leftovers.
+/// `worktime teardown`: the woken services' rules put back from the wake target groups, the
+/// stack (its triggers and function), then the services it scaled in given back, then the
+/// artifacts (all versions) and the bucket; then a check for leftovers.
 pub async fn teardown(
     session: &Session,
     config: &StackConfig,

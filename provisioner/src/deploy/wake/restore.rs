@@ -305,7 +305,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_wake_variable_is_read_from_the_rendered_template_and_absent_without_woken_services() {
+    fn the_wake_variable_is_read_from_a_templates_function_environment_and_absent_without_it() {
         let yaml = "Resources:\n  Function:\n    Type: AWS::Lambda::Function\n    Properties:\n      Environment:\n        Variables:\n          WORKTIME_WAKE: '[{\"s\":\"prod/app\",\"g\":\"wt-wake-0\",\"m\":60,\"r\":[\"rule/1\"]}]'\n";
         let value = wake_variable(yaml).unwrap();
         let targets = targets_from(value.as_deref()).unwrap();

@@ -60,6 +60,7 @@ test-model: $(STAMP)
 	$(PY) tests/aws_model/check_ecs_tasks.py
 	$(PY) tests/aws_model/check_cloudwatch_cbor.py
 	$(PY) tests/aws_model/check_ecs_container_instances.py
+	$(PY) tests/aws_model/check_elbv2_target_group_stack.py
 
 test-rust:
 	cargo test --workspace

@@ -104,6 +104,10 @@ pub enum Error {
         stack: String,
         problems: Vec<String>,
     },
+    /// `run` scaled its services, but some woken services' routes could not follow them
+    /// (`problems`: each service with the rule and why).
+    #[error("the run was applied, but the rules of {} woken service(s) could not follow it: {}. Fix: a rule changed since worktime rewrote it is left as it is: put it back by hand as its worktime:wake-route tag says and remove the tag; otherwise correct the cause and run it again (routes move level-triggered)", problems.len(), problems.join("; "))]
+    RoutesNotMoved { problems: Vec<String> },
     /// A teardown that left services down or items behind (`problems` says which, and the
     /// fix).
     #[error("{problems}")]

@@ -172,6 +172,13 @@ async fn fresh_account(moto: &Moto, document: &Value) -> Vec<(String, String)> {
     create_services(&sdk, "prod", &[("api", 2), ("worker", 4)]).await;
     register_target(&sdk, "prod", "api", 1, 3).await;
     capacity_provider(&sdk, "prod").await;
+    operator(moto, document).await
+}
+
+/// An IAM user `operator` holding `document` in the account as it is; the environment that
+/// runs worktime as that user.
+async fn operator(moto: &Moto, document: &Value) -> Vec<(String, String)> {
+    let sdk = moto.sdk().await;
     let iam = aws_sdk_iam::Client::new(&sdk);
     iam.create_user()
         .user_name("operator")
@@ -684,4 +691,40 @@ fn regex_like_writes() -> Vec<&'static str> {
         "cloudwatch:Delete",
         "scheduler:",
     ]
+}
+
+/// Teardown of a stack whose woken service sleeps (its rules at the wake group), as an
+/// operator holding exactly the printed policy: the rules are put back and the stack (its wake
+/// group through CloudFormation's handler) deleted; without the statement that lets it rewrite
+/// the rules, teardown stops before deleting anything.
+#[tokio::test]
+async fn teardown_puts_a_sleeping_services_rules_back_with_exactly_the_printed_policy() {
+    let moto = Moto::start();
+    let night = crate::wake::night(&moto).await;
+    let dir = night.dir.path();
+    let printed = printed(dir, &moto.env());
+    let document = policy_named(&printed, "operator").clone();
+
+    let sid = sid_granting(&document, "elasticloadbalancing:ModifyRule");
+    let env = operator(&moto, &without(&document, &sid)).await;
+    let denied = worktime(dir, &env, &["teardown", "--yes"]).expect_code(1);
+    assert!(
+        denied.stderr.contains("stopped before deleting anything")
+            && denied.stderr.contains("elasticloadbalancing:ModifyRule"),
+        "without {sid}: {}",
+        denied.stderr
+    );
+    let sdk = moto.sdk().await;
+    assert_eq!(
+        stack_status(&sdk).await.as_deref(),
+        Some("CREATE_COMPLETE"),
+        "nothing deleted"
+    );
+    crate::wake::assert_asleep(&night).await;
+
+    hold_policy(&moto, &document).await;
+    worktime(dir, &env, &["teardown", "--yes"]).expect_code(0);
+    crate::wake::as_by_day(&night).await;
+    assert_eq!(stack_status(&sdk).await, None);
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 1);
 }

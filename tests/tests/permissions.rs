@@ -165,6 +165,45 @@ async fn every_call_each_command_makes_is_in_the_table_and_its_policy() {
     }
 }
 
+/// A stack with a woken service: `run scale-in` pointing its rules at the wake group, then
+/// teardown putting them back, call only what the table lists for them.
+#[tokio::test]
+async fn moving_a_woken_services_rules_in_run_and_teardown_calls_only_what_the_table_lists() {
+    let moto = Moto::start();
+    let day = crate::wake::deployed(&moto).await;
+    let dir = day.dir.path();
+    let (run, made) = recorded(dir, &moto, &["run", "scale-in"]);
+    run.expect_code(0);
+    crate::wake::assert_asleep(&day).await;
+    assert_listed(dir, &moto, "run", &made);
+    for operation in [
+        "GetFunctionConfiguration",
+        "AddTags",
+        "ModifyRule",
+        "ModifyListener",
+    ] {
+        assert!(
+            made.iter().any(|(_, o)| o == operation),
+            "run did not call {operation}: {made:?}"
+        );
+    }
+    let (run, made) = recorded(dir, &moto, &["teardown", "--yes"]);
+    run.expect_code(0);
+    crate::wake::as_by_day(&day).await;
+    assert_listed(dir, &moto, "teardown", &made);
+    for (service, operation) in [
+        ("Lambda", "GetFunctionConfiguration"),
+        ("Elastic Load Balancing v2", "ModifyRule"),
+        ("Elastic Load Balancing v2", "ModifyListener"),
+        ("Elastic Load Balancing v2", "RemoveTags"),
+    ] {
+        assert!(
+            made.contains(&(service.to_string(), operation.to_string())),
+            "teardown did not call {service} {operation}: {made:?}"
+        );
+    }
+}
+
 /// An operation the table does not list for a command is caught: `report` never lists its
 /// rows for `bootstrap`'s calls.
 #[tokio::test]

@@ -768,3 +768,356 @@ fn wake_status(dir: &tempfile::TempDir, moto: &Moto) -> serde_json::Value {
     assert_eq!(wake.len(), 1, "{status}");
     wake[0].clone()
 }
+
+/// A stack `wt` (`woken_at_night`) whose `prod/app` the built function's scale-in took down,
+/// its rule and its listener's default action pointed at the wake group, with what they were
+/// by day.
+pub(crate) struct Night {
+    sdk: aws_config::SdkConfig,
+    elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub(crate) dir: tempfile::TempDir,
+    served: String,
+    wake_group: String,
+    listener: String,
+    rule: String,
+    day_rule: Vec<aws_sdk_elasticloadbalancingv2::types::Action>,
+    day_default: Vec<aws_sdk_elasticloadbalancingv2::types::Action>,
+}
+
+/// The stack `wt` (`woken_at_night`) deployed by day: `prod/app` up, its rules as they were.
+pub(crate) async fn deployed(moto: &Moto) -> Night {
+    let sdk = moto.sdk().await;
+    let subnets = default_subnets(moto);
+    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
+    let served = create_target_group(&sdk, &vpc, "served", "HTTP").await;
+    let listener = create_listener(&sdk, &alb, "HTTP", Some(&served)).await;
+    let rule = create_rule(&sdk, &listener, 10, "/app/*", &served).await;
+    aws_sdk_ecs::Client::new(&sdk)
+        .create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .unwrap();
+    create_balanced_service(&sdk, "prod", "app", Some(&served), None).await;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let (day_rule, day_default) = (
+        rule_actions(&elb, &rule).await,
+        default_actions(&elb, &listener).await,
+    );
+    let dir = bootstrapped(moto, &woken_at_night());
+    let wake_group = elb
+        .describe_target_groups()
+        .names("wt-wake-0")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    Night {
+        sdk,
+        elb,
+        dir,
+        served,
+        wake_group,
+        listener,
+        rule,
+        day_rule,
+        day_default,
+    }
+}
+
+/// `deployed`, then the built function's scale-in: the service down, its rule and default
+/// action at the wake group.
+pub(crate) async fn night(moto: &Moto) -> Night {
+    let night = deployed(moto).await;
+    let mut function = FunctionRuntime::deployed(&night.sdk, "wt-scaler", moto.env()).await;
+    let scale_in = worktime_e2e::triggers::deployed_rule_payload(
+        &night.sdk,
+        "wt-scale-in",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    function.invoke(&scale_in).expect_ok();
+    assert_eq!(desired_count(&night.sdk, "prod", "app").await, 0);
+    assert_asleep(&night).await;
+    night
+}
+
+/// The rule and the default action at the wake group (the service's group at weight 0),
+/// what was there remembered.
+pub(crate) async fn assert_asleep(night: &Night) {
+    let asleep = vec![
+        (night.served.clone(), Some(0)),
+        (night.wake_group.clone(), Some(1)),
+    ];
+    assert_eq!(
+        weights(&rule_actions(&night.elb, &night.rule).await),
+        asleep
+    );
+    assert_eq!(
+        weights(&default_actions(&night.elb, &night.listener).await),
+        asleep
+    );
+    assert!(memory_tag(&night.elb, &night.rule).await.is_some());
+}
+
+/// The stack's status, `None` once it is gone.
+async fn stack_status(sdk: &aws_config::SdkConfig) -> Option<String> {
+    aws_sdk_cloudformation::Client::new(sdk)
+        .describe_stacks()
+        .stack_name("wt")
+        .send()
+        .await
+        .ok()
+        .and_then(|out| {
+            out.stacks()
+                .first()
+                .and_then(|s| s.stack_status())
+                .map(|s| s.as_str().to_string())
+        })
+        .filter(|s| s != "DELETE_COMPLETE")
+}
+
+async fn wake_group_present(elb: &aws_sdk_elasticloadbalancingv2::Client) -> bool {
+    elb.describe_target_groups()
+        .send()
+        .await
+        .unwrap()
+        .target_groups()
+        .iter()
+        .any(|g| g.target_group_name() == Some("wt-wake-0"))
+}
+
+/// Every rule and default action exactly as by day, no memory tag left.
+pub(crate) async fn as_by_day(night: &Night) {
+    let elb = &night.elb;
+    assert_eq!(rule_actions(elb, &night.rule).await, night.day_rule);
+    assert_eq!(
+        default_actions(elb, &night.listener).await,
+        night.day_default
+    );
+    assert_eq!(memory_tag(elb, &night.rule).await, None);
+    assert_eq!(memory_tag(elb, &night.listener).await, None);
+}
+
+#[tokio::test]
+async fn teardown_at_night_puts_every_rule_back_exactly_before_it_deletes_the_stack_and_its_wake_group(
+) {
+    let moto = Moto::start();
+    let night = night(&moto).await;
+
+    let run = worktime(night.dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(0);
+    as_by_day(&night).await;
+    assert_eq!(stack_status(&night.sdk).await, None, "{}", run.stderr);
+    assert!(
+        !wake_group_present(&night.elb).await,
+        "the wake group is gone"
+    );
+    assert_eq!(
+        desired_count(&night.sdk, "prod", "app").await,
+        1,
+        "given back"
+    );
+    assert!(
+        run.stdout
+            .contains("rules put back from the wake target groups first: prod/app"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("nothing of worktime's is left"),
+        "{}",
+        run.stdout
+    );
+
+    // The leftovers check looks for the stack's wake target groups by name: one made again
+    // by hand is found by a teardown of nothing.
+    let vpc = night
+        .elb
+        .describe_target_groups()
+        .names("served")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    create_target_group(&night.sdk, &vpc, "wt-wake-0", "HTTP").await;
+    let again = worktime(night.dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(1);
+    assert!(
+        again.stderr.contains("target group wt-wake-0"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[tokio::test]
+async fn the_model_fails_a_stack_deletion_while_a_rule_forwards_to_its_wake_group_and_teardown_then_finishes_it(
+) {
+    let moto = Moto::start();
+    let night = night(&moto).await;
+
+    // CloudFormation's own DeleteStack, the rules still at the wake group: as on AWS, the
+    // target group cannot be deleted while an action references it.
+    let cfn = aws_sdk_cloudformation::Client::new(&night.sdk);
+    cfn.delete_stack().stack_name("wt").send().await.unwrap();
+    assert_eq!(
+        stack_status(&night.sdk).await.as_deref(),
+        Some("DELETE_FAILED")
+    );
+    let events = cfn
+        .describe_stack_events()
+        .stack_name("wt")
+        .send()
+        .await
+        .unwrap();
+    let failed = events
+        .stack_events()
+        .iter()
+        .find(|e| {
+            e.logical_resource_id() == Some("WakeTargetGroup0")
+                && e.resource_status().map(|s| s.as_str()) == Some("DELETE_FAILED")
+        })
+        .expect("the wake target group's DELETE_FAILED event");
+    let reason = failed.resource_status_reason().unwrap_or_default();
+    assert!(
+        reason.contains(&night.wake_group) && reason.contains("in use by a listener or a rule"),
+        "{reason}"
+    );
+    assert!(wake_group_present(&night.elb).await);
+
+    // teardown finishes it: the function is gone with the failed deletion (moto deletes what
+    // AWS would keep), so which rules it moved is read from the stack's template.
+    worktime(night.dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(0);
+    as_by_day(&night).await;
+    assert_eq!(stack_status(&night.sdk).await, None);
+    assert!(!wake_group_present(&night.elb).await);
+    assert_eq!(desired_count(&night.sdk, "prod", "app").await, 1);
+}
+
+#[tokio::test]
+async fn teardown_names_a_rule_changed_since_the_night_and_stops_before_deleting_anything() {
+    let moto = Moto::start();
+    let night = night(&moto).await;
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, ForwardActionConfig, TargetGroupTuple,
+    };
+    let tuple = |arn: &str| {
+        TargetGroupTuple::builder()
+            .target_group_arn(arn)
+            .weight(1)
+            .build()
+    };
+    let by_hand = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(
+            ForwardActionConfig::builder()
+                .target_groups(tuple(&night.served))
+                .target_groups(tuple(&night.wake_group))
+                .build(),
+        )
+        .build();
+    night
+        .elb
+        .modify_rule()
+        .rule_arn(&night.rule)
+        .actions(by_hand)
+        .send()
+        .await
+        .unwrap();
+
+    let run = worktime(night.dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(1);
+    for words in [
+        night.rule.as_str(),
+        "changed since",
+        "stopped before deleting anything",
+        "Fix: put each rule named back by hand as its worktime:wake-route tag says",
+        "run `worktime teardown` again",
+    ] {
+        assert!(run.stderr.contains(words), "{words}: {}", run.stderr);
+    }
+    // Nothing else changed: the stack and its wake group, the service down, the rule as it
+    // was changed; the default action, which nobody changed, is back.
+    assert_eq!(
+        stack_status(&night.sdk).await.as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+    assert!(wake_group_present(&night.elb).await);
+    assert_eq!(desired_count(&night.sdk, "prod", "app").await, 0);
+    assert_eq!(
+        weights(&rule_actions(&night.elb, &night.rule).await),
+        vec![
+            (night.served.clone(), Some(1)),
+            (night.wake_group.clone(), Some(1))
+        ]
+    );
+    assert_eq!(
+        default_actions(&night.elb, &night.listener).await,
+        night.day_default
+    );
+
+    // The fix, as the message says; then teardown finishes.
+    night
+        .elb
+        .modify_rule()
+        .rule_arn(&night.rule)
+        .set_actions(Some(night.day_rule.clone()))
+        .send()
+        .await
+        .unwrap();
+    night
+        .elb
+        .remove_tags()
+        .resource_arns(&night.rule)
+        .tag_keys("worktime:wake-route")
+        .send()
+        .await
+        .unwrap();
+    worktime(night.dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(0);
+    as_by_day(&night).await;
+    assert_eq!(stack_status(&night.sdk).await, None);
+    assert_eq!(desired_count(&night.sdk, "prod", "app").await, 1);
+}
+
+#[tokio::test]
+async fn worktime_run_moves_the_routes_as_the_deployed_function_does_and_a_dry_run_moves_nothing() {
+    let moto = Moto::start();
+    let day = deployed(&moto).await;
+    let run = |args: &[&str]| worktime(day.dir.path(), &moto.env(), args);
+
+    run(&["run", "scale-in", "--dry-run"]).expect_code(0);
+    as_by_day(&day).await;
+    assert_eq!(desired_count(&day.sdk, "prod", "app").await, 1);
+
+    let night = run(&["run", "scale-in"]).expect_code(0);
+    assert_eq!(desired_count(&day.sdk, "prod", "app").await, 0);
+    assert_asleep(&day).await;
+    assert!(
+        night
+            .stderr
+            .contains("rules of service/prod/app point at its wake target group wt-wake-0"),
+        "{}",
+        night.stderr
+    );
+    // Again: level-triggered, nothing more to do.
+    run(&["run", "scale-in"]).expect_code(0);
+    assert_asleep(&day).await;
+
+    run(&["run", "scale-out", "--dry-run"]).expect_code(0);
+    assert_asleep(&day).await;
+
+    let morning = run(&["run", "scale-out"]).expect_code(0);
+    assert_eq!(desired_count(&day.sdk, "prod", "app").await, 1);
+    as_by_day(&day).await;
+    assert!(
+        morning
+            .stderr
+            .contains("rules of service/prod/app as they were by day"),
+        "{}",
+        morning.stderr
+    );
+}

@@ -101,6 +101,9 @@ pub enum On {
     CapacityProviders,
     /// The stack's wake target groups: `targetgroup/<name>-wake-*`.
     WakeTargetGroups,
+    /// The rules and listeners a woken service's routes may be on: an Application Load
+    /// Balancer's (`listener-rule/app/*`, `listener/app/*`); nothing without a woken service.
+    WakeRoutes,
     /// The stack's function.
     Function,
     /// The function's log group.

@@ -1,5 +1,6 @@
 //! `worktime run scale-in|scale-out|reconcile|toggle`: the function's own library code, run locally
-//! with the user's credentials against the configured services.
+//! with the user's credentials against the configured services; the woken services' routes
+//! follow the run as after the deployed function's (`wake::apply::after_run`).
 
 use std::fmt;
 
@@ -10,8 +11,10 @@ use worktime_lambda::{Action, Outcome, Report};
 use crate::aws::AwsArgs;
 use crate::cli::{RunAction, RunArgs};
 use crate::config;
+use crate::deploy::wake::restore;
 use crate::error::{Error, Result};
 use crate::output::{self, OutputFormat};
+use crate::progress::Progress;
 use crate::scaling::{events_for, run_events};
 
 impl From<RunAction> for Action {
@@ -32,7 +35,15 @@ pub async fn run(args: &RunArgs, aws: &AwsArgs, format: OutputFormat) -> Result<
     let now = Utc::now();
     let events = events_for(config, args.action.into(), args.dry_run, now)?;
     let sdk = aws.load(Some(&config.stack.region)).await;
-    let report = run_events(&crate::aws::clients::function(&sdk), &events, now).await;
+    let clients = crate::aws::clients::function(&sdk);
+    let report = run_events(&clients, &events, now).await;
+    // The woken services' routes follow the run, as after the deployed function's (a dry
+    // run moves nothing and reads nothing).
+    let routes = if args.dry_run {
+        Vec::new()
+    } else {
+        move_routes(&sdk, config, &clients.elb, &report).await
+    };
     output::print(&Shown(&report), format);
     if report.has_failures() {
         return Err(Error::ServicesFailed {
@@ -41,7 +52,59 @@ pub async fn run(args: &RunArgs, aws: &AwsArgs, format: OutputFormat) -> Result<
             selectors_failed: report.failed_selectors().count(),
         });
     }
+    if !routes.is_empty() {
+        return Err(Error::RoutesNotMoved { problems: routes });
+    }
     Ok(())
+}
+
+/// Moves the woken services' routes after `report` with the function's own
+/// `wake::apply::after_run`, on what the last deploy let the function rewrite (its
+/// `WORKTIME_WAKE`); what could not follow, as `service: why`.
+async fn move_routes(
+    sdk: &aws_config::SdkConfig,
+    config: &config::StackConfig,
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    report: &Report,
+) -> Vec<String> {
+    use worktime_lambda::wake::apply::{after_run, directions, Direction};
+    if config.woken().next().is_none() {
+        return Vec::new();
+    }
+    let progress = Progress::new();
+    let targets = match restore::woken_targets(sdk, config).await {
+        Ok(Some(targets)) => targets,
+        Ok(None) => {
+            progress.line(format!(
+                "stack {} is not deployed: no wake target group, no rule to move",
+                config.stack.name
+            ));
+            return Vec::new();
+        }
+        Err(reason) => return vec![reason],
+    };
+    let failures = after_run(elb, &targets, report).await;
+    for (target, direction) in directions(report, &targets) {
+        let id = format!("service/{}", target.service);
+        if failures.iter().any(|(failed, _)| failed == &id) {
+            continue;
+        }
+        progress.line(match direction {
+            Direction::Asleep => format!(
+                "rules of {id} point at its wake target group {}",
+                target.group
+            ),
+            Direction::Back => format!("rules of {id} as they were by day"),
+        });
+    }
+    for (id, reason) in &failures {
+        progress.warn(format!("rules of {id} did not follow: {reason}"));
+    }
+    progress.finish();
+    failures
+        .into_iter()
+        .map(|(id, reason)| format!("{id}: {reason}"))
+        .collect()
 }
 
 /// The function's report as `run` shows it.

@@ -1,6 +1,7 @@
-//! `worktime teardown`: the stack (its triggers first of all), then the services it scaled in
-//! given back (unless `--no-restore`), its artifacts and the bucket once empty, then a check
-//! for leftovers; `--all-accounts` for every target, directly or through the stack set.
+//! `worktime teardown`: the woken services' rules put back from their wake target groups, then
+//! the stack (its triggers first of all), then the services it scaled in given back (unless
+//! `--no-restore`), its artifacts and the bucket once empty, then a check for leftovers;
+//! `--all-accounts` for every target, directly or through the stack set.
 
 use chrono::Utc;
 

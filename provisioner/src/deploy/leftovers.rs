@@ -4,7 +4,7 @@
 use worktime_lambda::describe_error;
 
 use super::{artifact, bucket, stack};
-use crate::aws::calls::{Call, Cmd::*, On};
+use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
 use crate::template::ids;
@@ -41,6 +41,15 @@ pub const CALLS: &[Call] = &[
         On::Queue,
     ),
     Call::new("IAM", "GetRole", "iam:GetRole", &[Teardown], On::StackRoles),
+    Call::new(
+        "Elastic Load Balancing v2",
+        "DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetGroups",
+        &[Teardown],
+        On::Any,
+    )
+    .narrow(Narrow::WakeServices)
+    .note("elasticloadbalancing:DescribeTargetGroups has no resource-level permissions; only with wake_on_request"),
 ];
 
 /// Everything under worktime's names in this account and region that still exists. An item
@@ -128,6 +137,25 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
                 "role {role}: could not check ({})",
                 describe_error(&e)
             )),
+        }
+    }
+    // The wake target groups, by the names the stack gives them (moto's stacks never
+    // deleted one; on AWS a group still referenced by a rule survives a failed deletion).
+    if config.woken().next().is_some() {
+        let elb = crate::aws::clients::elbv2(&session.sdk);
+        for index in 0..config.woken().count() {
+            let group = crate::template::wake_group_name(stack_name, index);
+            match elb.describe_target_groups().names(&group).send().await {
+                Ok(out) if out.target_groups().is_empty() => {}
+                Ok(_) => found.push(format!("target group {group}")),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_target_group_not_found_exception()) => {}
+                Err(e) => found.push(format!(
+                    "target group {group}: could not check ({})",
+                    describe_error(&e)
+                )),
+            }
         }
     }
     let bucket = bucket::bucket_name(&session.account, &session.region);

@@ -13,7 +13,7 @@ use super::{bucket, concurrency, execution_role, leftovers, service_role};
 use crate::aws::calls::{Call, Cmd::*, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::progress::{self, Progress};
 use crate::scaling;
 use crate::template::{self, ids, TemplateFormat};
@@ -305,6 +305,9 @@ pub struct TeardownReport {
     pub account: String,
     pub region: String,
     pub stack_deleted: bool,
+    /// Woken services (`cluster/service`) whose rules were put back from their wake target
+    /// groups before the stack was deleted.
+    pub routes_put_back: Vec<String>,
     pub objects_deleted: usize,
     pub bucket_deleted: bool,
     pub bucket_kept_reason: Option<String>,
@@ -357,9 +360,19 @@ pub fn not_given_back_message(stack: &str, problems: &[String], rerun: &str) -> 
     )
 }
 
-/// `worktime teardown`: the stack (its triggers and function), then the services it scaled
-/// in given back, then the artifacts (all versions) and the bucket; then a check for
-/// leftovers.
+/// The woken services' routes teardown could not put back (or read), and the fix; nothing
+/// else was changed.
+pub fn routes_not_put_back_message(stack: &str, problems: &[String]) -> String {
+    format!(
+        "teardown of stack {stack} stopped before deleting anything: its woken services' rules could not all be put back from their wake target groups ({} problem(s)), and Elastic Load Balancing refuses to delete a target group an action still references: {}. Fix: put each rule named back by hand as its worktime:wake-route tag says (or make it forward without the wake target group) and remove that tag, then run `worktime teardown` again",
+        problems.len(),
+        problems.join("; ")
+    )
+}
+
+/// `worktime teardown`: the woken services' rules put back from the wake target groups, the
+/// stack (its triggers and function), then the services it scaled in given back, then the
+/// artifacts (all versions) and the bucket; then a check for leftovers.
 pub async fn teardown(
     session: &Session,
     config: &StackConfig,
@@ -369,7 +382,8 @@ pub async fn teardown(
     let stack_name = &config.stack.name;
     // Not ours, or a missing execution role: refused before anything is touched (services
     // included).
-    if let Some(existing) = stack::describe(&session.cfn, stack_name).await? {
+    let existing = stack::describe(&session.cfn, stack_name).await?;
+    if let Some(existing) = &existing {
         existing.ensure_ours()?;
     }
     execution_role::check(session, config).await?;
@@ -380,6 +394,25 @@ pub async fn teardown(
     } else {
         None
     };
+    // The woken services' rules back from their wake target groups, before the stack: ELB
+    // refuses to delete a target group an action still references, so deleting the stack
+    // at night would fail (DELETE_FAILED) with the rules at a group whose function is going.
+    // A route that cannot be put back (changed by someone since the night: it still
+    // forwards to the wake group) would fail the deletion all the same, so teardown stops
+    // here, before anything else changes (exit 1, the rule named with its fix); the routes
+    // it did put back stay put back. Window: from here until the services are given back
+    // below (the stack's deletion), a sleeping service's rules forward to its own target
+    // groups with no task behind them: the load balancer answers 503 instead of the wake
+    // page. And until the stack is gone, a scale-in or reconcile delivered meanwhile may
+    // point them at the wake group again: the deletion then fails naming the group, and
+    // running teardown again puts them back and finishes.
+    let routes =
+        super::wake::restore::put_back(session, config, existing.is_some(), progress).await;
+    if !routes.problems.is_empty() {
+        return Err(Error::TeardownIncomplete {
+            problems: routes_not_put_back_message(stack_name, &routes.problems),
+        });
+    }
     // The stack first: while its triggers and function exist, a scale-in delivered (or
     // retried: Lambda keeps an event up to 6 hours) during the teardown would take a service
     // that was just given back down again, and then nothing would be left to bring it back.
@@ -470,6 +503,7 @@ pub async fn teardown(
         account: session.account.clone(),
         region: session.region.clone(),
         stack_deleted,
+        routes_put_back: routes.services,
         objects_deleted,
         bucket_deleted,
         bucket_kept_reason,
@@ -604,6 +638,13 @@ impl fmt::Display for TeardownReport {
                 "not deleted"
             },
         )?;
+        if !self.routes_put_back.is_empty() {
+            writeln!(
+                f,
+                "rules put back from the wake target groups first: {}",
+                self.routes_put_back.join(", ")
+            )?;
+        }
         match &self.restored {
             None => writeln!(f, "services left as they were (--no-restore)")?,
             Some(restored) if restored.is_empty() => {

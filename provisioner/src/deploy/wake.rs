@@ -6,6 +6,7 @@
 //! what the stack lets the function rewrite. The decisions are in `wake/routes.rs`.
 
 pub mod records;
+pub mod restore;
 pub mod routes;
 pub mod status;
 

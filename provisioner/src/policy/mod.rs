@@ -154,6 +154,7 @@ fn on_words(on: On) -> &'static str {
         On::CapacityGroupArns => "capacity groups",
         On::CapacityProviders => "capacity providers",
         On::WakeTargetGroups => "wake target groups",
+        On::WakeRoutes => "wake routes",
         On::Function => "function",
         On::LogGroup => "log group",
         On::LogGroups => "log groups",

@@ -137,6 +137,12 @@ impl Scope<'_> {
             On::WakeTargetGroups => {
                 self.per_region("elasticloadbalancing", |_| format!("targetgroup/{name}-wake-*/*"))
             }
+            On::WakeRoutes if self.config.woken().next().is_none() => Vec::new(),
+            On::WakeRoutes => {
+                let mut arns = self.per_region("elasticloadbalancing", |_| "listener-rule/app/*".into());
+                arns.extend(self.per_region("elasticloadbalancing", |_| "listener/app/*".into()));
+                arns
+            }
             On::CapacityClusters => {
                 let mut arns: Vec<String> = self
                     .config

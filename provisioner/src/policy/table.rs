@@ -15,6 +15,7 @@ pub const MODULES: &[(&str, &[Call])] = &[
     ("deploy::capacity", crate::deploy::capacity::CALLS),
     ("deploy::wake", crate::deploy::wake::CALLS),
     ("deploy::wake::status", crate::deploy::wake::status::CALLS),
+    ("deploy::wake::restore", crate::deploy::wake::restore::CALLS),
     (
         "deploy::execution_role",
         crate::deploy::execution_role::CALLS,

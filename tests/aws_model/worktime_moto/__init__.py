@@ -27,6 +27,9 @@ not) modelled:
   ``draining``), following the ``ecs_tasks`` model.
 - ``elbv2_stack_targets``: a stack's target group registers the targets its template's
   ``Targets`` lists (moto drops them).
+- ``elbv2_target_group_stack``: a stack's target groups are deleted with it through
+  ``DeleteTargetGroup`` (moto leaves them behind), refused while a listener or rule action
+  references the group: the stack ends ``DELETE_FAILED`` naming it (``cfn_failures``).
 - ``lambda_quota``: the account's Lambda concurrency quota (``MOTO_LAMBDA_CONCURRENCY_QUOTA``)
   with AWS's unreserved floor, for ``PutFunctionConcurrency`` and for
   ``AWS::Lambda::Function`` ``ReservedConcurrentExecutions`` in CloudFormation;
@@ -97,6 +100,7 @@ def install() -> None:
         ecs_tasks,
         elbv2_ecs_targets,
         elbv2_stack_targets,
+        elbv2_target_group_stack,
         events_scheduled_rules,
         faults,
         iam_identity,
@@ -119,6 +123,7 @@ def install() -> None:
     ecs_tasks.install()
     elbv2_ecs_targets.install()
     elbv2_stack_targets.install()
+    elbv2_target_group_stack.install()
     events_scheduled_rules.install()
     faults.install()
     lambda_architectures.install()

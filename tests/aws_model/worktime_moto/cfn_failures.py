@@ -40,6 +40,12 @@ and the API errors their handlers pass on; every other moto error keeps moto's b
   resources the update added are deleted, modified ones get their previous properties,
   ones it removed are created again), and the stack keeps its previous template.
 - The change set of a failed execution has ``ExecutionStatus`` ``EXECUTE_FAILED``.
+- Delete (``DeleteStack``): a resource whose delete fails (a denied handler, ``iam_identity``;
+  a target group still in use, ``elbv2_target_group_stack``) leaves the stack in
+  ``DELETE_FAILED`` ("Unsuccessful deletion of one or more stacks. Because the delete failed,
+  you might have some resources that are still running"), with ``<resource> DELETE_FAILED``
+  and the reason below, then ``<stack> DELETE_FAILED`` "The following resource(s) failed to
+  delete: [<logical id>]. "; the stack can be deleted again.
 - The resource's reason has AWS's handler form: ``Resource handler returned message:
   "<service message> (Service: Lambda, Status Code: 400, Request ID: <uuid>)" (RequestToken:
   <uuid>, HandlerErrorCode: InvalidRequest)``.
@@ -216,6 +222,17 @@ def fail_update(stack: Any, failure: ResourceHandlerFailure, previous: dict[str,
     stack.status = "UPDATE_ROLLBACK_COMPLETE"
 
 
+def fail_delete(backend: Any, stack: Any, failure: ResourceHandlerFailure) -> None:
+    """A failed delete: the stack stays, ``DELETE_FAILED``, with the resource's event."""
+    backend.stacks[stack.stack_id] = stack
+    backend.deleted_stacks.pop(stack.stack_id, None)
+    resource_event(stack, failure, "DELETE_FAILED")
+    reason = f"The following resource(s) failed to delete: [{failure.logical_id}]. "
+    stack.status = "DELETE_FAILED"
+    stack.status_reason = reason
+    stack._add_stack_event("DELETE_FAILED", resource_status_reason=reason)
+
+
 def install() -> None:
     from moto.cloudformation.exceptions import ValidationError
     from moto.cloudformation.models import CloudFormationBackend, Stack
@@ -273,9 +290,26 @@ def install() -> None:
         freeze_outputs(stack)
         return None
 
+    original_delete_stack = CloudFormationBackend.delete_stack
+
+    def delete_stack(self, name_or_stack_id):  # type: ignore[no-untyped-def]
+        stack = None
+        for candidate in list(self.stacks.values()):
+            if name_or_stack_id in (candidate.name, candidate.stack_id):
+                stack = candidate
+        try:
+            return original_delete_stack(self, name_or_stack_id)
+        except ResourceHandlerFailure as failure:
+            if stack is None:
+                raise
+            fail_delete(self, stack, failure)
+            return None
+
     create_resources.__doc__ = __doc__
     update.__doc__ = __doc__
     execute_change_set.__doc__ = __doc__
+    delete_stack.__doc__ = __doc__
     Stack.create_resources = create_resources
     Stack.update = update
     CloudFormationBackend.execute_change_set = execute_change_set
+    CloudFormationBackend.delete_stack = delete_stack

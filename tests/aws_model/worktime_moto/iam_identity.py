@@ -67,7 +67,10 @@ Modelled:
   none to the caller's own principals); moto still applies the bucket policy itself.
 - The operations worktime calls (``provisioner/src/aws/calls.rs`` lists them; ``OPERATIONS``
   below maps each): STS, CloudFormation, S3, IAM, Lambda, CloudWatch Logs, EventBridge, SQS,
-  CloudWatch (RPC v2 CBOR), ECS, Application Auto Scaling. Any other operation of an enforced
+  CloudWatch (RPC v2 CBOR), ECS, Application Auto Scaling, Elastic Load Balancing v2 (the
+  ``Describe*`` reads on ``*``, ``ModifyRule`` on the rule, ``ModifyListener`` on the listener,
+  ``AddTags``/``RemoveTags`` on each resource with ``aws:TagKeys``; Service Authorization
+  Reference, Elastic Load Balancing V2). Any other operation of an enforced
   caller is denied with a message saying the model does not map it (so a test fails loudly).
 - For an enforced caller (and, with ``RoleARN``, for that role: its inline and attached
   policies), CloudFormation's resource handlers (``HANDLERS``) for the types worktime's
@@ -798,6 +801,61 @@ def application_autoscaling(request: Request) -> list[Check]:
     raise NotModelled()
 
 
+# ---------------------------------------------------------------------- Elastic Load Balancing
+
+# Service Authorization Reference, Elastic Load Balancing V2: the Describe* actions have no
+# resource types ("*"); ModifyRule acts on a listener-rule, ModifyListener on a listener,
+# AddTags/RemoveTags on each resource named, with aws:TagKeys (and aws:RequestTag/*).
+_ELB_DESCRIBE = {
+    "DescribeTargetGroups",
+    "DescribeLoadBalancers",
+    "DescribeListeners",
+    "DescribeRules",
+    "DescribeTags",
+    "DescribeTargetHealth",
+}
+
+
+def _members(params: dict[str, Any], prefix: str) -> list[str]:
+    found = []
+    n = 1
+    while f"{prefix}.member.{n}" in params:
+        found.append(params[f"{prefix}.member.{n}"])
+        n += 1
+    return found
+
+
+def elasticloadbalancing(request: Request) -> list[Check]:
+    p, op = request.params, request.operation
+    action = f"elasticloadbalancing:{op}"
+    if op in _ELB_DESCRIBE:
+        return [Check(action, "*")]
+    if op == "ModifyRule":
+        return [Check(action, p.get("RuleArn", ""))]
+    if op == "ModifyListener":
+        return [Check(action, p.get("ListenerArn", ""))]
+    if op in ("AddTags", "RemoveTags"):
+        if op == "AddTags":
+            keys = []
+            n = 1
+            while f"Tags.member.{n}.Key" in p:
+                keys.append(p[f"Tags.member.{n}.Key"])
+                n += 1
+            context: dict[str, Any] = {
+                "aws:TagKeys": keys,
+                **{
+                    f"aws:RequestTag/{p[f'Tags.member.{i}.Key']}": p.get(
+                        f"Tags.member.{i}.Value", ""
+                    )
+                    for i in range(1, len(keys) + 1)
+                },
+            }
+        else:
+            context = {"aws:TagKeys": _members(p, "TagKeys")}
+        return [Check(action, arn, context) for arn in _members(p, "ResourceArns")]
+    raise NotModelled()
+
+
 SERVICES: dict[str, Callable[[Request], list[Check]]] = {
     "sts": sts,
     "cloudformation": cloudformation,
@@ -811,6 +869,7 @@ SERVICES: dict[str, Callable[[Request], list[Check]]] = {
     "ecs": ecs,
     "application-autoscaling": application_autoscaling,
     "autoscaling": autoscaling,
+    "elasticloadbalancing": elasticloadbalancing,
 }
 
 # ---------------------------------------------------------------------------- answers
@@ -943,7 +1002,15 @@ def _read_params(request: Request) -> None:
             request.params = loads(request.body) if request.body else {}
         except Exception:
             request.params = {}
-    elif request.service in ("cloudformation", "iam", "sts", "monitoring", "sqs", "autoscaling"):
+    elif request.service in (
+        "cloudformation",
+        "iam",
+        "sts",
+        "monitoring",
+        "sqs",
+        "autoscaling",
+        "elasticloadbalancing",
+    ):
         form = (
             urllib.parse.parse_qs(request.body.decode("utf-8", "replace"))
             if ("x-www-form-urlencoded" in content_type)
@@ -1281,6 +1348,26 @@ def _schedule(r: Resource, operation: str, old: dict[str, Any] | None) -> list[C
     return checks
 
 
+def _target_group(r: Resource, operation: str, old: dict[str, Any] | None) -> list[Check]:
+    # Registry schema of AWS::ElasticLoadBalancingV2::TargetGroup (handlers); the group's ARN
+    # ends in an id only AWS knows: `targetgroup/<name>/*` stands for it.
+    arn = r.arn("elasticloadbalancing", f"targetgroup/{r.physical_name}/*")
+    describe = Check("elasticloadbalancing:DescribeTargetGroups", "*")
+    if operation == "delete":
+        return [describe, Check("elasticloadbalancing:DeleteTargetGroup", arn)]
+    tags = _tag_context(r.props, r.stack_tags)
+    checks = [describe]
+    if operation == "create":
+        checks.append(Check("elasticloadbalancing:CreateTargetGroup", arn, tags))
+        if tags:
+            checks.append(Check("elasticloadbalancing:AddTags", arn, tags))
+    else:
+        checks.append(Check("elasticloadbalancing:ModifyTargetGroup", arn))
+    if r.props.get("Targets"):
+        checks.append(Check("elasticloadbalancing:RegisterTargets", arn))
+    return checks
+
+
 # Per resource type: the calls its handler makes (registry schema ``handlers``, narrowed to
 # the properties given; see the module docstring).
 HANDLERS: dict[str, Callable[[Resource, str, dict[str, Any] | None], list[Check]]] = {
@@ -1294,6 +1381,7 @@ HANDLERS: dict[str, Callable[[Resource, str, dict[str, Any] | None], list[Check]
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::Events::Rule": _rule,
     "AWS::Scheduler::Schedule": _schedule,
+    "AWS::ElasticLoadBalancingV2::TargetGroup": _target_group,
 }
 
 # Each stack resource's properties as last created or updated (resolved), by stack id and
@@ -1471,27 +1559,6 @@ def install() -> None:
 
     CloudFormationBackend.execute_change_set = execute_change_set
 
-    # DeleteStack: a resource whose deletion is denied leaves the stack DELETE_FAILED.
-    original_delete_stack = CloudFormationBackend.delete_stack
-
-    def delete_stack(self, name_or_stack_id):  # type: ignore[no-untyped-def]
-        stack = None
-        for candidate in list(self.stacks.values()):
-            if name_or_stack_id in (candidate.name, candidate.stack_id):
-                stack = candidate
-        try:
-            return original_delete_stack(self, name_or_stack_id)
-        except cfn_failures.ResourceHandlerFailure as failure:
-            if stack is None:
-                raise
-            self.stacks[stack.stack_id] = stack
-            self.deleted_stacks.pop(stack.stack_id, None)
-            cfn_failures.resource_event(stack, failure, "DELETE_FAILED")
-            reason = f"The following resource(s) failed to delete: [{failure.logical_id}]. "
-            stack.status = "DELETE_FAILED"
-            stack.status_reason = reason
-            stack._add_stack_event("DELETE_FAILED", resource_status_reason=reason)
-            return None
-
-    CloudFormationBackend.delete_stack = delete_stack
+    # DeleteStack: a denied deletion fails the resource; `cfn_failures` leaves the stack
+    # DELETE_FAILED.
     __call__.__doc__ = __doc__

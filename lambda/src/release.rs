@@ -14,6 +14,7 @@ use crate::event::{Action, ScalingEvent};
 use crate::report::{Outcome, Report};
 use crate::run::{log_summary, run_observed, select_and_observe, Selected};
 use crate::tags::{CAPACITY_TAG, HOLD_UNTIL_TAG};
+use crate::wake::record::{WAKE_SECONDS_TAG, WAKE_STARTED_TAG};
 
 /// What a release did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,7 +69,8 @@ pub async fn release(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>
                 continue;
             };
             // worktime's tags: the memory (kept when restoring failed: it is then the only
-            // record of what the service had) and a hold (nothing reads it any more).
+            // record of what the service had), a hold and a woken service's wake record
+            // (nothing reads them any more).
             let failed = restored
                 .services
                 .iter()
@@ -79,6 +81,12 @@ pub async fn release(clients: &Clients, event: &ScalingEvent, now: DateTime<Utc>
             }
             if seen.hold_until.is_some() || seen.hold_error.is_some() {
                 keys.push(HOLD_UNTIL_TAG);
+            }
+            if seen.wake_started.is_some() {
+                keys.push(WAKE_STARTED_TAG);
+            }
+            if seen.wake_seconds.is_some() {
+                keys.push(WAKE_SECONDS_TAG);
             }
             let Some(arn) = seen.service_arn.as_deref().filter(|_| !keys.is_empty()) else {
                 continue;

@@ -15,6 +15,7 @@ use crate::aws::calls::{made_by, Call, Cmd::Teardown, Narrow, On};
 use crate::config::{StackConfig, DEFAULT_SCHEDULE};
 use crate::error::{Error, Result};
 use worktime_lambda::tags::{CAPACITY_TAG, HOLD_UNTIL_TAG};
+use worktime_lambda::wake::record::{WAKE_SECONDS_TAG, WAKE_STARTED_TAG};
 
 /// The calls this module makes (the permissions table, `policy::table`).
 /// The function library's calls (`worktime_lambda::{resolve, observe, execute, release}`), made
@@ -32,8 +33,9 @@ pub const CALLS: &[Call] = &[
     Call::new("ECS", "UpdateService", "ecs:UpdateService", made_by::SCALE, On::Services),
     Call::new("ECS", "TagResource", "ecs:TagResource", made_by::SCALE, On::Services)
         .narrow(Narrow::TagKeys(&[CAPACITY_TAG, HOLD_UNTIL_TAG])),
+    // Teardown's give-back also takes a woken service's wake record off.
     Call::new("ECS", "UntagResource", "ecs:UntagResource", made_by::SCALE, On::Services)
-        .narrow(Narrow::TagKeys(&[CAPACITY_TAG, HOLD_UNTIL_TAG])),
+        .narrow(Narrow::TagKeys(&[CAPACITY_TAG, HOLD_UNTIL_TAG, WAKE_STARTED_TAG, WAKE_SECONDS_TAG])),
     Call::new("Application Auto Scaling", "DescribeScalableTargets", "application-autoscaling:DescribeScalableTargets", made_by::OBSERVE, On::Any)
         .note("application-autoscaling:DescribeScalableTargets has no resource type"),
     Call::new("Application Auto Scaling", "RegisterScalableTarget", "application-autoscaling:RegisterScalableTarget", made_by::SCALE, On::ScalableTargets),

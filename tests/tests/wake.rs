@@ -755,6 +755,17 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
         (task_hours - (off - hours)).abs() < 1e-6,
         "one task, its wakes' hours taken off: {app}"
     );
+
+    // Teardown leaves none of worktime's tags on the service, its wake record included.
+    worktime(dir.path(), &moto.env(), &["teardown", "--yes"]).expect_code(0);
+    for key in [
+        "worktime:capacity",
+        "worktime:hold-until",
+        "worktime:wake-started",
+        "worktime:wake-seconds",
+    ] {
+        assert_eq!(service_tag(&sdk, "prod", "app", key).await, None, "{key}");
+    }
 }
 
 /// The woken service of `worktime status --output json` (the only one).
@@ -923,7 +934,7 @@ async fn teardown_at_night_puts_every_rule_back_exactly_before_it_deletes_the_st
     );
     assert!(
         run.stdout
-            .contains("rules put back from the wake target groups first: prod/app"),
+            .contains("woken services' rules as deployed before the stack was deleted: prod/app"),
         "{}",
         run.stdout
     );

@@ -641,7 +641,7 @@ impl fmt::Display for TeardownReport {
         if !self.routes_put_back.is_empty() {
             writeln!(
                 f,
-                "rules put back from the wake target groups first: {}",
+                "woken services' rules as deployed before the stack was deleted: {}",
                 self.routes_put_back.join(", ")
             )?;
         }
@@ -665,7 +665,7 @@ impl fmt::Display for TeardownReport {
         if !self.untagged.is_empty() {
             writeln!(
                 f,
-                "removed worktime's tags (worktime:capacity, worktime:hold-until) from: {}",
+                "removed worktime's tags (worktime:capacity, worktime:hold-until, the wake record) from: {}",
                 self.untagged.join(", ")
             )?;
         }

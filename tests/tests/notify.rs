@@ -39,7 +39,7 @@ email = ["oncall@example.com"]
 "#;
 
 /// A queue and its ARN.
-pub(super) async fn queue(sdk: &SdkConfig, name: &str) -> (String, String) {
+async fn queue(sdk: &SdkConfig, name: &str) -> (String, String) {
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let url = sqs
         .create_queue()
@@ -64,6 +64,34 @@ pub(super) async fn queue(sdk: &SdkConfig, name: &str) -> (String, String) {
         })
         .unwrap();
     (url, arn)
+}
+
+/// A rule on the default bus for worktime's run events, into a queue: the queue's URL (read
+/// it with [`drain`]).
+pub(super) async fn capture_run_events(sdk: &SdkConfig) -> String {
+    let (runs, runs_arn) = queue(sdk, "runs").await;
+    let events = aws_sdk_eventbridge::Client::new(sdk);
+    events
+        .put_rule()
+        .name("capture-worktime")
+        .event_pattern(r#"{"source": ["worktime"], "detail-type": ["worktime scaling run"]}"#)
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule("capture-worktime")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(&runs_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    runs
 }
 
 /// Every message waiting in the queue, as JSON.
@@ -136,29 +164,7 @@ async fn runs_put_events_and_the_notice_reaches_the_topic() {
         .send()
         .await
         .unwrap();
-    // A rule on the default bus for worktime's events, into a queue.
-    let (runs, runs_arn) = queue(&sdk, "runs").await;
-    let events = aws_sdk_eventbridge::Client::new(&sdk);
-    events
-        .put_rule()
-        .name("capture-worktime")
-        .event_pattern(r#"{"source": ["worktime"], "detail-type": ["worktime scaling run"]}"#)
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("capture-worktime")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("queue")
-                .arn(&runs_arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let runs = capture_run_events(&sdk).await;
 
     // The notice rule fires 30 minutes before scale-in: nothing changes, the topic hears.
     // JSON logs, as the stack's LoggingConfig sets them.

@@ -553,28 +553,7 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
         serde_json::json!({"start_seconds": 1, "stop_seconds": 1}),
     );
     // From now on the run events on the default bus, into a queue.
-    let (runs, runs_arn) = super::notify::queue(&sdk, "runs").await;
-    let events = aws_sdk_eventbridge::Client::new(&sdk);
-    events
-        .put_rule()
-        .name("capture-worktime")
-        .event_pattern(r#"{"source": ["worktime"], "detail-type": ["worktime scaling run"]}"#)
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("capture-worktime")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("queue")
-                .arn(&runs_arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let runs = super::notify::capture_run_events(&sdk).await;
     let before = chrono::Utc::now();
     let answer = function.invoke(&browser).expect_ok();
     assert_eq!(answer["statusCode"], 200, "{answer}");

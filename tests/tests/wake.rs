@@ -280,28 +280,59 @@ fn weights(
         .collect()
 }
 
-#[tokio::test]
-async fn the_built_function_points_a_sleeping_services_rules_at_its_wake_group_and_puts_them_back_exactly(
-) {
-    let moto = Moto::start();
-    let sdk = moto.sdk().await;
-    let subnets = default_subnets(&moto);
-    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
-    let served = create_target_group(&sdk, &vpc, "served", "HTTP").await;
-    let listener = create_listener(&sdk, &alb, "HTTP", Some(&served)).await;
-    let rule = create_rule(&sdk, &listener, 10, "/app/*", &served).await;
-    aws_sdk_ecs::Client::new(&sdk)
+/// `prod/app` behind the Application Load Balancer `web`: its target group `served` is the
+/// listener's default action and the rule `/app/*`'s forward.
+struct Balanced {
+    elb: aws_sdk_elasticloadbalancingv2::Client,
+    served: String,
+    listener: String,
+    rule: String,
+    /// The rule's and the listener's actions by day.
+    day_rule: Vec<aws_sdk_elasticloadbalancingv2::types::Action>,
+    day_default: Vec<aws_sdk_elasticloadbalancingv2::types::Action>,
+}
+
+async fn balanced_app(moto: &Moto, sdk: &aws_config::SdkConfig) -> Balanced {
+    let subnets = default_subnets(moto);
+    let (alb, vpc) = create_balancer(sdk, &subnets, "web", "application").await;
+    let served = create_target_group(sdk, &vpc, "served", "HTTP").await;
+    let listener = create_listener(sdk, &alb, "HTTP", Some(&served)).await;
+    let rule = create_rule(sdk, &listener, 10, "/app/*", &served).await;
+    aws_sdk_ecs::Client::new(sdk)
         .create_cluster()
         .cluster_name("prod")
         .send()
         .await
         .unwrap();
-    create_balanced_service(&sdk, "prod", "app", Some(&served), None).await;
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    create_balanced_service(sdk, "prod", "app", Some(&served), None).await;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
     let (day_rule, day_default) = (
         rule_actions(&elb, &rule).await,
         default_actions(&elb, &listener).await,
     );
+    Balanced {
+        elb,
+        served,
+        listener,
+        rule,
+        day_rule,
+        day_default,
+    }
+}
+
+#[tokio::test]
+async fn the_built_function_points_a_sleeping_services_rules_at_its_wake_group_and_puts_them_back_exactly(
+) {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let Balanced {
+        elb,
+        served,
+        listener,
+        rule,
+        day_rule,
+        day_default,
+    } = balanced_app(&moto, &sdk).await;
 
     let _dir = bootstrapped(&moto, &woken("app"));
     let wake_group = elb
@@ -443,23 +474,14 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
 ) {
     let moto = Moto::start();
     let sdk = moto.sdk().await;
-    let subnets = default_subnets(&moto);
-    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
-    let served = create_target_group(&sdk, &vpc, "served", "HTTP").await;
-    let listener = create_listener(&sdk, &alb, "HTTP", Some(&served)).await;
-    let rule = create_rule(&sdk, &listener, 10, "/app/*", &served).await;
-    aws_sdk_ecs::Client::new(&sdk)
-        .create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .unwrap();
-    create_balanced_service(&sdk, "prod", "app", Some(&served), None).await;
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
-    let (day_rule, day_default) = (
-        rule_actions(&elb, &rule).await,
-        default_actions(&elb, &listener).await,
-    );
+    let Balanced {
+        elb,
+        served,
+        listener,
+        rule,
+        day_rule,
+        day_default,
+    } = balanced_app(&moto, &sdk).await;
     let dir = bootstrapped(&moto, &woken_at_night());
     let wake_group = elb
         .describe_target_groups()
@@ -777,23 +799,14 @@ pub(crate) struct Night {
 /// The stack `wt` (`woken_at_night`) deployed by day: `prod/app` up, its rules as they were.
 pub(crate) async fn deployed(moto: &Moto) -> Night {
     let sdk = moto.sdk().await;
-    let subnets = default_subnets(moto);
-    let (alb, vpc) = create_balancer(&sdk, &subnets, "web", "application").await;
-    let served = create_target_group(&sdk, &vpc, "served", "HTTP").await;
-    let listener = create_listener(&sdk, &alb, "HTTP", Some(&served)).await;
-    let rule = create_rule(&sdk, &listener, 10, "/app/*", &served).await;
-    aws_sdk_ecs::Client::new(&sdk)
-        .create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .unwrap();
-    create_balanced_service(&sdk, "prod", "app", Some(&served), None).await;
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
-    let (day_rule, day_default) = (
-        rule_actions(&elb, &rule).await,
-        default_actions(&elb, &listener).await,
-    );
+    let Balanced {
+        elb,
+        served,
+        listener,
+        rule,
+        day_rule,
+        day_default,
+    } = balanced_app(moto, &sdk).await;
     let dir = bootstrapped(moto, &woken_at_night());
     let wake_group = elb
         .describe_target_groups()

@@ -53,7 +53,7 @@ pub use observe::Observed;
 pub use release::{release, Release};
 pub use report::{Outcome, Report, ServiceOutcome, Summary};
 pub use resolve::SelectorOutcome;
-pub use run::{notice_stop_time, run, select_and_observe, Selected};
+pub use run::{notice_stop_time, run, select, select_and_observe, Selected};
 pub use selector::{
     owner, AllowedSelector, AllowedSelectorEntry, ClusterScope, Owner, Ownership, Selector,
     SelectorTarget, SelectsByTag, TagMatch, ALL_CLUSTERS,

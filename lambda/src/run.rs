@@ -8,7 +8,7 @@ use tracing::{info, warn};
 
 use crate::clients::Clients;
 use crate::ecs::Capacity;
-use crate::event::{Action, ScalingEvent};
+use crate::event::{Action, ScalingEvent, ServiceRequest};
 use crate::execute::execute;
 use crate::observe::{observe_known, Observed};
 use crate::planner;
@@ -74,6 +74,17 @@ pub struct Selected {
     pub selectors: Vec<SelectorOutcome>,
     /// Every service's state, keyed by resource id.
     pub observed: HashMap<String, Observed>,
+}
+
+/// The services `event`'s selectors select now (after its listed ones and the stack's
+/// ownership: an entry wins, else the first matching selector), with what each selector
+/// resolved to; nothing else is read. The CLI asks this of a woken selector at deploy.
+pub async fn select(
+    clients: &Clients,
+    event: &ScalingEvent,
+) -> (Vec<ServiceRequest>, Vec<SelectorOutcome>) {
+    let (selected, outcomes, _) = resolve(clients, event).await;
+    (selected, outcomes)
 }
 
 /// Resolves `event`'s selectors (each logged) and reads every service's state once: the

@@ -108,6 +108,10 @@ pub enum Error {
     /// (`problems`: each service with the rule and why).
     #[error("the run was applied, but the rules of {} woken service(s) could not follow it: {}. Fix: a rule changed since worktime rewrote it is left as it is: put it back by hand as its worktime:wake-route tag says and remove the tag; otherwise correct the cause and run it again (routes move level-triggered)", problems.len(), problems.join("; "))]
     RoutesNotMoved { problems: Vec<String> },
+    /// The services a `wake_on_request` selector selects could not be read: nothing was
+    /// changed.
+    #[error("could not read which services the wake_on_request selector {selector} selects: {reason}; nothing was changed. Fix: grant what `worktime policy --for deploy` prints (ecs:ListServices and ecs:DescribeServices on its clusters), then run it again")]
+    WakeSelectorUnread { selector: String, reason: String },
     /// A teardown that left services down or items behind (`problems` says which, and the
     /// fix).
     #[error("{problems}")]

@@ -14,9 +14,39 @@ use crate::{workspace_root, Moto};
 /// The default VPC's subnets, read with EC2 `DescribeSubnets` through boto3 (the tests have
 /// no EC2 SDK crate; a load balancer needs two subnets).
 pub fn default_subnets(moto: &Moto) -> Vec<String> {
-    let script = "import boto3,sys\nec2=boto3.client('ec2',endpoint_url=sys.argv[1],region_name=sys.argv[2],aws_access_key_id='testing',aws_secret_access_key='testing')\nprint(' '.join(s['SubnetId'] for s in ec2.describe_subnets(Filters=[{'Name':'default-for-az','Values':['true']}])['Subnets']))";
+    subnets_with(moto, &moto.region, ("testing", "testing", ""))
+}
+
+/// [`default_subnets`] of the account and region `sdk` acts in (another account's default
+/// VPC is its own).
+pub async fn default_subnets_of(moto: &Moto, sdk: &SdkConfig) -> Vec<String> {
+    use aws_sdk_sts::config::ProvideCredentials;
+    let credentials = sdk
+        .credentials_provider()
+        .expect("credentials")
+        .provide_credentials()
+        .await
+        .expect("credentials");
+    let region = sdk.region().map_or(moto.region.clone(), |r| r.to_string());
+    subnets_with(
+        moto,
+        &region,
+        (
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            credentials.session_token().unwrap_or_default(),
+        ),
+    )
+}
+
+fn subnets_with(
+    moto: &Moto,
+    region: &str,
+    (key, secret, token): (&str, &str, &str),
+) -> Vec<String> {
+    let script = "import boto3,sys\nec2=boto3.client('ec2',endpoint_url=sys.argv[1],region_name=sys.argv[2],aws_access_key_id=sys.argv[3],aws_secret_access_key=sys.argv[4],aws_session_token=sys.argv[5] or None)\nprint(' '.join(s['SubnetId'] for s in ec2.describe_subnets(Filters=[{'Name':'default-for-az','Values':['true']}])['Subnets']))";
     let out = std::process::Command::new(workspace_root().join(".venv/bin/python"))
-        .args(["-c", script, &moto.endpoint(), &moto.region])
+        .args(["-c", script, &moto.endpoint(), region, key, secret, token])
         .output()
         .expect("run python");
     assert!(

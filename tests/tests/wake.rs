@@ -293,7 +293,7 @@ struct Balanced {
 }
 
 async fn balanced_app(moto: &Moto, sdk: &aws_config::SdkConfig) -> Balanced {
-    let subnets = default_subnets(moto);
+    let subnets = default_subnets_of(moto, sdk).await;
     let (alb, vpc) = create_balancer(sdk, &subnets, "web", "application").await;
     let served = create_target_group(sdk, &vpc, "served", "HTTP").await;
     let listener = create_listener(sdk, &alb, "HTTP", Some(&served)).await;
@@ -1123,4 +1123,270 @@ async fn worktime_run_moves_the_routes_as_the_deployed_function_does_and_a_dry_r
         "{}",
         morning.stderr
     );
+}
+
+/// The stack `wt` on rules at night now (see [`woken_at_night`]), waking every service of
+/// `prod` tagged `team=web`.
+fn selector_woken_at_night() -> String {
+    woken_at_night().replace(
+        "service = \"app\"\nwake_on_request = true",
+        "tag = \"team=web\"\nwake_on_request = true\nwake_idle_minutes = 15",
+    )
+}
+
+#[tokio::test]
+async fn a_tag_selector_with_wake_on_request_wakes_each_service_it_selects_as_a_named_one() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let Balanced {
+        elb,
+        served,
+        listener,
+        rule,
+        day_rule,
+        day_default,
+    } = balanced_app(&moto, &sdk).await;
+    tag_service(&sdk, "prod", "app", "team", "web").await;
+    // A worker the selector also selects, behind no load balancer: no request can wake it,
+    // so the deploy is refused naming the selector and the service, nothing made.
+    create_balanced_service(&sdk, "prod", "worker", None, None).await;
+    tag_service(&sdk, "prod", "worker", "team", "web").await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &selector_woken_at_night());
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let bootstrap = || {
+        super::permissions::recorded(
+            dir.path(),
+            &moto,
+            &["bootstrap", "--yes", "--artifact", zip.to_str().unwrap()],
+        )
+    };
+    let (refused, _) = bootstrap();
+    let refused = refused.expect_code(2);
+    assert!(
+        refused.stderr.contains("services[0].wake_on_request")
+            && refused
+                .stderr
+                .contains("service \"worker\" in cluster \"prod\" cannot be woken by a request")
+            && refused.stderr.contains("nothing was changed"),
+        "{}",
+        refused.stderr
+    );
+    let buckets = moto.s3().await.list_buckets().send().await.unwrap();
+    assert!(buckets.buckets().is_empty(), "nothing created");
+
+    // The worker on another team: the selector wakes `app` alone, as if it were named.
+    tag_service(&sdk, "prod", "worker", "team", "batch").await;
+    let (run, made) = bootstrap();
+    run.expect_code(0);
+    super::permissions::assert_listed(dir.path(), &moto, "bootstrap", &made);
+    let wake_group = elb
+        .describe_target_groups()
+        .names("wt-wake-0")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let environment = aws_sdk_lambda::Client::new(&sdk)
+        .get_function_configuration()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
+    let woken: serde_json::Value = serde_json::from_str(
+        &environment.environment().unwrap().variables().unwrap()["WORKTIME_WAKE"],
+    )
+    .unwrap();
+    assert_eq!(woken.as_array().map(Vec::len), Some(1), "{woken}");
+    assert_eq!(woken[0]["s"], "prod/app", "{woken}");
+    assert_eq!(woken[0]["m"], 15, "{woken}");
+    assert_eq!(woken[0]["r"], serde_json::json!([rule]), "{woken}");
+
+    // The night: the selector's scale-in takes it down and points its rules at the group.
+    let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
+    let now = chrono::Utc::now;
+    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
+        .await
+        .unwrap();
+    function.invoke(&scale_in).expect_ok();
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
+    let night = vec![(served.clone(), Some(0)), (wake_group.clone(), Some(1))];
+    assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
+    assert_eq!(weights(&default_actions(&elb, &listener).await), night);
+    let status = wake_status(&dir, &moto);
+    assert_eq!(status["resource_id"], "service/prod/app", "{status}");
+    assert_eq!(status["state"], "asleep", "{status}");
+    assert_eq!(status["wake_group"], "wt-wake-0", "{status}");
+
+    // A visitor wakes it (held for the selector's 15 minutes), then is sent back.
+    let mut browser = fixture("alb-browser-get.json");
+    browser["requestContext"]["elb"]["targetGroupArn"] = serde_json::json!(wake_group);
+    moto.model_ecs_service(
+        "prod",
+        "app",
+        serde_json::json!({"start_seconds": 1, "stop_seconds": 1}),
+    );
+    let before = chrono::Utc::now();
+    let answer = function.invoke(&browser).expect_ok();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(desired_count(&sdk, "prod", "app").await, 1);
+    let hold = service_tag(&sdk, "prod", "app", "worktime:hold-until")
+        .await
+        .expect("held");
+    let held = chrono::DateTime::parse_from_rfc3339(&hold)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        - before;
+    assert!((14..=16).contains(&held.num_minutes()), "{hold}");
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let answer = function.invoke(&browser).expect_ok();
+    assert_eq!(answer["statusCode"], 302, "{answer}");
+    assert_eq!(rule_actions(&elb, &rule).await, day_rule);
+    assert_eq!(default_actions(&elb, &listener).await, day_default);
+
+    // The hold over, the reconcile puts it back to sleep; teardown at night puts every rule
+    // back and leaves no wake group behind.
+    tag_service(
+        &sdk,
+        "prod",
+        "app",
+        "worktime:hold-until",
+        "2020-01-01T00:00:00Z",
+    )
+    .await;
+    let reconcile = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-reconcile", now())
+        .await
+        .unwrap();
+    function.invoke(&reconcile).expect_ok();
+    assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
+    let (run, made) = super::permissions::recorded(dir.path(), &moto, &["teardown", "--yes"]);
+    run.expect_code(0);
+    super::permissions::assert_listed(dir.path(), &moto, "teardown", &made);
+    assert_eq!(rule_actions(&elb, &rule).await, day_rule);
+    assert_eq!(default_actions(&elb, &listener).await, day_default);
+    assert!(!wake_group_present(&elb).await, "no wake group left");
+}
+
+#[tokio::test]
+async fn rollout_reads_each_accounts_own_rules_for_its_woken_services_and_teardown_leaves_no_wake_group(
+) {
+    let moto = Moto::start();
+    // `prod/app` behind its load balancer in account 111111111111 only.
+    let account = "111111111111";
+    let theirs = moto
+        .sdk_as(account, "OrganizationAccountAccessRole", REGION)
+        .await;
+    let Balanced {
+        elb,
+        rule,
+        day_rule,
+        ..
+    } = balanced_app(&moto, &theirs).await;
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = format!(
+        r#"
+[stack]
+name = "wt"
+region = "{REGION}"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+trigger = "rules"
+
+[[services]]
+cluster = "prod"
+service = "api"
+
+[[accounts]]
+id = "{account}"
+role = "OrganizationAccountAccessRole"
+
+[[accounts.services]]
+cluster = "prod"
+service = "app"
+wake_on_request = true
+"#
+    );
+    write_config(dir.path(), &fleet);
+    let zip = function_zip(dir.path(), "fn.zip", None);
+    let rollout = |extra: &[&str]| {
+        let mut args = vec![
+            "--output",
+            "json",
+            "rollout",
+            "--artifact",
+            zip.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        worktime(dir.path(), &moto.env(), &args)
+    };
+    // The preview reads the account's rules as the deploy will, and changes nothing.
+    let preview = rollout(&["--dry-run"]).expect_code(0);
+    assert_eq!(preview.json()[0]["result"], "planned", "{}", preview.stdout);
+    assert!(wake_groups(&elb).await.is_empty());
+
+    let run = rollout(&["--yes"]).expect_code(0);
+    assert_eq!(run.json()[0]["result"], "created", "{}", run.stdout);
+    // The account's stack has its wake group, the function its one target, and the function
+    // may rewrite that account's rule: the one that forwards to the service there.
+    assert_eq!(wake_groups(&elb).await, vec!["wt-wake-0".to_string()]);
+    let function = aws_sdk_lambda::Client::new(&theirs)
+        .get_function_configuration()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
+    let woken: serde_json::Value = serde_json::from_str(
+        &function.environment().unwrap().variables().unwrap()["WORKTIME_WAKE"],
+    )
+    .unwrap();
+    assert_eq!(woken[0]["s"], "prod/app", "{woken}");
+    assert_eq!(woken[0]["r"], serde_json::json!([rule]), "{woken}");
+    assert!(rule.contains(&format!(":{account}:")), "{rule}");
+
+    // A service there that cannot be woken is refused for that target alone, before its
+    // stack changes, naming the key.
+    write_config(
+        dir.path(),
+        &fleet.replace("service = \"app\"", "service = \"missing\""),
+    );
+    let refused = rollout(&["--yes"]).expect_code(1);
+    let row = &refused.json()[0];
+    assert_eq!(row["result"], "failed", "{}", refused.stdout);
+    let error = row["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("wake_on_request") && error.contains("\"missing\""),
+        "{error}"
+    );
+    assert_eq!(wake_groups(&elb).await, vec!["wt-wake-0".to_string()]);
+
+    write_config(dir.path(), &fleet);
+    let run = worktime(
+        dir.path(),
+        &moto.env(),
+        &["--output", "json", "teardown", "--all-accounts", "--yes"],
+    )
+    .expect_code(0);
+    assert_eq!(run.json()[0]["result"], "deleted", "{}", run.stdout);
+    assert!(wake_groups(&elb).await.is_empty(), "no wake group left");
+    assert_eq!(rule_actions(&elb, &rule).await, day_rule);
+}
+
+/// The wake target groups (`wt-wake-N`) `elb`'s account has.
+async fn wake_groups(elb: &aws_sdk_elasticloadbalancingv2::Client) -> Vec<String> {
+    elb.describe_target_groups()
+        .send()
+        .await
+        .unwrap()
+        .target_groups()
+        .iter()
+        .filter_map(|g| g.target_group_name())
+        .filter(|name| name.starts_with("wt-wake-"))
+        .map(str::to_string)
+        .collect()
 }

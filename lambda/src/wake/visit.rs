@@ -75,6 +75,17 @@ pub fn wake_event(target: &WakeTarget) -> Value {
     json!({ "action": "scale-out", "services": [entry] })
 }
 
+/// The function's allow-list for `target`'s wake: the stack deployed a wake target group
+/// for it, so its wake may scale it out even when a tag selector, not an entry, names it
+/// (an event of that one service: no selector's ownership is in play).
+fn wake_defaults(defaults: &EventDefaults, target: &WakeTarget) -> EventDefaults {
+    let mut defaults = defaults.clone();
+    defaults
+        .allowed
+        .insert(format!("service/{}", target.service));
+    defaults
+}
+
 /// The woken service whose wake target group `arn` is.
 pub fn target_of<'a>(targets: &'a [WakeTarget], arn: &str) -> Option<&'a WakeTarget> {
     let name = group_name(arn)?;
@@ -256,10 +267,11 @@ pub async fn handle(
         return Answer::Asleep;
     }
     let service = target.service.as_str();
-    let event = match ScalingEvent::from_json(wake_event(target), defaults, now) {
-        Ok(event) => event,
-        Err(e) => return failed(service, e.to_string()),
-    };
+    let event =
+        match ScalingEvent::from_json(wake_event(target), &wake_defaults(defaults, target), now) {
+            Ok(event) => event,
+            Err(e) => return failed(service, e.to_string()),
+        };
     let selected = select_and_observe(clients, &event).await;
     let id = format!("service/{service}");
     let Some(seen) = selected.observed.get(&id) else {
@@ -406,6 +418,37 @@ mod tests {
             wake_event(&target),
             json!({"action": "scale-out", "services": [{"resource_id": "service/prod/web"}]})
         );
+    }
+
+    #[test]
+    fn a_service_a_selector_selected_is_woken_by_its_wake_target_alone() {
+        let target = WakeTarget {
+            service: "prod/tagged".into(),
+            group: "wt-wake-1".into(),
+            idle_minutes: 60,
+            capacity: None,
+            rules: Vec::new(),
+            listeners: Vec::new(),
+        };
+        // The allow-list names the stack's entries; a selector's services are not on it.
+        let defaults = EventDefaults::allowing(["service/prod/web"]);
+        let now = chrono::Utc::now();
+        let plain = ScalingEvent::from_json(wake_event(&target), &defaults, now).unwrap();
+        assert!(plain.services[0].refused.is_some());
+        let woken =
+            ScalingEvent::from_json(wake_event(&target), &wake_defaults(&defaults, &target), now)
+                .unwrap();
+        assert_eq!(woken.services[0].refused, None);
+        assert_eq!(woken.services[0].resource_id, "service/prod/tagged");
+        // Only that service: another one is still refused.
+        let other = WakeTarget {
+            service: "prod/other".into(),
+            ..target.clone()
+        };
+        let refused =
+            ScalingEvent::from_json(wake_event(&other), &wake_defaults(&defaults, &target), now)
+                .unwrap();
+        assert!(refused.services[0].refused.is_some());
     }
 
     #[test]

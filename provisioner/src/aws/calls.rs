@@ -159,8 +159,14 @@ pub enum Narrow {
     CapacityGroups,
     /// Only when a schedule runs in waves (a state machine; no condition).
     RunsInWaves,
-    /// Only with a `wake_on_request` service (no condition).
+    /// Only with a `wake_on_request` service or selector (no condition).
     WakeServices,
+    /// `ArnEquals` `ecs:cluster`: the `wake_on_request` selectors' named clusters (every
+    /// cluster when one says `"*"`); only with such a selector.
+    WokenSelectorClusters,
+    /// Only when a `wake_on_request` selector says `cluster = "*"` (no condition key narrows
+    /// it).
+    EveryWokenSelectorCluster,
     /// `StringEquals` `aws:RequestTag/worktime:stack` = the stack's name (a new resource
     /// carries the stack's tags).
     StackRequestTag,

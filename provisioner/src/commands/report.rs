@@ -28,7 +28,12 @@ pub async fn run(args: &ReportArgs, aws: &AwsArgs, format: OutputFormat) -> Resu
         .region()
         .map_or_else(|| config.stack.region.clone(), |r| r.to_string());
     let clients = crate::aws::clients::function(&sdk);
-    let wakes = report::wakes::read(&sdk, config, now).await;
+    // A woken selector's services are counted as the function selects them now; a selector
+    // that cannot be read is among the report's selector errors, its wakes uncounted.
+    let woken = crate::deploy::wake::select(&sdk, config, now)
+        .await
+        .unwrap_or_else(|_| config.clone());
+    let wakes = report::wakes::read(&sdk, &woken, now).await;
     let report = report::build(&clients, config, &region, &plan, wakes, now).await?;
 
     if let Some(path) = &plan.html {

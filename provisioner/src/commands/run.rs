@@ -68,7 +68,7 @@ async fn move_routes(
     report: &Report,
 ) -> Vec<String> {
     use worktime_lambda::wake::apply::{after_run, directions, Direction};
-    if config.woken().next().is_none() {
+    if !config.wakes_on_request() {
         return Vec::new();
     }
     let progress = Progress::new();

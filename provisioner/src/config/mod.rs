@@ -227,7 +227,8 @@ pub struct ServiceSpec {
     pub wake: Option<WakeSpec>,
 }
 
-/// `wake_on_request = true` on a `[[services]]` entry.
+/// `wake_on_request = true` on a `[[services]]` entry (or on a selector, for each service it
+/// selects).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WakeSpec {
     /// How long a wake holds the service up (`wake_idle_minutes`).
@@ -262,12 +263,38 @@ impl WakeRoutes {
 }
 
 impl StackConfig {
-    /// The services with `wake_on_request`, in file order.
+    /// The services with `wake_on_request`: those named, in file order, then those the woken
+    /// selectors selected when the configuration was checked against AWS (`deploy::wake`),
+    /// selector by selector. Their position names their wake target group.
     pub fn woken(&self) -> impl Iterator<Item = (&ServiceSpec, &WakeSpec)> {
+        let selected = self
+            .selectors
+            .iter()
+            .filter_map(|s| s.wake.as_ref())
+            .flat_map(|w| w.selected.iter().flatten());
         self.services
             .iter()
+            .chain(selected)
             .filter_map(|s| s.wake.as_ref().map(|w| (s, w)))
     }
+
+    /// Whether any service or selector has `wake_on_request`: the stack may have wake
+    /// target groups (known before a selector's services are read).
+    pub fn wakes_on_request(&self) -> bool {
+        self.services.iter().any(|s| s.wake.is_some())
+            || self.selectors.iter().any(|s| s.wake.is_some())
+    }
+}
+
+/// `wake_on_request = true` on a tag selector: every service it selects is woken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectorWake {
+    /// What each selected service's wake is (its routes are each service's own).
+    pub wake: WakeSpec,
+    /// The services the selector selected when the configuration was checked against AWS
+    /// (`deploy::wake::select`), each with its own routes; `None` until then (`synth`, a
+    /// configuration only read).
+    pub selected: Option<Vec<ServiceSpec>>,
 }
 
 /// `wake_idle_minutes` when the file gives none.
@@ -288,6 +315,15 @@ pub struct SelectorSpec {
     pub schedule: Option<String>,
     /// The wave of every service it selects.
     pub wave: u8,
+    /// `wake_on_request = true`: every service it selects wakes on a request.
+    pub wake: Option<SelectorWake>,
+}
+
+impl SelectorSpec {
+    /// `cluster:tag`, as the function names the selector that chose a service.
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.cluster, self.tag)
+    }
 }
 
 impl SelectsByTag for SelectorSpec {

@@ -1654,32 +1654,55 @@ fn wake_idle_minutes_is_10_to_720_and_only_with_wake_on_request() {
 }
 
 #[test]
-fn wake_on_request_on_a_tag_selector_is_refused_naming_the_key() {
+fn wake_on_request_on_a_tag_selector_wakes_what_it_selects_once_read() {
+    let fleet = with(
+        "[[services]]\ncluster = \"prod\"\ntag = \"team=web\"\nwake_on_request = true\nwake_idle_minutes = 30\n\n[[services]]\ncluster = \"prod\"\ntag = \"team=batch\"\n",
+    )
+    .unwrap();
+    let woken = &fleet.home.selectors[0];
+    assert_eq!(
+        woken.wake,
+        Some(SelectorWake {
+            wake: WakeSpec {
+                idle_minutes: 30,
+                key: "services[2]".into(),
+                routes: None,
+            },
+            selected: None,
+        })
+    );
+    assert_eq!(fleet.home.selectors[1].wake, None);
+    // Which services it wakes is known only once read from AWS (`deploy::wake::select`).
+    assert!(fleet.home.wakes_on_request());
+    assert_eq!(fleet.home.woken().count(), 0);
+    // The same bounds as on a named service, naming the selector's key.
+    let err = with("[[services]]\ncluster = \"prod\"\ntag = \"team=web\"\nwake_on_request = true\nwake_idle_minutes = 5\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("services[2].wake_idle_minutes"), "{err}");
+    assert!(err.contains("out of range"), "{err}");
     let err =
-        with("[[services]]\ncluster = \"prod\"\ntag = \"team=web\"\nwake_on_request = true\n")
+        with("[[services]]\ncluster = \"prod\"\ntag = \"team=web\"\nwake_idle_minutes = 30\n")
             .unwrap_err()
             .to_string();
-    assert!(err.contains("services[2].wake_on_request"), "{err}");
-    assert!(err.contains("not supported on a tag selector"), "{err}");
-    assert!(err.contains("Fix: list the service by name"), "{err}");
-    // Off is harmless.
-    assert!(with(
-        "[[services]]\ncluster = \"prod\"\ntag = \"team=web\"\nwake_on_request = false\n"
-    )
-    .is_ok());
+    assert!(err.contains("services[2].wake_idle_minutes"), "{err}");
+    assert!(err.contains("without wake_on_request = true"), "{err}");
 }
 
 #[test]
-fn wake_on_request_with_accounts_is_refused_until_rollout_reads_the_rules() {
-    let err = with("[[services]]\ncluster = \"prod\"\nservice = \"web\"\nwake_on_request = true\n\n[[accounts]]\nid = \"111122223333\"\nrole = \"OrganizationAccountAccessRole\"\n")
-        .unwrap_err()
-        .to_string();
+fn wake_on_request_rolls_out_to_accounts_but_not_through_a_stack_set() {
+    let accounts = "[[services]]\ncluster = \"prod\"\nservice = \"web\"\nwake_on_request = true\n\n[[accounts]]\nid = \"111122223333\"\nrole = \"OrganizationAccountAccessRole\"\n\n[[accounts.services]]\ncluster = \"prod\"\ntag = \"team=web\"\nwake_on_request = true\n";
+    let fleet = with(accounts).unwrap();
+    assert!(fleet.home.wakes_on_request());
+    assert!(fleet.accounts[0].selectors[0].wake.is_some());
+    let err = with(&format!(
+        "{accounts}\n[stacksets]\npermission_model = \"self-managed\"\n"
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(
-        err.contains("wake_on_request is not supported with [[accounts]]"),
+        err.contains("wake_on_request is not supported with [stacksets]"),
         "{err}"
     );
-    assert!(
-        err.contains("Fix: deploy the woken services' stack with worktime deploy"),
-        "{err}"
-    );
+    assert!(err.contains("Fix: remove [stacksets]"), "{err}");
 }

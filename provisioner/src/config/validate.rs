@@ -23,7 +23,7 @@ use super::ids::{
 use super::raw;
 use super::{
     Architecture, CapacitySpec, ConfigError, Fleet, FunctionSettings, Notice, NotifySettings,
-    Schedule, SelectorSpec, ServiceSpec, StackConfig, StackSettings, Trigger,
+    Schedule, SelectorSpec, SelectorWake, ServiceSpec, StackConfig, StackSettings, Trigger,
     MAX_WARN_BEFORE_MINUTES,
 };
 use super::{WakeSpec, DEFAULT_WAKE_IDLE_MINUTES, WAKE_IDLE_MINUTES};
@@ -126,19 +126,22 @@ impl Validator<'_> {
         };
         self.every_schedule_used(&home, &accounts)?;
         self.warnings_have_somewhere_to_go(&home, &accounts)?;
-        // A wake's rules are read from the stack's own account at deploy; rollout renders
-        // each target's template without reading them.
-        if (!accounts.is_empty() || raw.stacksets.is_some()) && home.woken().next().is_some()
-            || accounts
-                .iter()
-                .any(|a| a.services.iter().any(|s| s.wake.is_some()))
+        // A wake's rules are read from each stack's own account when it is deployed (as
+        // `rollout` does for each of the [[accounts]]); one stack set template serves every
+        // account and cannot carry them.
+        if raw.stacksets.is_some()
+            && (home.wakes_on_request()
+                || accounts.iter().any(|a| {
+                    a.services.iter().any(|s| s.wake.is_some())
+                        || a.selectors.iter().any(|s| s.wake.is_some())
+                }))
         {
             return Err(ConfigError {
                 path: self.path.to_path_buf(),
                 line: None,
                 key: Some("wake_on_request".into()),
-                problem: "wake_on_request is not supported with [[accounts]] or [stacksets] yet: a wake's listener rules are read from the stack's own account when `worktime deploy` runs".into(),
-                fix: "deploy the woken services' stack with worktime deploy from a configuration without [[accounts]] and [stacksets], or remove wake_on_request".into(),
+                problem: "wake_on_request is not supported with [stacksets]: one stack set template serves every account, and a wake's listener rules are each account's own, read when its stack is deployed".into(),
+                fix: "remove [stacksets] and roll out with [[accounts]] (worktime rollout deploys each account's stack and reads its rules), or remove wake_on_request".into(),
             });
         }
         if let Some(table) = &raw.stacksets {
@@ -776,25 +779,10 @@ impl Validator<'_> {
                     });
                 }
                 (None, Some(tag)) => {
-                    if let Some(on) = svc.wake_on_request.as_ref().filter(|w| *w.get_ref()) {
-                        // A wake needs its own target group in the stack, made at deploy
-                        // for each service; a selector's services are known only when a
-                        // trigger fires.
-                        return Err(self.err(
-                            format!("{key}.wake_on_request"),
-                            Some(on),
-                            "wake_on_request is not supported on a tag selector yet: each woken service needs a wake target group the stack creates at deploy, and a selector's services are known only when a trigger fires",
-                            "list the service by name ([[services]] with cluster and service) with wake_on_request = true, and keep the selector for the others",
-                        ));
-                    }
-                    if let Some(m) = &svc.wake_idle_minutes {
-                        return Err(self.err(
-                            format!("{key}.wake_idle_minutes"),
-                            Some(m),
-                            "wake_idle_minutes is given without wake_on_request = true",
-                            "remove wake_idle_minutes, or list the service by name with wake_on_request = true",
-                        ));
-                    }
+                    let wake = self.wake(&key, svc)?.map(|wake| SelectorWake {
+                        wake,
+                        selected: None,
+                    });
                     let cluster = ClusterScope::parse(svc.cluster.get_ref()).map_err(|problem| {
                         self.err(
                             format!("{key}.cluster"),
@@ -825,6 +813,7 @@ impl Validator<'_> {
                         capacity,
                         schedule,
                         wave,
+                        wake,
                     });
                 }
                 (Some(_), Some(tag)) => {

@@ -154,7 +154,7 @@ pub async fn read(session: &Session, config: &StackConfig, now: DateTime<Utc>) -
             .unreadable
             .push(format!("log group {log_group}: {why}")),
     }
-    if config.woken().next().is_some() {
+    if config.wakes_on_request() {
         match log_lines(&session.sdk, &log_group, records::FILTER, since).await {
             Ok(lines) => {
                 let events = records::wake_events(&lines);

@@ -15,6 +15,7 @@ use crate::config::{Schedule, StackConfig, Trigger};
 use crate::cron::AwsCron;
 use crate::deploy::activity::{self, Activity};
 use crate::deploy::stack;
+use crate::deploy::wake;
 use crate::deploy::wake::status::{self as wake_status, WakeStatus};
 use crate::error::Result;
 use crate::hours::{weekly_hours, Period};
@@ -237,7 +238,9 @@ pub async fn status(
     }
 
     let instances = instances::check(&clients, &requests).await;
-    let wake = wake_status::read(session, config, now).await;
+    // The woken selectors' services among those selected now (a failed selector is among
+    // the selector errors above).
+    let wake = wake_status::read(session, &wake::with_selected(config, &requests), now).await;
     let activity = match &info {
         Some(_) => Some(activity::read(session, config, now).await),
         None => None,

@@ -7,7 +7,7 @@ use super::{artifact, bucket, stack};
 use crate::aws::calls::{Call, Cmd::*, Narrow, On};
 use crate::aws::Session;
 use crate::config::StackConfig;
-use crate::template::ids;
+use crate::template::{ids, wake};
 
 /// The calls this module makes (the permissions table, `policy::table`).
 pub const CALLS: &[Call] = &[
@@ -141,21 +141,16 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
     }
     // The wake target groups, by the names the stack gives them (moto's stacks never
     // deleted one; on AWS a group still referenced by a rule survives a failed deletion).
-    if config.woken().next().is_some() {
+    // Every group of the region is listed: a woken selector's services, and so how many
+    // groups the last deploy made, are not in the configuration.
+    if config.wakes_on_request() {
         let elb = crate::aws::clients::elbv2(&session.sdk);
-        for index in 0..config.woken().count() {
-            let group = crate::template::wake_group_name(stack_name, index);
-            match elb.describe_target_groups().names(&group).send().await {
-                Ok(out) if out.target_groups().is_empty() => {}
-                Ok(_) => found.push(format!("target group {group}")),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_target_group_not_found_exception()) => {}
-                Err(e) => found.push(format!(
-                    "target group {group}: could not check ({})",
-                    describe_error(&e)
-                )),
-            }
+        match wake_groups(&elb, stack_name).await {
+            Ok(groups) => found.extend(groups.into_iter().map(|g| format!("target group {g}"))),
+            Err(e) => found.push(format!(
+                "the wake target groups {}N: could not check ({e})",
+                wake::group_prefix(stack_name)
+            )),
         }
     }
     let bucket = bucket::bucket_name(&session.account, &session.region);
@@ -177,4 +172,56 @@ pub async fn leftovers(session: &Session, config: &StackConfig) -> Vec<String> {
         }
     }
     found
+}
+
+/// The region's target groups named as the stack names its wake groups (`<stack>-wake-N`).
+async fn wake_groups(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    stack_name: &str,
+) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = elb
+            .describe_target_groups()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| describe_error(&e))?;
+        names.extend(
+            page.target_groups()
+                .iter()
+                .filter_map(|g| g.target_group_name())
+                .filter(|name| is_wake_group(stack_name, name))
+                .map(str::to_string),
+        );
+        match page.next_marker() {
+            Some(next) if !next.is_empty() && Some(next) != marker.as_deref() => {
+                marker = Some(next.to_string())
+            }
+            _ => return Ok(names),
+        }
+    }
+}
+
+/// Whether `name` is one of `stack`'s wake group names (not another stack's whose name
+/// starts with this one's).
+fn is_wake_group(stack: &str, name: &str) -> bool {
+    name.strip_prefix(&wake::group_prefix(stack))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod wake_group_tests {
+    use super::is_wake_group;
+
+    #[test]
+    fn only_this_stacks_wake_groups_are_its_leftovers() {
+        assert!(is_wake_group("wt", "wt-wake-0"));
+        assert!(is_wake_group("wt", "wt-wake-12"));
+        assert!(!is_wake_group("wt", "wt-wake-"));
+        assert!(!is_wake_group("wt", "wt-wake-wake-0"));
+        assert!(!is_wake_group("wt-wake", "wt-wake-0"));
+        assert!(!is_wake_group("wt", "app-tg"));
+    }
 }

@@ -13,6 +13,8 @@ pub mod status;
 use std::collections::BTreeSet;
 
 use aws_sdk_elasticloadbalancingv2::types::Action;
+use chrono::{DateTime, Utc};
+use worktime_lambda::{Action as RunAction, ServiceRequest};
 
 use crate::aws::calls::{made_by, Call, Narrow, On};
 use crate::aws::Session;
@@ -44,6 +46,26 @@ pub const CALLS: &[Call] = &[
         On::Services,
     )
     .narrow(Narrow::WakeServices),
+    // A woken selector's services are selected as the function selects them
+    // (`worktime_lambda::select`): listed, then described with their tags (above).
+    Call::new(
+        "ECS",
+        "ListServices",
+        "ecs:ListServices",
+        made_by::PREPARE,
+        On::Any,
+    )
+    .narrow(Narrow::WokenSelectorClusters)
+    .note("ecs:ListServices has no resource type, only the ecs:cluster condition key; only with a wake_on_request selector"),
+    Call::new(
+        "ECS",
+        "ListClusters",
+        "ecs:ListClusters",
+        made_by::PREPARE,
+        On::Any,
+    )
+    .narrow(Narrow::EveryWokenSelectorCluster)
+    .note("ecs:ListClusters has no resource type; only for a wake_on_request selector with cluster = \"*\""),
     Call::new(
         ELB,
         "DescribeTargetGroups",
@@ -82,11 +104,81 @@ pub const CALLS: &[Call] = &[
     .note(NO_RESOURCE),
 ];
 
-/// `config` with every woken service's routes read from AWS (what the template lets the
-/// function rewrite); fails with exit 2, naming `services[N].wake_on_request` and the
-/// service, nothing changed, for one that cannot be woken.
-pub async fn check(session: &Session, config: &StackConfig) -> Result<StackConfig> {
+/// `config` with each woken selector's services as the function would select them now: the
+/// services of its cluster(s) carrying its tag, less those an entry or an earlier selector
+/// owns (the function's own `select`), in (cluster, service) order. A service tagged later
+/// is woken from the next deploy on. Reads nothing without a woken selector.
+pub async fn select(
+    sdk: &aws_config::SdkConfig,
+    config: &StackConfig,
+    now: DateTime<Utc>,
+) -> Result<StackConfig> {
+    if !config.selectors.iter().any(|s| s.wake.is_some()) {
+        return Ok(config.clone());
+    }
+    let clients = crate::aws::clients::function(sdk);
+    let mut found: Vec<ServiceRequest> = Vec::new();
+    for mut event in crate::scaling::events_for(config, RunAction::ScaleIn, true, now)? {
+        event.services.clear();
+        event.selectors.retain(|selector| {
+            let label = selector.to_string();
+            config
+                .selectors
+                .iter()
+                .any(|s| s.wake.is_some() && s.label() == label)
+        });
+        if event.selectors.is_empty() {
+            continue;
+        }
+        let (selected, outcomes) = worktime_lambda::select(&clients, &event).await;
+        if let Some((selector, reason)) = outcomes
+            .iter()
+            .find_map(|o| o.error.as_ref().map(|e| (o.selector.clone(), e.clone())))
+        {
+            return Err(Error::WakeSelectorUnread { selector, reason });
+        }
+        found.extend(selected);
+    }
+    Ok(with_selected(config, &found))
+}
+
+/// `config` with each woken selector's services among `requests` (those whose
+/// `selected_by` names it), in (cluster, service) order: the order that names their wake
+/// target groups.
+pub fn with_selected(config: &StackConfig, requests: &[ServiceRequest]) -> StackConfig {
     let mut config = config.clone();
+    let mut found: Vec<&ServiceRequest> = requests.iter().collect();
+    found.sort_by(|a, b| (&a.cluster, &a.service).cmp(&(&b.cluster, &b.service)));
+    for selector in &mut config.selectors {
+        let label = selector.label();
+        let (capacity, schedule, wave) =
+            (selector.capacity, selector.schedule.clone(), selector.wave);
+        let Some(wake) = selector.wake.as_mut() else {
+            continue;
+        };
+        let services = found
+            .iter()
+            .filter(|r| r.selected_by.as_deref() == Some(label.as_str()))
+            .map(|r| ServiceSpec {
+                cluster: r.cluster.clone(),
+                service: r.service.clone(),
+                capacity,
+                schedule: schedule.clone(),
+                wave,
+                wake: Some(wake.wake.clone()),
+            })
+            .collect();
+        wake.selected = Some(services);
+    }
+    config
+}
+
+/// `config` with every woken service's routes read from AWS (what the template lets the
+/// function rewrite), a woken selector's services first selected (see [`select`]); fails
+/// with exit 2, naming `services[N].wake_on_request` and the service, nothing changed, for
+/// one that cannot be woken.
+pub async fn check(session: &Session, config: &StackConfig) -> Result<StackConfig> {
+    let mut config = select(&session.sdk, config, Utc::now()).await?;
     let woken: Vec<&ServiceSpec> = config.woken().map(|(s, _)| s).collect();
     if woken.is_empty() {
         return Ok(config);
@@ -152,9 +244,16 @@ pub async fn check(session: &Session, config: &StackConfig) -> Result<StackConfi
             }
         }
     }
+    // The same order as `woken()`: the entries, then each woken selector's services.
+    let selected = config
+        .selectors
+        .iter_mut()
+        .filter_map(|s| s.wake.as_mut())
+        .flat_map(|w| w.selected.iter_mut().flatten());
     for (spec, routes) in config
         .services
         .iter_mut()
+        .chain(selected)
         .filter(|s| s.wake.is_some())
         .zip(found)
     {
@@ -313,4 +412,103 @@ fn forwards(actions: &[Action]) -> Vec<String> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> StackConfig {
+        crate::config::parse(
+            r#"
+[stack]
+name = "wt"
+region = "ap-northeast-2"
+
+[schedule]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 9 ? * MON-FRI *)"
+scale_in = "cron(0 19 ? * MON-FRI *)"
+
+[schedules.late]
+timezone = "Asia/Seoul"
+scale_out = "cron(0 11 ? * MON-FRI *)"
+scale_in = "cron(0 21 ? * MON-FRI *)"
+
+[[services]]
+cluster = "prod"
+service = "api"
+wake_on_request = true
+
+[[services]]
+cluster = "prod"
+tag = "team=web"
+schedule = "late"
+wake_on_request = true
+wake_idle_minutes = 30
+min = 1
+max = 2
+
+[[services]]
+cluster = "prod"
+tag = "team=batch"
+"#,
+            std::path::Path::new("worktime.toml"),
+            Utc::now(),
+        )
+        .unwrap()
+        .home
+    }
+
+    fn request(service: &str, selected_by: Option<&str>) -> ServiceRequest {
+        ServiceRequest {
+            resource_id: format!("service/prod/{service}"),
+            cluster: "prod".into(),
+            service: service.into(),
+            declared: None,
+            refused: None,
+            selected_by: selected_by.map(str::to_string),
+            wave: 0,
+        }
+    }
+
+    #[test]
+    fn a_woken_selectors_services_follow_the_entries_in_name_order_with_its_wake() {
+        let config = config();
+        let requests = [
+            request("zeta", Some("prod:team=web")),
+            request("api", None),
+            request("night-batch", Some("prod:team=batch")),
+            request("alpha", Some("prod:team=web")),
+        ];
+        let selected = with_selected(&config, &requests);
+        let woken: Vec<(String, Option<&str>, u32, &str)> = selected
+            .woken()
+            .map(|(s, w)| {
+                (
+                    s.service.clone(),
+                    s.schedule.as_deref(),
+                    w.idle_minutes,
+                    w.key.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            woken,
+            vec![
+                ("api".into(), None, 60, "services[0]"),
+                ("alpha".into(), Some("late"), 30, "services[1]"),
+                ("zeta".into(), Some("late"), 30, "services[1]"),
+            ]
+        );
+        // The selector's capacity goes with each service (its wake is that scale-out).
+        let (alpha, _) = selected.woken().nth(1).unwrap();
+        assert_eq!(alpha.capacity.map(|c| (c.min, c.max)), Some((1, 2)));
+        // Read nothing: the selector wakes nothing yet; the entry still does.
+        assert_eq!(with_selected(&config, &[]).woken().count(), 1);
+        assert_eq!(
+            config.selectors[1].wake, None,
+            "a selector without wake_on_request"
+        );
+    }
 }

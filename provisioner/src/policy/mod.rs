@@ -184,6 +184,8 @@ fn narrow_words(narrow: Narrow) -> &'static str {
         Narrow::CapacityGroups => " capacity",
         Narrow::RunsInWaves => " waves",
         Narrow::WakeServices => " wake",
+        Narrow::WokenSelectorClusters => " wake selected clusters",
+        Narrow::EveryWokenSelectorCluster => " wake every cluster",
         Narrow::StackTag => " tagged",
         Narrow::StackRequestTag => " new tagged",
     }

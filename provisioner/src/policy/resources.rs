@@ -137,7 +137,7 @@ impl Scope<'_> {
             On::WakeTargetGroups => {
                 self.per_region("elasticloadbalancing", |_| format!("targetgroup/{name}-wake-*/*"))
             }
-            On::WakeRoutes if self.config.woken().next().is_none() => Vec::new(),
+            On::WakeRoutes if !self.config.wakes_on_request() => Vec::new(),
             On::WakeRoutes => {
                 let mut arns = self.per_region("elasticloadbalancing", |_| "listener-rule/app/*".into());
                 arns.extend(self.per_region("elasticloadbalancing", |_| "listener/app/*".into()));
@@ -229,6 +229,10 @@ impl Scope<'_> {
         };
         let selectors = &self.config.selectors;
         let every_cluster = selectors.iter().any(|s| s.cluster == ClusterScope::All);
+        let woken_selectors: Vec<_> = selectors.iter().filter(|s| s.wake.is_some()).collect();
+        let woken_every_cluster = woken_selectors
+            .iter()
+            .any(|s| s.cluster == ClusterScope::All);
         match narrow {
             Narrow::None => Some(Condition::new()),
             Narrow::TagKeys(keys) => one(
@@ -259,12 +263,23 @@ impl Scope<'_> {
             }
             Narrow::EverySelectorCluster => every_cluster.then(Condition::new),
             Narrow::CapacityGroups => (!self.config.capacity.is_empty()).then(Condition::new),
-            Narrow::WakeServices => self
-                .config
-                .services
-                .iter()
-                .any(|s| s.wake.is_some())
-                .then(Condition::new),
+            Narrow::WakeServices => self.config.wakes_on_request().then(Condition::new),
+            Narrow::WokenSelectorClusters if woken_selectors.is_empty() => None,
+            Narrow::WokenSelectorClusters if woken_every_cluster => Some(Condition::new()),
+            Narrow::WokenSelectorClusters => {
+                let mut clusters: Vec<String> = woken_selectors
+                    .iter()
+                    .filter_map(|s| match &s.cluster {
+                        ClusterScope::Named(cluster) => Some(cluster),
+                        ClusterScope::All => None,
+                    })
+                    .flat_map(|cluster| self.per_region("ecs", |_| format!("cluster/{cluster}")))
+                    .collect();
+                clusters.sort();
+                clusters.dedup();
+                one("ArnEquals", "ecs:cluster", clusters)
+            }
+            Narrow::EveryWokenSelectorCluster => woken_every_cluster.then(Condition::new),
             Narrow::RunsInWaves => self
                 .config
                 .schedules_in_use()

@@ -33,7 +33,6 @@ use ids::check_names;
 pub use stackset::{build_for_stackset, stackset_parameters};
 pub use values::{partition, service_arn_patterns};
 use values::{trigger_text, TargetValues};
-pub use wake::group_name as wake_group_name;
 
 /// Builds the worktime stack for `config`.
 pub fn build(config: &StackConfig) -> Result<Template, TemplateError> {

@@ -27,7 +27,7 @@ pub fn build_for_stackset(fleet: &Fleet) -> Result<Template, TemplateError> {
     {
         return Err(TemplateError::NoticeInStackSet);
     }
-    if fleet.home.woken().next().is_some() {
+    if fleet.home.wakes_on_request() {
         return Err(TemplateError::WakeInStackSet);
     }
     if let Some(account) = fleet

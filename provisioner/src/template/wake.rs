@@ -28,7 +28,12 @@ pub const MAX_GROUP_NAME: usize = 32;
 
 /// The wake target group of the `index`th woken service: `<stack>-wake-<index>`.
 pub fn group_name(stack: &str, index: usize) -> String {
-    format!("{stack}-wake-{index}")
+    format!("{}{index}", group_prefix(stack))
+}
+
+/// What every wake target group name of `stack` starts with.
+pub fn group_prefix(stack: &str) -> String {
+    format!("{stack}-wake-")
 }
 
 /// The logical ids of the `index`th woken service's target group and permission.

@@ -150,7 +150,7 @@ pub async fn put_back(
     let mut done = PutBack::default();
     // Only a stack with woken services has wake groups; only then does the policy grant
     // these calls (`Narrow::WakeServices`).
-    if config.woken().next().is_none() || !stack_present {
+    if !config.wakes_on_request() || !stack_present {
         return done;
     }
     let targets = match woken_targets(&session.sdk, config).await {

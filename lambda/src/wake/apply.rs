@@ -337,6 +337,17 @@ pub async fn move_routes(
     direction: Direction,
 ) -> Result<bool, String> {
     let wake_group = wake_group_arn(elb, &target.group).await?;
+    move_routes_with(elb, target, &wake_group, direction).await
+}
+
+/// [`move_routes`] with the wake group's ARN already read (teardown reads it to know the
+/// group is still there).
+pub async fn move_routes_with(
+    elb: &Client,
+    target: &WakeTarget,
+    wake_group: &str,
+    direction: Direction,
+) -> Result<bool, String> {
     let routes = target
         .rules
         .iter()
@@ -345,7 +356,7 @@ pub async fn move_routes(
     let mut failure = None;
     let mut moved = false;
     for route in routes {
-        match move_route(elb, route, &wake_group, direction).await {
+        match move_route(elb, route, wake_group, direction).await {
             Ok(rewritten) => moved |= rewritten,
             Err(e) => {
                 tracing::warn!(service = %target.service, reason = %e, "wake route");

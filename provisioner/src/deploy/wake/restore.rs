@@ -15,7 +15,7 @@
 use aws_config::SdkConfig;
 use aws_sdk_elasticloadbalancingv2::Client as Elb;
 use worktime_lambda::describe_error;
-use worktime_lambda::wake::apply::{move_routes, Direction};
+use worktime_lambda::wake::apply::{move_routes_with, Direction};
 use worktime_lambda::wake::route::ROUTE_MEMORY_TAG;
 use worktime_lambda::wake::{targets_from, WakeTarget, WAKE_VAR};
 
@@ -169,17 +169,17 @@ pub async fn put_back(
     ));
     let elb = crate::aws::clients::elbv2(&session.sdk);
     for target in &targets {
-        match group_exists(&elb, &target.group).await {
-            Ok(true) => {}
+        let wake_group = match group_arn(&elb, &target.group).await {
+            Ok(Some(arn)) => arn,
             // Gone already (an earlier deletion got that far): no action can reference it.
-            Ok(false) => continue,
+            Ok(None) => continue,
             Err(reason) => {
                 done.problems
                     .push(format!("service/{}: {reason}", target.service));
                 continue;
             }
-        }
-        match move_routes(&elb, target, Direction::Back).await {
+        };
+        match move_routes_with(&elb, target, &wake_group, Direction::Back).await {
             Ok(moved) => {
                 // Unmoved: already as deployed (the morning, or a wake, put them back).
                 if moved {
@@ -287,14 +287,19 @@ fn wake_variable(body: &str) -> Result<Option<String>, String> {
         .map(str::to_string))
 }
 
-async fn group_exists(elb: &Elb, name: &str) -> Result<bool, String> {
+/// The wake group's ARN; `None` when it is gone.
+async fn group_arn(elb: &Elb, name: &str) -> Result<Option<String>, String> {
     match elb.describe_target_groups().names(name).send().await {
-        Ok(out) => Ok(!out.target_groups().is_empty()),
+        Ok(out) => Ok(out
+            .target_groups()
+            .first()
+            .and_then(|g| g.target_group_arn())
+            .map(str::to_string)),
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_target_group_not_found_exception()) =>
         {
-            Ok(false)
+            Ok(None)
         }
         Err(e) => Err(format!(
             "elasticloadbalancing:DescribeTargetGroups {name}: {}",

@@ -115,20 +115,7 @@ async fn wake_on_request_without_an_application_load_balancer_rule_or_with_coded
         .unwrap();
     let group = &groups.target_groups()[0];
     assert_eq!(group.target_type().map(|t| t.as_str()), Some("lambda"));
-    let function = aws_sdk_lambda::Client::new(&sdk)
-        .get_function_configuration()
-        .function_name("wt-scaler")
-        .send()
-        .await
-        .unwrap();
-    let woken: serde_json::Value = serde_json::from_str(
-        function
-            .environment()
-            .and_then(|e| e.variables())
-            .and_then(|v| v.get("WORKTIME_WAKE"))
-            .expect("WORKTIME_WAKE"),
-    )
-    .unwrap();
+    let woken = deployed_wake_variable(&sdk).await;
     assert_eq!(woken[0]["s"], "prod/app");
     assert_eq!(woken[0]["g"], "wt-wake-0");
     assert_eq!(woken[0]["m"], 60);
@@ -335,24 +322,12 @@ async fn the_built_function_points_a_sleeping_services_rules_at_its_wake_group_a
     } = balanced_app(&moto, &sdk).await;
 
     let _dir = bootstrapped(&moto, &woken("app"));
-    let wake_group = elb
-        .describe_target_groups()
-        .names("wt-wake-0")
-        .send()
-        .await
-        .unwrap()
-        .target_groups()[0]
-        .target_group_arn()
-        .unwrap()
-        .to_string();
+    let wake_group = wake_group_arn(&elb).await;
     let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
-    let now = || chrono::Utc::now();
 
     // Scale-in: the service down, the rule and the default action sending everything to the
     // wake group, the service's group kept at weight 0, what was there remembered.
-    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
-        .await
-        .unwrap();
+    let scale_in = fired(&sdk, "wt-scale-in").await;
     let report = function.invoke(&scale_in).expect_ok();
     assert_eq!(report["summary"]["changed"], 1, "{report}");
     assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
@@ -367,18 +342,14 @@ async fn the_built_function_points_a_sleeping_services_rules_at_its_wake_group_a
     assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
 
     // Scale-out: exactly as before, the memory gone.
-    let scale_out = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-out", now())
-        .await
-        .unwrap();
+    let scale_out = fired(&sdk, "wt-scale-out").await;
     function.invoke(&scale_out).expect_ok();
     assert_eq!(rule_actions(&elb, &rule).await, day_rule);
     assert_eq!(default_actions(&elb, &listener).await, day_default);
     assert_eq!(memory_tag(&elb, &rule).await, None);
 
     // A rule someone changed while the service slept is left as it is: the run fails saying so.
-    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
-        .await
-        .unwrap();
+    let scale_in = fired(&sdk, "wt-scale-in").await;
     function.invoke(&scale_in).expect_ok();
     let by_hand = aws_sdk_elasticloadbalancingv2::types::Action::builder()
         .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
@@ -405,9 +376,7 @@ async fn the_built_function_points_a_sleeping_services_rules_at_its_wake_group_a
         .send()
         .await
         .unwrap();
-    let scale_out = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-out", now())
-        .await
-        .unwrap();
+    let scale_out = fired(&sdk, "wt-scale-out").await;
     let failed = function.invoke(&scale_out).expect_err();
     assert!(failed.to_string().contains("changed since"), "{failed}");
     assert_eq!(
@@ -483,16 +452,7 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
         day_default,
     } = balanced_app(&moto, &sdk).await;
     let dir = bootstrapped(&moto, &woken_at_night());
-    let wake_group = elb
-        .describe_target_groups()
-        .names("wt-wake-0")
-        .send()
-        .await
-        .unwrap()
-        .target_groups()[0]
-        .target_group_arn()
-        .unwrap()
-        .to_string();
+    let wake_group = wake_group_arn(&elb).await;
     // The stack registers its function as the wake group's one target (the load balancer
     // invokes it).
     let registered: Vec<String> = elb
@@ -518,12 +478,9 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
     };
     let mut function =
         FunctionRuntime::deployed_with(&sdk, "wt-scaler", moto.env(), json_logs).await;
-    let now = chrono::Utc::now;
 
     // The night: the service down, its rules at the wake group.
-    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
-        .await
-        .unwrap();
+    let scale_in = fired(&sdk, "wt-scale-in").await;
     function.invoke(&scale_in).expect_ok();
     assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
     let night = vec![(served.clone(), Some(0)), (wake_group.clone(), Some(1))];
@@ -679,9 +636,7 @@ async fn a_visitor_wakes_a_sleeping_service_waits_for_it_and_is_sent_back_to_its
     );
 
     // The night's reconcile leaves a held service up and its rules as they are.
-    let reconcile = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-reconcile", now())
-        .await
-        .unwrap();
+    let reconcile = fired(&sdk, "wt-reconcile").await;
     function.invoke(&reconcile).expect_ok();
     assert_eq!(desired_count(&sdk, "prod", "app").await, 1);
     assert_eq!(rule_actions(&elb, &rule).await, day_rule);
@@ -808,16 +763,7 @@ pub(crate) async fn deployed(moto: &Moto) -> Night {
         day_default,
     } = balanced_app(moto, &sdk).await;
     let dir = bootstrapped(moto, &woken_at_night());
-    let wake_group = elb
-        .describe_target_groups()
-        .names("wt-wake-0")
-        .send()
-        .await
-        .unwrap()
-        .target_groups()[0]
-        .target_group_arn()
-        .unwrap()
-        .to_string();
+    let wake_group = wake_group_arn(&elb).await;
     Night {
         sdk,
         elb,
@@ -836,13 +782,7 @@ pub(crate) async fn deployed(moto: &Moto) -> Night {
 pub(crate) async fn night(moto: &Moto) -> Night {
     let night = deployed(moto).await;
     let mut function = FunctionRuntime::deployed(&night.sdk, "wt-scaler", moto.env()).await;
-    let scale_in = worktime_e2e::triggers::deployed_rule_payload(
-        &night.sdk,
-        "wt-scale-in",
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
+    let scale_in = fired(&night.sdk, "wt-scale-in").await;
     function.invoke(&scale_in).expect_ok();
     assert_eq!(desired_count(&night.sdk, "prod", "app").await, 0);
     assert_asleep(&night).await;
@@ -1180,26 +1120,8 @@ async fn a_tag_selector_with_wake_on_request_wakes_each_service_it_selects_as_a_
     let (run, made) = bootstrap();
     run.expect_code(0);
     super::permissions::assert_listed(dir.path(), &moto, "bootstrap", &made);
-    let wake_group = elb
-        .describe_target_groups()
-        .names("wt-wake-0")
-        .send()
-        .await
-        .unwrap()
-        .target_groups()[0]
-        .target_group_arn()
-        .unwrap()
-        .to_string();
-    let environment = aws_sdk_lambda::Client::new(&sdk)
-        .get_function_configuration()
-        .function_name("wt-scaler")
-        .send()
-        .await
-        .unwrap();
-    let woken: serde_json::Value = serde_json::from_str(
-        &environment.environment().unwrap().variables().unwrap()["WORKTIME_WAKE"],
-    )
-    .unwrap();
+    let wake_group = wake_group_arn(&elb).await;
+    let woken = deployed_wake_variable(&sdk).await;
     assert_eq!(woken.as_array().map(Vec::len), Some(1), "{woken}");
     assert_eq!(woken[0]["s"], "prod/app", "{woken}");
     assert_eq!(woken[0]["m"], 15, "{woken}");
@@ -1207,10 +1129,7 @@ async fn a_tag_selector_with_wake_on_request_wakes_each_service_it_selects_as_a_
 
     // The night: the selector's scale-in takes it down and points its rules at the group.
     let mut function = FunctionRuntime::deployed(&sdk, "wt-scaler", moto.env()).await;
-    let now = chrono::Utc::now;
-    let scale_in = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-scale-in", now())
-        .await
-        .unwrap();
+    let scale_in = fired(&sdk, "wt-scale-in").await;
     function.invoke(&scale_in).expect_ok();
     assert_eq!(desired_count(&sdk, "prod", "app").await, 0);
     let night = vec![(served.clone(), Some(0)), (wake_group.clone(), Some(1))];
@@ -1257,9 +1176,7 @@ async fn a_tag_selector_with_wake_on_request_wakes_each_service_it_selects_as_a_
         "2020-01-01T00:00:00Z",
     )
     .await;
-    let reconcile = worktime_e2e::triggers::deployed_rule_payload(&sdk, "wt-reconcile", now())
-        .await
-        .unwrap();
+    let reconcile = fired(&sdk, "wt-reconcile").await;
     function.invoke(&reconcile).expect_ok();
     assert_eq!(weights(&rule_actions(&elb, &rule).await), night);
     let (run, made) = super::permissions::recorded(dir.path(), &moto, &["teardown", "--yes"]);
@@ -1287,30 +1204,8 @@ async fn rollout_reads_each_accounts_own_rules_for_its_woken_services_and_teardo
     } = balanced_app(&moto, &theirs).await;
     let dir = tempfile::tempdir().unwrap();
     let fleet = format!(
-        r#"
-[stack]
-name = "wt"
-region = "{REGION}"
-
-[schedule]
-timezone = "Asia/Seoul"
-scale_out = "cron(0 9 ? * MON-FRI *)"
-scale_in = "cron(0 19 ? * MON-FRI *)"
-trigger = "rules"
-
-[[services]]
-cluster = "prod"
-service = "api"
-
-[[accounts]]
-id = "{account}"
-role = "OrganizationAccountAccessRole"
-
-[[accounts.services]]
-cluster = "prod"
-service = "app"
-wake_on_request = true
-"#
+        "{}\n[[accounts]]\nid = \"{account}\"\nrole = \"OrganizationAccountAccessRole\"\n\n[[accounts.services]]\ncluster = \"prod\"\nservice = \"app\"\nwake_on_request = true\n",
+        config("wt", "rules", "[[services]]\ncluster = \"prod\"\nservice = \"api\"\n")
     );
     write_config(dir.path(), &fleet);
     let zip = function_zip(dir.path(), "fn.zip", None);
@@ -1335,16 +1230,7 @@ wake_on_request = true
     // The account's stack has its wake group, the function its one target, and the function
     // may rewrite that account's rule: the one that forwards to the service there.
     assert_eq!(wake_groups(&elb).await, vec!["wt-wake-0".to_string()]);
-    let function = aws_sdk_lambda::Client::new(&theirs)
-        .get_function_configuration()
-        .function_name("wt-scaler")
-        .send()
-        .await
-        .unwrap();
-    let woken: serde_json::Value = serde_json::from_str(
-        &function.environment().unwrap().variables().unwrap()["WORKTIME_WAKE"],
-    )
-    .unwrap();
+    let woken = deployed_wake_variable(&theirs).await;
     assert_eq!(woken[0]["s"], "prod/app", "{woken}");
     assert_eq!(woken[0]["r"], serde_json::json!([rule]), "{woken}");
     assert!(rule.contains(&format!(":{account}:")), "{rule}");
@@ -1389,4 +1275,36 @@ async fn wake_groups(elb: &aws_sdk_elasticloadbalancingv2::Client) -> Vec<String
         .filter(|name| name.starts_with("wt-wake-"))
         .map(str::to_string)
         .collect()
+}
+
+/// The ARN of the stack `wt`'s first wake target group.
+async fn wake_group_arn(elb: &aws_sdk_elasticloadbalancingv2::Client) -> String {
+    elb.describe_target_groups()
+        .names("wt-wake-0")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string()
+}
+
+/// What the deployed trigger `name` (`wt-scale-in`, ...) delivers when it fires now.
+async fn fired(sdk: &aws_config::SdkConfig, name: &str) -> serde_json::Value {
+    worktime_e2e::triggers::deployed_rule_payload(sdk, name, chrono::Utc::now())
+        .await
+        .unwrap()
+}
+
+/// The deployed function `wt-scaler`'s `WORKTIME_WAKE`, read as JSON.
+async fn deployed_wake_variable(sdk: &aws_config::SdkConfig) -> serde_json::Value {
+    let function = aws_sdk_lambda::Client::new(sdk)
+        .get_function_configuration()
+        .function_name("wt-scaler")
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_str(&function.environment().unwrap().variables().unwrap()["WORKTIME_WAKE"])
+        .unwrap()
 }

@@ -417,53 +417,24 @@ fn forwards(actions: &[Action]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use worktime_lambda::Capacity;
 
+    /// `examples/wake.toml`: `dev/web` woken by name, `dev/worker` not, and every service of
+    /// `preview` tagged `env=preview` woken for 30 minutes.
     fn config() -> StackConfig {
         crate::config::parse(
-            r#"
-[stack]
-name = "wt"
-region = "ap-northeast-2"
-
-[schedule]
-timezone = "Asia/Seoul"
-scale_out = "cron(0 9 ? * MON-FRI *)"
-scale_in = "cron(0 19 ? * MON-FRI *)"
-
-[schedules.late]
-timezone = "Asia/Seoul"
-scale_out = "cron(0 11 ? * MON-FRI *)"
-scale_in = "cron(0 21 ? * MON-FRI *)"
-
-[[services]]
-cluster = "prod"
-service = "api"
-wake_on_request = true
-
-[[services]]
-cluster = "prod"
-tag = "team=web"
-schedule = "late"
-wake_on_request = true
-wake_idle_minutes = 30
-min = 1
-max = 2
-
-[[services]]
-cluster = "prod"
-tag = "team=batch"
-"#,
-            std::path::Path::new("worktime.toml"),
+            include_str!("../../../examples/wake.toml"),
+            std::path::Path::new("examples/wake.toml"),
             Utc::now(),
         )
         .unwrap()
         .home
     }
 
-    fn request(service: &str, selected_by: Option<&str>) -> ServiceRequest {
+    fn request(cluster: &str, service: &str, selected_by: Option<&str>) -> ServiceRequest {
         ServiceRequest {
-            resource_id: format!("service/prod/{service}"),
-            cluster: "prod".into(),
+            resource_id: format!("service/{cluster}/{service}"),
+            cluster: cluster.into(),
             service: service.into(),
             declared: None,
             refused: None,
@@ -476,39 +447,33 @@ tag = "team=batch"
     fn a_woken_selectors_services_follow_the_entries_in_name_order_with_its_wake() {
         let config = config();
         let requests = [
-            request("zeta", Some("prod:team=web")),
-            request("api", None),
-            request("night-batch", Some("prod:team=batch")),
-            request("alpha", Some("prod:team=web")),
+            request("preview", "zeta", Some("preview:env=preview")),
+            request("dev", "web", None),
+            request("dev", "night-batch", Some("dev:team=batch")),
+            request("preview", "alpha", Some("preview:env=preview")),
         ];
         let selected = with_selected(&config, &requests);
-        let woken: Vec<(String, Option<&str>, u32, &str)> = selected
+        let woken: Vec<(String, u32, &str, Option<Capacity>)> = selected
             .woken()
             .map(|(s, w)| {
                 (
-                    s.service.clone(),
-                    s.schedule.as_deref(),
+                    format!("{}/{}", s.cluster, s.service),
                     w.idle_minutes,
                     w.key.as_str(),
+                    s.capacity,
                 )
             })
             .collect();
+        let web = Some(Capacity { min: 1, max: 2 });
         assert_eq!(
             woken,
             vec![
-                ("api".into(), None, 60, "services[0]"),
-                ("alpha".into(), Some("late"), 30, "services[1]"),
-                ("zeta".into(), Some("late"), 30, "services[1]"),
+                ("dev/web".into(), 60, "services[0]", web),
+                ("preview/alpha".into(), 30, "services[2]", None),
+                ("preview/zeta".into(), 30, "services[2]", None),
             ]
         );
-        // The selector's capacity goes with each service (its wake is that scale-out).
-        let (alpha, _) = selected.woken().nth(1).unwrap();
-        assert_eq!(alpha.capacity.map(|c| (c.min, c.max)), Some((1, 2)));
         // Read nothing: the selector wakes nothing yet; the entry still does.
         assert_eq!(with_selected(&config, &[]).woken().count(), 1);
-        assert_eq!(
-            config.selectors[1].wake, None,
-            "a selector without wake_on_request"
-        );
     }
 }

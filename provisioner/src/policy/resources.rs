@@ -8,7 +8,7 @@ use worktime_lambda::tags::STACK_TAG;
 
 use super::document::Condition;
 use crate::aws::calls::{Narrow, On};
-use crate::config::StackConfig;
+use crate::config::{SelectorSpec, StackConfig};
 use crate::deploy::bucket::bucket_name;
 use crate::template::{self, ids};
 
@@ -218,6 +218,31 @@ impl Scope<'_> {
         }
     }
 
+    /// `ArnEquals` `ecs:cluster` on the named clusters of `selectors`: no condition when one
+    /// says `"*"`, `None` (no statement) without any selector.
+    fn cluster_condition<'s>(
+        &self,
+        selectors: impl Iterator<Item = &'s SelectorSpec> + Clone,
+    ) -> Option<Condition> {
+        selectors.clone().next()?;
+        if selectors.clone().any(|s| s.cluster == ClusterScope::All) {
+            return Some(Condition::new());
+        }
+        let mut clusters: Vec<String> = selectors
+            .filter_map(|s| match &s.cluster {
+                ClusterScope::Named(cluster) => Some(cluster),
+                ClusterScope::All => None,
+            })
+            .flat_map(|cluster| self.per_region("ecs", |_| format!("cluster/{cluster}")))
+            .collect();
+        clusters.sort();
+        clusters.dedup();
+        Some(BTreeMap::from([(
+            "ArnEquals".to_string(),
+            BTreeMap::from([("ecs:cluster".to_string(), clusters)]),
+        )]))
+    }
+
     /// The condition `narrow` adds; `None` when the statement does not apply to this
     /// configuration at all (a selector-only call without selectors).
     pub fn condition(&self, narrow: Narrow) -> Option<Condition> {
@@ -229,10 +254,9 @@ impl Scope<'_> {
         };
         let selectors = &self.config.selectors;
         let every_cluster = selectors.iter().any(|s| s.cluster == ClusterScope::All);
-        let woken_selectors: Vec<_> = selectors.iter().filter(|s| s.wake.is_some()).collect();
-        let woken_every_cluster = woken_selectors
+        let woken_every_cluster = selectors
             .iter()
-            .any(|s| s.cluster == ClusterScope::All);
+            .any(|s| s.wake.is_some() && s.cluster == ClusterScope::All);
         match narrow {
             Narrow::None => Some(Condition::new()),
             Narrow::TagKeys(keys) => one(
@@ -246,38 +270,12 @@ impl Scope<'_> {
             Narrow::PassedTo(service) => {
                 one("StringEquals", "iam:PassedToService", vec![service.into()])
             }
-            Narrow::SelectorClusters if selectors.is_empty() => None,
-            Narrow::SelectorClusters if every_cluster => Some(Condition::new()),
-            Narrow::SelectorClusters => {
-                let mut clusters: Vec<String> = selectors
-                    .iter()
-                    .filter_map(|s| match &s.cluster {
-                        ClusterScope::Named(cluster) => Some(cluster),
-                        ClusterScope::All => None,
-                    })
-                    .flat_map(|cluster| self.per_region("ecs", |_| format!("cluster/{cluster}")))
-                    .collect();
-                clusters.sort();
-                clusters.dedup();
-                one("ArnEquals", "ecs:cluster", clusters)
-            }
+            Narrow::SelectorClusters => self.cluster_condition(selectors.iter()),
             Narrow::EverySelectorCluster => every_cluster.then(Condition::new),
             Narrow::CapacityGroups => (!self.config.capacity.is_empty()).then(Condition::new),
             Narrow::WakeServices => self.config.wakes_on_request().then(Condition::new),
-            Narrow::WokenSelectorClusters if woken_selectors.is_empty() => None,
-            Narrow::WokenSelectorClusters if woken_every_cluster => Some(Condition::new()),
             Narrow::WokenSelectorClusters => {
-                let mut clusters: Vec<String> = woken_selectors
-                    .iter()
-                    .filter_map(|s| match &s.cluster {
-                        ClusterScope::Named(cluster) => Some(cluster),
-                        ClusterScope::All => None,
-                    })
-                    .flat_map(|cluster| self.per_region("ecs", |_| format!("cluster/{cluster}")))
-                    .collect();
-                clusters.sort();
-                clusters.dedup();
-                one("ArnEquals", "ecs:cluster", clusters)
+                self.cluster_condition(selectors.iter().filter(|s| s.wake.is_some()))
             }
             Narrow::EveryWokenSelectorCluster => woken_every_cluster.then(Condition::new),
             Narrow::RunsInWaves => self
